@@ -1,0 +1,105 @@
+"""Spend overview queries: totals, by month, by model, by attribution, unpriced rows, the price table used."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+
+from .report import Totals
+
+TOKEN_SUMS = """
+    sum(coalesce(requests, 0))::BIGINT AS requests,
+    sum(coalesce(input_tokens, 0))::BIGINT AS input_tokens,
+    sum(coalesce(cache_write_5m_tokens, 0))::BIGINT AS cache_write_5m_tokens,
+    sum(coalesce(cache_write_1h_tokens, 0))::BIGINT AS cache_write_1h_tokens,
+    sum(coalesce(cache_read_tokens, 0))::BIGINT AS cache_read_tokens,
+    sum(coalesce(output_tokens, 0))::BIGINT AS output_tokens
+"""
+ATTRIBUTION = ("workspace", "api_key_id", "project")
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    cursor = con.execute(sql, params or [])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def totals(con: duckdb.DuckDBPyConnection) -> Totals:
+    row = _rows(con, f"""
+        SELECT {TOKEN_SUMS},
+            sum(coalesce(web_search_requests, 0))::BIGINT AS web_search_requests,
+            coalesce(sum(list_cost), 0) AS list_cost, coalesce(sum(cost), 0) AS billed_cost,
+            count(*) AS rows
+        FROM priced_usage WHERE in_totals""")[0]
+    return Totals(**{k: (Decimal(v) if k.endswith("cost") else int(v or 0)) for k, v in row.items()})
+
+
+def period(con: duckdb.DuckDBPyConnection) -> tuple[Any, Any]:
+    return con.execute(
+        "SELECT min(charge_period_start), max(coalesce(charge_period_end, charge_period_start)) FROM priced_usage"
+    ).fetchone() or (None, None)
+
+
+def by_model(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    return _rows(con, f"""
+        SELECT platform, coalesce(model, model_raw, 'unknown') AS model, {TOKEN_SUMS},
+            sum(list_cost) AS list_cost, sum(cost) AS cost, bool_and(priced) AS priced
+        FROM priced_usage WHERE in_totals
+        GROUP BY ALL ORDER BY cost DESC NULLS LAST, model""")
+
+
+def by_month(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    return _rows(con, f"""
+        SELECT strftime(charge_period_start, '%Y-%m') AS month, coalesce(model, model_raw, 'unknown') AS model,
+            {TOKEN_SUMS}, sum(list_cost) AS list_cost, sum(cost) AS cost
+        FROM priced_usage WHERE in_totals
+        GROUP BY ALL ORDER BY month, cost DESC NULLS LAST""")
+
+
+def by_attribution(con: duckdb.DuckDBPyConnection, limit: int = 15) -> dict[str, list[dict[str, Any]]]:
+    out = {}
+    for column in ATTRIBUTION:
+        # The column name comes from the fixed tuple above, never from input.
+        out[column] = _rows(con, f"""
+            SELECT coalesce({column}, '(not recorded)') AS {column}, {TOKEN_SUMS},
+                sum(cost) AS cost, list(DISTINCT platform ORDER BY platform) AS platforms
+            FROM priced_usage WHERE in_totals
+            GROUP BY 1 ORDER BY cost DESC NULLS LAST LIMIT ?""", [limit])
+    return out
+
+
+def unpriced(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    return _rows(con, f"""
+        SELECT coalesce(model_raw, '(no model given)') AS model, platform, unpriced_reason AS reason,
+            count(*) AS rows, {TOKEN_SUMS},
+            min(source_file || ':' || source_line) AS first_row
+        FROM priced_usage WHERE NOT priced
+        GROUP BY ALL ORDER BY rows DESC""")
+
+
+def quality(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    rejects = _rows(con, """
+        SELECT split_part(reason, ':', 1) AS reason, count(*) AS rows
+        FROM rejects GROUP BY 1 ORDER BY rows DESC""")
+    notes = _rows(con, """
+        SELECT note, count(*) AS rows FROM (
+            SELECT unnest(string_split(pricing_notes, '; ')) AS note FROM priced_usage WHERE pricing_notes IS NOT NULL)
+        GROUP BY 1 ORDER BY rows DESC""")
+    detail_only = _rows(con, """
+        SELECT source_format, count(*) AS rows, sum(cost) AS cost FROM priced_usage WHERE NOT in_totals
+        GROUP BY 1 ORDER BY rows DESC""")
+    return {"rejects_by_reason": rejects, "pricing_notes": notes, "detail_only_rows": detail_only}
+
+
+def price_rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The rows of the price table that priced at least one usage row (or all of them when none did)."""
+    return _rows(con, """
+        SELECT p.model, p.platform, p.variant, p.valid_from, p.threshold,
+            p.eff_input AS input, p.eff_cache_write_5m AS cache_write_5m, p.eff_cache_write_1h AS cache_write_1h,
+            p.eff_cache_read AS cache_read, p.eff_output AS output, p.negotiated, p.source, p.note
+        FROM prices p
+        WHERE (p.platform, p.model, p.variant, p.valid_from) IN (
+            SELECT (platform, model, price_variant, price_valid_from) FROM priced_usage WHERE priced)
+        ORDER BY p.model, p.platform, p.variant, p.valid_from""")

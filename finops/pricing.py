@@ -1,0 +1,206 @@
+"""The dated price table (shipped as CSV, reviewable), negotiated-rate overrides, and pricing in DuckDB."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from importlib.resources import files
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from .errors import PricingError
+
+PLATFORMS = ("anthropic", "bedrock", "vertex")
+VARIANTS = ("standard", "long_context", "fast", "fast_long_context")
+RATE_COLUMNS = ("input", "cache_write_5m", "cache_write_1h", "cache_read", "output")
+WEB_SEARCH_USD = Decimal("0.01")  # $10 per 1,000 searches, no batch discount (pricing.md 2.7)
+REGIONAL_PREMIUM = Decimal("1.10")  # Bedrock/Vertex regional endpoints, 4.5-series and later (pricing.md 3.1)
+US_GEO_PREMIUM = Decimal("1.10")  # inference_geo "us" on 4.6 and later, Anthropic API (pricing.md 2.4)
+BATCH_DISCOUNT = Decimal("0.50")  # Batch API, all token classes (pricing.md 2.1)
+
+
+@dataclass(frozen=True)
+class PriceRow:
+    """One dated row: the rates ($ per million tokens) of one model variant from valid_from on."""
+
+    platform: str
+    model: str
+    variant: str
+    valid_from: date
+    rates: tuple[Decimal, ...] | None  # None: the variant ended on valid_from (billed as standard)
+    threshold: int | None
+    source: str
+    note: str
+
+
+def _decimal(value: str, where: str) -> Decimal:
+    try:
+        amount = Decimal(value)
+    except InvalidOperation as e:
+        raise PricingError(f"{where}: {value!r} is not a number") from e
+    if not amount.is_finite() or amount < 0:
+        raise PricingError(f"{where}: {value!r} is not a non-negative rate")
+    return amount
+
+
+def read_price_file(text: str, origin: str, known_models: frozenset[str]) -> list[PriceRow]:
+    """Parse and validate a price CSV (the shipped one or a --prices override of the same shape)."""
+    reader = csv.DictReader(text.splitlines())
+    needed = {"model", "variant", "valid_from", *RATE_COLUMNS}
+    if reader.fieldnames is None or not needed <= set(reader.fieldnames):
+        missing = sorted(needed - set(reader.fieldnames or []))
+        raise PricingError(f"{origin}: missing columns {', '.join(missing)}")
+    rows = []
+    for n, raw in enumerate(reader, start=2):
+        where = f"{origin} line {n}"
+        platform = (raw.get("platform") or "*").strip()
+        model = raw["model"].strip()
+        variant = raw["variant"].strip()
+        if platform != "*" and platform not in PLATFORMS:
+            raise PricingError(f"{where}: unknown platform {platform!r}")
+        if model not in known_models:
+            raise PricingError(f"{where}: unknown model {model!r} (use a canonical id, see `finops prices`)")
+        if variant not in VARIANTS:
+            raise PricingError(f"{where}: unknown variant {variant!r}")
+        try:
+            valid_from = date.fromisoformat(raw["valid_from"].strip())
+        except ValueError as e:
+            raise PricingError(f"{where}: valid_from {raw['valid_from']!r} is not a date") from e
+        values = [(raw.get(c) or "").strip() for c in RATE_COLUMNS]
+        if all(values):
+            rates: tuple[Decimal, ...] | None = tuple(_decimal(v, where) for v in values)
+        elif not any(values):
+            rates = None
+        else:
+            raise PricingError(f"{where}: give all five rates, or none to end the variant")
+        threshold_text = (raw.get("threshold") or "").strip()
+        threshold = int(threshold_text) if threshold_text else None
+        if variant.endswith("long_context") and rates is not None and threshold is None:
+            raise PricingError(f"{where}: a long_context row needs a threshold")
+        rows.append(PriceRow(platform, model, variant, valid_from, rates, threshold,
+                             (raw.get("source") or origin).strip(), (raw.get("note") or "").strip()))
+    return rows
+
+
+def builtin_rows(known_models: frozenset[str]) -> list[PriceRow]:
+    """The shipped price table."""
+    text = files("finops").joinpath("data/prices.csv").read_text(encoding="utf-8")
+    return read_price_file(text, "prices.csv", known_models)
+
+
+def _per_platform(rows: list[PriceRow]) -> dict[tuple[str, str, str], list[PriceRow]]:
+    """Rows by (platform, model, variant), '*' rows copied to each platform without rows of its own."""
+    specific = {(r.platform, r.model) for r in rows if r.platform != "*"}
+    series: dict[tuple[str, str, str], list[PriceRow]] = {}
+    for r in rows:
+        targets = [r.platform] if r.platform != "*" else [p for p in PLATFORMS if (p, r.model) not in specific]
+        for p in targets:
+            series.setdefault((p, r.model, r.variant), []).append(r)
+    for key in series:
+        series[key].sort(key=lambda r: r.valid_from)
+    return series
+
+
+def _as_of(series: list[PriceRow], day: date) -> PriceRow | None:
+    found = None
+    for r in series:
+        if r.valid_from <= day:
+            found = r
+    return found
+
+
+def merge(builtin: list[PriceRow], overrides: list[PriceRow]) -> list[tuple[str, str, str, date, PriceRow, PriceRow]]:
+    """Timeline of (platform, model, variant, valid_from, list row, effective row).
+
+    An override series replaces the built-in rates for its (platform, model, variant) from its first date on;
+    list rates always stay the built-in ones, so the report can show list and negotiated cost side by side.
+    """
+    listed = _per_platform(builtin)
+    negotiated = _per_platform(overrides)
+    timeline = []
+    for key in sorted(set(listed) | set(negotiated)):
+        dates = sorted({r.valid_from for r in listed.get(key, []) + negotiated.get(key, [])})
+        for day in dates:
+            list_row = _as_of(listed.get(key, []), day)
+            eff_row = _as_of(negotiated.get(key, []), day) or list_row
+            if list_row is None and eff_row is None:
+                continue
+            timeline.append((*key, day, list_row or eff_row, eff_row or list_row))  # type: ignore[arg-type]
+    return timeline
+
+
+def _rate_fields(prefix: str, row: PriceRow) -> dict[str, object]:
+    rates = row.rates or (None,) * len(RATE_COLUMNS)
+    return {f"{prefix}{c}": v for c, v in zip(RATE_COLUMNS, rates, strict=True)}
+
+
+def price_table(builtin: list[PriceRow], overrides: list[PriceRow]) -> pa.Table:
+    """The merged timeline as an Arrow table for DuckDB (rates as DECIMAL, never float)."""
+    records = []
+    for platform, model, variant, day, list_row, eff_row in merge(builtin, overrides):
+        records.append({
+            "platform": platform, "model": model, "variant": variant, "valid_from": day,
+            "threshold": list_row.threshold if list_row.rates else eff_row.threshold,
+            **_rate_fields("list_", list_row), **_rate_fields("eff_", eff_row),
+            "source": list_row.source, "note": list_row.note,
+            "negotiated": eff_row is not list_row,
+        })
+    rate = pa.decimal128(12, 6)
+    schema = pa.schema(
+        [("platform", pa.string()), ("model", pa.string()), ("variant", pa.string()),
+         ("valid_from", pa.date32()), ("threshold", pa.int64())]
+        + [(f"list_{c}", rate) for c in RATE_COLUMNS] + [(f"eff_{c}", rate) for c in RATE_COLUMNS]
+        + [("source", pa.string()), ("note", pa.string()), ("negotiated", pa.bool_())]
+    )
+    return pa.Table.from_pylist(records, schema=schema)
+
+
+def models_table() -> pa.Table:
+    """The model lifecycle table (release, deprecation, retirement, successor, cache minimum, premiums)."""
+    text = files("finops").joinpath("data/models.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(text.splitlines()))
+    as_date = lambda v: date.fromisoformat(v) if v else None  # noqa: E731
+    return pa.Table.from_pylist([
+        {"model": r["model"], "display_name": r["display_name"], "family": r["family"],
+         "released": as_date(r["released"]), "deprecated": as_date(r["deprecated"]),
+         "retired": as_date(r["retired"]), "successor": r["successor"] or None,
+         "min_cacheable_tokens": int(r["min_cacheable_tokens"]) if r["min_cacheable_tokens"] else None,
+         "us_geo_premium": r["us_geo_premium"] == "true", "regional_premium": r["regional_premium"] == "true",
+         "source": r["source"]}
+        for r in rows
+    ])
+
+
+def install(con: duckdb.DuckDBPyConnection, overrides_file: Path | None = None) -> None:
+    """Create the `prices`, `models` and constant tables the pricing SQL and analyses read."""
+    from .models import known_models
+
+    known = known_models()
+    overrides = []
+    if overrides_file is not None:
+        try:
+            text = overrides_file.read_text(encoding="utf-8-sig")
+        except OSError as e:
+            raise PricingError(f"{overrides_file}: {e.strerror or e}") from e
+        overrides = read_price_file(text, str(overrides_file), known)
+    con.register("prices_arrow", price_table(builtin_rows(known), overrides))
+    con.register("models_arrow", models_table())
+    con.execute("CREATE OR REPLACE TABLE prices AS SELECT * FROM prices_arrow")
+    con.execute("CREATE OR REPLACE TABLE models AS SELECT * FROM models_arrow")
+    con.unregister("prices_arrow")
+    con.unregister("models_arrow")
+    con.execute(
+        "CREATE OR REPLACE TABLE pricing_rules AS SELECT ?::DECIMAL(6,2) AS web_search_usd, "
+        "?::DECIMAL(4,2) AS regional_premium, ?::DECIMAL(4,2) AS us_geo_premium, ?::DECIMAL(4,2) AS batch_discount",
+        [WEB_SEARCH_USD, REGIONAL_PREMIUM, US_GEO_PREMIUM, BATCH_DISCOUNT],
+    )
+
+
+def price_usage(con: duckdb.DuckDBPyConnection) -> None:
+    """Create `priced_usage` from `usage`: every row's rates, rule, multiplier and cost (as-of join on date)."""
+    sql = files("finops").joinpath("sql/price_usage.sql").read_text(encoding="utf-8")
+    con.execute(sql)

@@ -1,0 +1,119 @@
+"""What the CLI prints: a progress bar on stderr while reading, then a short summary that fits 80 columns."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, TextColumn, TimeRemainingColumn
+from rich.progress import Progress as RichProgress
+from rich.table import Table
+
+from .pricing import PriceRow
+from .report import Report
+from .reports.filters import count, pct, tokens, usd
+
+console = Console(highlight=False)
+
+
+def _total_bytes(paths: Iterable[Path]) -> int:
+    total = 0
+    for path in paths:
+        if path.is_dir():
+            for root, _, names in os.walk(path):
+                for name in names:
+                    try:
+                        total += (Path(root) / name).stat().st_size
+                    except OSError:
+                        continue
+        elif path.exists():
+            total += path.stat().st_size
+    return total
+
+
+class Progress:
+    """A byte-based progress bar on stderr, shown only on a terminal and only for inputs over 20 MB."""
+
+    def __init__(self, paths: Iterable[Path], enabled: bool = True) -> None:
+        self.paths = list(paths)
+        self.enabled = enabled
+        self._bar: RichProgress | None = None
+        self._task: Any = None
+
+    def __enter__(self) -> Progress:
+        err = Console(stderr=True)
+        if self.enabled and err.is_terminal:
+            total = _total_bytes(self.paths)
+            if total > 20 * 1024 * 1024:
+                self._bar = RichProgress(TextColumn("reading"), BarColumn(), DownloadColumn(),
+                                         TimeRemainingColumn(), console=err, transient=True)
+                self._bar.start()
+                self._task = self._bar.add_task("read", total=total)
+        return self
+
+    def advance(self, _path: Path, size: int) -> None:
+        if self._bar is not None:
+            self._bar.advance(self._task, size)
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def print_summary(report: Report, written: list[Path]) -> None:
+    """Totals, inputs, findings and the files written."""
+    t = report.totals
+    start = report.period_start.date() if report.period_start else "?"
+    end = report.period_end.date() if report.period_end else "?"
+    console.print(f"[bold]Claude API spend[/] {start} to {end}: [bold]{usd(t.billed_cost)}[/] "
+                  f"over {count(t.requests)} requests")
+    if t.list_cost != t.billed_cost:
+        console.print(f"  at list prices: {usd(t.list_cost)}")
+    read = sum(f.rows_read for f in report.inputs)
+    loaded = sum(f.rows_loaded for f in report.inputs)
+    rejected = sum(f.rows_rejected for f in report.inputs)
+    dupes = sum(f.rows_duplicate for f in report.inputs)
+    console.print(f"Records: {count(read)} read = {count(loaded)} loaded + {count(rejected)} rejected "
+                  f"+ {count(dupes)} duplicates, from {len(report.inputs)} files"
+                  + (f" ({len(report.skipped)} skipped)" if report.skipped else ""))
+    for f in report.inputs:
+        if f.error:
+            console.print(f"  [yellow]{f.path}: {f.error}[/]")
+    if report.unpriced:
+        rows = sum(u["rows"] for u in report.unpriced)
+        names = ", ".join(sorted({str(u["model"]) for u in report.unpriced}))
+        console.print(f"[yellow]Unpriced: {count(rows)} rows on models without a price: {names}[/]")
+    if report.findings:
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+        table.add_column("Finding", overflow="fold", max_width=40)
+        table.add_column("Requests", justify="right")
+        table.add_column("Savings", justify="right")
+        table.add_column("Basis")
+        for f in report.findings:
+            table.add_row(f.title, count(f.affected_requests), usd(f.savings), f.confidence)
+        console.print(table)
+        console.print(f"Savings available: [bold]{usd(report.savings_stacked)}[/] "
+                      f"({pct(report.savings_stacked, t.billed_cost)} of spend)")
+    else:
+        console.print("No findings.")
+    console.print("Wrote " + ", ".join(str(p) for p in written))
+
+
+def print_prices(rows: list[PriceRow]) -> None:
+    """The price table, one row per model, variant and date."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    for name in ("model", "variant", "from", "in", "5m wr", "1h wr", "read", "out"):
+        table.add_column(name, justify="left" if name in ("model", "variant", "from") else "right")
+    for r in rows:
+        rates = [str(x) for x in r.rates] if r.rates else ["ended"] + [""] * 4
+        table.add_row(r.model, r.variant, r.valid_from.isoformat(), *rates)
+    console.print(table)
+    console.print("$ per million tokens. Batch x0.50; US-only inference x1.10 (4.6+); regional Bedrock/Vertex "
+                  f"endpoints x1.10 (4.5+); web search {usd(0.01)} each. Long context: whole request when "
+                  f"input incl. cache is over the threshold ({tokens(200000)} or {tokens(100000)}).")

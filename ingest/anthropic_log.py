@@ -1,0 +1,98 @@
+"""Anthropic request/response logs: one JSON object per line with `timestamp`, `request`, `response`, `metadata`.
+
+This is what an application or gateway writes when it logs each Messages API call; the README recommends it.
+`request` is the body as sent, `response` the body as received (or an error), `metadata` optional attribution:
+api_key_id, workspace, project, user, tags, latency_ms, request_id, platform, endpoint_scope, region.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import IO, Any
+
+from .common import Emitter, LineTooLong, RowError, iter_lines, model_fields, money, stable_id, text, timestamp
+from .request_features import estimated_thinking_tokens, request_columns
+from .usage_fields import usage_columns
+
+FORMAT = "anthropic_log"
+LABEL = "Anthropic request/response logs"
+PLATFORMS = {"anthropic", "bedrock", "vertex"}
+
+
+def sniff(sample: Any) -> bool:
+    obj = sample.first_obj
+    return bool(obj) and "request" in obj and "response" in obj
+
+
+def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
+    for number, line in iter_lines(stream):
+        if isinstance(line, LineTooLong):
+            emit.reject(number, f"line too long: {line.size} bytes")
+            continue
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            emit.reject(number, "invalid JSON: truncated or malformed line")
+            continue
+        try:
+            emit.row(record(obj, path, number), number)
+        except RowError as e:
+            emit.reject(number, str(e))
+
+
+def record(obj: Any, path: Path, number: int) -> dict[str, Any]:
+    """One usage row from a logged call; raises RowError for calls that were not billed or cannot be read."""
+    if not isinstance(obj, dict):
+        raise RowError("line is not a JSON object")
+    response = obj.get("response")
+    request = obj.get("request") if isinstance(obj.get("request"), dict) else {}
+    if not isinstance(response, dict):
+        raise RowError("missing response")
+    if response.get("type") == "error" or "error" in response and "usage" not in response:
+        err = response.get("error")
+        kind = err.get("type") if isinstance(err, dict) else None
+        raise RowError(f"not billed: error response ({kind or 'unknown error'})")
+    usage = response.get("usage")
+    if not isinstance(usage, dict):
+        raise RowError("missing usage in response")
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    columns = usage_columns(usage)
+    if columns["thinking_tokens"] is None:
+        estimate = estimated_thinking_tokens(response)
+        if estimate is not None:
+            columns["thinking_tokens"] = min(estimate, columns["output_tokens"])
+            columns["thinking_estimated"] = True
+    model = model_fields(response.get("model") or request.get("model"))
+    platform = meta.get("platform")
+    if platform in PLATFORMS:
+        model["platform"] = platform
+    if meta.get("endpoint_scope") in ("global", "regional"):
+        model["endpoint_scope"] = meta["endpoint_scope"]
+    if meta.get("region"):
+        model["region"] = text(meta["region"])
+    message_id = response.get("id")
+    request_id = obj.get("request_id") or meta.get("request_id")
+    key = (stable_id(FORMAT, message_id) if isinstance(message_id, str) and message_id
+           else stable_id(FORMAT, path, number))
+    return {
+        "record_id": key,
+        "granularity": "request",
+        "grouping": "request",
+        "charge_period_start": timestamp(obj.get("timestamp")),
+        "workspace": text(meta.get("workspace")),
+        "api_key_id": text(meta.get("api_key_id")),
+        "project": text(meta.get("project")),
+        "user_id": text(meta.get("user")),
+        "tags": text(meta.get("tags")),
+        "session_id": text(meta.get("session_id")),
+        "request_id": text(request_id),
+        "requests": 1,
+        "stop_reason": text(response.get("stop_reason")),
+        "source_cost": money(meta.get("cost_usd"), "metadata.cost_usd"),
+        **model,
+        **columns,
+        **request_columns(request),
+    }

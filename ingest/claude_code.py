@@ -1,0 +1,92 @@
+"""Claude Code transcripts (~/.claude/projects/<project>/<session>.jsonl): one row per API response.
+
+Claude Code writes several lines per API response (one per content block or streaming snapshot), all with
+the same message.id and requestId; the pipeline keeps the one with the most tokens, as ccusage does.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import IO, Any
+
+from .common import Emitter, LineTooLong, RowError, iter_lines, model_fields, money, stable_id, text, timestamp
+from .usage_fields import usage_columns
+
+FORMAT = "claude_code"
+LABEL = "Claude Code transcripts"
+
+
+def sniff(sample: Any) -> bool:
+    obj = sample.first_obj
+    if not obj:
+        return False
+    if "sessionId" in obj and ("parentUuid" in obj or "uuid" in obj or "message" in obj):
+        return True
+    return obj.get("type") in {"summary", "file-history-snapshot"} and ("leafUuid" in obj or "snapshot" in obj)
+
+
+def project_of(path: Path) -> str:
+    """The project folder name: the directory right under `projects/`, else the file's parent."""
+    parts = path.parts
+    if "projects" in parts:
+        i = len(parts) - 1 - parts[::-1].index("projects")
+        if i + 1 < len(parts) - 1:
+            return parts[i + 1]
+    return path.parent.name
+
+
+def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
+    project = project_of(path)
+    for number, line in iter_lines(stream):
+        if isinstance(line, LineTooLong):
+            emit.reject(number, f"line too long: {line.size} bytes")
+            continue
+        # Cheap pre-filter: only assistant lines carry usage; everything else is not a record.
+        if '"usage"' not in line and '"assistant"' not in line:
+            emit.ignore()
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            emit.reject(number, "invalid JSON: truncated or malformed line")
+            continue
+        if not isinstance(obj, dict) or obj.get("type") != "assistant":
+            emit.ignore()
+            continue
+        message = obj.get("message")
+        usage = message.get("usage") if isinstance(message, dict) else None
+        if usage is None:
+            emit.ignore()
+            continue
+        if obj.get("isApiErrorMessage") is True or message.get("model") == "<synthetic>":
+            emit.ignore()  # Claude Code's own placeholder for a failed call: no API usage
+            continue
+        try:
+            emit.row(_record(obj, message, usage, project, path, number), number)
+        except RowError as e:
+            emit.reject(number, str(e))
+
+
+def _record(obj: dict[str, Any], message: dict[str, Any], usage: Any, project: str, path: Path,
+            number: int) -> dict[str, Any]:
+    if not isinstance(usage, dict):
+        raise RowError("usage is not an object")
+    message_id = message.get("id")
+    request_id = obj.get("requestId")
+    record_id = (stable_id(FORMAT, message_id, request_id) if isinstance(message_id, str) and message_id
+                 else stable_id(FORMAT, path, number))
+    return {
+        "record_id": record_id,
+        "granularity": "request",
+        "grouping": "request",
+        "charge_period_start": timestamp(obj.get("timestamp")),
+        "project": text(project),
+        "session_id": text(obj.get("sessionId")),
+        "request_id": text(request_id),
+        "requests": 1,
+        "stop_reason": text(message.get("stop_reason")),
+        "source_cost": money(obj.get("costUSD"), "costUSD"),
+        **model_fields(message.get("model")),
+        **usage_columns(usage),
+    }

@@ -1,0 +1,96 @@
+"""Claude Console usage export (Console -> Usage -> Export), parsed by header name: columns drift over time."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from .common import Emitter, LineTooLong, RowError, iter_lines, model_fields, stable_id, text, timestamp, tokens
+
+FORMAT = "console_usage_csv"
+LABEL = "Claude Console usage CSV export"
+REQUIRED = ("usage_date_utc", "model_version", "usage_input_tokens_no_cache", "usage_output_tokens")
+CONTEXT = {"≤ 200k": "0-200k", "<= 200k": "0-200k", "0-200k": "0-200k", "> 200k": "200k-1M",
+           "200k-1m": "200k-1M", "200k-1M": "200k-1M"}
+
+
+def sniff(sample: Any) -> bool:
+    return bool(sample.header) and "usage_input_tokens_no_cache" in sample.header
+
+
+def _text_lines(stream: IO[bytes], emit: Emitter) -> Iterator[str]:
+    for number, line in iter_lines(stream):
+        if isinstance(line, LineTooLong):
+            emit.reject(number, f"line too long: {line.size} bytes")
+            yield ""
+            continue
+        yield line
+
+
+def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
+    reader = csv.reader(_text_lines(stream, emit))
+    header = next(reader, None)
+    if not header:
+        return
+    names = [h.strip().lower() for h in header]
+    missing = [c for c in REQUIRED if c not in names]
+    if missing:
+        emit.stats.error = f"missing columns: {', '.join(missing)}"
+        return
+    split = "usage_input_tokens_cache_write_5m" in names
+    for values in reader:
+        line = reader.line_num
+        if not values or not any(v.strip() for v in values):
+            continue
+        if len(values) != len(names):
+            emit.reject(line, f"expected {len(names)} fields, found {len(values)}")
+            continue
+        row = dict(zip(names, (v.strip() for v in values), strict=True))
+        try:
+            emit.row(_record(row, split), line)
+        except RowError as e:
+            emit.reject(line, str(e))
+
+
+def _record(row: dict[str, str], split: bool) -> dict[str, Any]:
+    date_text = row["usage_date_utc"]
+    start = timestamp(date_text, "usage_date_utc")
+    hourly = len(date_text) > 10
+    end = start + (timedelta(hours=1) if hourly else timedelta(days=1))
+    if split:
+        w5 = tokens(row.get("usage_input_tokens_cache_write_5m"), "usage_input_tokens_cache_write_5m") or 0
+        w1 = tokens(row.get("usage_input_tokens_cache_write_1h"), "usage_input_tokens_cache_write_1h") or 0
+        assumed = False
+    else:  # older exports: one write column with no TTL split, booked as 5-minute writes
+        w5 = tokens(row.get("usage_input_tokens_cache_write"), "usage_input_tokens_cache_write") or 0
+        w1, assumed = 0, w5 > 0
+    tier = (row.get("usage_type") or "standard").lower()
+    geo = row.get("inference_geo") or None
+    grouping = ("1h" if hourly else "1d") + ":console"
+    key = [row.get(c) for c in ("usage_date_utc", "model_version", "api_key", "workspace", "usage_type",
+                                "context_window", "inference_geo", "speed")]
+    return {
+        "record_id": stable_id(FORMAT, grouping, *key),
+        "granularity": "bucket",
+        "grouping": grouping,
+        "charge_period_start": start,
+        "charge_period_end": end,
+        "workspace": text(row.get("workspace")),
+        "api_key_id": text(row.get("api_key")),
+        **model_fields(row.get("model_version")),
+        "input_tokens": tokens(row.get("usage_input_tokens_no_cache"), "usage_input_tokens_no_cache",
+                               required=True),
+        "cache_write_5m_tokens": w5,
+        "cache_write_1h_tokens": w1,
+        "cache_ttl_assumed": assumed,
+        "cache_read_tokens": tokens(row.get("usage_input_tokens_cache_read"), "usage_input_tokens_cache_read") or 0,
+        "output_tokens": tokens(row.get("usage_output_tokens"), "usage_output_tokens", required=True),
+        "web_search_requests": tokens(row.get("web_search_count"), "web_search_count") or 0,
+        "service_tier": tier if tier in ("batch", "priority") else "standard",
+        "speed": "fast" if (row.get("speed") or "").lower() == "fast" else "standard",
+        "inference_geo": geo.lower() if geo else None,
+        "context_window": CONTEXT.get(row.get("context_window") or ""),
+    }

@@ -1,0 +1,54 @@
+"""Map an Anthropic Messages API `usage` object to the table's disjoint token columns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .common import RowError, text, tokens
+
+
+def usage_columns(usage: dict[str, Any]) -> dict[str, Any]:
+    """Token and modifier columns from a Messages API usage object (input_tokens excludes cache tokens)."""
+    if not isinstance(usage, dict):
+        raise RowError("usage is not an object")
+    input_tokens = tokens(usage.get("input_tokens"), "input_tokens", required=True)
+    output_tokens = tokens(usage.get("output_tokens"), "output_tokens", required=True)
+    write_total = tokens(usage.get("cache_creation_input_tokens"), "cache_creation_input_tokens") or 0
+    split = usage.get("cache_creation")
+    ttl_assumed = False
+    if isinstance(split, dict):
+        w5 = tokens(split.get("ephemeral_5m_input_tokens"), "ephemeral_5m_input_tokens") or 0
+        w1 = tokens(split.get("ephemeral_1h_input_tokens"), "ephemeral_1h_input_tokens") or 0
+        if write_total > w5 + w1:  # a split that does not cover the total: book the rest as 5m, say so
+            w5, ttl_assumed = w5 + write_total - w5 - w1, True
+    else:
+        w5, w1, ttl_assumed = write_total, 0, write_total > 0
+    details = usage.get("output_tokens_details")
+    thinking = tokens(details.get("thinking_tokens"), "thinking_tokens") if isinstance(details, dict) else None
+    if thinking is not None and output_tokens is not None and thinking > output_tokens:
+        raise RowError(f"thinking_tokens {thinking} exceed output_tokens {output_tokens}")
+    server = usage.get("server_tool_use")
+    searches = tokens(server.get("web_search_requests"), "web_search_requests") if isinstance(server, dict) else None
+    geo = text(usage.get("inference_geo"))
+    return {
+        "input_tokens": input_tokens,
+        "cache_write_5m_tokens": w5,
+        "cache_write_1h_tokens": w1,
+        "cache_ttl_assumed": ttl_assumed,
+        "cache_read_tokens": tokens(usage.get("cache_read_input_tokens"), "cache_read_input_tokens") or 0,
+        "output_tokens": output_tokens,
+        "thinking_tokens": thinking,
+        "thinking_estimated": False if thinking is not None else None,
+        "web_search_requests": searches or 0,
+        "service_tier": _tier(usage.get("service_tier")),
+        "speed": "fast" if usage.get("speed") == "fast" else "standard",
+        "inference_geo": geo.lower() if geo else None,
+    }
+
+
+def _tier(value: Any) -> str:
+    if value in ("batch", "priority"):
+        return str(value)
+    if value in ("priority_on_demand",):
+        return "priority"
+    return "standard"

@@ -1,0 +1,32 @@
+#!/bin/sh
+# Install the system libraries WeasyPrint needs for PDF output (Pango) and a font, when they are missing.
+# Debian/Ubuntu only; elsewhere it prints what to install and carries on (HTML and JSON output still work).
+set -eu
+
+have_pango() {
+    ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' && ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so'
+}
+have_font() {
+    [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]
+}
+
+if have_pango && have_font; then
+    exit 0
+fi
+packages="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core"
+if command -v apt-get >/dev/null 2>&1; then
+    if [ "$(id -u)" = "0" ]; then
+        SUDO=""
+    elif command -v sudo >/dev/null 2>&1; then
+        SUDO="sudo"
+    else
+        echo "PDF output needs: $packages (run apt-get install as root)" >&2
+        exit 0
+    fi
+    echo "Installing system packages for PDF output: $packages" >&2
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $packages >/dev/null
+else
+    echo "PDF output needs Pango (libpango-1.0, libpangoft2-1.0) and a TrueType font; install them" \
+         "with your package manager, or use --format html,json." >&2
+fi
