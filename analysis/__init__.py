@@ -1,7 +1,9 @@
 """Analyses: one SQL file per finding. The directory listing is the registry; the header is TOML.
 
-Each file starts with a `/* --- ... --- */` TOML header (id, title, severity, confidence, params,
-recommendation, method) and returns only the offending rows; a `savings` column is summed into the finding.
+Each file starts with a `/* --- ... --- */` TOML header (id, title, severity, confidence, stage, params,
+recommendation, method) and returns only the offending usage rows, one per record: `record_id`, `requests`,
+`cost`, `savings` (what this change alone would save on that record) and the columns the evidence table shows.
+The runner sums them into a Finding and groups them into evidence; stacking.py combines findings per record.
 """
 
 from __future__ import annotations
@@ -18,6 +20,13 @@ from finops.errors import AnalysisError
 
 SEVERITIES = ("low", "medium", "high")
 CONFIDENCES = ("measured", "estimated")
+# The order in which changes are applied when savings are stacked, and what part of a request's cost each
+# kind of change acts on: "replace" sets the request's cost to a new one (a different model), "request"
+# scales all of it, "input" the input side (uncached, cache writes, reads), "thinking" the thinking tokens.
+STAGES = {"migrate": "replace", "route": "replace", "batch": "request", "cache": "input",
+          "thinking": "thinking", "premium": "request", "review": "none"}
+DEFAULT_EVIDENCE_BY = ["platform", "workspace", "api_key_id", "project", "model"]
+REQUIRED_COLUMNS = ("record_id", "requests", "cost", "savings")
 EVIDENCE_ROWS = 10
 
 
@@ -29,8 +38,15 @@ class Analysis:
     confidence: str
     recommendation: str
     method: str
+    stage: str
     params: dict[str, Any]
+    evidence_by: list[str]
+    evidence_sum: list[str]
     sql: str
+
+    @property
+    def lever(self) -> str:
+        return STAGES[self.stage]
 
 
 @dataclass(frozen=True)
@@ -48,6 +64,8 @@ class Finding:
     evidence_columns: list[str]
     evidence: list[dict[str, Any]]
     evidence_total_rows: int
+    stage: str = "review"
+    affected_rows: int = 0
     stacked_savings: Decimal | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -68,13 +86,17 @@ def parse(name: str, text: str) -> Analysis:
         raise AnalysisError(f"{name}: severity must be one of {', '.join(SEVERITIES)}")
     if header.get("confidence") not in CONFIDENCES:
         raise AnalysisError(f"{name}: confidence must be one of {', '.join(CONFIDENCES)}")
+    if header.get("stage") not in STAGES:
+        raise AnalysisError(f"{name}: stage must be one of {', '.join(STAGES)}")
     for key in ("title", "recommendation", "method"):
         if not str(header.get(key) or "").strip():
             raise AnalysisError(f"{name}: {key} is empty")
     return Analysis(
         id=stem, title=header["title"], severity=header["severity"], confidence=header["confidence"],
         recommendation=" ".join(header["recommendation"].split()), method=" ".join(header["method"].split()),
-        params=dict(header.get("params") or {}), sql=text[end + len("--- */"):].strip(),
+        stage=header["stage"], params=dict(header.get("params") or {}),
+        evidence_by=list(header.get("evidence_by") or DEFAULT_EVIDENCE_BY),
+        evidence_sum=list(header.get("evidence_sum") or []), sql=text[end + len("--- */"):].strip(),
     )
 
 
@@ -109,22 +131,56 @@ def coerce_params(analysis: Analysis, overrides: dict[str, Any]) -> dict[str, An
     return params
 
 
+def _quote(name: str) -> str:
+    # Column names come from the analysis header and are checked against the result's own columns.
+    return '"' + name.replace('"', '""') + '"'
+
+
 def run(con: duckdb.DuckDBPyConnection, analysis: Analysis, overrides: dict[str, Any] | None = None) -> Finding | None:
-    """Run one analysis; None when it returns no rows."""
+    """Run one analysis; None when it returns no rows. Its per-record savings go to `finding_savings`."""
     params = coerce_params(analysis, overrides or {})
     try:
-        relation = con.execute(analysis.sql, params)
+        con.execute("DROP TABLE IF EXISTS finding_rows")
+        con.execute(f"CREATE TEMP TABLE finding_rows AS {analysis.sql}", params)
     except duckdb.Error as e:
         raise AnalysisError(f"{analysis.id}: {e}") from e
-    columns = [d[0] for d in relation.description]
-    rows = [dict(zip(columns, r, strict=True)) for r in relation.fetchall()]
-    if not rows:
+    columns = [d[0] for d in con.execute("SELECT * FROM finding_rows LIMIT 0").description]
+    wanted = [*REQUIRED_COLUMNS, *analysis.evidence_by, *analysis.evidence_sum]
+    missing = [c for c in wanted if c not in columns]
+    if missing:
+        raise AnalysisError(f"{analysis.id}: the query returns no column(s) {', '.join(missing)}")
+    rows, requests, cost, savings, negative, estimated = con.execute(
+        "SELECT count(*), coalesce(sum(requests), 0), coalesce(sum(cost), 0), coalesce(sum(savings), 0), "
+        "coalesce(bool_or(savings < 0), false), "
+        + ("coalesce(bool_or(estimated), false)" if "estimated" in columns else "false")
+        + " FROM finding_rows").fetchone()
+    if rows == 0:
         return None
-    money = lambda key: sum((Decimal(r[key]) for r in rows if r.get(key) is not None), Decimal(0))  # noqa: E731
+    if negative:
+        raise AnalysisError(f"{analysis.id}: a record has negative savings (per-record savings must be >= 0)")
+    by = ", ".join(_quote(c) for c in analysis.evidence_by)
+    sums = "".join(f", sum({_quote(c)}) AS {_quote(c)}" for c in analysis.evidence_sum)
+    cursor = con.execute(
+        f"SELECT {by}, sum(requests) AS requests, sum(cost) AS cost{sums}, sum(savings) AS savings "
+        f"FROM finding_rows GROUP BY ALL ORDER BY savings DESC NULLS LAST, cost DESC NULLS LAST")
+    evidence_columns = [d[0] for d in cursor.description]
+    groups = [dict(zip(evidence_columns, r, strict=True)) for r in cursor.fetchall()]
+    con.execute("INSERT INTO finding_savings SELECT ?, record_id, savings FROM finding_rows", [analysis.id])
     return Finding(
-        id=analysis.id, title=analysis.title, severity=analysis.severity, confidence=analysis.confidence,
+        id=analysis.id, title=analysis.title, severity=analysis.severity,
+        confidence="estimated" if estimated else analysis.confidence,
         recommendation=analysis.recommendation, method=analysis.method, params=params,
-        affected_requests=int(sum(r.get("requests") or 0 for r in rows)),
-        affected_cost=money("cost"), savings=money("savings"),
-        evidence_columns=columns, evidence=rows[:EVIDENCE_ROWS], evidence_total_rows=len(rows),
+        affected_requests=int(requests), affected_cost=Decimal(cost), savings=Decimal(savings),
+        evidence_columns=evidence_columns, evidence=groups[:EVIDENCE_ROWS], evidence_total_rows=len(groups),
+        stage=analysis.stage, affected_rows=int(rows),
     )
+
+
+def create_savings_table(con: duckdb.DuckDBPyConnection) -> None:
+    """The per-record savings of every finding, which stacking reads."""
+    con.execute("CREATE OR REPLACE TABLE finding_savings "
+                "(finding_id VARCHAR, record_id VARCHAR, savings DECIMAL(38, 12))")
+
+
+def stage_rank(stage: str) -> int:
+    return list(STAGES).index(stage)

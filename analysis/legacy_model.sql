@@ -3,7 +3,10 @@ id = "legacy_model"
 title = "Legacy and retired models"
 severity = "high"
 confidence = "measured"
-params = { min_savings_usd = 0 }
+stage = "migrate"
+evidence_by = ["platform", "workspace", "api_key_id", "project", "model", "successor", "retired_on"]
+evidence_sum = ["successor_cost"]
+params = { min_savings_usd = 0 }  # per request
 recommendation = "Move these workloads to the successor model named in each row: the same capability tier at a lower price, or at least a model that is still supported."
 method = """Rows on a model that has a successor in the model table (a deprecated or retired model, or one with a cheaper model at the same tier). Savings per row = what the row cost minus the same tokens, with the same cache classes and the same modifiers (batch, regional endpoint, US-only), at the successor's rates on the row's date (or its launch rates if the row predates it). The successor is the newest model of the same tier that shares the tokenizer, so token counts carry over. A successor that costs as much or more gives savings of $0: the row is listed for its retirement date."""
 --- */
@@ -33,13 +36,9 @@ counterfactual AS (
         ON s.platform = r.platform AND s.model = r.successor AND r.successor_date >= s.valid_from
     CROSS JOIN pricing_rules k
 )
-SELECT platform, workspace, api_key_id, project, model, successor,
-    any_value(retired) AS retired_on,
-    sum(coalesce(requests, 0)) AS requests,
-    sum(cost) AS cost,
-    sum(successor_cost) AS successor_cost,
-    greatest(sum(cost) - sum(successor_cost), 0) AS savings
+SELECT record_id, platform, workspace, api_key_id, project, model, successor, retired AS retired_on,
+    coalesce(requests, 0) AS requests, cost, successor_cost,
+    greatest(cost - successor_cost, 0) AS savings
 FROM counterfactual
-GROUP BY ALL
-HAVING greatest(sum(cost) - sum(successor_cost), 0) >= $min_savings_usd
-ORDER BY savings DESC, cost DESC
+WHERE greatest(cost - successor_cost, 0) >= $min_savings_usd
+ORDER BY record_id

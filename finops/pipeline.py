@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -12,7 +12,7 @@ from typing import Any
 
 import duckdb
 
-from finops import analysis, ingest, overview, pricing
+from finops import analysis, ingest, overview, pricing, stacking
 from finops.errors import IngestError
 from finops.report import Report
 
@@ -69,7 +69,10 @@ def run(
         raise IngestError(f"no usable input: {read} record(s) read, none loaded (see the rejects in the "
                           "files' reasons with --format json)")
     pricing.price_usage(con)
-    findings = [f for a in analyses if (f := analysis.run(con, a, params.get(a.id))) is not None]
+    analysis.create_savings_table(con)
+    found = [f for a in analyses if (f := analysis.run(con, a, params.get(a.id))) is not None]
+    stacked = stacking.stack(con, found)
+    findings = [replace(f, stacked_savings=stacked.get(f.id, Decimal(0))) for f in found]
     standalone = sum((f.savings for f in findings), Decimal(0))
     start, end = overview.period(con)
     report = Report(
@@ -85,9 +88,7 @@ def run(
         spend_by=overview.by_attribution(con),
         findings=sorted(findings, key=lambda f: f.savings, reverse=True),
         savings_standalone=standalone,
-        # With one finding carrying savings, stacking cannot double count; the stacking order arrives with
-        # the other findings.
-        savings_stacked=standalone,
+        savings_stacked=sum(stacked.values(), Decimal(0)),
         prices=overview.price_rows(con),
         params={a.id: analysis.coerce_params(a, params.get(a.id, {})) for a in analyses},
         quality=overview.quality(con),

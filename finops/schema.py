@@ -46,6 +46,7 @@ COLUMNS: list[tuple[str, str, pa.DataType, str]] = [
     ("max_tokens", "BIGINT", pa.int64(), "max_tokens (from the request)"),
     ("stream", "BOOLEAN", pa.bool_(), "streamed response"),
     ("tool_count", "INTEGER", pa.int32(), "tools offered in the request"),
+    ("system_fingerprint", "VARCHAR", pa.string(), "hash of tools + system: stable across a conversation's turns"),
     ("prefix_fingerprint", "VARCHAR", pa.string(), "hash of tools + system + all but the last message"),
     ("prefix_chars", "BIGINT", pa.int64(), "characters in that prefix"),
     ("prompt_chars", "BIGINT", pa.int64(), "characters in the whole prompt"),

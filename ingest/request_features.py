@@ -34,6 +34,7 @@ def request_columns(request: Any) -> dict[str, Any]:
     tools = request.get("tools") if isinstance(request.get("tools"), list) else []
     messages = request.get("messages") if isinstance(request.get("messages"), list) else []
     # The prefix is what repeats between calls: tools, system, then every message but the newest one.
+    system = _canonical({"tools": tools, "system": request.get("system")})
     prefix = _canonical({"tools": tools, "system": request.get("system"), "messages": messages[:-1]})
     last = _canonical(messages[-1:])
     return {
@@ -42,6 +43,7 @@ def request_columns(request: Any) -> dict[str, Any]:
         "max_tokens": tokens(request.get("max_tokens"), "max_tokens"),
         "stream": bool(request.get("stream")) if request.get("stream") is not None else False,
         "tool_count": len(tools),
+        "system_fingerprint": hashlib.sha256(system.encode("utf-8", "surrogatepass")).hexdigest()[:24],
         "prefix_fingerprint": hashlib.sha256(prefix.encode("utf-8", "surrogatepass")).hexdigest()[:24],
         "prefix_chars": len(prefix),
         "prompt_chars": len(prefix) + len(last),

@@ -4,6 +4,11 @@
 -- carry it (Anthropic API), regional Bedrock/Vertex endpoints x1.10 on 4.5-series and later; the multipliers
 -- stack on every token class. Web searches are $0.01 each, never discounted. Unknown models stay unpriced
 -- (NULL cost), never $0.
+CREATE OR REPLACE MACRO token_cost(p, i, w5, w1, rd, o) AS
+    CAST((coalesce(i, 0) * p.eff_input + coalesce(w5, 0) * p.eff_cache_write_5m
+          + coalesce(w1, 0) * p.eff_cache_write_1h + coalesce(rd, 0) * p.eff_cache_read
+          + coalesce(o, 0) * p.eff_output) * 0.000001 AS DECIMAL(38, 12));
+
 CREATE OR REPLACE TABLE priced_usage AS
 WITH u AS (
     SELECT *,
@@ -42,12 +47,14 @@ chosen AS (
              WHEN is_fast THEN 'fast'
              WHEN is_long THEN 'long_context'
              ELSE 'standard' END AS price_variant,
+        CASE WHEN is_long THEN l_row ELSE s_row END AS p_no_fast,
+        CASE WHEN is_fast THEN f_row ELSE s_row END AS p_no_long,
         m.us_geo_premium, m.regional_premium,
-        (CASE WHEN service_tier = 'batch' THEN r.batch_discount ELSE 1.00 END)
-          * (CASE WHEN t.platform = 'anthropic' AND inference_geo = 'us' AND m.us_geo_premium
-                  THEN r.us_geo_premium ELSE 1.00 END)
-          * (CASE WHEN t.platform IN ('bedrock', 'vertex') AND endpoint_scope = 'regional' AND m.regional_premium
-                  THEN r.regional_premium ELSE 1.00 END) AS multiplier,
+        CASE WHEN service_tier = 'batch' THEN r.batch_discount ELSE 1.00 END AS batch_factor,
+        CASE WHEN t.platform = 'anthropic' AND inference_geo = 'us' AND m.us_geo_premium
+             THEN r.us_geo_premium ELSE 1.00 END AS geo_factor,
+        CASE WHEN t.platform IN ('bedrock', 'vertex') AND endpoint_scope = 'regional' AND m.regional_premium
+             THEN r.regional_premium ELSE 1.00 END AS regional_factor,
         r.web_search_usd
     FROM tiers t
     LEFT JOIN models m ON m.model = t.model
@@ -55,6 +62,15 @@ chosen AS (
 ),
 costed AS (
     SELECT *,
+        batch_factor * geo_factor * regional_factor AS multiplier,
+        token_cost(p, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens)
+            AS base_cost,
+        token_cost(p_no_fast, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens,
+                   output_tokens) AS base_cost_no_fast,
+        token_cost(p_no_long, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens,
+                   output_tokens) AS base_cost_no_long,
+        token_cost(s_row, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens,
+                   output_tokens) AS base_cost_standard,
         (model IS NOT NULL AND s_row.list_input IS NOT NULL) AS priced,
         CAST(coalesce(input_tokens, 0) * p.eff_input * multiplier * 0.000001 AS DECIMAL(38, 12)) AS input_cost,
         CAST((coalesce(cache_write_5m_tokens, 0) * p.eff_cache_write_5m
@@ -89,10 +105,11 @@ basis AS (
     GROUP BY ALL
 )
 SELECT
-    c.* EXCLUDE (s_row, l_row, f_row, fl_row, p, list_cost_all, input_cost, cache_write_cost, cache_read_cost,
+    c.* EXCLUDE (s_row, l_row, f_row, fl_row, p, p_no_fast, p_no_long, list_cost_all, input_cost, cache_write_cost, cache_read_cost,
                  output_cost, web_search_cost, multiplier, web_search_usd, us_geo_premium, regional_premium),
     c.price_variant,
     c.p.valid_from AS price_valid_from,
+    c.l_row.threshold AS long_context_threshold,
     c.p.source AS price_source,
     c.p.negotiated AS price_negotiated,
     c.multiplier,

@@ -1,0 +1,82 @@
+"""Each analysis against its hand-worked case folder, on an empty table, and its header's metadata."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import pytest
+from helpers import read_csv_rows, usage_con
+
+from finops import analysis
+from finops.errors import AnalysisError
+
+CASES = Path(__file__).parent / "analysis_cases"
+ANALYSES = analysis.load_all()
+
+
+def _same(expected: str | None, actual: object) -> bool:
+    if expected is None:
+        return actual is None
+    try:
+        return Decimal(expected) == Decimal(str(actual))
+    except (InvalidOperation, ValueError):
+        return expected == str(actual)
+
+
+@pytest.mark.parametrize("a", ANALYSES, ids=[a.id for a in ANALYSES])
+def test_analysis_matches_its_hand_worked_case(a: analysis.Analysis):
+    """The per-record rows an analysis returns equal the case's expected.csv (rows by record_id)."""
+    case = CASES / a.id
+    assert (case / "usage.csv").is_file(), f"{a.id} has no case folder tests/analysis_cases/{a.id}/"
+    overrides = {}
+    if (case / "params.csv").is_file():
+        overrides = {r["name"]: r["value"] for r in read_csv_rows(case / "params.csv")}
+    con = usage_con(read_csv_rows(case / "usage.csv"))
+    analysis.create_savings_table(con)
+    finding = analysis.run(con, a, overrides)
+    expected = read_csv_rows(case / "expected.csv")
+    cursor = con.execute("SELECT * FROM finding_rows ORDER BY record_id") if finding else None
+    columns = [d[0] for d in cursor.description] if cursor else []
+    actual = [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()] if cursor else []
+    assert [r["record_id"] for r in actual] == [r["record_id"] for r in expected], f"{a.id}: rows differ"
+    for want, got in zip(expected, actual, strict=True):
+        for key in read_csv_rows_header(case / "expected.csv"):
+            assert key in got, f"{a.id}: no column {key}"
+            assert _same(want.get(key), got[key]), f"{a.id} {want['record_id']} {key}: {got[key]!r} != {want.get(key)!r}"
+    if finding:
+        total = sum((Decimal(r["savings"]) for r in expected), Decimal(0))
+        assert finding.savings == total
+
+
+def read_csv_rows_header(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines()[0].split(",")
+
+
+@pytest.mark.parametrize("a", ANALYSES, ids=[a.id for a in ANALYSES])
+def test_analysis_runs_clean_on_an_empty_table(a: analysis.Analysis):
+    con = usage_con([])
+    analysis.create_savings_table(con)
+    assert analysis.run(con, a) is None
+
+
+def test_every_analysis_has_valid_metadata():
+    ids = [a.id for a in ANALYSES]
+    assert len(ids) == len(set(ids))
+    for a in ANALYSES:
+        assert a.severity in analysis.SEVERITIES and a.confidence in analysis.CONFIDENCES
+        assert a.recommendation and a.method and a.title
+
+
+def test_bad_header_is_rejected_with_the_file_name():
+    with pytest.raises(AnalysisError, match="x.sql: header id"):
+        analysis.parse("x.sql", '/* ---\nid = "y"\n--- */\nselect 1')
+    with pytest.raises(AnalysisError, match="severity"):
+        analysis.parse("x.sql", '/* ---\nid = "x"\nseverity = "dire"\n--- */\nselect 1')
+
+
+def test_unknown_parameter_is_refused():
+    a = next(a for a in ANALYSES if a.id == "legacy_model")
+    with pytest.raises(AnalysisError, match="no parameter"):
+        analysis.coerce_params(a, {"nope": "1"})
+    assert analysis.coerce_params(a, {"min_savings_usd": "5"})["min_savings_usd"] == 5

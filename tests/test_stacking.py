@@ -1,0 +1,91 @@
+"""Stacked savings: one fixed order per request, never more than the spend or the standalone sum."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from helpers import usage_con
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from finops import analysis, stacking
+from finops.analysis import Finding
+
+
+def finding(id: str, stage: str, savings: Decimal = Decimal(0)) -> Finding:
+    return Finding(id=id, title=id, severity="low", confidence="measured", recommendation="r", method="m",
+                   params={}, affected_requests=0, affected_cost=Decimal(0), savings=savings,
+                   evidence_columns=[], evidence=[], evidence_total_rows=0, stage=stage)
+
+
+def with_savings(con, rows: list[tuple[str, str, Decimal]]) -> None:
+    analysis.create_savings_table(con)
+    if rows:
+        con.executemany("INSERT INTO finding_savings VALUES (?, ?, ?)", rows)
+
+
+def test_migration_then_batch_by_hand():
+    # Opus 4.1: 1M in x 15 + 0.2M read x 1.5 + 0.1M out x 75 = 22.80. Migration to Opus 4.6 leaves 7.60
+    # (saves 15.20); batch halves what is left: saves 3.80, not the 11.40 it saves on its own.
+    con = usage_con([dict(model="claude-opus-4-1", charge_period_start="2026-07-01T00:00:00",
+                          input_tokens=1_000_000, cache_read_tokens=200_000, output_tokens=100_000)])
+    with_savings(con, [("legacy_model", "r1", Decimal("15.20")), ("batch_candidates", "r1", Decimal("11.40"))])
+    got = stacking.stack(con, [finding("batch_candidates", "batch"), finding("legacy_model", "migrate")])
+    assert got == {"legacy_model": Decimal("15.20"), "batch_candidates": Decimal("3.80")}
+
+
+def test_caching_acts_on_the_input_side_only_after_batch():
+    # Sonnet 4.6: 1M in x 3 = 3.00 input side, 0.1M out x 15 = 1.50. Batch saves 2.25 (half of 4.50);
+    # caching saving 1.80 of the 3.00 input side standalone then saves 60% of the 1.50 input left: 0.90.
+    con = usage_con([dict(model="claude-sonnet-4-6", charge_period_start="2026-07-01T00:00:00",
+                          input_tokens=1_000_000, output_tokens=100_000)])
+    with_savings(con, [("batch_candidates", "r1", Decimal("2.25")), ("cache_missed", "r1", Decimal("1.80"))])
+    got = stacking.stack(con, [finding("cache_missed", "cache"), finding("batch_candidates", "batch")])
+    assert got == {"batch_candidates": Decimal("2.25"), "cache_missed": Decimal("0.90")}
+
+
+def test_two_thinking_findings_never_save_more_than_the_thinking():
+    # Opus 4.6: 10K output of which 9K thinking, x 25 = 0.25 output, thinking part 0.225.
+    # Cap saves 5K x 25 = 0.125; short answers would save all 0.225 alone. Stacked: 0.125 + what is left, 0.10.
+    con = usage_con([dict(model="claude-opus-4-6", charge_period_start="2026-07-01T00:00:00",
+                          output_tokens=10_000, thinking_tokens=9_000)])
+    with_savings(con, [("thinking_over_budget", "r1", Decimal("0.125")),
+                       ("thinking_short_answers", "r1", Decimal("0.225"))])
+    got = stacking.stack(con, [finding("thinking_over_budget", "thinking"),
+                               finding("thinking_short_answers", "thinking")])
+    assert got["thinking_over_budget"] == Decimal("0.125")
+    assert got["thinking_over_budget"] + got["thinking_short_answers"] == Decimal("0.225")
+
+
+records = st.lists(
+    st.tuples(st.integers(0, 2_000_000), st.integers(0, 500_000), st.integers(0, 200_000), st.integers(0, 100),
+              st.sampled_from(["claude-opus-4-1", "claude-sonnet-4-6", "claude-haiku-4-5"])),
+    min_size=1, max_size=6)
+STAGES = [("legacy_model", "migrate"), ("model_routing", "route"), ("batch_candidates", "batch"),
+          ("cache_missed", "cache"), ("thinking_over_budget", "thinking"), ("us_only_premium", "premium")]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records, st.data())
+def test_stacked_never_exceeds_spend_nor_standalone_sum(rows, data):
+    con = usage_con([dict(model=m, charge_period_start="2026-07-01T00:00:00", input_tokens=i, cache_read_tokens=r,
+                          output_tokens=o, thinking_tokens=o * pct // 100) for i, r, o, pct, m in rows])
+    parts = con.execute("""SELECT record_id, cost, input_cost + cache_read_cost,
+        CASE WHEN output_tokens > 0 THEN output_cost * thinking_tokens / output_tokens ELSE 0 END
+        FROM priced_usage ORDER BY record_id""").fetchall()
+    savings = []
+    for record_id, cost, input_side, thinking in parts:
+        for fid, stage in STAGES:
+            if not data.draw(st.booleans()):
+                continue
+            whole = {"cache": input_side, "thinking": Decimal(thinking).quantize(Decimal("0.000001"))}.get(stage, cost)
+            share = data.draw(st.integers(0, 100))
+            savings.append((fid, record_id, (Decimal(whole) * share / 100).quantize(Decimal("0.000001"))))
+    with_savings(con, savings)
+    stacked = stacking.stack(con, [finding(fid, stage) for fid, stage in STAGES])
+    spend = sum(Decimal(p[1]) for p in parts)
+    standalone = {fid: sum((s for f, _, s in savings if f == fid), Decimal(0)) for fid, _ in STAGES}
+    assert sum(stacked.values()) <= spend
+    assert sum(stacked.values()) <= sum(standalone.values())
+    for fid, _ in STAGES:
+        assert Decimal(0) <= stacked[fid] <= standalone[fid] + Decimal("1e-9")
