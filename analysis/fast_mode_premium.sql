@@ -12,5 +12,5 @@ SELECT record_id, platform, workspace, api_key_id, project, model,
     coalesce(requests, 0) AS requests, cost,
     CAST((base_cost - base_cost_no_fast) * multiplier AS DECIMAL(38, 12)) AS savings
 FROM priced_usage
-WHERE in_totals AND priced AND is_fast
+WHERE in_findings AND priced AND is_fast
 ORDER BY record_id

@@ -16,7 +16,7 @@ WITH rows AS (
     FROM priced_usage u
     JOIN models m ON m.model = u.model
     JOIN models sm ON sm.model = m.successor
-    WHERE u.in_totals AND u.priced
+    WHERE u.in_findings AND u.priced
 ),
 counterfactual AS (
     SELECT r.*,

@@ -15,5 +15,5 @@ SELECT record_id, platform, workspace, api_key_id, project, model, long_context_
     coalesce(requests, 0) AS requests, cost,
     CAST((base_cost - base_cost_no_long) * multiplier AS DECIMAL(38, 12)) AS savings
 FROM priced_usage
-WHERE in_totals AND priced AND is_long
+WHERE in_findings AND priced AND is_long
 ORDER BY record_id

@@ -12,5 +12,5 @@ SELECT record_id, platform, workspace, api_key_id, project, model,
     coalesce(requests, 0) AS requests, cost,
     CAST(0 AS DECIMAL(38, 12)) AS savings
 FROM priced_usage
-WHERE in_totals AND priced AND service_tier = 'priority'
+WHERE in_findings AND priced AND service_tier = 'priority'
 ORDER BY record_id

@@ -13,5 +13,5 @@ SELECT record_id, platform, workspace, api_key_id, project, model, region,
     coalesce(requests, 0) AS requests, cost,
     CAST(base_cost * batch_factor * geo_factor * (regional_factor - 1.00) AS DECIMAL(38, 12)) AS savings
 FROM priced_usage
-WHERE in_totals AND priced AND regional_factor > 1.00
+WHERE in_findings AND priced AND regional_factor > 1.00
 ORDER BY record_id

@@ -12,5 +12,5 @@ SELECT record_id, platform, workspace, api_key_id, project, model,
     coalesce(requests, 0) AS requests, cost,
     CAST(base_cost * batch_factor * (geo_factor - 1.00) AS DECIMAL(38, 12)) AS savings
 FROM priced_usage
-WHERE in_totals AND priced AND geo_factor > 1.00
+WHERE in_findings AND priced AND geo_factor > 1.00
 ORDER BY record_id

@@ -43,7 +43,7 @@ def stack(con: duckdb.DuckDBPyConnection, findings: list[Finding]) -> dict[str, 
         WITH n AS (SELECT record_id FROM finding_savings GROUP BY 1 HAVING count(*) = 1)
         SELECT s.finding_id, sum(least(s.savings, coalesce(u.cost, 0)))
         FROM finding_savings s JOIN n USING (record_id) JOIN priced_usage u USING (record_id)
-        WHERE u.in_totals
+        WHERE u.in_findings
         GROUP BY 1""").fetchall():
         if finding_id in stacked:
             stacked[finding_id] += Fraction(Decimal(amount))
@@ -54,7 +54,7 @@ def stack(con: duckdb.DuckDBPyConnection, findings: list[Finding]) -> dict[str, 
             u.output_cost, u.thinking_tokens, u.output_tokens,
             list(struct_pack(id := s.finding_id, savings := s.savings)) AS changes
         FROM finding_savings s JOIN n USING (record_id) JOIN priced_usage u USING (record_id)
-        WHERE u.in_totals AND u.priced
+        WHERE u.in_findings AND u.priced
         GROUP BY ALL""")
     while batch := cursor.fetchmany(10_000):
         for _, cost, input_side, output_cost, thinking_tokens, output_tokens, changes in batch:

@@ -103,6 +103,11 @@ basis AS (
         FROM u
     )
     GROUP BY ALL
+),
+request_models AS (
+    -- Findings read request-level rows where a platform, day and model has them (they carry the detail);
+    -- aggregated rows of the spend basis elsewhere. Never both for the same traffic, so never double counted.
+    SELECT DISTINCT platform, usage_date, model FROM u WHERE granularity = 'request'
 )
 SELECT
     c.* EXCLUDE (s_row, l_row, f_row, fl_row, p, p_no_fast, p_no_long, list_cost_all, input_cost, cache_write_cost, cache_read_cost,
@@ -137,6 +142,10 @@ SELECT
              THEN 'endpoint not reported: priced as global' END
     ), '') AS pricing_notes,
     CASE WHEN c.granularity = 'request' THEN b.chosen_key = 'request'
-         ELSE b.chosen_key = c.source_format || '|' || c.grouping END AS in_totals
+         ELSE b.chosen_key = c.source_format || '|' || c.grouping END AS in_totals,
+    CASE WHEN c.granularity = 'request' THEN true
+         ELSE b.chosen_key = c.source_format || '|' || c.grouping AND rm.model IS NULL END AS in_findings
 FROM costed c
 JOIN basis b ON b.platform = c.platform AND b.usage_date = c.usage_date
+LEFT JOIN request_models rm
+    ON rm.platform = c.platform AND rm.usage_date = c.usage_date AND rm.model IS NOT DISTINCT FROM c.model

@@ -1,0 +1,155 @@
+"""The command line, end to end: exit codes, messages, files written, the report.json contract."""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from finops.cli import cli
+
+SAMPLE_LOGS = Path(__file__).parent.parent / "sample_logs"
+
+
+def line(msg_id: str, model: str, day: str, inp: int, read: int, out: int) -> str:
+    return json.dumps({
+        "parentUuid": "p", "sessionId": "s1", "uuid": msg_id, "type": "assistant", "requestId": f"req_{msg_id}",
+        "timestamp": f"{day}T10:00:00Z", "cwd": "/home/dev/app", "version": "2.1.0",
+        "message": {"id": msg_id, "model": model, "type": "message", "role": "assistant", "content": [],
+                    "usage": {"input_tokens": inp, "cache_read_input_tokens": read,
+                              "cache_creation_input_tokens": 0, "output_tokens": out}}})
+
+
+@pytest.fixture
+def logs(tmp_path: Path) -> Path:
+    folder = tmp_path / "logs" / "projects" / "-home-dev-app"
+    folder.mkdir(parents=True)
+    (folder / "s1.jsonl").write_text("\n".join([
+        line("msg_1", "claude-opus-4-1-20250805", "2026-07-01", 1_000_000, 200_000, 100_000),
+        line("msg_2", "claude-opus-4-6", "2026-07-02", 1_000_000, 0, 100_000),
+        line("msg_3", "claude-made-up-9", "2026-07-02", 10, 0, 10),
+        '{"type": "assistant", "message": {"usage": ',
+    ]) + "\n")
+    return tmp_path / "logs"
+
+
+def invoke(*args: str, cwd: Path | None = None):
+    runner = CliRunner(env={"COLUMNS": "80"})
+    return runner.invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.mark.parametrize("command", ["analyze", "prices", "formats", "list-analyses"])
+def test_every_command_has_help(command: str):
+    result = invoke(command, "--help")
+    assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_analyze_writes_json_and_accounts_for_every_row(logs: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    result = invoke("analyze", str(logs), "-o", str(out), "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "report.json").read_text())
+    # Opus 4.1: 1M x 15 + 0.2M x 1.5 + 0.1M x 75 = 22.80; Opus 4.6: 1M x 5 + 0.1M x 25 = 7.50
+    assert report["totals"]["billed_cost_usd"] == "30.300000"
+    assert report["totals"]["list_cost_usd"] == "30.300000"
+    [source] = report["inputs"]
+    assert source["rows_read"] == source["rows_loaded"] + source["rows_rejected"] + source["rows_duplicate"]
+    assert (source["rows_read"], source["rows_loaded"], source["rows_rejected"]) == (4, 3, 1)
+    assert report["unpriced"][0]["model"] == "claude-made-up-9" and report["unpriced"][0]["rows"] == 1
+    legacy = next(f for f in report["findings"] if f["id"] == "legacy_model")
+    # Same tokens on Opus 4.6: 1M x 5 + 0.2M x 0.5 + 0.1M x 25 = 7.60 -> saves 15.20
+    assert legacy["savings_usd"] == "15.200000"
+    assert report["savings"]["stacked_usd"] == "15.200000"
+    assert all(re.fullmatch(r"-?\d+\.\d{6}", v) for v in (report["totals"]["list_cost_usd"],
+                                                          report["savings"]["standalone_usd"]))
+    rejects = (out / "rejects.csv").read_text().splitlines()
+    assert rejects[0] == "file,line,reason" and rejects[1].endswith(",4,invalid JSON: truncated or malformed line")
+    assert "Records: 4 read = 3 loaded + 1 rejected + 0 duplicates" in result.output
+
+
+def test_report_json_has_the_documented_keys(logs: Path, tmp_path: Path):
+    invoke("analyze", str(logs), "-o", str(tmp_path / "o"), "--format", "json")
+    report = json.loads((tmp_path / "o" / "report.json").read_text())
+    assert {"schema_version", "period", "inputs", "totals", "unpriced", "spend_by_model", "findings",
+            "savings"} <= set(report)
+    assert set(report["period"]) == {"start", "end"}
+    assert {"requests", "input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "cache_read_tokens",
+            "output_tokens", "list_cost_usd", "billed_cost_usd"} <= set(report["totals"])
+    assert {"standalone_usd", "stacked_usd"} == set(report["savings"])
+    for f in report["findings"]:
+        assert {"id", "title", "severity", "confidence", "affected_requests", "affected_cost_usd", "savings_usd",
+                "stacked_savings_usd", "recommendation", "evidence"} <= set(f)
+        assert f["confidence"] in ("measured", "estimated")
+
+
+def test_missing_path_is_a_usage_error(tmp_path: Path):
+    result = invoke("analyze", str(tmp_path / "nope"))
+    assert result.exit_code == 2 and "no such file or folder" in result.output
+
+
+def test_no_usable_input_exits_1_with_one_line(tmp_path: Path):
+    (tmp_path / "notes.txt").write_text("hello\n")
+    result = invoke("analyze", str(tmp_path), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: no usable input") and result.output.count("\n") == 1
+
+
+def test_bad_param_and_format(logs: Path, tmp_path: Path):
+    result = invoke("analyze", str(logs), "-o", str(tmp_path), "--param", "legacy_model.nope=1")
+    assert result.exit_code == 1 and "has no parameter 'nope'" in result.output
+    result = invoke("analyze", str(logs), "-o", str(tmp_path), "--param", "garbage")
+    assert result.exit_code == 1 and "ID.NAME=VALUE" in result.output
+    result = invoke("analyze", str(logs), "-o", str(tmp_path), "--format", "docx")
+    assert result.exit_code == 2
+
+
+def test_unwritable_output_is_a_clear_error(logs: Path, tmp_path: Path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = invoke("analyze", str(logs), "-o", str(blocker / "sub"))
+    assert result.exit_code == 1 and result.output.startswith("Error: cannot write to")
+
+
+def test_negotiated_prices_change_billed_not_list(logs: Path, tmp_path: Path):
+    prices = tmp_path / "negotiated.csv"
+    prices.write_text("model,variant,valid_from,input,cache_write_5m,cache_write_1h,cache_read,output\n"
+                      "claude-opus-4-6,standard,2026-01-01,4.00,5.00,8.00,0.40,20.00\n")
+    invoke("analyze", str(logs), "-o", str(tmp_path / "o"), "--format", "json", "--prices", str(prices))
+    totals = json.loads((tmp_path / "o" / "report.json").read_text())["totals"]
+    # Opus 4.6 row at 4/20: 1M x 4 + 0.1M x 20 = 6.00 instead of 7.50; list stays 30.30
+    assert Decimal(totals["billed_cost_usd"]) == Decimal("28.80")
+    assert Decimal(totals["list_cost_usd"]) == Decimal("30.30")
+
+
+def test_config_file_sets_params(logs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    (tmp_path / "finops.toml").write_text('organisation = "Acme"\n[params.legacy_model]\nmin_savings_usd = 100\n')
+    monkeypatch.chdir(tmp_path)
+    invoke("analyze", str(logs), "-o", str(tmp_path / "o"), "--format", "json")
+    report = json.loads((tmp_path / "o" / "report.json").read_text())
+    assert "legacy_model" not in {f["id"] for f in report["findings"]}  # 15.20 < 100
+
+
+def test_prices_command_prints_rates():
+    result = invoke("prices", "--model", "claude-opus-4-1")
+    assert result.exit_code == 0 and "15.00" in result.output and "75.00" in result.output
+    csv_out = invoke("prices", "--csv").output.splitlines()
+    assert csv_out[0].startswith("platform,model,variant,valid_from")
+
+
+@pytest.mark.skipif(not SAMPLE_LOGS.is_dir(), reason="sample_logs/ not present")
+def test_sample_logs_end_to_end(tmp_path: Path):
+    """The README's quick start: every output written, every input detected, accounting holds."""
+    result = invoke("analyze", str(SAMPLE_LOGS), "-o", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    for name in ("report.pdf", "report.html", "report.json"):
+        assert (tmp_path / name).stat().st_size > 0
+    assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
+    report = json.loads((tmp_path / "report.json").read_text())
+    for source in report["inputs"]:
+        assert source["rows_read"] == source["rows_loaded"] + source["rows_rejected"] + source["rows_duplicate"]
+    assert Decimal(report["savings"]["stacked_usd"]) <= Decimal(report["totals"]["billed_cost_usd"])
+    assert Decimal(report["savings"]["stacked_usd"]) <= Decimal(report["savings"]["standalone_usd"])
