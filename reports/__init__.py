@@ -1,4 +1,4 @@
-"""Render a Report: HTML (Jinja2, autoescaped), PDF (WeasyPrint, no network or file access beyond templates)."""
+"""Render a Report: HTML (Jinja2, autoescaped) and PDF (WeasyPrint, fetching nothing beyond the templates)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from finops.errors import ReportError
 from finops.report import Report
@@ -32,7 +33,8 @@ def render_html(report: Report, *, for_print: bool = True) -> str:
     """The report as one self-contained HTML document (pure: same Report, same text)."""
     env = _environment()
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
-    context: dict[str, Any] = {"r": report, "css": css, "for_print": for_print}
+    # The stylesheet is ours, not input: mark it safe so its quotes are not escaped inside <style>.
+    context: dict[str, Any] = {"r": report, "css": Markup(css), "for_print": for_print}
     context.update(filters.context(report))
     return env.get_template("report.html").render(context)
 

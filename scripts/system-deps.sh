@@ -4,7 +4,10 @@
 set -eu
 
 have_pango() {
-    ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' && ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so'
+    libs=$(ldconfig -p 2>/dev/null)
+    for lib in libpango-1.0.so libpangoft2-1.0.so libharfbuzz-subset.so; do
+        echo "$libs" | grep -q "$lib" || return 1
+    done
 }
 have_font() {
     [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]

@@ -1,0 +1,193 @@
+"""Charts as inline SVG, drawn in Python: no JavaScript, no network, no image files.
+
+Every text node and attribute value that can carry input (model names, finding titles) goes through `escape`,
+so a name such as `<img src=x>` is drawn as text. Geometry uses floats; the numbers printed come from Decimal.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from markupsafe import Markup, escape
+
+FONT = "DejaVu Sans, sans-serif"
+INK = "#1b2433"
+MUTED = "#5b6675"
+GRID = "#d9dee5"
+# Restrained, distinguishable in print and in greyscale; the last one is for "other".
+PALETTE = ("#27476e", "#5b8db8", "#a9c6de", "#b5643a", "#e2b489", "#6f8f5e", "#8a94a0")
+OTHER_COLOUR = "#b9c0c8"
+SAVING = "#6f8f5e"
+TOTAL = "#27476e"
+CHAR_WIDTH = 0.6  # average DejaVu Sans advance, in ems, for laying out legends
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    colour: str
+    values: Sequence[Decimal]
+
+
+def _num(x: float) -> str:
+    """Coordinates with one decimal: stable text for the golden file."""
+    return f"{x:.1f}".rstrip("0").rstrip(".") if x != int(x) else str(int(x))
+
+
+def _text(x: float, y: float, body: str, *, size: float = 10, anchor: str = "start", fill: str = INK,
+          weight: str = "normal") -> str:
+    return (f'<text x="{_num(x)}" y="{_num(y)}" font-size="{_num(size)}" text-anchor="{anchor}" '
+            f'fill="{fill}" font-weight="{weight}">{escape(body)}</text>')
+
+
+def nice_ticks(top: float, count: int = 5) -> list[float]:
+    """Round axis steps (1, 2, 2.5, 5 x 10^k) from 0 to at least `top`."""
+    if top <= 0:
+        return [0.0, 1.0]
+    raw = top / count
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    ticks = [0.0]
+    while ticks[-1] < top - 1e-9:
+        ticks.append(ticks[-1] + step)
+    return ticks
+
+
+def short_usd(value: float) -> str:
+    """Axis and bar labels: $0.45, $152, $12.3K, $1.25M."""
+    v = abs(value)
+    sign = "-" if value < 0 else ""
+    if v >= 1_000_000:
+        return f"{sign}${v / 1_000_000:.2f}M"
+    if v >= 10_000:
+        return f"{sign}${v / 1000:.0f}K"
+    if v >= 1000:
+        return f"{sign}${v / 1000:.1f}K"
+    if v >= 10 or v == 0:
+        return f"{sign}${v:.0f}"
+    return f"{sign}${v:.2f}"
+
+
+def _svg(width: float, height: float, label: str, body: list[str]) -> Markup:
+    w, h = _num(width), _num(height)
+    head = (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {w} {h}" width="{w}" '
+            f'height="{h}" role="img" aria-label="{escape(label)}" font-family="{FONT}">')
+    return Markup(head + f"<title>{escape(label)}</title>" + "".join(body) + "</svg>")
+
+
+def _legend(series: Sequence[Series], x0: float, y0: float, width: float,
+            size: float = 9) -> tuple[list[str], float]:
+    """Swatches and names laid out in rows; returns the elements and the height used."""
+    out: list[str] = []
+    x, y = x0, y0
+    for s in series:
+        item = 14 + len(s.name) * size * CHAR_WIDTH + 16
+        if x > x0 and x + item > x0 + width:
+            x, y = x0, y + size + 7
+        out.append(f'<rect x="{_num(x)}" y="{_num(y - size + 1)}" width="10" height="{_num(size)}" '
+                   f'fill="{s.colour}"/>')
+        out.append(_text(x + 14, y, s.name, size=size))
+        x += item
+    return out, y - y0 + size + 4
+
+
+def stacked_months(months: Sequence[str], notes: Sequence[str], series: Sequence[Series],
+                   label: str) -> Markup:
+    """Vertical bars, one per month, stacked by series (model); month totals on top, a legend below."""
+    width, plot_h = 680.0, 200.0
+    left, right, top = 58.0, 8.0, 18.0
+    totals = [sum((float(s.values[i]) for s in series), 0.0) for i in range(len(months))]
+    ticks = nice_ticks(max(totals, default=0.0))
+    scale = plot_h / ticks[-1]
+    base = top + plot_h
+    slot = (width - left - right) / max(len(months), 1)
+    bar = min(58.0, slot * 0.62)
+    crowded = slot < 48  # "Sep 2026" no longer fits under its bar
+    body: list[str] = []
+    for t in ticks:
+        y = base - t * scale
+        body.append(f'<line x1="{_num(left)}" x2="{_num(width - right)}" y1="{_num(y)}" y2="{_num(y)}" '
+                    f'stroke="{GRID if t else MUTED}" stroke-width="{0.8 if t else 1}"/>')
+        body.append(_text(left - 6, y + 3.5, short_usd(t), size=9, anchor="end", fill=MUTED))
+    for i, month in enumerate(months):
+        x = left + slot * i + (slot - bar) / 2
+        y = base
+        for s in series:
+            h = float(s.values[i]) * scale
+            if h <= 0:
+                continue
+            y -= h
+            body.append(f'<rect x="{_num(x)}" y="{_num(y)}" width="{_num(bar)}" height="{_num(max(h, 0.4))}" '
+                        f'fill="{s.colour}"><title>{escape(s.name)} {escape(month)}: '
+                        f'{escape(short_usd(float(s.values[i])))}</title></rect>')
+        cx = x + bar / 2
+        if crowded:  # many months: slanted labels, totals only where they fit (the table has them all)
+            if slot >= 34:
+                body.append(_text(cx, y - 4, short_usd(totals[i]), size=7.5, anchor="middle", weight="bold"))
+            text = month + (f" ({notes[i]})" if notes[i] else "")
+            body.append(f'<g transform="rotate(-45 {_num(cx + 3)} {_num(base + 10)})">'
+                        + _text(cx + 3, base + 10, text, size=8, anchor="end") + "</g>")
+            continue
+        body.append(_text(cx, y - 4, short_usd(totals[i]), size=9, anchor="middle", weight="bold"))
+        body.append(_text(cx, base + 14, month, size=9.5, anchor="middle"))
+        if notes[i]:
+            body.append(_text(cx, base + 26, notes[i], size=8, anchor="middle", fill=MUTED))
+    top_of_legend = base + (62 if crowded else 46)
+    legend, legend_h = _legend(series, left, top_of_legend, width - left - right)
+    body.extend(legend)
+    return _svg(width, top_of_legend + legend_h, label, body)
+
+
+def waterfall_floor(start: Decimal, end: Decimal) -> Decimal:
+    """Where the value axis starts: 0, unless the savings are too small a share of spend to see from 0."""
+    span = start - end
+    if start <= 0 or span <= 0 or span * 10 >= start:  # 10% or more of spend reads well from 0
+        return Decimal(0)
+    step = Decimal(str(nice_ticks(float(span))[1]))
+    floor = ((end - span / 2) / step).to_integral_value(rounding="ROUND_FLOOR") * step
+    return max(floor, Decimal(0))
+
+
+def waterfall(start_label: str, start: Decimal, steps: Sequence[tuple[str, Decimal]], end_label: str,
+              fmt: Callable[[Decimal], str], label: str, floor: Decimal = Decimal(0)) -> Markup:
+    """Horizontal waterfall: spend, minus each saving, equals spend after the savings.
+
+    With a floor above 0 the axis is cut (marked on the total bars) so that small savings stay visible.
+    """
+    width, row, label_w, value_w = 680.0, 22.0, 250.0, 84.0
+    plot_w = width - label_w - value_w
+    base = float(floor)
+    full = (float(start) - base) or 1.0
+    end = start - sum((s for _, s in steps), Decimal(0))
+    rows: list[tuple[str, float, float, str, str, bool]] = [
+        (start_label, base, float(start), TOTAL, fmt(start), True)]
+    running = float(start)
+    for name, saving in steps:
+        rows.append((name, running - float(saving), running, SAVING, "−" + fmt(saving), False))
+        running -= float(saving)
+    rows.append((end_label, base, float(end), TOTAL, fmt(end), True))
+
+    def x(v: float) -> float:
+        return label_w + (max(v, base) - base) / full * plot_w
+
+    body: list[str] = []
+    for i, (name, lo, hi, colour, value, bold) in enumerate(rows):
+        y = 4 + i * row
+        shown = name if len(name) <= 44 else name[:43] + "…"
+        body.append(_text(0, y + 14, shown, size=9.5, weight="bold" if bold else "normal"))
+        body.append(f'<rect x="{_num(x(lo))}" y="{_num(y + 3)}" width="{_num(max(x(hi) - x(lo), 0.8))}" '
+                    f'height="{_num(row - 8)}" fill="{colour}"/>')
+        if bold and base > 0:  # the axis is cut: a white double slash across the bar says so
+            for dx in (8.0, 12.0):
+                body.append(f'<line x1="{_num(label_w + dx - 2)}" x2="{_num(label_w + dx + 2)}" '
+                            f'y1="{_num(y + row - 3)}" y2="{_num(y + 1)}" stroke="#ffffff" '
+                            'stroke-width="1.6"/>')
+        if i < len(rows) - 1:  # connector to the next bar
+            edge = x(hi if bold else lo)
+            body.append(f'<line x1="{_num(edge)}" x2="{_num(edge)}" y1="{_num(y + row - 5)}" '
+                        f'y2="{_num(y + row + 3)}" stroke="{MUTED}" stroke-width="0.6"/>')
+        body.append(_text(width, y + 14, value, size=9.5, anchor="end", weight="bold" if bold else "normal"))
+    return _svg(width, 8 + len(rows) * row, label, body)

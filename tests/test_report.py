@@ -1,0 +1,340 @@
+"""The HTML/PDF report, rendered from a fixed, made-up Report (never from sample_logs).
+
+The golden file pins the whole document; regenerate it on purpose with FINOPS_UPDATE_GOLDEN=1.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import replace
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import finops.reports as reports
+import pytest
+from bs4 import BeautifulSoup
+from finops.analysis import Finding
+from finops.ingest.common import FileStats
+from finops.reports import filters, render_html, write_pdf
+
+from finops.report import Report, Totals
+
+GOLDEN = Path(__file__).parent / "golden" / "report.html"
+D = Decimal
+MONEY = re.compile(r"^-?\$\d{1,3}(,\d{3})*\.\d{2}$")
+
+
+def tokens(inp: int, w5: int, w1: int, read: int, out: int) -> dict[str, int]:
+    return {"input_tokens": inp, "cache_write_5m_tokens": w5, "cache_write_1h_tokens": w1,
+            "cache_read_tokens": read, "output_tokens": out}
+
+
+def cost(amount: str | None) -> dict[str, Decimal | None]:
+    return {"list_cost": D(amount) if amount else None, "cost": D(amount) if amount else None}
+
+
+def month(when: str, model: str, requests: int, amount: str | None) -> dict[str, Any]:
+    return {"month": when, "model": model, "requests": requests, **tokens(requests * 1000, 0, 0, 0, 1),
+            **cost(amount)}
+
+
+def rates(*values: str) -> dict[str, Decimal]:
+    names = ("input", "cache_write_5m", "cache_write_1h", "cache_read", "output")
+    return {name: D(v) for name, v in zip(names, values, strict=True)}
+
+
+def make_report(**changes: Any) -> Report:
+    """A small report with made-up numbers: spend $1,234.56, savings $340.00 stacked ($345.67 standalone)."""
+    legacy = Finding(
+        id="legacy_model", title="Legacy and retired models", severity="high", confidence="measured",
+        recommendation="Move these workloads to the successor model named in each row: the same capability "
+                       "tier at a lower price, or at least a model that is still supported.",
+        method="Each row's tokens at the successor's rates on the row's date; savings = cost minus that.",
+        params={"min_savings_usd": 0}, affected_requests=420, affected_cost=D("900.00"), savings=D("300.00"),
+        evidence_columns=["workspace", "api_key_id", "model", "successor", "retired_on", "requests", "cost",
+                          "successor_cost", "savings", "prompt"],
+        evidence=[
+            {"workspace": "research", "api_key_id": "key_01", "model": "claude-opus-4-1",
+             "successor": "claude-opus-4-6", "retired_on": date(2026, 8, 5), "requests": 400,
+             "cost": D("850.123456"), "successor_cost": D("570.10"), "savings": D("280.023456"),
+             "prompt": "SECRET PROMPT TEXT"},
+            {"workspace": None, "api_key_id": "key_02", "model": "claude-opus-4-1",
+             "successor": "claude-opus-4-6", "retired_on": date(2026, 8, 5), "requests": 20,
+             "cost": D("49.876544"), "successor_cost": D("29.90"), "savings": D("19.976544"),
+             "prompt": "SECRET PROMPT TEXT"},
+        ],
+        evidence_total_rows=2,
+    )
+    cache = Finding(
+        id="cache_missed", title="Repeated prompt prefixes sent without prompt caching", severity="medium",
+        confidence="estimated", recommendation="Put a cache_control breakpoint after the repeated prefix.",
+        method="Groups of requests sharing a prefix fingerprint, replayed under a 5-minute cache.",
+        params={"min_savings_usd": 0.01, "min_group_requests": 2}, affected_requests=150,
+        affected_cost=D("120.00"), savings=D("45.67"), stacked_savings=D("40.00"),
+        evidence_columns=["project", "model", "requests", "prefix_tokens", "cost", "savings"],
+        evidence=[{"project": "chatbot", "model": "claude-sonnet-4-5", "requests": 150,
+                   "prefix_tokens": 1_234_567, "cost": D("120.00"), "savings": D("45.67")}],
+        evidence_total_rows=31,
+    )
+    report = Report(
+        generated_at=datetime(2026, 3, 1, 9, 30),
+        period_start=datetime(2026, 1, 5, 8, 0),
+        period_end=datetime(2026, 2, 27, 18, 0),
+        inputs=[
+            FileStats(path="logs/gateway/calls.jsonl", format="anthropic_log", rows_read=1210,
+                      rows_staged=1207, rows_rejected=3, rows_loaded=1200, rows_duplicate=7,
+                      notes=["cache TTL assumed 5-minute"]),
+            FileStats(path="logs/projects/app/s1.jsonl", format="claude_code", rows_read=10, rows_staged=10,
+                      rows_loaded=10, lines_ignored=12),
+        ],
+        skipped=[("logs/notes.txt", "not a recognised log, usage or billing format")],
+        totals=Totals(requests=1210, **tokens(5_000_000, 200_000, 0, 9_000_000, 700_000),
+                      web_search_requests=0, list_cost=D("1234.56"), billed_cost=D("1234.56"), rows=1210),
+        unpriced=[{"model": "claude-mystery-9", "platform": "anthropic", "reason": "unknown model", "rows": 4,
+                   "requests": 4, **tokens(1000, 0, 0, 0, 200), "first_row": "logs/gateway/calls.jsonl:17"}],
+        spend_by_model=[
+            {"platform": "anthropic", "model": "claude-opus-4-1", "requests": 420,
+             **tokens(3_000_000, 100_000, 0, 5_000_000, 400_000), **cost("900.00"), "priced": True},
+            {"platform": "anthropic", "model": "claude-sonnet-4-5", "requests": 786,
+             **tokens(2_000_000, 100_000, 0, 4_000_000, 300_000), **cost("334.56"), "priced": True},
+            {"platform": "anthropic", "model": "claude-mystery-9", "requests": 4,
+             **tokens(1000, 0, 0, 0, 200), **cost(None), "priced": False},
+        ],
+        spend_by_month=[
+            month("2026-01", "claude-opus-4-1", 300, "600.00"),
+            month("2026-01", "claude-sonnet-4-5", 400, "134.56"),
+            month("2026-02", "claude-opus-4-1", 120, "300.00"),
+            month("2026-02", "claude-sonnet-4-5", 386, "200.00"),
+            month("2026-02", "claude-mystery-9", 4, None),
+        ],
+        spend_by={
+            "workspace": [
+                {"workspace": "research", "requests": 700, **tokens(3_000_000, 0, 0, 0, 0),
+                 "cost": D("1000.00"), "platforms": ["anthropic"]},
+                {"workspace": "(not recorded)", "requests": 10, **tokens(1000, 0, 0, 0, 0),
+                 "cost": D("34.56"), "platforms": ["anthropic"]},
+            ],
+            "api_key_id": [{"api_key_id": "key_01", "requests": 1210, **tokens(5_000_000, 0, 0, 0, 0),
+                            "cost": D("1234.56"), "platforms": ["anthropic"]}],
+            "project": [{"project": "chatbot", "requests": 1000, **tokens(4_000_000, 0, 0, 0, 0),
+                         "cost": D("1100.00"), "platforms": ["anthropic"]}],
+        },
+        findings=[legacy, cache],
+        savings_standalone=D("345.67"),
+        savings_stacked=D("340.00"),
+        prices=[
+            {"model": "claude-opus-4-1", "platform": "anthropic", "variant": "standard",
+             "valid_from": date(2025, 8, 5), "threshold": None, **rates("15", "18.75", "30", "1.5", "75"),
+             "negotiated": False, "source": "pricing.md 1.1", "note": ""},
+            {"model": "claude-sonnet-4-5", "platform": "anthropic", "variant": "long_context",
+             "valid_from": date(2025, 9, 29), "threshold": 200_000, **rates("6", "7.5", "12", "0.6", "22.5"),
+             "negotiated": False, "source": "pricing.md 2.3", "note": "whole request at this rate when over"},
+        ],
+        params={"cache_missed": {"min_savings_usd": 0.01, "min_group_requests": 2},
+                "legacy_model": {"min_savings_usd": 0}, "priority_tier": {}},
+        quality={
+            "rejects_by_reason": [{"reason": "invalid JSON", "rows": 2}, {"reason": "not billed", "rows": 1}],
+            "pricing_notes": [{"note": "cache TTL not reported: writes priced as 5-minute", "rows": 289}],
+            "detail_only_rows": [{"source_format": "anthropic_log", "rows": 12, "cost": D("3.21")}],
+        },
+        organisation="Example Co",
+    )
+    return replace(report, **changes)
+
+
+@pytest.fixture(scope="module")
+def html() -> str:
+    return render_html(make_report())
+
+
+@pytest.fixture(scope="module")
+def soup(html: str) -> BeautifulSoup:
+    return BeautifulSoup(html, "html.parser")
+
+
+def text(node: Any) -> str:
+    return " ".join(node.get_text(" ").split())
+
+
+def test_golden_html(html: str) -> None:
+    if os.environ.get("FINOPS_UPDATE_GOLDEN"):
+        GOLDEN.parent.mkdir(exist_ok=True)
+        GOLDEN.write_text(html, encoding="utf-8")
+    assert GOLDEN.exists(), "no golden file yet: run with FINOPS_UPDATE_GOLDEN=1"
+    assert html == GOLDEN.read_text(encoding="utf-8"), "HTML changed; if on purpose, FINOPS_UPDATE_GOLDEN=1"
+
+
+def test_rendering_is_pure(html: str) -> None:
+    assert render_html(make_report()) == html
+
+
+def test_one_section_per_finding_anchored_by_id(soup: BeautifulSoup) -> None:
+    sections = soup.select("section.finding")
+    assert [s["id"] for s in sections] == ["legacy_model", "cache_missed"]
+    assert len(soup.select("section#legacy_model")) == 1
+    legacy = soup.select_one("section#legacy_model")
+    assert "Legacy and retired models" in text(legacy.h3)
+    assert "high severity" in text(legacy.select_one(".badges")).lower()
+    assert "Move these workloads to the successor model" in text(legacy.select_one(".recommendation"))
+    assert "successor's rates" in text(legacy.select_one(".method"))
+
+
+def test_every_contents_link_has_a_target(soup: BeautifulSoup) -> None:
+    links = [a["href"] for a in soup.select("nav.toc a")]
+    assert "#legacy_model" in links and "#cache_missed" in links and "#data-quality" in links
+    for href in links:
+        assert soup.find(id=href[1:]) is not None, href
+
+
+def test_summary_shows_the_totals(soup: BeautifulSoup) -> None:
+    summary = text(soup.select_one("#summary"))
+    assert "$1,234.56" in summary  # spend
+    assert "$340.00" in summary  # stacked savings
+    assert "27.5%" in summary  # 340 / 1234.56
+    assert "$894.56" in summary  # spend after the savings
+    assert "$345.67" in summary and "$5.67" in summary  # standalone and the overlap
+    top = [text(a) for a in soup.select("#summary table.top a")]
+    assert top == ["Legacy and retired models", "Repeated prompt prefixes sent without prompt caching"]
+    assert "Move these workloads to the successor model named in each row." in summary  # one-line action
+    coverage = [text(td) for td in soup.select("#summary table.coverage td")]
+    assert coverage == ["2", "1", "1,220", "1,210", "3", "7", "4"]
+    assert "rejects.csv" in summary
+    assert soup.select_one("#summary svg.chart") is not None  # the waterfall
+
+
+def test_money_is_formatted_as_dollars(soup: BeautifulSoup) -> None:
+    evidence = soup.select_one("section#legacy_model table.evidence")
+    headers = [text(th) for th in evidence.select("thead th")]
+    assert headers[-3:] == ["Cost", "Cost on successor", "Savings"]
+    first = [text(td) for td in evidence.select("tbody tr")[0].select("td")]
+    assert first[-4:] == ["400", "$850.12", "$570.10", "$280.02"]
+    for td in soup.select("td.num"):
+        value = text(td)
+        if value.startswith(("$", "-$")):
+            assert MONEY.match(value), value
+    cache = soup.select_one("section#cache_missed table.evidence")
+    assert "1.2M" in [text(td) for td in cache.select("td")]  # tokens, compact
+    assert "The first 1 of 31 rows" in text(soup.select_one("section#cache_missed"))
+
+
+def test_evidence_never_shows_prompt_text(html: str) -> None:
+    assert "SECRET PROMPT TEXT" not in html
+
+
+def test_months_and_unpriced(soup: BeautifulSoup) -> None:
+    rows = [[text(c) for c in tr.select("td")] for tr in soup.select("table.months tbody tr")]
+    assert rows[0][0].startswith("Jan 2026") and "5–31 Jan only" in rows[0][0]
+    assert rows[1][1:4] == ["$300.00", "$200.00", "—"]  # an unpriced model is "—", never $0.00
+    assert "claude-mystery-9" in text(soup.select_one("#data-quality"))
+    assert "unpriced" in text(soup.select_one("table.models"))
+
+
+def test_appendices(soup: BeautifulSoup) -> None:
+    quality = text(soup.select_one("#data-quality"))
+    for fact in ("records read = loaded + rejected + duplicates", "notes.txt", "invalid JSON", "rejects.csv",
+                 "cache TTL assumed 5-minute", "not added to the totals", "$3.21"):
+        assert fact in quality, fact
+    method = text(soup.select_one("#method"))
+    for fact in ("claude-opus-4-1", "$18.75", "pricing.md 2.3", "over 200,000", "min_group_requests",
+                 "priority_tier"):
+        assert fact in method, fact
+
+
+def test_formatters() -> None:
+    assert filters.usd(D("1234.565")) == "$1,234.57"
+    assert filters.usd(D("-0.5")) == "-$0.50"
+    assert filters.usd(None) == "—"
+    assert [filters.tokens(n) for n in (999_960, 1_234, 12)] == ["1.0M", "1.2K", "12"]
+    assert filters.rate(D("0.375")) == "$0.375" and filters.rate(D("15")) == "$15.00"
+    assert filters.first_sentence("Do this: because. Then that.") == "Do this: because."
+
+
+HOSTILE_ORG = "Acme <script>alert(1)</script>"
+HOSTILE_MODEL = '<img src="http://example.invalid/x.png">'
+HOSTILE_PROJECT = "url(file:///etc/passwd)"
+
+
+def hostile_report() -> Report:
+    r = make_report()
+    def rename(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{**m, "model": HOSTILE_MODEL} if m["model"] == "claude-sonnet-4-5" else m for m in rows]
+
+    spend_by = {**r.spend_by, "project": [{**r.spend_by["project"][0], "project": HOSTILE_PROJECT}]}
+    evidence = [{**row, "workspace": HOSTILE_PROJECT, "model": HOSTILE_MODEL}
+                for row in r.findings[0].evidence]
+    findings = [replace(r.findings[0], evidence=evidence, title=f"Legacy {HOSTILE_MODEL}"), r.findings[1]]
+    return replace(r, organisation=HOSTILE_ORG, spend_by_month=rename(r.spend_by_month),
+                   spend_by_model=rename(r.spend_by_model), spend_by=spend_by, findings=findings,
+                   unpriced=[{**r.unpriced[0], "model": HOSTILE_MODEL}])
+
+
+def test_names_with_html_render_as_text() -> None:
+    html = render_html(hostile_report())
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.find("script") is None
+    assert soup.find("img") is None
+    assert not soup.select("[src]")
+    assert "<script>" not in html and '<img src="http' not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert HOSTILE_MODEL in text(soup.select_one("table.models"))  # shown, as text
+    assert HOSTILE_MODEL in " ".join(t.get_text() for t in soup.select("svg text"))  # chart legend, as text
+    assert HOSTILE_PROJECT in text(soup.select_one("#spend-by-attribution"))
+    styles = " ".join(s.get_text() for s in soup.find_all("style")) + " ".join(
+        e["style"] for e in soup.select("[style]"))
+    assert "url(" not in styles  # no input ever reaches CSS
+
+
+def test_pdf_of_hostile_names_fetches_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from weasyprint.urls import URLFetcher
+
+    asked: list[str] = []
+    fetched: list[str] = []
+    allowed = reports._allowed
+    original = URLFetcher.fetch
+
+    def record_allowed(url: str) -> bool:
+        asked.append(url)
+        return allowed(url)
+
+    def record_fetch(self: Any, url: str, *args: Any, **kwargs: Any) -> Any:
+        fetched.append(url)
+        return original(self, url, *args, **kwargs)
+
+    monkeypatch.setattr(reports, "_allowed", record_allowed)
+    monkeypatch.setattr(URLFetcher, "fetch", record_fetch)
+    write_pdf(render_html(hostile_report()), tmp_path / "report.pdf")
+    assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert [u for u in asked + fetched if not u.startswith("data:")] == []
+
+
+def test_pdf_smoke(html: str, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from weasyprint import HTML
+
+    caplog.set_level(logging.WARNING, logger="weasyprint")
+    path = tmp_path / "report.pdf"
+    write_pdf(html, path)
+    data = path.read_bytes()
+    assert data.startswith(b"%PDF")
+    pages = HTML(string=html, base_url=str(reports.TEMPLATES) + "/").render().pages
+    assert len(pages) > 1
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []
+
+
+def test_a_report_with_nothing_found_still_renders() -> None:
+    empty = make_report(findings=[], savings_standalone=D(0), savings_stacked=D(0), spend_by_month=[],
+                        unpriced=[], skipped=[], prices=[], params={}, period_start=None, period_end=None,
+                        quality={"rejects_by_reason": [], "pricing_notes": [], "detail_only_rows": []})
+    soup = BeautifulSoup(render_html(empty), "html.parser")
+    assert soup.select("section.finding") == []
+    assert "No analysis found savings" in text(soup.select_one("#summary"))
+    assert "None: every record could be read." in text(soup.select_one("#data-quality"))
+
+
+def test_screen_version_has_no_page_numbers() -> None:
+    soup = BeautifulSoup(render_html(make_report(), for_print=False), "html.parser")
+    assert soup.body["class"] == ["screen"]
+    assert len(soup.select("section.finding")) == 2
