@@ -66,6 +66,12 @@ def record(obj: Any, path: Path, number: int) -> dict[str, Any]:
             columns["thinking_tokens"] = min(estimate, columns["output_tokens"])
             columns["thinking_estimated"] = True
     model = model_fields(response.get("model") or request.get("model"))
+    sent = model_fields(request.get("model")) if isinstance(request.get("model"), str) else None
+    if sent and (model["model"] is None or sent["platform"] != "anthropic"):
+        # Bedrock and Vertex SDKs send a platform id (us.anthropic..., ...@date) and get a 1P id back: the
+        # request's id says where the call ran, which decides the regional premium.
+        model = {**sent, "model_raw": model["model_raw"] or sent["model_raw"],
+                 "model": model["model"] or sent["model"]}
     platform = meta.get("platform")
     if platform in PLATFORMS:
         model["platform"] = platform

@@ -34,7 +34,7 @@ MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
 def sniff(sample: Any) -> bool:
     head = sample.head
     return '"starting_at"' in head and '"results"' in head and (
-        '"uncached_input_tokens"' in head or '"data"' in head and '"amount"' not in head)
+        '"uncached_input_tokens":' in head or '"data"' in head and '"amount"' not in head)
 
 
 def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
@@ -80,8 +80,8 @@ def _page(page: Any, where: int, emit: Emitter, counter: bool) -> None:
     if not isinstance(buckets, list):
         emit.reject(where, "page has no data list")
         return
-    present = {d for b in buckets if isinstance(b, dict) for r in b.get("results") or []
-               if isinstance(r, dict) for d in DIMENSIONS if r.get(d) is not None}
+    present = {d for b in buckets if isinstance(b, dict) and isinstance(b.get("results"), list)
+               for r in b["results"] if isinstance(r, dict) for d in DIMENSIONS if r.get(d) is not None}
     for bucket in buckets:
         results = bucket.get("results") if isinstance(bucket, dict) else None
         if not isinstance(results, list):
