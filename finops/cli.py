@@ -182,3 +182,8 @@ def list_analyses() -> None:
     for a in analysis.load_all():
         params = ", ".join(f"{k}={v}" for k, v in a.params.items()) or "no parameters"
         click.echo(f"{a.id:22} {a.severity:6} {a.title}  ({params})")
+
+
+@cli.group()
+def export() -> None:
+    """Export the normalised usage for other tools (FOCUS, Parquet)."""

@@ -31,7 +31,7 @@ def totals(con: duckdb.DuckDBPyConnection) -> Totals:
         SELECT {TOKEN_SUMS},
             sum(coalesce(web_search_requests, 0))::BIGINT AS web_search_requests,
             coalesce(sum(list_cost), 0) AS list_cost, coalesce(sum(cost), 0) AS billed_cost,
-            count(*) AS rows
+            count(*) AS rows, count(*) FILTER (WHERE granularity = 'bucket') AS bucket_rows
         FROM priced_usage WHERE in_totals""")[0]
     return Totals(**{k: (Decimal(v) if k.endswith("cost") else int(v or 0)) for k, v in row.items()})
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import duckdb
 
-from finops import analysis, ingest, overview, pricing, stacking
+from finops import analysis, ingest, overview, pricing, sections, stacking
 from finops.errors import IngestError
 from finops.report import Report
 
@@ -94,6 +94,7 @@ def run(
         quality=overview.quality(con),
         organisation=organisation,
     )
+    report = replace(report, sections=sections.build_all(con, report))
     return Audit(report=report, con=con)
 
 

@@ -27,6 +27,7 @@ class Totals:
     list_cost: Decimal
     billed_cost: Decimal
     rows: int
+    bucket_rows: int = 0  # rows from aggregated sources, which do not count requests
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,10 @@ class Report:
     params: dict[str, dict[str, Any]]
     quality: dict[str, Any]  # data-quality facts: rejects by reason, assumptions, basis
     organisation: str = "Your organisation"
-    rejects_file: str | None = None
+    rejects_file: str | None = "rejects.csv"
     notes: list[str] = field(default_factory=list)
+    # Optional sections built by finops.sections (reconciliation, evidence pack, comparison, ...): name -> data.
+    sections: dict[str, Any] = field(default_factory=dict)
 
 
 def money(value: Decimal | int | None) -> str | None:
@@ -123,6 +126,7 @@ def to_dict(report: Report) -> dict[str, Any]:
                     "stacked_usd": money(report.savings_stacked)},
         "data_quality": _plain(report.quality),
         "notes": report.notes,
+        **{name: _plain(data) for name, data in report.sections.items()},
     }
 
 

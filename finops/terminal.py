@@ -71,8 +71,9 @@ def print_summary(report: Report, written: list[Path]) -> None:
     t = report.totals
     start = report.period_start.date() if report.period_start else "?"
     end = report.period_end.date() if report.period_end else "?"
-    console.print(f"[bold]Claude API spend[/] {start} to {end}: [bold]{usd(t.billed_cost)}[/] "
-                  f"over {count(t.requests)} requests")
+    volume = (f"over {count(t.requests)} requests" if not t.bucket_rows
+              else f"({count(t.bucket_rows)} rows from usage reports, {count(t.requests)} logged requests)")
+    console.print(f"[bold]Claude API spend[/] {start} to {end}: [bold]{usd(t.billed_cost)}[/] {volume}")
     if t.list_cost != t.billed_cost:
         console.print(f"  at list prices: {usd(t.list_cost)}")
     read = sum(f.rows_read for f in report.inputs)

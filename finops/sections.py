@@ -1,0 +1,30 @@
+"""Optional report sections computed after the findings: each builder reads the run's tables and the Report.
+
+A builder returns JSON-ready data (plain dicts, lists, Decimals, dates) or None when it has nothing to say; the
+data lands in Report.sections[name] and in report.json under the same name, and the HTML template renders
+`reports/templates/_section_<name>.html` when that file exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import duckdb
+
+from .report import Report
+
+Builder = Callable[[duckdb.DuckDBPyConnection, Report], Any]
+
+# name -> builder, in the order the sections appear. Add a line here to add a section.
+BUILDERS: dict[str, Builder] = {}
+
+
+def build_all(con: duckdb.DuckDBPyConnection, report: Report) -> dict[str, Any]:
+    """Run every builder; a builder that returns None adds nothing."""
+    out = {}
+    for name, builder in BUILDERS.items():
+        data = builder(con, report)
+        if data is not None:
+            out[name] = data
+    return out
