@@ -24,6 +24,7 @@ READERS: dict[str, ModuleType] = {
     m.FORMAT: m for m in (claude_code, anthropic_log, anthropic_batch, usage_report, console_usage_csv)
 }
 SAMPLE_BYTES = 64 * 1024
+SAMPLE_LINES = 20
 BATCH_ROWS = 20_000
 
 
@@ -34,6 +35,7 @@ class Sample:
     head: str  # up to SAMPLE_BYTES of decoded text
     first_obj: dict[str, Any] | None  # the first non-empty line parsed as a JSON object, if it is one
     header: list[str] | None  # the first line split as a CSV header (lowercased, stripped), if it looks like one
+    objects: list[dict[str, Any]] = field(default_factory=list)  # the first lines that parse as JSON objects
 
 
 @dataclass
@@ -69,6 +71,15 @@ def take_sample(path: Path) -> Sample:
     head = decode(raw) if raw else ""
     if raw and raw.count(b"\x00") > len(raw) // 100:
         return Sample(head="", first_obj=None, header=None)  # binary garbage
+    objects = []
+    for line in head.splitlines()[:SAMPLE_LINES]:
+        if line.lstrip().startswith("{"):
+            try:
+                parsed = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(parsed, dict):
+                objects.append(parsed)
     first = next((line.strip() for line in head.splitlines() if line.strip()), "")
     first_obj = None
     if first.startswith("{"):
@@ -80,7 +91,7 @@ def take_sample(path: Path) -> Sample:
     header = None
     if first and not first.startswith(("{", "[")) and "," in first:
         header = [h.strip().strip('"').strip().lower() for h in first.split(",")]
-    return Sample(head=head, first_obj=first_obj, header=header)
+    return Sample(head=head, first_obj=first_obj, header=header, objects=objects)
 
 
 def detect(path: Path) -> tuple[str | None, str]:

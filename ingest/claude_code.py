@@ -18,12 +18,14 @@ LABEL = "Claude Code transcripts"
 
 
 def sniff(sample: Any) -> bool:
-    obj = sample.first_obj
-    if not obj:
-        return False
-    if "sessionId" in obj and ("parentUuid" in obj or "uuid" in obj or "message" in obj):
-        return True
-    return obj.get("type") in {"summary", "file-history-snapshot"} and ("leafUuid" in obj or "snapshot" in obj)
+    # Any of the first lines may be a bookkeeping line (summary, file-history-snapshot, queue-operation):
+    # one transcript-shaped line is enough.
+    for obj in sample.objects:
+        if "sessionId" in obj and ("parentUuid" in obj or "uuid" in obj or "message" in obj):
+            return True
+        if obj.get("type") in {"summary", "file-history-snapshot"} and ("leafUuid" in obj or "snapshot" in obj):
+            return True
+    return False
 
 
 def project_of(path: Path) -> str:

@@ -20,7 +20,7 @@ def usage_columns(usage: dict[str, Any]) -> dict[str, Any]:
         w5 = tokens(split.get("ephemeral_5m_input_tokens"), "ephemeral_5m_input_tokens") or 0
         w1 = tokens(split.get("ephemeral_1h_input_tokens"), "ephemeral_1h_input_tokens") or 0
         if write_total > w5 + w1:  # a split that does not cover the total: book the rest as 5m, say so
-            w5, ttl_assumed = w5 + write_total - w5 - w1, True
+            w5, ttl_assumed = write_total - w1, True
     else:
         w5, w1, ttl_assumed = write_total, 0, write_total > 0
     details = usage.get("output_tokens_details")

@@ -632,3 +632,16 @@ def test_corrupted_lines_keep_the_identity_and_lose_no_valid_record(
             ).fetchone()
             assert got == expected, fmt
         con.close()
+
+
+def test_transcript_starting_with_bookkeeping_lines_is_still_detected(tmp_path: Path) -> None:
+    # Newer Claude Code versions open a transcript with queue-operation lines that carry no usage.
+    project = tmp_path / "projects" / "-home-dev-x"
+    project.mkdir(parents=True)
+    assistant = {"parentUuid": "u1", "sessionId": "s", "uuid": "a1", "type": "assistant", "requestId": "req_1",
+                 "timestamp": "2026-10-01T10:00:00Z",
+                 "message": {"id": "msg_1", "model": "claude-haiku-4-5",
+                             "usage": {"input_tokens": 7, "output_tokens": 3}}}
+    lines = [{"type": "queue-operation", "operation": "enqueue", "timestamp": "2026-10-01T09:59:59Z"}] * 3
+    (project / "s.jsonl").write_text("\n".join(json.dumps(x) for x in [*lines, assistant]) + "\n")
+    assert ingest.detect(project / "s.jsonl")[0] == "claude_code"
