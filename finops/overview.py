@@ -18,6 +18,9 @@ TOKEN_SUMS = """
     sum(coalesce(output_tokens, 0))::BIGINT AS output_tokens
 """
 ATTRIBUTION = ("workspace", "api_key_id", "project")
+# Workspaces and keys come with the spend basis (usage reports carry them); projects only exist in
+# request-level logs, so project roll-ups read every request-level row (never a bucket, never twice).
+ATTRIBUTION_ROWS = {"workspace": "in_totals", "api_key_id": "in_totals", "project": "granularity = 'request'"}
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
@@ -33,12 +36,16 @@ def totals(con: duckdb.DuckDBPyConnection) -> Totals:
             coalesce(sum(list_cost), 0) AS list_cost, coalesce(sum(cost), 0) AS billed_cost,
             count(*) AS rows, count(*) FILTER (WHERE granularity = 'bucket') AS bucket_rows
         FROM priced_usage WHERE in_totals""")[0]
+    row["logged_requests"] = con.execute(
+        "SELECT count(*) FROM priced_usage WHERE granularity = 'request'").fetchone()[0]
     return Totals(**{k: (Decimal(v) if k.endswith("cost") else int(v or 0)) for k, v in row.items()})
 
 
 def period(con: duckdb.DuckDBPyConnection) -> tuple[Any, Any]:
     return con.execute(
-        "SELECT min(charge_period_start), max(coalesce(charge_period_end, charge_period_start)) FROM priced_usage"
+        # A bucket's end is exclusive: the period ends just before it.
+        "SELECT min(charge_period_start), "
+        "max(coalesce(charge_period_end - INTERVAL 1 MICROSECOND, charge_period_start)) FROM priced_usage"
     ).fetchone() or (None, None)
 
 
@@ -65,7 +72,7 @@ def by_attribution(con: duckdb.DuckDBPyConnection, limit: int = 15) -> dict[str,
         out[column] = _rows(con, f"""
             SELECT coalesce({column}, '(not recorded)') AS {column}, {TOKEN_SUMS},
                 sum(cost) AS cost, list(DISTINCT platform ORDER BY platform) AS platforms
-            FROM priced_usage WHERE in_totals
+            FROM priced_usage WHERE {ATTRIBUTION_ROWS[column]}
             GROUP BY 1 ORDER BY cost DESC NULLS LAST LIMIT ?""", [limit])
     return out
 
@@ -75,7 +82,7 @@ def unpriced(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         SELECT coalesce(model_raw, '(no model given)') AS model, platform, unpriced_reason AS reason,
             count(*) AS rows, {TOKEN_SUMS},
             min(source_file || ':' || source_line) AS first_row
-        FROM priced_usage WHERE NOT priced
+        FROM priced_usage WHERE NOT priced AND in_totals
         GROUP BY ALL ORDER BY rows DESC""")
 
 
@@ -90,7 +97,9 @@ def quality(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     detail_only = _rows(con, """
         SELECT source_format, count(*) AS rows, sum(cost) AS cost FROM priced_usage WHERE NOT in_totals
         GROUP BY 1 ORDER BY rows DESC""")
-    return {"rejects_by_reason": rejects, "pricing_notes": notes, "detail_only_rows": detail_only}
+    return {"rejects_by_reason": rejects, "pricing_notes": notes, "detail_only_rows": detail_only,
+            "attribution_rows": {k: ("request-level logs" if "request" in v else "spend basis")
+                                 for k, v in ATTRIBUTION_ROWS.items()}}
 
 
 def price_rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:

@@ -28,6 +28,7 @@ class Totals:
     billed_cost: Decimal
     rows: int
     bucket_rows: int = 0  # rows from aggregated sources, which do not count requests
+    logged_requests: int = 0  # request-level rows read (in totals or used as detail for findings)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,8 @@ class Report:
     notes: list[str] = field(default_factory=list)
     # Optional sections built by finops.sections (reconciliation, evidence pack, comparison, ...): name -> data.
     sections: dict[str, Any] = field(default_factory=dict)
+    # Run options the section builders read (e.g. "month": the month the comparison reports on); not in report.json.
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 def money(value: Decimal | int | None) -> str | None:
@@ -105,7 +108,7 @@ def to_dict(report: Report) -> dict[str, Any]:
             "requests": t.requests, "input_tokens": t.input_tokens,
             "cache_write_5m_tokens": t.cache_write_5m_tokens, "cache_write_1h_tokens": t.cache_write_1h_tokens,
             "cache_read_tokens": t.cache_read_tokens, "output_tokens": t.output_tokens,
-            "web_search_requests": t.web_search_requests,
+            "web_search_requests": t.web_search_requests, "logged_requests": t.logged_requests,
             "list_cost_usd": money(t.list_cost), "billed_cost_usd": money(t.billed_cost),
         },
         "unpriced": [_plain(u) for u in report.unpriced],

@@ -72,7 +72,7 @@ def print_summary(report: Report, written: list[Path]) -> None:
     start = report.period_start.date() if report.period_start else "?"
     end = report.period_end.date() if report.period_end else "?"
     volume = (f"over {count(t.requests)} requests" if not t.bucket_rows
-              else f"({count(t.bucket_rows)} rows from usage reports, {count(t.requests)} logged requests)")
+              else f"({count(t.bucket_rows)} usage-report rows; {count(t.logged_requests)} logged requests)")
     console.print(f"[bold]Claude API spend[/] {start} to {end}: [bold]{usd(t.billed_cost)}[/] {volume}")
     if t.list_cost != t.billed_cost:
         console.print(f"  at list prices: {usd(t.list_cost)}")
@@ -89,7 +89,7 @@ def print_summary(report: Report, written: list[Path]) -> None:
     if report.unpriced:
         rows = sum(u["rows"] for u in report.unpriced)
         names = ", ".join(sorted({str(u["model"]) for u in report.unpriced}))
-        console.print(f"[yellow]Unpriced: {count(rows)} rows on models without a price: {names}[/]")
+        console.print(f"[yellow]Unpriced: {count(rows)} row{'' if rows == 1 else 's'} on models without a price: {names}[/]")
     if report.findings:
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
         table.add_column("Finding", overflow="fold", max_width=40)

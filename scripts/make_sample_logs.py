@@ -1,17 +1,28 @@
 #!/usr/bin/env python3
-"""Write the made-up demo input in sample_logs/: every supported format, four months, a mid-size team.
+"""Write the made-up demo input in sample_logs/: every supported format, four months, a small team.
 
 Deterministic (fixed seeds, gzip with mtime 0) and stdlib only, so running it twice gives the same bytes:
 
-    python scripts/make_sample_logs.py            # rewrites sample_logs/
+    python scripts/make_sample_logs.py                          # rewrites sample_logs/ (about 200 KB)
+    python scripts/make_sample_logs.py --volume 7 --out /tmp/x  # 7x the requests (about 1.1 MB)
 
-Everything is invented: companies, people, ids, prompts. Token counts are consistent with the text that is
-shown (about 3.7 characters per token) except where a request attaches a document by Files API id, whose
-tokens are counted but whose text is not in the log. Each block below says which finding it is there for.
+Everything is invented: companies, people, ids, prompts. The aggregated reports (a Usage & Cost API usage
+report for August to October, a Console usage export for November 1-20) are org-wide: every day they hold
+every billed request of the request-level files (API logs, batch results, Claude Code transcripts, as if
+Claude Code ran on an org API key in a "Claude Code" workspace), plus two workspaces that log nothing
+(Marketing, Sales Ops). finops takes them as the spend basis and uses the request-level rows for findings.
+
+Token counts: where a request attaches documents by Files API id, their tokens are counted but their text is
+not in the log. Three prompts (support-bot, doc-pipeline classify and triage, search) are abbreviated in the
+log: their token counts are a fixed multiple of the text's (*_SCALE below), the same for every part of the
+request, so the cached prefix keeps its share of the characters. Each block below says which finding it is
+there for.
 """
 
 from __future__ import annotations
 
+import argparse
+import base64
 import csv
 import gzip
 import io
@@ -131,6 +142,84 @@ def write_jsonl(path: Path, lines: list[str], *, gz: bool = False) -> None:
 
 def signature(rng: random.Random) -> str:
     return "Eq" + "".join(rng.choice(B62) for _ in range(18))
+
+
+# ---- volume, growth and the ledger behind the aggregated reports -----------------------------------------
+
+# Requests per workload are multiplied by VOLUME (1.0: the committed sample, sized to stay small); the
+# unlogged workspaces of the aggregated reports scale with it, so the logged share of spend stays the same.
+VOLUME = 1.0
+# The prompt texts in the logs are abbreviated; their token counts are those of the full-size prompts, the
+# same multiple for every part of one request (tools, system, messages), so the prefix keeps its share.
+SUPPORT_SCALE = 24  # support-bot: the system prompt embeds the help-centre knowledge base
+DOC_SCALE = 7  # doc-pipeline classify and triage: the taxonomy comes with worked examples
+SEARCH_SCALE = 16  # search: the system prompt carries the help-centre article index
+
+WORKSPACES = {  # workspace id (usage report, gateway metadata) -> name (Console export)
+    "wrkspc_customer_apps": "Customer Apps",
+    "wrkspc_data_platform": "Data Platform",
+    "wrkspc_claude_code": "Claude Code",
+    "wrkspc_marketing": "Marketing",
+    "wrkspc_sales_ops": "Sales Ops",
+}
+KEYS = {  # project -> workspace id, API key id (gateway metadata), API key name (Console export)
+    "support-bot": ("wrkspc_customer_apps", "apikey_01SupportBotProd", "support-bot-prod"),
+    "search": ("wrkspc_customer_apps", "apikey_01HelpSearchProd", "help-search-prod"),
+    "doc-pipeline": ("wrkspc_data_platform", "apikey_01DocPipelineProd", "doc-pipeline-prod"),
+    "nightly-etl": ("wrkspc_data_platform", "apikey_01NightlyEtlProd", "nightly-etl-prod"),
+    "claude-code": ("wrkspc_claude_code", "apikey_01ClaudeCodeTeam", "claude-code-team"),
+}
+# Models that report inference_geo (global or us); older ones report not_available.
+GEO_MODELS = ("claude-opus-4-6", "claude-sonnet-4-6", "claude-opus-4-8", "claude-haiku-5-5")
+
+
+def growth(d: datetime) -> float:
+    """Traffic grows about 15% a month: 1.0 on 2026-08-01, about 1.55 by 2026-11-20."""
+    return 1.0 + 0.15 * (d - START).days / 30.5
+
+
+def calls(rng: random.Random, lo: float, hi: float, d: datetime) -> int:
+    """How many requests a workload sends: lo..hi at the start, growing, times VOLUME."""
+    x = rng.uniform(lo, hi) * growth(d) * VOLUME
+    whole = int(x)
+    return whole + (1 if rng.random() < x - whole else 0)
+
+
+def geo_of(model: str) -> str:
+    return "global" if model.startswith(GEO_MODELS) else "not_available"
+
+
+# Every billed request, whatever file it ends up in (or not: a log line cut short was still billed). The
+# usage report and the Console export are built from it, plus the workspaces that log nothing.
+LEDGER: list[dict[str, Any]] = []
+
+
+def bill(ts: datetime, model: str, project: str, u: dict[str, Any]) -> None:
+    workspace, _key_id, key_name = KEYS[project]
+    split = u.get("cache_creation") or {}
+    w5 = split.get("ephemeral_5m_input_tokens", 0)
+    w1 = split.get("ephemeral_1h_input_tokens", 0)
+    prompt = u["input_tokens"] + w5 + w1 + u.get("cache_read_input_tokens", 0)
+    LEDGER.append(
+        {
+            "day": ts.strftime("%Y-%m-%d"),
+            "model": model,
+            "workspace": workspace,
+            "key": key_name,
+            "tier": u.get("service_tier") or "standard",
+            "window": "200k-1M" if prompt > 200_000 else "0-200k",
+            "geo": u.get("inference_geo") or geo_of(model),
+            "speed": u.get("speed") or "standard",
+            "tokens": (
+                u["input_tokens"],
+                w5,
+                w1,
+                u.get("cache_read_input_tokens", 0),
+                u["output_tokens"],
+                (u.get("server_tool_use") or {}).get("web_search_requests", 0),
+            ),
+        }
+    )
 
 
 # ---- made-up prompt text -------------------------------------------------------------------------------
@@ -504,7 +593,7 @@ def claude_code_session(
     for line in replay or []:
         lines.append(line)  # Claude Code copies the resumed conversation into the new file
         parent = json.loads(line)["uuid"]
-    context = rng.randint(28_000, 46_000)  # system prompt + tools + CLAUDE.md, already cached
+    context = rng.randint(40_000, 90_000)  # system prompt + tools + CLAUDE.md + files read, already cached
     task = rng.choice(CC_TASKS[project])
     for call in range(calls):
         # A user turn (the task, or a tool result) ...
@@ -536,7 +625,7 @@ def claude_code_session(
         # ... then one API response, written as one line per content block with growing output_tokens.
         side = call % 3 == 2 and main_model.startswith("claude-opus")
         model = "claude-haiku-4-5-20251001" if side else main_model
-        new = rng.randint(1_500, 9_000)
+        new = rng.randint(2_000, 12_000)
         w1 = 0 if side else new
         w5 = new if side else 0
         read = 0 if side else context
@@ -615,9 +704,10 @@ def claude_code_session(
             )
             lines.append(line)
             parent = a
-            t += timedelta(milliseconds=rng.randint(300, 2_500))
             if last:
                 finals.append(line)
+                bill(t, model, "claude-code", usage_obj)  # the last line of a response has its final usage
+            t += timedelta(milliseconds=rng.randint(300, 2_500))
         if not side:
             context += new + final_out
         t += timedelta(seconds=rng.randint(20, 150))  # the tool runs, Claude Code sends the next turn
@@ -652,7 +742,8 @@ def make_claude_code() -> int:
     finals: list[str] = []
     for name, project, when, version, model, calls, extra in sessions:
         lines, finals = claude_code_session(name, project, when, version, model, calls, **extra)
-        write_jsonl(base / f"-home-dev-{project}" / f"{uid(rng_for('ccfile/' + name))}.jsonl", lines)
+        session_file = f"{uid(rng_for('ccfile/' + name))}.jsonl.gz"
+        write_jsonl(base / f"-home-dev-{project}" / session_file, lines, gz=True)
         count += 1
     # s5 resumes s4 the next morning: its file starts with a summary and replays s4's last two responses,
     # which the pipeline must count once (duplicates across files).
@@ -667,22 +758,14 @@ def make_claude_code() -> int:
         replay=finals[-2:],
         summary="Checkout button flicker on Safari",
     )
-    write_jsonl(base / "-home-dev-web-frontend" / f"{uid(rng_for('ccfile/s5'))}.jsonl", lines)
+    write_jsonl(base / "-home-dev-web-frontend" / f"{uid(rng_for('ccfile/s5'))}.jsonl.gz", lines, gz=True)
     return count + 1
 
 
 # ---- 2. Anthropic request/response logs ----------------------------------------------------------------
 
-KEYS = {
-    "support-bot": ("wrkspc_customer_apps", "apikey_01SupportBotProd"),
-    "search": ("wrkspc_customer_apps", "apikey_01HelpSearchProd"),
-    "doc-pipeline": ("wrkspc_data_platform", "apikey_01DocPipelineProd"),
-    "nightly-etl": ("wrkspc_data_platform", "apikey_01NightlyEtlProd"),
-}
-
-
 def meta(project: str, user: str | None, tags: list[str], latency: int) -> dict[str, Any]:
-    workspace, key = KEYS[project]
+    workspace, key, _name = KEYS[project]
     return {
         "api_key_id": key,
         "workspace": workspace,
@@ -696,21 +779,25 @@ def meta(project: str, user: str | None, tags: list[str], latency: int) -> dict[
 def line(
     ts: datetime, request: dict[str, Any], response: dict[str, Any], m: dict[str, Any]
 ) -> dict[str, Any]:
+    """One logged call; a call that got a response with usage is also booked in the ledger (billed)."""
+    if "usage" in response:
+        bill(ts, response["model"], m["project"], response["usage"])
     return {"timestamp": iso(ts), "request": request, "response": response, "metadata": m}
 
 
 def support_bot() -> list[dict[str, Any]]:
     """Sonnet 4.5 (deprecated, retiring 2026-11-30) all along; the system prompt starts with the current time
     and is marked for caching, so every request writes the cache and none reads it. Priority Tier from
-    November. A few overloaded errors."""
+    November. A few overloaded errors. The system prompt shown is abbreviated: tokens are SUPPORT_SCALE times
+    its text's (it embeds the help-centre knowledge base)."""
     rng = rng_for("support-bot")
     policy = support_policy()
     users = [f"cust_{rng.getrandbits(24):06x}" for _ in range(40)]
     out = []
     for d in days():
-        if not weekday(d) or rng.random() < 0.35:
+        if not weekday(d):
             continue
-        for _ in range(rng.choice([1, 1, 2])):
+        for _ in range(calls(rng, 0.5, 1.5, d)):
             t = d + timedelta(
                 hours=rng.randint(7, 19), minutes=rng.randint(0, 59), seconds=rng.randint(0, 59)
             )
@@ -748,9 +835,10 @@ def support_bot() -> list[dict[str, Any]]:
                     )
                     break
                 answer = rng.choice(BOT_SAYS).format(n=n)
-                prefix = tok(SUPPORT_TOOLS) + tok(system)  # the timestamp block sits before the breakpoint
+                # the timestamp block sits before the breakpoint, so the whole prefix is written every time
+                prefix = (tok(SUPPORT_TOOLS) + tok(system)) * SUPPORT_SCALE
                 u = usage(
-                    tok(history),
+                    tok(history) * SUPPORT_SCALE,
                     rng.randint(60, 420),
                     w5=prefix,
                     geo="not_available",
@@ -787,7 +875,8 @@ def doc_pipeline() -> list[dict[str, Any]]:
     """classify: the same long prompt and tools many times within minutes, no caching (Sonnet 4.5).
     triage: thinking on, short visible answers. extract: Opus 4.1 until its retirement, then Opus 4.6, with
     a 16k thinking budget and long thinking, some with US-only inference. summarise: Haiku 4.5, then
-    Haiku 5.5 from its launch with prompts over 100k tokens."""
+    Haiku 5.5 from its launch with prompts over 200k tokens (long-context rates from 100k). The classify and
+    triage prompts shown are abbreviated: their tokens are DOC_SCALE times the text's."""
     rng = rng_for("doc-pipeline")
     guide = doc_guide()
     guide_tokens = tok(DOC_TOOLS) + tok(guide)
@@ -803,7 +892,7 @@ def doc_pipeline() -> list[dict[str, Any]]:
         # classify: a scanner batch every Monday morning, one call per page, seconds apart.
         if d.weekday() == 0:
             t = d + timedelta(hours=8, minutes=rng.randint(30, 50))
-            for _ in range(rng.randint(5, 8)):
+            for _ in range(calls(rng, 5, 8, d)):
                 msgs = [page_message(t)]
                 request = {
                     "model": "claude-sonnet-4-5",
@@ -823,7 +912,7 @@ def doc_pipeline() -> list[dict[str, Any]]:
                         "input": {"code": code, "confidence": round(rng.uniform(0.62, 0.99), 2)},
                     }
                 ]
-                u = usage(guide_tokens + tok(msgs), rng.randint(38, 95), geo="not_available")
+                u = usage((guide_tokens + tok(msgs)) * DOC_SCALE, rng.randint(38, 95), geo="not_available")
                 out.append(
                     line(
                         t,
@@ -859,7 +948,7 @@ def doc_pipeline() -> list[dict[str, Any]]:
                     "text": rng.choice(["Queue: AP-standard", "Queue: AP-review", "Queue: vendor-master"]),
                 },
             ]
-            u = usage(guide_tokens + tok(msgs), thinking + visible, thinking=thinking)
+            u = usage((guide_tokens + tok(msgs)) * DOC_SCALE, thinking + visible, thinking=thinking)
             out.append(
                 line(
                     t,
@@ -868,12 +957,16 @@ def doc_pipeline() -> list[dict[str, Any]]:
                     meta("doc-pipeline", None, ["prod", "stage:triage"], rng.randint(9_000, 30_000)),
                 )
             )
-        # extract: contracts attached by Files API id, long thinking.
-        for _ in range(rng.choice([1, 1, 2]) if weekday(d) or d < datetime(2026, 8, 5) else 0):
-            t = d + timedelta(
-                hours=rng.randint(6, 21), minutes=rng.randint(0, 59), seconds=rng.randint(0, 59)
-            )
-            legacy = t < datetime(2026, 8, 5)
+        # extract: contract bundles (agreement, amendments, exhibits) attached by Files API id, long thinking;
+        # one bundle at a time, so requests are more than 5 minutes apart (20 minutes or more at VOLUME 1),
+        # all between 06:00 and 22:00 UTC.
+        t = d + timedelta(hours=6, minutes=rng.randint(0, 60), seconds=rng.randint(0, 59))
+        legacy_day = d < datetime(2026, 8, 5)
+        bundles = rng.choice([1, 2]) if legacy_day else calls(rng, 2, 4, d) if weekday(d) else 0
+        longest = max(6, min(200, 880 // max(bundles, 1)))
+        for _ in range(bundles):
+            t += timedelta(minutes=rng.randint(min(20, longest), longest), seconds=rng.randint(0, 59))
+            legacy = legacy_day
             us_only = not legacy and rng.random() < 0.3
             model = "claude-opus-4-1-20250805" if legacy else "claude-opus-4-6"
             system = (
@@ -905,7 +998,8 @@ def doc_pipeline() -> list[dict[str, Any]]:
             }
             if us_only:
                 request["inference_geo"] = "us"
-            doc_tokens = rng.randint(30_000, 140_000)
+            # Opus 4.1 had a 200k context window; Opus 4.6 reads bundles of up to 1M tokens
+            doc_tokens = rng.randint(60_000, 185_000) if legacy else rng.randint(150_000, 650_000)
             thinking = rng.randint(4_600, 12_500)
             visible = rng.randint(700, 2_600)
             content = [
@@ -947,7 +1041,9 @@ def doc_pipeline() -> list[dict[str, Any]]:
             system = (
                 "Summarise the attached supplier filings for the credit-risk review in at most 400 words."
             )
-            files = rng.randint(2, 4)
+            # Haiku 4.5 reads at most 200k tokens; with Haiku 5.5 the team sends whole filing sets, always
+            # over 200k tokens (so the aggregated reports' 200k-1M context tier shows the long-context rates)
+            files = rng.randint(4, 6) if model == "claude-haiku-5-5" else rng.randint(2, 3)
             msgs = [
                 {
                     "role": "user",
@@ -973,8 +1069,9 @@ def doc_pipeline() -> list[dict[str, Any]]:
                 "system": system,
                 "messages": msgs,
             }
-            docs = sum(rng.randint(24_000, 52_000) for _ in range(files))
-            u = usage(docs + tok(system) + tok(msgs), rng.randint(650, 1_500))
+            low, high = (52_000, 80_000) if model == "claude-haiku-5-5" else (30_000, 60_000)
+            docs = sum(rng.randint(low, high) for _ in range(files))
+            u = usage(docs + tok(system) + tok(msgs), rng.randint(650, 1_500), geo=geo_of(model))
             content = [
                 {"type": "text", "text": "Revenue grew 4% year on year; net debt rose to 2.1x EBITDA..."}
             ]
@@ -1014,7 +1111,8 @@ QUERIES = [
 def search() -> list[dict[str, Any]]:
     """Help-centre search: Opus 4.6 rewrites short queries (no tools, no thinking: a routing candidate), then
     Opus 4.8 answers with web search, its prompt cached with a 1-hour TTL although traffic never pauses for
-    five minutes; fast mode from October."""
+    five minutes; fast mode from October. The system prompt shown is abbreviated: its tokens are SEARCH_SCALE
+    times the text's (it carries the article index)."""
     rng = rng_for("search")
     prompt = search_prompt()
     out = []
@@ -1030,9 +1128,9 @@ def search() -> list[dict[str, Any]]:
                 "cache_control": {"type": "ephemeral", "ttl": "1h"},
             },
         ]
-        prefix = tok(SEARCH_TOOLS) + tok(system)
+        prefix = (tok(SEARCH_TOOLS) + tok(system)) * SEARCH_SCALE
         written = False
-        for _ in range(rng.randint(4, 7)):
+        for _ in range(calls(rng, 7, 11, d)):
             user = f"visitor_{rng.getrandbits(20):05x}"
             q = rng.choice(QUERIES)
             rmsgs = [{"role": "user", "content": q}]
@@ -1070,8 +1168,8 @@ def search() -> list[dict[str, Any]]:
                 request["speed"] = "fast"
             searches = rng.choice([0, 1, 1, 2, 3])
             u = usage(
-                tok(msgs) + rng.randint(6_000, 18_000) * searches,
-                rng.randint(180, 650),
+                tok(msgs) + rng.randint(12_000, 36_000) * searches,
+                rng.randint(250, 900),
                 w1=0 if written else prefix,
                 read=prefix if written else 0,
                 searches=searches,
@@ -1100,9 +1198,11 @@ def search() -> list[dict[str, Any]]:
 def nightly_etl() -> list[dict[str, Any]]:
     """Vendor master-data clean-up every Tuesday night between 01:00 and 04:00 UTC: a burst of many
     requests per minute, nobody waiting for the answer, not streamed; a Batch API candidate. Moved to
-    batches on 2026-11-17 (see the batch results file)."""
+    batches on 2026-11-17 (see the batch results file). Each record comes with the vendor's onboarding pack
+    (certificates, bank letters, scans) by Files API id; the job writes the record's id at the top of the
+    system prompt, so no two requests share a prefix (and the shared instructions are too short to cache)."""
     rng = rng_for("nightly-etl")
-    system = (
+    instructions = (
         "Normalise one vendor master-data record for Tallyforge's ERP import (made-up data). Call "
         "emit_record with the cleaned fields. Keep names as printed, upper-case country codes, map "
         "payment terms to days, never output bank numbers unmasked."
@@ -1127,9 +1227,11 @@ def nightly_etl() -> list[dict[str, Any]]:
     for d in days():
         if d.weekday() != 1 or d >= datetime(2026, 11, 17):
             continue
-        t = d + timedelta(hours=rng.randint(1, 3), minutes=rng.randint(0, 50))
-        for _ in range(rng.randint(11, 16)):
+        t = d + timedelta(hours=rng.randint(1, 2), minutes=rng.randint(0, 50))
+        records = calls(rng, 16, 24, d)
+        for i in range(records):
             v = f"V{rng.randint(10_000, 99_999)}"
+            system = f"Run {d:%Y-%m-%d}, record {i + 1} of {records} (vendor {v}). " + instructions
             msgs = [
                 {
                     "role": "user",
@@ -1151,7 +1253,8 @@ def nightly_etl() -> list[dict[str, Any]]:
                 "tool_choice": {"type": "tool", "name": "emit_record"},
                 "messages": msgs,
             }
-            u = usage(rng.randint(8_000, 30_000) + tok(system) + tok(tools) + tok(msgs), rng.randint(90, 260))
+            pack = rng.randint(40_000, 260_000)
+            u = usage(pack + tok(system) + tok(tools) + tok(msgs), rng.randint(90, 260))
             content = [
                 {
                     "type": "tool_use",
@@ -1273,11 +1376,14 @@ def gateway_tail(export: list[dict[str, Any]]) -> list[str]:
 # ---- 3. Message Batches results ------------------------------------------------------------------------
 
 
+
+
 def batch_results() -> list[str]:
+    """nightly-etl's first run on the Batch API (2026-11-17): one request errored, one expired (unbilled)."""
     rng = rng_for("batch")
     out = []
     t = datetime(2026, 11, 18, 2, 14, 5)
-    for i in range(1, 23):
+    for i in range(1, max(22, round(32 * VOLUME)) + 1):
         cid = f"vendors-2026-11-17-{i:04d}"
         t += timedelta(seconds=rng.randint(3, 40))
         if i == 9:
@@ -1304,7 +1410,7 @@ def batch_results() -> list[str]:
             out.append(dumps({"custom_id": cid, "result": {"type": "expired"}, "timestamp": iso(t)}))
             continue
         v = f"V{rng.randint(10_000, 99_999)}"
-        u = usage(rng.randint(8_000, 30_000), rng.randint(90, 260), tier="batch")
+        u = usage(rng.randint(40_000, 260_000), rng.randint(90, 260), tier="batch")
         content = [
             {
                 "type": "tool_use",
@@ -1325,64 +1431,119 @@ def batch_results() -> list[str]:
                 }
             )
         )
+        bill(t, "claude-sonnet-4-6", "nightly-etl", u)
     return out
 
 
-# ---- 4. Usage & Cost API usage report (wrkspc_marketing, September) -----------------------------------
+# ---- 4. workspaces that log nothing (their traffic is only in the aggregated reports) -------------------
+
+# Tokens a weekday at the start (2026-08-01), per workspace, Console API key and model: uncached input,
+# 5-minute cache writes, cache reads, output. Weekends carry a quarter and Opus runs on weekdays only; usage
+# grows like the logged traffic, and scales with VOLUME.
+UNLOGGED = [
+    ("wrkspc_marketing", "campaign-studio", "claude-sonnet-4-6", (110_000, 29_000, 390_000, 34_000)),
+    ("wrkspc_marketing", "campaign-studio", "claude-haiku-4-5-20251001", (175_000, 0, 0, 27_000)),
+    ("wrkspc_marketing", "campaign-studio", "claude-opus-4-6", (38_000, 0, 0, 7_500)),
+    ("wrkspc_sales_ops", "sales-assistant-prod", "claude-sonnet-4-6", (88_000, 21_000, 300_000, 26_500)),
+    ("wrkspc_sales_ops", "sales-assistant-prod", "claude-haiku-4-5-20251001", (125_000, 0, 0, 16_000)),
+]
+
+
+def unlogged(d: datetime) -> list[dict[str, Any]]:
+    rng = rng_for(f"unlogged/{d:%Y-%m-%d}")
+    rows = []
+    for workspace, key, model, (inp, w5, read, out) in UNLOGGED:
+        if model.startswith("claude-opus") and not weekday(d):
+            continue
+        f = (1.0 if weekday(d) else 0.25) * rng.uniform(0.8, 1.2) * growth(d) * VOLUME
+        inp, w5, read, out = (int(v * f * rng.uniform(0.9, 1.1)) for v in (inp, w5, read, out))
+        rows.append(
+            {
+                "day": f"{d:%Y-%m-%d}",
+                "model": model,
+                "workspace": workspace,
+                "key": key,
+                "tier": "standard",
+                "window": "0-200k",
+                "geo": geo_of(model),
+                "speed": "standard",
+                "tokens": (inp, w5, 0, read, out, 0),
+            }
+        )
+    return rows
+
+
+def aggregate(first: datetime, last: datetime, dims: tuple[str, ...]) -> dict[str, list[tuple[Any, ...]]]:
+    """Per UTC day from first to last: the ledger plus the unlogged workspaces, summed by dims. Every logged
+    request is in it once, so for any day and model these totals are at least what the logs show."""
+    days_out: dict[str, dict[tuple[Any, ...], list[int]]] = {}
+    d = first
+    while d <= last:
+        days_out[f"{d:%Y-%m-%d}"] = {}
+        for row in unlogged(d):
+            key = tuple(row[k] for k in dims)
+            days_out[row["day"]][key] = list(row["tokens"])
+        d += timedelta(days=1)
+    for row in LEDGER:
+        if row["day"] not in days_out:
+            continue
+        key = tuple(row[k] for k in dims)
+        sums = days_out[row["day"]].setdefault(key, [0] * 6)
+        for i, v in enumerate(row["tokens"]):
+            sums[i] += v
+    return {day: [(*key, *sums) for key, sums in sorted(groups.items())] for day, groups in days_out.items()}
+
+
+# ---- 5. Usage & Cost API usage report: org-wide, 2026-08-01 to 2026-10-31 ------------------------------
+
+REPORT_DIMS = ("workspace", "model", "tier", "window", "geo", "speed")
+REPORT_FIRST, REPORT_LAST = datetime(2026, 8, 1), datetime(2026, 10, 31)
 
 
 def usage_report_pages() -> list[dict[str, Any]]:
-    rng = rng_for("usage-report")
+    """GET /v1/organizations/usage_report/messages?starting_at=2026-08-01T00:00:00Z
+    &ending_at=2026-11-01T00:00:00Z&bucket_width=1d&limit=31&group_by[]=model&group_by[]=workspace_id
+    &group_by[]=service_tier&group_by[]=context_window&group_by[]=inference_geo&group_by[]=speed:
+    three pages of daily buckets (31, 31 and 30)."""
     buckets = []
-    d = datetime(2026, 9, 1)
-    while d < datetime(2026, 10, 1):
-        scale = 1.0 if weekday(d) else 0.25
+    for day, rows in aggregate(REPORT_FIRST, REPORT_LAST, REPORT_DIMS).items():
+        start = datetime.strptime(day, "%Y-%m-%d")
         results = []
-        for model, base_in, base_out in (
-            ("claude-sonnet-4-6", 3_900_000, 1_250_000),
-            ("claude-haiku-4-5-20251001", 6_000_000, 1_000_000),
-            ("claude-opus-4-6", 1_300_000, 320_000),
-        ):
-            if model == "claude-opus-4-6" and not weekday(d):
-                continue
-            f = scale * rng.uniform(0.75, 1.25)
+        for workspace, model, tier, window, geo, speed, inp, w5, w1, read, out, searches in rows:
             results.append(
                 {
                     "account_id": None,
                     "api_key_id": None,
                     "service_account_id": None,
-                    "workspace_id": "wrkspc_marketing",
+                    "workspace_id": workspace,
                     "model": model,
-                    "service_tier": None,
-                    "context_window": None,
-                    "inference_geo": None,
-                    "uncached_input_tokens": int(base_in * f),
-                    "cache_read_input_tokens": int(base_in * 3.1 * f) if model != "claude-opus-4-6" else 0,
-                    "cache_creation": {
-                        "ephemeral_1h_input_tokens": 0,
-                        "ephemeral_5m_input_tokens": int(base_in * 0.22 * f),
-                    },
-                    "output_tokens": int(base_out * f),
-                    "server_tool_use": {
-                        "web_search_requests": int(40 * f) if model == "claude-sonnet-4-6" else 0
-                    },
+                    "service_tier": tier,
+                    "context_window": window,
+                    "inference_geo": geo,
+                    "speed": speed,
+                    "uncached_input_tokens": inp,
+                    "cache_read_input_tokens": read,
+                    "cache_creation": {"ephemeral_1h_input_tokens": w1, "ephemeral_5m_input_tokens": w5},
+                    "output_tokens": out,
+                    "server_tool_use": {"web_search_requests": searches},
                 }
             )
         buckets.append(
             {
-                "starting_at": f"{d:%Y-%m-%d}T00:00:00Z",
-                "ending_at": f"{d + timedelta(days=1):%Y-%m-%d}T00:00:00Z",
+                "starting_at": f"{start:%Y-%m-%d}T00:00:00Z",
+                "ending_at": f"{start + timedelta(days=1):%Y-%m-%d}T00:00:00Z",
                 "results": results,
             }
         )
-        d += timedelta(days=1)
-    return [
-        {"data": buckets[:10], "has_more": True, "next_page": "page_MjAyNi0wOS0xMVQwMDowMDowMFo="},
-        {"data": buckets[10:], "has_more": False, "next_page": None},
-    ]
+    pages = []
+    for i in range(0, len(buckets), 31):
+        more = i + 31 < len(buckets)
+        token = "page_" + base64.b64encode(buckets[i + 31]["starting_at"].encode()).decode() if more else None
+        pages.append({"data": buckets[i : i + 31], "has_more": more, "next_page": token})
+    return pages
 
 
-# ---- 5. Claude Console usage CSV (Sales Ops workspace, October) ---------------------------------------
+# ---- 6. Claude Console usage CSV: org-wide, 2026-11-01 to 2026-11-20 -----------------------------------
 
 CONSOLE_HEADER = [
     "usage_date_utc",
@@ -1400,40 +1561,35 @@ CONSOLE_HEADER = [
     "inference_geo",
     "speed",
 ]
+CONSOLE_DIMS = ("model", "key", "workspace", "tier", "window", "geo", "speed")
+CONSOLE_FIRST, CONSOLE_LAST = datetime(2026, 11, 1), datetime(2026, 11, 20)
 
 
 def console_csv() -> str:
-    rng = rng_for("console")
+    """Console > Usage > Export, daily, by model, API key and workspace (names, not ids)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CONSOLE_HEADER)
-    d = datetime(2026, 10, 1)
-    while d < datetime(2026, 11, 1):
-        scale = 1.0 if weekday(d) else 0.15
-        for model, base_in, base_out, reads in (
-            ("claude-sonnet-4-6", 3_400_000, 1_050_000, 11_000_000),
-            ("claude-haiku-4-5-20251001", 4_100_000, 600_000, 0),
-        ):
-            f = scale * rng.uniform(0.8, 1.2)
+    for day, rows in aggregate(CONSOLE_FIRST, CONSOLE_LAST, CONSOLE_DIMS).items():
+        for model, key, workspace, tier, window, geo, speed, inp, w5, w1, read, out, searches in rows:
             w.writerow(
                 [
-                    f"{d:%Y-%m-%d}",
+                    day,
                     model,
-                    "sales-assistant-prod",
-                    "Sales Ops",
-                    "standard",
-                    "≤ 200k",
-                    int(base_in * f),
-                    int(base_in * 0.3 * f) if reads else 0,
-                    0,
-                    int(reads * f),
-                    int(base_out * f),
-                    0,
-                    "global",
-                    "",
+                    key,
+                    WORKSPACES[workspace],
+                    tier,
+                    "> 200k" if window == "200k-1M" else "≤ 200k",
+                    inp,
+                    w5,
+                    w1,
+                    read,
+                    out,
+                    searches,
+                    geo,
+                    "fast" if speed == "fast" else "",
                 ]
             )
-        d += timedelta(days=1)
     return buf.getvalue()
 
 
@@ -1445,64 +1601,105 @@ Everything here is **invented** by `scripts/make_sample_logs.py` (fixed seed, st
 you get the same bytes). The companies (Brightwell Storage, Tallyforge), people, ids and prompts do not
 exist. Use it to try `finops analyze sample_logs/ -o report/`; unit tests never read it.
 
-It covers 2026-08-01 to 2026-11-20 for a mid-size team and every input format finops reads. Formats are
-detected from each file's content, not its name.
+It covers 2026-08-01 to 2026-11-20 for a small team and every input format finops reads. Formats are
+detected from each file's content, not its name; big files are gzipped (finops reads `.gz` as is).
 
-Files (all invented):
+## How the files fit together
 
-- `claude-code/projects/-home-dev-*/<session>.jsonl`: Claude Code transcripts. {cc_files} sessions in two
+The aggregated reports are **org-wide**: for every day they hold all the organisation's API traffic, that is
+every billed request of the request-level files below plus two workspaces that log nothing (`Marketing`,
+`Sales Ops`). So finops takes them as the spend basis for every day (usage report for August to October,
+Console export for November) and uses the request-level rows for findings only: the report lists them under
+`data_quality.detail_only_rows`. For any day and model the aggregated tokens are at least the logged ones;
+they are more only by the unlogged workspaces and by two calls that were billed but whose log line was cut
+short (rejected).
+
+## Files
+
+- `admin-api/usage_report_2026-08-01_2026-11-01_page{{1,2,3}}.json.gz`: Usage & Cost API usage report, three
+  pages (31, 31 and 30 daily buckets, 2026-08-01 to 2026-10-31, {report_rows} rows), grouped by `model`,
+  `workspace_id`, `service_tier`, `context_window`, `inference_geo` and `speed`, so that finops prices every
+  row exactly (batch, priority, long context, US-only inference, fast mode). Claude Code is in it as
+  workspace `wrkspc_claude_code`.
+- `console/claude_api_usage_2026-11-01_2026-11-20.csv.gz`: Claude Console usage export (2026-08 columns, with
+  `context_window` `≤ 200k` / `> 200k`, `inference_geo` and `speed`), daily, by model, API key and
+  workspace, org-wide, for 2026-11-01 to 2026-11-20 ({console_rows} rows). The Console names keys and
+  workspaces (`Data Platform`, `doc-pipeline-prod`) where the usage report and the gateway use ids.
+- `api-logs/gateway-export-2026-08-01_2026-11-20.jsonl.gz`: Anthropic request/response logs, {export_rows}
+  lines (request body, response, metadata), one stream per project and stage, for the projects below.
+  {export_errors} are error responses (not billed) and one line, a {cut_call} call of {cut_day}, was cut
+  short by a log-shipper restart (rejected; the call was billed, so the usage report has it).
+- `api-logs/gateway-2026-11-18_2026-11-20.jsonl`: the gateway's live log for the last three days. 3 calls
+  also in the export (duplicates), 2 calls to an unknown model (`claude-opus-9-preview`, unpriced, also in
+  the Console export), 2 error responses (not billed) and a last line cut off mid-way (rejected).
+- `batches/msgbatch_01NightlyEtlVendors-results.jsonl.gz`: Message Batches results, nightly-etl's first run
+  on the Batch API (2026-11-17): {batch_ok} succeeded, 1 errored, 1 expired (the last two are not billed).
+- `claude-code/projects/-home-dev-*/<session>.jsonl.gz`: Claude Code transcripts. {cc_files} sessions in two
   projects (Opus 4.6, Sonnet 4.5, Haiku 4.5, Opus 4.8 with fast mode), several lines per API response with
   growing `output_tokens`, 1-hour cache writes. The last session resumes the one before it and replays two
   responses: they are counted once.
-- `api-logs/gateway-export-2026-08-01_2026-11-20.jsonl.gz`: Anthropic request/response logs.
-  {export_rows} lines of logged Messages API calls (request body, response, metadata), grouped by project,
-  for the projects below; one line was cut short by a log-shipper restart.
-- `api-logs/gateway-2026-11-18_2026-11-20.jsonl`: the gateway's live log for the last three days. 3 calls
-  also in the export (duplicates), 2 calls to an unknown model (`claude-opus-9-preview`, unpriced), 2 error
-  responses (not billed) and a last line cut off mid-way (rejected).
-- `batches/msgbatch_01NightlyEtlVendors-results.jsonl`: Message Batches results, nightly-etl's first run on
-  the Batch API: 20 succeeded, 1 errored, 1 expired (the last two are not billed).
-- `admin-api/usage_report_2026-09_page1.json`, `..._page2.json.gz`: Usage & Cost API usage report, two
-  pages. September, daily buckets grouped by model and workspace, for `wrkspc_marketing` only (its traffic
-  is not in the logs).
-- `console/claude_api_usage_2026_10.csv`: Claude Console usage export. October, daily, API key
-  `sales-assistant-prod` in workspace `Sales Ops` (not in the logs).
 - this README, which finops skips as not a usage format.
 
-Projects in the request logs, and what each one is there to show:
+## Projects in the request logs, and what each one is there to show
 
 - **support-bot** (`wrkspc_customer_apps`): Claude Sonnet 4.5, deprecated and retiring 2026-11-30. Its system
   prompt starts with the current time and is marked for caching, so every call writes the cache and none
   reads it. Priority Tier from November. A few overloaded errors.
-- **doc-pipeline** (`wrkspc_data_platform`): `classify` sends the same ~2,000-token prompt and tools many
-  times within minutes with no caching; `triage` has thinking on but answers in a few tokens; `extract` ran
-  on Claude Opus 4.1 until its retirement on 2026-08-05, then Opus 4.6, with a 16,000-token thinking budget,
-  4,600-12,500 thinking tokens, and US-only inference for some customers; `summarise` moved to Claude
-  Haiku 5.5 on 2026-10-08 with prompts over 100,000 tokens (long-context rates).
+- **doc-pipeline** (`wrkspc_data_platform`): `classify` sends the same prompt and tools (about 14,000 tokens)
+  many times within minutes every Monday with no caching; `triage` has thinking on but answers in a few
+  tokens; `extract` reads contract bundles of 150,000-650,000 tokens one at a time, on Claude Opus 4.1 until
+  its retirement on 2026-08-05 (bundles under its 200k window), then Opus 4.6, with a 16,000-token thinking
+  budget, 4,600-12,500 thinking tokens, and US-only inference for some customers: it is most of the spend;
+  `summarise` moved to Claude Haiku 5.5 on 2026-10-08 with prompts over 200,000 tokens (long-context rates).
 - **search** (`wrkspc_customer_apps`): Opus 4.6 rewrites short queries (no tools, no thinking), then Opus 4.8
   answers with web search, its prompt cached with a 1-hour TTL although the traffic never pauses for five
   minutes; fast mode from October.
 - **nightly-etl** (`wrkspc_data_platform`): bursts of many unstreamed calls per minute between 01:00 and
-  04:00 UTC every Tuesday night, a Batch API candidate; moved to batches on 2026-11-17.
+  04:00 UTC every Tuesday night, each with a vendor pack of 40,000-260,000 tokens, a Batch API candidate;
+  moved to batches on 2026-11-17. The record id heads each system prompt, so there is no prefix to cache.
 
 Documents attached by Files API id (`"source": {{"type": "file", ...}}`) are counted in the token numbers but
-their text is not in the logs, so those requests have more tokens than characters shown.
+their text is not in the logs. The support-bot, classify/triage and search prompts are abbreviated in the
+logs: their token counts are those of the full prompts ({support_scale}x, {doc_scale}x and {search_scale}x
+the text shown, the same multiple for every part of a request, so the cached prefix keeps its share).
 
-Spend: the request logs and transcripts are a thinned sample (a few hundred calls a month, realistic per
-call, tens of dollars a month); the September usage report (about $1,600) and the October Console export
-(about $950) carry realistic monthly volumes for the two workspaces they cover.
-Regenerate with `python scripts/make_sample_logs.py`.
+## Spend
+
+Traffic grows about 15% a month. With the committed sample (volume 1) `finops analyze` reports about $300
+for August, $340 for September, $410 for October and $280 for November 1-20 (a run rate of about $420 a
+month): the logged projects are about three quarters of it (doc-pipeline extract alone more than half), the
+unlogged workspaces a quarter. The findings' stacked savings are about 14% of spend.
+
+These are small-team figures because the size of this folder is kept near 200 KB and every logged request
+takes about 100 bytes. `python scripts/make_sample_logs.py --volume 7 --out DIR` writes the same story with
+7x the requests (and the unlogged workspaces scaled alike): about $1,950-2,700 a month, about 1.1 MB.
+Regenerate this folder with `python scripts/make_sample_logs.py`.
 """
 
 
-def main() -> int:
+def stream_of(record: dict[str, Any]) -> str:
+    return next((t for t in record["metadata"]["tags"] if ":" in t), "")
+
+
+def main(argv: list[str] | None = None) -> int:
+    global OUT, VOLUME
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--volume", type=float, default=VOLUME, help="request-count multiplier (default 1)")
+    parser.add_argument("--out", type=Path, default=OUT, help="folder to (re)write (default sample_logs/)")
+    args = parser.parse_args(argv)
+    OUT, VOLUME = args.out.resolve(), args.volume
+    marker = OUT / "README.md"
+    ours = marker.is_file() and marker.read_text(encoding="utf-8", errors="replace").startswith("# sample_")
+    if OUT.exists() and any(OUT.iterdir()) and not ours:
+        parser.error(f"{OUT} is not empty and holds no sample_logs README: not overwriting it")
     if OUT.exists():
         shutil.rmtree(OUT)
     OUT.mkdir(parents=True)
     cc_files = make_claude_code()
     export: list[dict[str, Any]] = []
     for project in (support_bot, doc_pipeline, search, nightly_etl):
-        export.extend(sorted(project(), key=lambda r: r["timestamp"]))
+        # one log stream per project and stage (its tag), each in time order
+        export.extend(sorted(project(), key=lambda r: (stream_of(r), r["timestamp"])))
     # One truncated line inside the export too: a log shipper restarted mid-write.
     export_lines = [dumps(r) for r in export]
     cut = len(export_lines) // 3
@@ -1510,16 +1707,30 @@ def main() -> int:
     logs = OUT / "api-logs"
     write_jsonl(logs / "gateway-export-2026-08-01_2026-11-20.jsonl.gz", export_lines, gz=True)
     write_jsonl(logs / "gateway-2026-11-18_2026-11-20.jsonl", gateway_tail(export))
-    write_jsonl(OUT / "batches" / "msgbatch_01NightlyEtlVendors-results.jsonl", batch_results())
-    page1, page2 = usage_report_pages()
-    (OUT / "admin-api").mkdir()
-    (OUT / "admin-api" / "usage_report_2026-09_page1.json").write_text(dumps(page1) + "\n", encoding="utf-8")
-    write_jsonl(OUT / "admin-api" / "usage_report_2026-09_page2.json.gz", [dumps(page2)], gz=True)
-    (OUT / "console").mkdir()
-    (OUT / "console" / "claude_api_usage_2026_10.csv").write_text(console_csv(), encoding="utf-8")
-    (OUT / "README.md").write_text(
-        README.format(cc_files=cc_files, export_rows=len(export_lines)), encoding="utf-8"
+    batch = batch_results()
+    write_jsonl(OUT / "batches" / "msgbatch_01NightlyEtlVendors-results.jsonl.gz", batch, gz=True)
+    # The aggregated reports last: they are built from the ledger of everything billed above.
+    pages = usage_report_pages()
+    for number, page in enumerate(pages, start=1):
+        name = f"usage_report_2026-08-01_2026-11-01_page{number}.json.gz"
+        write_jsonl(OUT / "admin-api" / name, [dumps(page)], gz=True)
+    console = console_csv()
+    console_file = OUT / "console" / "claude_api_usage_2026-11-01_2026-11-20.csv.gz"
+    write_jsonl(console_file, [console.rstrip("\n")], gz=True)
+    readme = README.format(
+        cc_files=cc_files,
+        export_rows=len(export_lines),
+        export_errors=sum(1 for r in export if r["response"].get("type") == "error"),
+        cut_call=f"{export[cut]['metadata']['project']} {stream_of(export[cut]).split(':')[-1]}".strip(),
+        cut_day=export[cut]["timestamp"][:10],
+        batch_ok=sum(1 for b in batch if '"succeeded"' in b),
+        report_rows=sum(len(b["results"]) for p in pages for b in p["data"]),
+        console_rows=console.count("\n") - 1,
+        support_scale=SUPPORT_SCALE,
+        doc_scale=DOC_SCALE,
+        search_scale=SEARCH_SCALE,
     )
+    (OUT / "README.md").write_text(readme, encoding="utf-8")
     total = sum(p.stat().st_size for p in OUT.rglob("*") if p.is_file())
     print(f"wrote {sum(1 for p in OUT.rglob('*') if p.is_file())} files, {total / 1024:.0f} KB, to {OUT}")
     return 0

@@ -93,7 +93,7 @@ basis AS (
     -- before Console CSV; the finest grouping) when one covers the day, else the request-level logs.
     -- Rows of other sources that day are kept as detail for findings but not added to totals.
     SELECT platform, usage_date,
-        arg_min(basis_key, basis_rank) AS chosen_key
+        arg_min(basis_key, (basis_rank, basis_key)) AS chosen_key  -- ties: the same key whatever the row order
     FROM (
         SELECT DISTINCT platform, usage_date,
             CASE WHEN granularity = 'request' THEN 'request' ELSE source_format || '|' || grouping END AS basis_key,
@@ -137,6 +137,8 @@ SELECT
         CASE WHEN c.speed = 'fast' AND NOT c.is_fast THEN 'fast mode not offered on this date: standard rates' END,
         CASE WHEN c.granularity = 'bucket' AND c.context_window IS NULL AND c.l_row.list_input IS NOT NULL
              THEN 'context tier not reported: standard rates' END,
+        CASE WHEN c.granularity = 'bucket' AND c.context_window = '0-200k' AND c.l_row.threshold < 200000
+             THEN 'long-context threshold is below the reported 200k tier: standard rates' END,
         CASE WHEN c.service_tier = 'priority' THEN 'Priority Tier: contract-priced, shown at list rates' END,
         CASE WHEN c.platform = 'vertex' AND c.endpoint_scope IS NULL AND c.regional_premium
              THEN 'endpoint not reported: priced as global' END
@@ -144,7 +146,7 @@ SELECT
     CASE WHEN c.granularity = 'request' THEN b.chosen_key = 'request'
          ELSE b.chosen_key = c.source_format || '|' || c.grouping END AS in_totals,
     CASE WHEN c.granularity = 'request' THEN true
-         ELSE b.chosen_key = c.source_format || '|' || c.grouping AND rm.model IS NULL END AS in_findings
+         ELSE b.chosen_key = c.source_format || '|' || c.grouping AND rm.usage_date IS NULL END AS in_findings
 FROM costed c
 JOIN basis b ON b.platform = c.platform AND b.usage_date = c.usage_date
 LEFT JOIN request_models rm
