@@ -106,15 +106,20 @@ def print_summary(report: Report, written: list[Path]) -> None:
     console.print("Wrote " + ", ".join(str(p) for p in written))
 
 
+SHORT_VARIANT = {"standard": "std", "long_context": "long", "fast": "fast", "fast_long_context": "fast+long"}
+
+
 def print_prices(rows: list[PriceRow]) -> None:
     """The price table, one row per model, variant and date."""
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    for name in ("model", "variant", "from", "in", "5m wr", "1h wr", "read", "out"):
-        table.add_column(name, justify="left" if name in ("model", "variant", "from") else "right")
+    table = Table(box=None, pad_edge=False, padding=(0, 1, 0, 0), header_style="bold")
+    for name in ("model", "variant", "from", "in", "5m wr", "1h wr", "read", "out", "over"):
+        table.add_column(name, justify="left" if name in ("model", "variant", "from") else "right", no_wrap=True)
     for r in rows:
         rates = [str(x) for x in r.rates] if r.rates else ["ended"] + [""] * 4
-        table.add_row(r.model, r.variant, r.valid_from.isoformat(), *rates)
+        over = f"{r.threshold // 1000:,}K" if r.threshold and r.rates else ""
+        table.add_row(r.model, SHORT_VARIANT[r.variant], r.valid_from.isoformat(), *rates, over)
     console.print(table)
-    console.print("$ per million tokens. Batch x0.50; US-only inference x1.10 (4.6+); regional Bedrock/Vertex "
-                  f"endpoints x1.10 (4.5+); web search {usd(0.01)} each. Long context: whole request when "
-                  f"input incl. cache is over the threshold ({tokens(200000)} or {tokens(100000)}).")
+    console.print("$ per million tokens; 'over': long-context rates apply to the whole request when its input "
+                  "(cache included) is over this. Batch x0.50; US-only inference x1.10 (4.6+); regional "
+                  f"Bedrock/Vertex endpoints x1.10 (4.5+); web search {usd(0.01)} each. "
+                  "`finops prices --csv` prints the sources.")
