@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 import click
 
 from . import __version__, analysis, config, ingest, pricing
-from .errors import FinopsError, ReportError
+from .errors import FinopsError, IngestError, ReportError
 from .models import known_models
 
-FORMATS = ("pdf", "html", "json")
+FORMATS = ("pdf", "html", "json", "csv", "md")
+EVIDENCE_FORMATS = ("pdf", "html", "json", "csv")
 
 
 class FinopsGroup(click.Group):
@@ -32,20 +36,60 @@ def cli() -> None:
     """Audit Claude API spend from logs and billing files, and show how to spend less."""
 
 
-def _formats(value: str) -> list[str]:
+def _formats(value: str, allowed: tuple[str, ...] = FORMATS) -> list[str]:
     chosen = [f.strip().lower() for f in value.split(",") if f.strip()]
-    bad = [f for f in chosen if f not in FORMATS]
+    bad = [f for f in chosen if f not in allowed]
     if bad or not chosen:
-        raise click.BadParameter(f"choose from {', '.join(FORMATS)} (comma-separated)")
+        raise click.BadParameter(f"choose from {', '.join(allowed)} (comma-separated)")
     return chosen
 
 
+def parse_tolerance(value: Any) -> Decimal:
+    """'1%', '0.5 %' or '0.01' as a share (Decimal); a share must be from 0 to 1."""
+    text = str(value).strip()
+    try:
+        share = Decimal(text[:-1].strip()) / 100 if text.endswith("%") else Decimal(text)
+    except InvalidOperation:
+        raise FinopsError(f"tolerance {text!r} is not a share: use e.g. 1% or 0.01") from None
+    if not share.is_finite() or not 0 <= share <= 1:
+        raise FinopsError(f"tolerance {text!r} must be between 0% and 100%")
+    return share
+
+
+def _tolerance(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        return parse_tolerance(value)
+    except FinopsError as e:
+        raise click.BadParameter(str(e)) from None
+
+
+def _tolerance_setting(settings: dict[str, Any]) -> Decimal | None:
+    section = settings.get("reconciliation")
+    if isinstance(section, dict) and section.get("tolerance") is not None:
+        return parse_tolerance(section["tolerance"])
+    return None
+
+
+def _month(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    from .comparison import MONTH
+
+    if value is not None and not MONTH.match(value):
+        raise click.BadParameter(f"{value!r} is not a month: use YYYY-MM, e.g. 2026-10")
+    return value
+
+
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path), default=Path("report"),
               show_default=True, help="Folder for the report files.")
+@click.option("--db", type=click.Path(path_type=Path, dir_okay=False),
+              help="Report from this store (made by `finops ingest`), adding PATHS to it first; with --month, "
+                   "only that month's usage.")
 @click.option("--format", "formats", default="pdf,html,json", show_default=True,
-              help="Outputs to write, comma-separated: pdf, html, json.")
+              help="Outputs to write, comma-separated: pdf, html, json, csv (findings.csv, finding_evidence.csv, "
+                   "evidence.csv), md (summary.md).")
 @click.option("--only", multiple=True, help="Run only this analysis (repeatable).")
 @click.option("--skip", multiple=True, help="Skip this analysis (repeatable).")
 @click.option("--param", "param_args", multiple=True, metavar="ID.NAME=VALUE",
@@ -53,11 +97,17 @@ def _formats(value: str) -> list[str]:
 @click.option("--prices", "prices_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Negotiated rates: a CSV shaped like `finops prices --csv` that overrides list rates.")
 @click.option("--organisation", help="Name on the report cover.")
+@click.option("--month", metavar="YYYY-MM", callback=_month,
+              help="Month for the month-over-month section (compared with the month before); "
+                   "default: the last full month in the data.")
+@click.option("--tolerance", metavar="PCT", callback=_tolerance,
+              help="Reconciliation with the bill: the largest usage gap that still passes, as a share of the "
+                   "bill, e.g. 1% or 0.01 (default 1%; also `tolerance` under [reconciliation] in finops.toml).")
 @click.option("--quiet", is_flag=True, help="Print only the paths written.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
-def analyze(paths: tuple[Path, ...], out_dir: Path, formats: str, only: tuple[str, ...], skip: tuple[str, ...],
-            param_args: tuple[str, ...], prices_file: Path | None, organisation: str | None, quiet: bool,
-            debug: bool) -> None:
+def analyze(paths: tuple[Path, ...], out_dir: Path, db: Path | None, formats: str, only: tuple[str, ...],
+            skip: tuple[str, ...], param_args: tuple[str, ...], prices_file: Path | None, organisation: str | None,
+            month: str | None, tolerance: Decimal | None, quiet: bool, debug: bool) -> None:
     """Read logs and billing files, price every token, find waste, write the report.
 
     PATHS are files or folders (read recursively, .gz too); each file's format is detected from its content.
@@ -77,16 +127,31 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, formats: str, only: tuple[st
         params.setdefault(analysis_id, {})[name] = value
     if prices_file is None and settings.get("prices"):
         prices_file = Path(settings["prices"])
+    if not paths and db is None:
+        raise click.UsageError("give PATHS (files or folders) or --db STORE")
     for path in paths:
         if not path.exists():
             raise click.BadParameter(f"{path}: no such file or folder", param_hint="PATHS")
     _prepare(out_dir)
-    with Progress(paths, enabled=not quiet) as progress:
-        audit = pipeline.run(
-            paths, now=datetime.now(UTC).replace(tzinfo=None), params=params, prices_file=prices_file,
-            only=only, skip=skip, organisation=organisation or settings.get("organisation") or "Your organisation",
-            progress=progress.advance,
-        )
+    if "pdf" in chosen:  # before a long read: no fonts or no Pango is a one-line error now, not a crash later
+        from finops.reports import check_renderer
+
+        check_renderer()
+    try:
+        with Progress(paths, enabled=not quiet) as progress:
+            audit = pipeline.run(
+                paths, now=datetime.now(UTC).replace(tzinfo=None), params=params, prices_file=prices_file,
+                only=only, skip=skip,
+                organisation=organisation or settings.get("organisation") or "Your organisation",
+                progress=progress.advance, month=month, db=db,
+                tolerance=tolerance if tolerance is not None else _tolerance_setting(settings),
+            )
+    except pipeline.NoUsableInput as e:
+        # Still say, line by line, what was rejected and why: the reason nothing could be used.
+        rejects = _publish(out_dir, "rejects.csv", e.write_rejects) if e.rejected else None
+        if rejects is None:
+            raise
+        raise IngestError(f"{e}; each rejected record is listed in {rejects}") from e
     try:
         written = _write(audit, out_dir, chosen)
     finally:
@@ -98,6 +163,75 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, formats: str, only: tuple[st
         print_summary(audit.report, written)
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path), default=Path("evidence"),
+              show_default=True, help="Folder for the evidence files.")
+@click.option("--format", "formats", default="pdf,html,json,csv", show_default=True,
+              help="Outputs to write, comma-separated: pdf, html, json, csv (evidence.pdf, .html, .json, .csv).")
+@click.option("--param", "param_args", multiple=True, metavar="ID.NAME=VALUE",
+              help="Override an analysis threshold (the savings shape the optimised baseline).")
+@click.option("--prices", "prices_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Negotiated rates: a CSV shaped like `finops prices --csv` that overrides list rates.")
+@click.option("--organisation", help="Name on the cover.")
+@click.option("--quiet", is_flag=True, help="Print only the paths written.")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+def evidence(paths: tuple[Path, ...], out_dir: Path, formats: str, param_args: tuple[str, ...],
+             prices_file: Path | None, organisation: str | None, quiet: bool, debug: bool) -> None:
+    """Write the negotiation evidence pack alone: consumption, trend, effective prices, forecast, commitments.
+
+    It runs the whole audit (the optimised baseline needs the findings' savings) and writes only the pack:
+    evidence.pdf, evidence.html, evidence.json and evidence.csv (monthly consumption, exact token counts).
+
+    \b
+    Example:
+        finops evidence sample_logs/ -o evidence/
+    """
+    from . import outputs, pipeline
+
+    chosen = _formats(formats, EVIDENCE_FORMATS)
+    settings = config.load(Path.cwd())
+    params: dict[str, dict[str, Any]] = {k: dict(v) for k, v in settings.get("params", {}).items()}
+    for text in param_args:
+        analysis_id, name, value = config.parse_param(text)
+        params.setdefault(analysis_id, {})[name] = value
+    if prices_file is None and settings.get("prices"):
+        prices_file = Path(settings["prices"])
+    for path in paths:
+        if not path.exists():
+            raise click.BadParameter(f"{path}: no such file or folder", param_hint="PATHS")
+    _prepare(out_dir)
+    if "pdf" in chosen:
+        from finops.reports import check_renderer
+
+        check_renderer()
+    audit = pipeline.run(paths, now=datetime.now(UTC).replace(tzinfo=None), params=params,
+                         prices_file=prices_file,
+                         organisation=organisation or settings.get("organisation") or "Your organisation")
+    try:
+        report = audit.report
+        written: list[Path | None] = []
+        if "json" in chosen:
+            written.append(_publish(out_dir, "evidence.json",
+                                    lambda p: p.write_text(outputs.evidence_json(report), encoding="utf-8")))
+        if "csv" in chosen:
+            written.append(_publish(out_dir, "evidence.csv", lambda p: outputs.write_evidence_csv(report, p) or None))
+        if "html" in chosen or "pdf" in chosen:
+            from finops.reports import render_evidence_html, render_pdf
+
+            if "html" in chosen:
+                written.append(_publish(out_dir, "evidence.html", lambda p: p.write_text(
+                    render_evidence_html(report, for_print=False), encoding="utf-8")))
+            if "pdf" in chosen:
+                pdf = render_pdf(render_evidence_html(report))
+                written.append(_publish(out_dir, "evidence.pdf", lambda p: p.write_bytes(pdf)))
+    finally:
+        audit.close()
+    for path in written:
+        if path is not None:
+            click.echo(path if quiet else f"Wrote {path}")
+
+
 def _prepare(out_dir: Path) -> None:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -105,37 +239,70 @@ def _prepare(out_dir: Path) -> None:
         probe.write_text("")
         probe.unlink()
     except OSError as e:
-        raise ReportError(f"cannot write to {out_dir}: {e.strerror or e}; choose another folder with -o") from e
+        raise ReportError(_cannot_write(out_dir, e)) from e
+
+
+def _publish(out_dir: Path, name: str, write: Any) -> Path | None:
+    """Write out_dir/name through a temporary file in the same folder, renamed into place when complete.
+
+    A failed write (disk full) leaves no half-written report, and a symlink planted at the name is replaced,
+    never followed: nothing is written outside the output folder. `write(path)` returns falsy for "nothing to
+    write", and then an older file of that name is removed so that it cannot mislead.
+    """
+    final = out_dir / name
+    tmp = out_dir / f".{name}.tmp"
+    try:
+        tmp.unlink(missing_ok=True)  # a planted symlink here is removed, not written through
+        wrote = write(tmp)
+        if wrote is not None and not wrote:
+            final.unlink(missing_ok=True)
+            return None
+        os.replace(tmp, final)
+    except OSError as e:
+        raise ReportError(_cannot_write(out_dir, e)) from e
+    finally:
+        tmp.unlink(missing_ok=True)
+    return final
+
+
+def _cannot_write(out_dir: Path, e: OSError) -> str:
+    remedy = ("free some space or choose another folder with -o" if e.errno in (errno.ENOSPC, errno.EDQUOT)
+              else "choose another folder with -o")
+    return f"cannot write to {out_dir}: {e.strerror or e}; {remedy}"
 
 
 def _write(audit: Any, out_dir: Path, chosen: list[str]) -> list[Path]:
     from .report import to_json
 
-    written = []
-    try:
-        rejects = out_dir / "rejects.csv"
-        if audit.write_rejects(rejects):
-            written.append(rejects)
-        elif rejects.exists():
-            rejects.unlink()  # a stale file from an earlier run would mislead
-        if "json" in chosen:
-            path = out_dir / "report.json"
-            path.write_text(to_json(audit.report), encoding="utf-8")
-            written.append(path)
-        if "html" in chosen or "pdf" in chosen:
-            from finops.reports import render_html, write_pdf
+    written = [_publish(out_dir, "rejects.csv", audit.write_rejects)]
+    if "json" in chosen:
+        written.append(_publish(out_dir, "report.json",
+                                lambda p: p.write_text(to_json(audit.report), encoding="utf-8")))
+    if "html" in chosen or "pdf" in chosen:
+        from finops.reports import render_html, render_pdf
 
-            if "html" in chosen:
-                path = out_dir / "report.html"
-                path.write_text(render_html(audit.report, for_print=False), encoding="utf-8")
-                written.append(path)
-            if "pdf" in chosen:
-                path = out_dir / "report.pdf"
-                write_pdf(render_html(audit.report), path)
-                written.append(path)
-    except OSError as e:
-        raise ReportError(f"cannot write to {out_dir}: {e.strerror or e}") from e
-    return written
+        if "html" in chosen:
+            written.append(_publish(out_dir, "report.html", lambda p: p.write_text(
+                render_html(audit.report, for_print=False), encoding="utf-8")))
+        if "pdf" in chosen:
+            pdf = render_pdf(render_html(audit.report))
+            written.append(_publish(out_dir, "report.pdf", lambda p: p.write_bytes(pdf)))
+    if "csv" in chosen:
+        from . import outputs
+
+        written.append(_publish(out_dir, "findings.csv", lambda p: outputs.write_findings_csv(audit.report, p)
+                                or None))
+        written.append(_publish(out_dir, "finding_evidence.csv",
+                                lambda p: outputs.write_finding_evidence_csv(audit.report, p) or None))
+        if "evidence" in audit.report.sections:
+            written.append(_publish(out_dir, "evidence.csv",
+                                    lambda p: outputs.write_evidence_csv(audit.report, p) or None))
+    if "md" in chosen:
+        from . import outputs
+
+        written.append(_publish(out_dir, "summary.md", lambda p: p.write_text(
+            outputs.summary_markdown(audit.report), encoding="utf-8")))
+    return [p for p in written if p is not None]
 
 
 @cli.command()
@@ -187,3 +354,51 @@ def list_analyses() -> None:
 @cli.group()
 def export() -> None:
     """Export the normalised usage for other tools (FOCUS, Parquet)."""
+
+
+@export.command("parquet")
+@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="The store to export (made by `finops ingest`).")
+@click.argument("out_dir", type=click.Path(path_type=Path, file_okay=False))
+def export_parquet(db: Path, out_dir: Path) -> None:
+    """Write the store's usage table as Hive-partitioned Parquet: OUT_DIR/month=YYYY-MM/platform=NAME/*.parquet.
+
+    The columns are the usage table's (README: "The usage table"), so Spark, Trino, Athena or BigQuery can
+    query the same data.
+
+    \b
+    Example:
+        finops export parquet --db usage.duckdb warehouse/usage/
+    """
+    from . import store
+
+    rows = store.export_parquet(db, out_dir)
+    click.echo(f"{rows} rows written to {out_dir}")
+
+
+@cli.command("ingest")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="The store file (DuckDB); created when missing.")
+@click.option("--quiet", is_flag=True, help="Print nothing on success.")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+def ingest_command(paths: tuple[Path, ...], db: Path, quiet: bool, debug: bool) -> None:
+    """Add files to a persistent store, incrementally; `finops analyze --db` reports from it.
+
+    Files already loaded (same path, size and content hash) are skipped; records already in the store are not
+    added twice; each file is loaded in its own transaction, so an interrupted ingest can simply be run again.
+
+    \b
+    Example:
+        finops ingest ~/.claude/projects/ --db usage.duckdb
+    """
+    from . import store
+
+    for path in paths:
+        if not path.exists():
+            raise click.BadParameter(f"{path}: no such file or folder", param_hint="PATHS")
+    summary = store.ingest(paths, db)
+    if not quiet:
+        rejected = sum(f.rows_rejected for f in summary.loaded)
+        click.echo(f"{len(summary.loaded)} file(s) loaded, {summary.unchanged} unchanged, "
+                   f"{len(summary.skipped)} skipped; {summary.rows_added} rows added, {rejected} rejected -> {db}")

@@ -17,6 +17,55 @@ from finops.errors import IngestError
 from finops.report import Report
 
 
+def _write_rejects(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    """Write every rejected record (file, line, reason) as CSV; returns how many."""
+    cursor = con.execute("SELECT source_file, source_line, reason FROM rejects ORDER BY 1, 2")
+    count = 0
+    with open(path, "w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["file", "line", "reason"])
+        while batch := cursor.fetchmany(10_000):
+            writer.writerows(batch)
+            count += len(batch)
+    return count
+
+
+class NoUsableInput(IngestError):
+    """Nothing could be loaded. The message says why in one line; the rejects can still be written."""
+
+    def __init__(self, message: str, con: duckdb.DuckDBPyConnection) -> None:
+        super().__init__(message)
+        self._con = con
+        self.rejected = con.execute("SELECT count(*) FROM rejects").fetchone()[0]  # type: ignore[index]
+
+    def write_rejects(self, path: Path) -> int:
+        """Write the rejected records (file, line, reason) as CSV, then release the tables."""
+        try:
+            return _write_rejects(self._con, path) if self.rejected else 0
+        finally:
+            self._con.close()
+
+
+def _nothing_loaded(result: ingest.IngestResult) -> str:
+    """One line on why nothing was loaded: the commonest reject reasons and the first file-level error."""
+    if not result.files:
+        return (f"no usable input: {len(result.skipped)} file(s) skipped, none in a known format"
+                " (run `finops formats` to see what is read)")
+    read = sum(f.rows_read for f in result.files)
+    reasons: dict[str, int] = {}
+    for f in result.files:
+        for reason, rows in f.reasons.items():
+            reasons[reason] = reasons.get(reason, 0) + rows
+    parts = [f"no usable input: {read} record(s) read from {len(result.files)} file(s), none loaded"]
+    if reasons:
+        top = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+        parts.append("rejected: " + ", ".join(f"{reason} ({rows})" for reason, rows in top))
+    errors = [f"{Path(f.path).name}: {f.error}" for f in result.files if f.error]
+    if errors:
+        parts.append(errors[0] + (f" (and {len(errors) - 1} more file errors)" if len(errors) > 1 else ""))
+    return "; ".join(parts)
+
+
 @dataclass
 class Audit:
     """A finished run: the Report plus the DuckDB connection that holds its tables (for rejects and exports)."""
@@ -26,15 +75,7 @@ class Audit:
 
     def write_rejects(self, path: Path) -> int:
         """Write every rejected record (file, line, reason) as CSV; returns how many."""
-        cursor = self.con.execute("SELECT source_file, source_line, reason FROM rejects ORDER BY 1, 2")
-        count = 0
-        with open(path, "w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out)
-            writer.writerow(["file", "line", "reason"])
-            while batch := cursor.fetchmany(10_000):
-                writer.writerows(batch)
-                count += len(batch)
-        return count
+        return _write_rejects(self.con, path)
 
     def close(self) -> None:
         self.con.close()
@@ -50,24 +91,34 @@ def run(
     skip: Iterable[str] = (),
     organisation: str = "Your organisation",
     progress: Callable[[Path, int], None] | None = None,
+    month: str | None = None,
+    db: Path | None = None,
+    tolerance: Decimal | None = None,
 ) -> Audit:
-    """Read, normalise, price and analyse the given files and folders."""
+    """Read, normalise, price and analyse the given files and folders.
+
+    With db (a store made by `finops ingest`), the paths are first added to the store, then the report is made
+    from the store: only the given month's usage when month is given; inputs and accounting from its files table.
+    """
+    from finops import store
+
     con = duckdb.connect()
+    store.configure(con)
     pricing.install(con, prices_file)  # first, so a bad --prices file fails before a long read
     analyses = _select(analysis.load_all(), set(only), set(skip))
     params = params or {}
     for a in analyses:  # validate overrides before reading anything
         analysis.coerce_params(a, params.get(a.id, {}))
-    result = ingest.load(paths, con, progress)
+    if db is not None:
+        paths = list(paths)
+        if paths:
+            store.ingest(paths, db, progress)
+        result = store.attach(con, db, month)
+    else:
+        result = ingest.load(paths, con, progress)
     loaded = sum(f.rows_loaded for f in result.files)
     if loaded == 0:
-        con.close()
-        read = sum(f.rows_read for f in result.files)
-        if not result.files:
-            raise IngestError(f"no usable input: {len(result.skipped)} file(s) skipped, none in a known format"
-                              " (run `finops formats` to see what is read)")
-        raise IngestError(f"no usable input: {read} record(s) read, none loaded (see the rejects in the "
-                          "files' reasons with --format json)")
+        raise NoUsableInput(_nothing_loaded(result), con)
     pricing.price_usage(con)
     analysis.create_savings_table(con)
     found = [f for a in analyses if (f := analysis.run(con, a, params.get(a.id))) is not None]
@@ -93,6 +144,8 @@ def run(
         params={a.id: analysis.coerce_params(a, params.get(a.id, {})) for a in analyses},
         quality=overview.quality(con),
         organisation=organisation,
+        options={**({"month": month} if month else {}),
+                 **({"tolerance": tolerance} if tolerance is not None else {})},
     )
     report = replace(report, sections=sections.build_all(con, report))
     return Audit(report=report, con=con)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import warnings
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,9 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(filters.FILTERS)
+    from . import views
+
+    env.filters.update(views.FILTERS)
     return env
 
 
@@ -34,7 +39,7 @@ def render_html(report: Report, *, for_print: bool = True) -> str:
     env = _environment()
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
     # The stylesheet is ours, not input: mark it safe so its quotes are not escaped inside <style>.
-    context: dict[str, Any] = {"r": report, "css": Markup(css), "for_print": for_print}
+    context: dict[str, Any] = {"r": report, "css": Markup(css), "for_print": for_print, "standalone": False}
     context.update(filters.context(report))
     return env.get_template("report.html").render(context)
 
@@ -49,15 +54,75 @@ def _allowed(url: str) -> bool:
     return False
 
 
-def write_pdf(html: str, path: Path) -> None:
-    """Render HTML to PDF with WeasyPrint, fetching nothing from the network or outside the templates."""
+REPORT_FONTS = ("DejaVu Sans", "DejaVu Serif", "DejaVu Sans Mono")  # the families report.css asks for
+PANGO_HINT = ("PDF output needs WeasyPrint and the Pango library (Debian: apt-get install libpango-1.0-0 "
+              "libpangoft2-1.0-0); run `make setup`, or use --format html,json")
+
+
+def check_renderer() -> None:
+    """Fail early and in one line when no PDF can be made: WeasyPrint or Pango missing, or the report's fonts.
+
+    Without any font, Pango crashes the whole process (a segmentation fault), so this runs before rendering.
+    """
     try:
-        from weasyprint import HTML
+        with warnings.catch_warnings():  # "No fonts configured": said below, in the error, in one line
+            warnings.simplefilter("ignore")
+            import weasyprint  # noqa: F401
     except (ImportError, OSError) as e:
+        raise ReportError(PANGO_HINT) from e
+    missing = _missing_fonts()
+    if missing:
         raise ReportError(
-            "PDF output needs WeasyPrint and the Pango library (Debian: apt-get install libpango-1.0-0 "
-            "libpangoft2-1.0-0); run `make setup`, or use --format html,json"
-        ) from e
+            f"PDF output needs the font(s) {', '.join(missing)}, which fontconfig cannot find; install them "
+            "(Debian: apt-get install fonts-dejavu-core), or use --format html,json")
+
+
+@functools.cache
+def _missing_fonts() -> tuple[str, ...]:
+    """The report's font families that fontconfig cannot match (all of them when it has no fonts at all)."""
+    from weasyprint.text.ffi import ffi, fontconfig
+
+    config = fontconfig.FcInitLoadConfigAndFonts()
+    if config == ffi.NULL:
+        return REPORT_FONTS
+    try:
+        fonts = fontconfig.FcConfigGetFonts(config, fontconfig.FcSetSystem)
+        if fonts == ffi.NULL or fonts.nfont == 0:
+            return REPORT_FONTS
+        return tuple(family for family in REPORT_FONTS if not _has_family(config, family))
+    finally:
+        fontconfig.FcConfigDestroy(config)
+
+
+def _has_family(config: Any, family: str) -> bool:
+    from weasyprint.text.ffi import ffi, fontconfig as fc
+
+    pattern = fc.FcPatternCreate()
+    try:
+        fc.FcPatternAddString(pattern, b"family", family.encode())
+        fc.FcConfigSubstitute(config, pattern, fc.FcMatchPattern)
+        fc.FcDefaultSubstitute(pattern)
+        match = fc.FcFontMatch(config, pattern, ffi.new("FcResult *"))
+        if match == ffi.NULL:
+            return False
+        try:
+            value = ffi.new("FcChar8 **")
+            index = 0
+            while fc.FcPatternGetString(match, b"family", index, value) == fc.FcResultMatch:
+                if ffi.string(value[0]).decode("utf-8", "replace").casefold() == family.casefold():
+                    return True
+                index += 1
+            return False
+        finally:
+            fc.FcPatternDestroy(match)
+    finally:
+        fc.FcPatternDestroy(pattern)
+
+
+def render_pdf(html: str) -> bytes:
+    """Render HTML to PDF bytes with WeasyPrint, fetching nothing from the network or outside the templates."""
+    check_renderer()
+    from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
     class TemplatesOnly(URLFetcher):  # type: ignore[misc]
@@ -66,7 +131,28 @@ def write_pdf(html: str, path: Path) -> None:
                 raise ValueError(f"refused {url[:80]!r}: the renderer fetches nothing outside its templates")
             return super().fetch(url, headers)
 
+    return HTML(string=html, base_url=str(TEMPLATES) + "/", url_fetcher=TemplatesOnly()).write_pdf()
+
+
+def write_pdf(html: str, path: Path) -> None:
+    """Render HTML to a PDF file (see render_pdf)."""
+    data = render_pdf(html)
     try:
-        HTML(string=html, base_url=str(TEMPLATES) + "/", url_fetcher=TemplatesOnly()).write_pdf(path)
+        path.write_bytes(data)
     except OSError as e:
         raise ReportError(f"cannot write {path}: {e.strerror or e}") from e
+
+
+def render_evidence_html(report: Report, *, for_print: bool = True) -> str:
+    """The negotiation evidence pack alone, as one self-contained HTML document (`finops evidence`)."""
+    from dataclasses import replace
+
+    from . import views
+
+    env = _environment()
+    css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
+    context: dict[str, Any] = {"r": report, "css": Markup(css), "for_print": for_print, "standalone": True}
+    context.update(filters.context(report))
+    only = replace(report, sections={k: v for k, v in report.sections.items() if k == "evidence"})
+    context["chapters"] = views.chapters(only, first=1)
+    return env.get_template("evidence.html").render(context)

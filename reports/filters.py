@@ -82,6 +82,13 @@ def tokens(value: Any) -> str:
     raise AssertionError("unreachable")
 
 
+def requests(value: Any) -> str:
+    """A request count; 0 is shown as '—': rows from usage reports count tokens, not requests."""
+    if not value:
+        return "—"
+    return count(value)
+
+
 def pct(part: Any, whole: Any) -> str:
     """A share as 12.3% ('—' when the whole is zero or unknown)."""
     if not whole or part is None:
@@ -119,8 +126,13 @@ def first_sentence(text: str, limit: int = 110) -> str:
     text = " ".join(str(text).split())
     end = text.find(". ")
     sentence = text if end < 0 else text[: end + 1]
-    if len(sentence) > limit and ":" in sentence:
-        sentence = sentence[: sentence.index(":")].rstrip() + "."
+    if len(sentence) > limit:  # cut at the first colon outside parentheses ("speed: fast" stays whole)
+        depth = 0
+        for i, ch in enumerate(sentence):
+            depth += (ch == "(") - (ch == ")")
+            if ch == ":" and depth == 0:
+                sentence = sentence[:i].rstrip() + "."
+                break
     return sentence
 
 
@@ -146,7 +158,7 @@ def value(v: Any) -> str:
     return text if len(text) <= 80 else text[:79] + "…"
 
 
-FILTERS = {"usd": usd, "count": count, "tokens": tokens, "rate": rate, "day": day, "value": value,
+FILTERS = {"usd": usd, "count": count, "requests": requests, "tokens": tokens, "rate": rate, "day": day, "value": value,
            "label": label, "month_label": month_label, "first_sentence": first_sentence}
 
 
@@ -175,8 +187,8 @@ def cell(column: str, v: Any) -> dict[str, Any]:
     kind = _kind(column)
     if kind == "money":
         return {"text": usd(v), "num": True}
-    if kind == "tokens":
-        return {"text": tokens(v), "num": True}
+    if kind == "tokens":  # exact, so that an auditor can redo the savings (compact forms are for charts)
+        return {"text": count(v), "num": True}
     if kind == "rate" and isinstance(v, int | float | Decimal) and not isinstance(v, bool):
         return {"text": rate(v), "num": True}
     if kind == "count":
@@ -185,6 +197,11 @@ def cell(column: str, v: Any) -> dict[str, Any]:
         return {"text": f"{Decimal(str(v)) * 100:.1f}%", "num": True}
     numeric = isinstance(v, int | float | Decimal) and not isinstance(v, bool)
     return {"text": value(v), "num": numeric}
+
+
+def column_label(column: str) -> str:
+    """An evidence column's heading, with its unit where the cell does not carry one ($ per million tokens)."""
+    return label(column) + (" ($/MTok)" if _kind(column) == "rate" else "")
 
 
 def _cost(row: dict[str, Any], key: str = "cost") -> Decimal:
@@ -270,7 +287,11 @@ def _attribution(report: Report, spend: Decimal) -> list[dict[str, Any]]:
             rest = {"name": f"All other {plural}", "requests": rest_requests, "cost": rest_cost,
                     "tokens": _token_total(_totals_row(report)) - sum(i["tokens"] for i in items),
                     "share": pct(rest_cost, spend), "bar": _bar(rest_cost, biggest)}
-        out.append({"key": key, "title": singular, "plural": plural, "rows": items, "rest": rest})
+        entry = {"key": key, "title": singular, "plural": plural, "rows": items, "rest": rest}
+        from .views import attribution_chart
+
+        entry["chart"] = attribution_chart(entry)
+        out.append(entry)
     return out
 
 
@@ -307,7 +328,7 @@ def _evidence(columns: Iterable[str], rows: list[dict[str, Any]]) -> dict[str, A
     constant = [i for i, c in enumerate(shown) if len(cells) >= 3 and _kind(c) != "money"
                 and len({row[i]["text"] for row in cells}) == 1]
     keep = [i for i in range(len(shown)) if i not in constant]
-    widths = {i: _width(label(shown[i]), [row[i]["text"] for row in cells], numeric[i]) for i in keep}
+    widths = {i: _width(column_label(shown[i]), [row[i]["text"] for row in cells], numeric[i]) for i in keep}
     if sum(widths.values()) <= EVIDENCE_WIDTH:
         groups = [keep]
     else:  # identifiers first, then money, then the other numbers; each part starts with the row number
@@ -320,10 +341,17 @@ def _evidence(columns: Iterable[str], rows: list[dict[str, Any]]) -> dict[str, A
                 groups, used = [*groups, []], 4
             groups[-1].append(i)
             used += widths[i]
-    parts = [{"columns": [{"name": shown[i], "label": label(shown[i]), "num": numeric[i]} for i in g],
-              "rows": [[{"text": row[i]["text"], "num": numeric[i]} for i in g] for row in cells]}
+        # A last part of one or two columns reads as an accident: move numbers from the part before into it.
+        while len(groups) > 1 and len(groups[-1]) < 3 and len(groups[-2]) > 3 and numeric[groups[-2][-1]] \
+                and _kind(shown[groups[-2][-1]]) != "money" \
+                and 4 + sum(widths[i] for i in groups[-1]) + widths[groups[-2][-1]] <= EVIDENCE_WIDTH:
+            groups[-1].insert(0, groups[-2].pop())
+    parts = [{"columns": [{"name": shown[i], "label": column_label(shown[i]), "num": numeric[i]} for i in g],
+              "rows": [[{"text": row[i]["text"], "num": numeric[i], "rate": _kind(shown[i]) == "rate"} for i in g]
+                       for row in cells]}
              for g in groups]
     return {"parts": parts, "numbered": len(parts) > 1, "rows": len(cells),
+            "has_rates": any(_kind(shown[i]) == "rate" for i in keep),
             "constant": [{"label": label(shown[i]), "text": cells[0][i]["text"]} for i in constant]}
 
 
@@ -385,8 +413,34 @@ def _largest(report: Report, spend: Decimal) -> list[dict[str, str]]:
     return out
 
 
+def _volume(report: Report) -> str:
+    """What the spend counts: requests, rows of usage reports (which count tokens, not requests), or both."""
+    t = report.totals
+    if not t.bucket_rows:
+        return f"{count(t.requests)} request{'' if t.requests == 1 else 's'}"
+    rows = f"{count(t.bucket_rows)} usage-report row{'' if t.bucket_rows == 1 else 's'}"
+    logged = t.rows - t.bucket_rows
+    return rows + (f" and {count(logged)} logged request{'' if logged == 1 else 's'}" if logged > 0 else "")
+
+
+def _summary_change(report: Report) -> dict[str, Any] | None:
+    """The change from the previous month, for the executive summary (from the comparison section)."""
+    c = report.sections.get("comparison")
+    if not c or c.get("spend_usd") is None or c.get("previous_spend_usd") is None:
+        return None
+    cur, prev = Decimal(c["spend_usd"]), Decimal(c["previous_spend_usd"])
+    change = Decimal(usd(cur)[1:].replace(",", "")) - Decimal(usd(prev)[1:].replace(",", ""))
+    return {"month": month_label(c["month"]), "previous": month_label(c["previous"]), "spend": cur,
+            "previous_spend": prev, "change": abs(change),
+            "direction": "up" if change > 0 else "down" if change < 0 else "unchanged",
+            "share": pct(abs(change), prev), "partial": not (c.get("month_full") and c.get("previous_full")),
+            "chosen": c.get("chosen")}
+
+
 def context(report: Report) -> dict[str, Any]:
     """Values the templates need that are derived from the Report."""
+    from . import views
+
     spend = report.totals.billed_cost
     stacked = report.savings_stacked
     findings = _findings(report)
@@ -409,6 +463,8 @@ def context(report: Report) -> dict[str, Any]:
     labels = ingest.formats()
     return {
         "pct": pct,
+        "volume": _volume(report),
+        "requests_unknown": report.totals.bucket_rows > 0,
         "period": f"{day(start)} – {day(end)}" if start and end else "no dated rows",
         "period_words": f"From {day(start)} to {day(end)}" if start and end else "",
         "largest": _largest(report, spend),
@@ -442,4 +498,10 @@ def context(report: Report) -> dict[str, Any]:
                        for a, ps in report.params.items() if ps],
         "analyses_without_params": [a for a, ps in report.params.items() if not ps],
         **_months(report),
+        "chapters": views.chapters(report),
+        "change": _summary_change(report),
+        "waterfall_steps": [{"title": x["f"].title, "number": x["number"], "savings": x["f"].savings,
+                             "stacked": x["stacked"]} for x in findings],
+        "evidence_months": (report.sections.get("evidence") or {}).get("months") or [],
+        "baseline": ((report.sections.get("evidence") or {}).get("scenarios") or [None])[0],
     }

@@ -20,7 +20,9 @@ from bs4 import BeautifulSoup
 from finops.analysis import Finding
 from finops.ingest.common import FileStats
 from finops.reports import filters, render_html, write_pdf
+from helpers import usage_con
 
+from finops import analysis, comparison, evidence, overview
 from finops.report import Report, Totals
 
 GOLDEN = Path(__file__).parent / "golden" / "report.html"
@@ -45,6 +47,42 @@ def month(when: str, model: str, requests: int, amount: str | None) -> dict[str,
 def rates(*values: str) -> dict[str, Decimal]:
     names = ("input", "cache_write_5m", "cache_write_1h", "cache_read", "output")
     return {name: D(v) for name, v in zip(names, values, strict=True)}
+
+
+def _stub(con: Any, savings: str = "0") -> Report:
+    start, end = overview.period(con)
+    return Report(generated_at=datetime(2026, 3, 1, 9, 30), period_start=start, period_end=end, inputs=[],
+                  skipped=[], totals=overview.totals(con), unpriced=[], spend_by_model=[], spend_by_month=[],
+                  spend_by={}, findings=[], savings_standalone=D(savings), savings_stacked=D(savings),
+                  prices=overview.price_rows(con), params={}, quality={})
+
+
+def _opus(day: str, millions: int, **extra: Any) -> dict[str, Any]:
+    return dict(model="claude-opus-4-5", charge_period_start=day, input_tokens=millions * 1_000_000,
+                workspace="research", **extra)
+
+
+def make_sections(months: int = 4) -> dict[str, Any]:
+    """Section data from the real builders on hand-written rows: 28 Nov 2025 to Feb 2026 (November in part),
+    Opus 4.1 traffic moving to Opus 4.5."""
+    days = ["2025-11-28T00:00:00", "2025-12-10T00:00:00", "2026-01-10T00:00:00", "2026-02-28T12:00:00"][-months:]
+    rows = [_opus(d, m) for d, m in zip(days, (20, 24, 22, 26)[-months:], strict=True)]
+    rows += [dict(model="claude-opus-4-1", charge_period_start=days[-2], input_tokens=4_000_000,
+                  workspace="research"),
+             dict(model="claude-opus-4-1", charge_period_start=days[-1], input_tokens=1_000_000,
+                  workspace="research"),
+             dict(model="claude-haiku-4-5", charge_period_start=days[-1], input_tokens=2_000_000,
+                  cache_read_tokens=6_000_000, service_tier="batch")]
+    con = usage_con(rows)
+    analysis.create_savings_table(con)
+    n = len(rows)
+    con.executemany("INSERT INTO finding_savings VALUES (?, ?, ?)",
+                    [("legacy_model", f"r{n - 2}", D("40")), ("legacy_model", f"r{n - 1}", D("10"))])
+    stub = _stub(con, "85")
+    return {"comparison": comparison.build(con, stub), "evidence": evidence.build(con, stub)}
+
+
+SECTIONS = make_sections()
 
 
 def make_report(**changes: Any) -> Report:
@@ -142,6 +180,7 @@ def make_report(**changes: Any) -> Report:
             "detail_only_rows": [{"source_format": "anthropic_log", "rows": 12, "cost": D("3.21")}],
         },
         organisation="Example Co",
+        sections=SECTIONS,
     )
     return replace(report, **changes)
 
@@ -212,12 +251,12 @@ def test_money_is_formatted_as_dollars(soup: BeautifulSoup) -> None:
     assert headers[-3:] == ["Cost", "Cost on successor", "Savings"]
     first = [text(td) for td in evidence.select("tbody tr")[0].select("td")]
     assert first[-4:] == ["400", "$850.12", "$570.10", "$280.02"]
-    for td in soup.select("td.num"):
+    for td in soup.select("td.num:not(.rate)"):  # rates ($/MTok) may have more places
         value = text(td)
         if value.startswith(("$", "-$")):
             assert MONEY.match(value), value
     cache = soup.select_one("section#cache_missed table.evidence")
-    assert "1.2M" in [text(td) for td in cache.select("td")]  # tokens, compact
+    assert "1,234,567" in [text(td) for td in cache.select("td")]  # tokens, exact in evidence
     assert "The first 1 of 31 rows" in text(soup.select_one("section#cache_missed"))
 
 
@@ -338,3 +377,114 @@ def test_screen_version_has_no_page_numbers() -> None:
     soup = BeautifulSoup(render_html(make_report(), for_print=False), "html.parser")
     assert soup.body["class"] == ["screen"]
     assert len(soup.select("section.finding")) == 2
+
+
+# ---- sections, charts and tables added for the evidence pack and month over month ---------------------------
+
+
+def test_sections_are_numbered_after_the_findings_and_listed_in_contents(soup: BeautifulSoup) -> None:
+    toc = text(soup.select_one("nav.toc"))
+    assert "6 Month over month" in toc and "7 Negotiation evidence pack" in toc
+    assert "7.6 Committed-spend scenarios" in toc and "C The numbers behind the charts" in toc
+    chapters = [s["id"] for s in soup.select("section.chapter")]
+    assert chapters.index("findings") < chapters.index("month-over-month") < chapters.index("evidence-pack") \
+        < chapters.index("data-quality")
+
+
+def test_month_over_month_adds_up(soup: BeautifulSoup) -> None:
+    mom = soup.select_one("#month-over-month")
+    assert "Feb 2026 against Jan 2026" in text(mom.h2)
+    cells = [[text(td) for td in tr.select("td")] for tr in mom.select("table.causes tbody:not(.totals) tr")]
+    amounts = [D(c[2].replace("+", "").replace("−", "-").replace("$", "").replace(",", "")) for c in cells]
+    total = text(mom.select_one("table.causes tbody.totals td.num"))
+    assert sum(amounts) == D(total.replace("+", "").replace("−", "-").replace("$", "").replace(",", ""))
+    assert [c[0] for c in cells] == ["Volume", "Model mix", "Usage mix within models", "Price"]
+    assert mom.select_one("svg.chart") is not None  # the bridge
+    realised = text(mom.select_one("table.realised"))
+    assert "legacy_model" in realised  # no title in the stub findings: the id
+    assert "Share of opus tokens on claude-opus-4-1" in text(mom.select_one("table.levers"))
+
+
+def test_evidence_pack_says_list_prices_and_sizes_on_the_baseline(soup: BeautifulSoup) -> None:
+    pack = soup.select_one("#evidence-pack")
+    body = text(pack)
+    assert "Built from 3 full calendar months, Dec 2025 to Feb 2026" in body
+    assert "Left out, because the data covers them only in part: Nov 2025 (28–30 Nov only)" in body
+    assert "Every token here was priced at list" in body and "no discount to show" in body
+    assert len(pack.select("table.ev-forecast tbody:not(.totals) tr")) == 12
+    assert len(pack.select("table.scenarios tbody tr")) == 9  # 3 levels x 15, 20, 30%
+    assert "$10,000.00" in text(pack.select_one("table.scenarios")) and "$50,000.00" in body
+    assert len(pack.select("svg.chart")) == 2  # forecast, cache hit ratio and batch share
+    # Exact token counts in the pack's data table
+    assert "26,000,000" in text(pack.select_one("table.ev-data"))
+    assert soup.select_one("#cache-batch-data") is not None  # the chart's table, in Appendix C
+
+
+def test_fewer_than_three_months_says_so() -> None:
+    two = make_sections(months=2)
+    soup = BeautifulSoup(render_html(make_report(sections=two)), "html.parser")
+    pack = soup.select_one("#evidence-pack")
+    assert "Fewer than 3 full months of data" in text(pack)
+    assert pack.select("table.scenarios") == [] and pack.select("table.ev-forecast") == []
+    assert "7.5 Monthly consumption in full" in text(soup.select_one("nav.toc"))
+
+
+def test_a_report_without_sections_has_no_section_chapters() -> None:
+    soup = BeautifulSoup(render_html(make_report(sections={})), "html.parser")
+    assert soup.select_one("#evidence-pack") is None and soup.select_one("#month-over-month") is None
+    assert "Month over month" not in text(soup.select_one("nav.toc"))
+    assert soup.select_one("#cache-batch-data") is None
+
+
+def test_evidence_tables_show_exact_tokens_and_rate_units() -> None:
+    f = replace(make_report().findings[1], evidence_columns=["model", "rate_output", "prefix_tokens", "savings"],
+                evidence=[{"model": "claude-opus-4-6", "rate_output": D("25"), "prefix_tokens": 293_612,
+                           "savings": D("1.5")}])
+    soup = BeautifulSoup(render_html(make_report(findings=[f])), "html.parser")
+    table = soup.select_one("section#cache_missed table.evidence")
+    assert [text(th) for th in table.select("th")] == ["Model", "Rate output ($/MTok)", "Prefix tokens", "Savings"]
+    assert [text(td) for td in table.select("td")] == ["claude-opus-4-6", "$25.00", "293,612", "$1.50"]
+    assert "rates in US dollars per million tokens ($/MTok)" in text(soup.select_one("section#cache_missed"))
+
+
+def test_attribution_is_drawn_and_tabulated_in_the_appendix(soup: BeautifulSoup) -> None:
+    chapter = soup.select_one("#spend-by-attribution")
+    assert len(chapter.select("svg.chart")) == 3
+    assert "research" in " ".join(t.get_text() for t in chapter.select("svg text"))
+    data = soup.select_one("#attribution-data").find_parent("section")
+    assert "research" in text(data) and "$1,000.00" in text(data)
+    assert "Legacy and retired models" in text(soup.select_one("table.waterfall-data"))
+
+
+def test_summary_gives_the_change_from_the_previous_month(soup: BeautifulSoup) -> None:
+    summary = text(soup.select_one("#summary"))
+    assert "In Feb 2026, the last full month, spend was" in summary and "on Jan 2026" in summary
+    assert "a commitment would be about" in summary
+
+
+def test_standalone_evidence_document(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from finops.reports import render_evidence_html
+
+    html = render_evidence_html(make_report())
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.select_one("#evidence-pack h2").get_text(" ", strip=True).startswith("1 ")
+    assert soup.select_one("#month-over-month") is None and soup.select("section.finding") == []
+    assert "Appendix C.3" not in html and "The table is in the appendix" in text(soup)
+    caplog.set_level(logging.WARNING, logger="weasyprint")
+    write_pdf(html, tmp_path / "evidence.pdf")
+    assert (tmp_path / "evidence.pdf").read_bytes().startswith(b"%PDF")
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []
+
+
+def test_hostile_names_in_the_sections_render_as_text() -> None:
+    sections = {
+        "comparison": {**SECTIONS["comparison"],
+                       "by_model": [{**SECTIONS["comparison"]["by_model"][0], "model": HOSTILE_MODEL}]},
+        "evidence": {**SECTIONS["evidence"],
+                     "consumption": [{**SECTIONS["evidence"]["consumption"][0], "model": HOSTILE_MODEL}]},
+    }
+    html = render_html(replace(hostile_report(), sections=sections))
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.find("img") is None and soup.find("script") is None
+    assert HOSTILE_MODEL in text(soup.select_one("table.mom-models"))
+    assert HOSTILE_MODEL in text(soup.select_one("table.ev-prices"))

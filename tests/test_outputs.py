@@ -1,0 +1,157 @@
+"""The other outputs: findings and evidence as CSV, the Markdown summary, `finops evidence`, `--format` lists."""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from test_report import HOSTILE_MODEL, make_report
+
+from finops import outputs
+from finops.cli import cli
+
+D = Decimal
+
+
+def read(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_findings_csv(tmp_path: Path) -> None:
+    path = tmp_path / "findings.csv"
+    assert outputs.write_findings_csv(make_report(), path) == 2
+    rows = read(path)
+    assert [r["id"] for r in rows] == ["legacy_model", "cache_missed"]
+    assert rows[0]["savings_usd"] == "300.000000" and rows[0]["stacked_savings_usd"] == "300.000000"
+    assert rows[1]["stacked_savings_usd"] == "40.000000" and rows[1]["evidence_rows_total"] == "31"
+    assert rows[0]["recommendation"].startswith("Move these workloads")
+
+
+def test_finding_evidence_csv_has_exact_numbers_and_no_prompt(tmp_path: Path) -> None:
+    path = tmp_path / "finding_evidence.csv"
+    assert outputs.write_finding_evidence_csv(make_report(), path) == 3
+    rows = read(path)
+    assert "prompt" not in rows[0] and "SECRET" not in path.read_text()
+    assert rows[0]["finding_id"] == "legacy_model" and rows[0]["row"] == "1"
+    assert rows[0]["cost_usd"] == "850.123456" and rows[0]["successor_cost_usd"] == "570.100000"
+    assert rows[0]["retired_on"] == "2026-08-05"
+    assert rows[2]["finding_id"] == "cache_missed" and rows[2]["prefix_tokens"] == "1234567"
+
+
+def test_evidence_csv_is_the_packs_monthly_rows(tmp_path: Path) -> None:
+    path = tmp_path / "evidence.csv"
+    n = outputs.write_evidence_csv(make_report(), path)
+    rows = read(path)
+    assert n == len(rows) == len(make_report().sections["evidence"]["rows"])
+    assert list(rows[0]) == list(outputs.EVIDENCE_COLUMNS)
+    feb = [r for r in rows if r["month"] == "2026-02" and r["model"] == "claude-opus-4-5"][0]
+    # 26M input tokens of Opus 4.5 at $5 per million
+    assert feb["input_tokens"] == "26000000" and feb["cost_usd"] == "130.000000" and feb["full_month"] == "true"
+    assert sum(D(r["cost_usd"]) for r in rows) == sum(
+        (r["cost_usd"] for r in make_report().sections["evidence"]["rows"]), D(0))
+
+
+def test_csv_cells_cannot_become_formulas(tmp_path: Path) -> None:
+    r = make_report()
+    f = replace(r.findings[0], title="=HYPERLINK(\"http://x\")", evidence=[{**r.findings[0].evidence[0],
+                                                                             "workspace": "@SUM(A1)"}])
+    path = tmp_path / "findings.csv"
+    outputs.write_findings_csv(replace(r, findings=[f]), path)
+    assert read(path)[0]["title"].startswith("'=")
+    outputs.write_finding_evidence_csv(replace(r, findings=[f]), tmp_path / "e.csv")
+    assert read(tmp_path / "e.csv")[0]["workspace"] == "'@SUM(A1)"
+
+
+def test_markdown_summary() -> None:
+    text = outputs.summary_markdown(make_report())
+    assert text.startswith("## Claude API spend audit: Example Co")
+    assert "| Spend in the period | **$1,234.56** |" in text
+    assert "**$340.00** (27.5%)" in text and "| Spend after the savings | $894.56 |" in text
+    assert "| Feb 2026 against Jan 2026 |" in text
+    assert "| Optimised baseline for a commitment |" in text
+    assert "| 1 | Legacy and retired models | high (measured) | $300.00 |" in text
+    assert "**Coverage:** 2 files read, 1 skipped; 1,220 records read = 1,210 loaded + 3 rejected + 7 duplicates" \
+        in text and "4 unpriced rows" in text
+    assert len(text.splitlines()) < 40  # fits a pull request comment or a chat message
+
+
+def test_markdown_summary_makes_names_inert() -> None:
+    r = make_report()
+    f = replace(r.findings[0], title=f"Legacy | {HOSTILE_MODEL} [x](http://e.invalid) *bold*")
+    text = outputs.summary_markdown(replace(r, findings=[f], organisation="Acme_<b>"))
+    assert "<img" not in text and "<b>" not in text
+    assert "\\[x\\](http://e.invalid)" in text and "\\*bold\\*" in text and "Legacy \\| " in text
+    assert "Acme\\_&lt;b>" in text
+
+
+def test_evidence_json_carries_no_float(tmp_path: Path) -> None:
+    doc = json.loads(outputs.evidence_json(make_report()), parse_float=lambda s: pytest.fail(f"float {s}"))
+    assert doc["evidence"]["forecast"]["months"][0]["month"] == "2026-03"
+    assert doc["spend_usd"] == "1234.560000"
+
+
+# ---- the command line ------------------------------------------------------------------------------------
+
+def invoke(*args: str):
+    return CliRunner(env={"COLUMNS": "80"}).invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def logs(tmp_path: Path) -> Path:
+    from test_cli import line
+
+    folder = tmp_path / "logs" / "projects" / "-home-dev-app"
+    folder.mkdir(parents=True)
+    (folder / "s1.jsonl").write_text("\n".join(
+        line(f"msg_{m}", "claude-opus-4-1-20250805" if m % 2 else "claude-opus-4-6", f"2026-{m:02d}-15",
+             1_000_000, 0, 100_000) for m in range(5, 11)) + "\n")
+    return tmp_path / "logs"
+
+
+def test_format_takes_a_list_and_writes_csv_and_markdown(logs: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = invoke("analyze", str(logs), "-o", str(out), "--format", "json,csv,md", "--quiet")
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["evidence.csv", "finding_evidence.csv", "findings.csv", "report.json", "summary.md"]
+    assert "legacy_model" in {r["id"] for r in read(out / "findings.csv")}
+    assert (out / "summary.md").read_text().startswith("## Claude API spend audit")
+    report = json.loads((out / "report.json").read_text())
+    # 15 May to 15 October: June to September are the full months; the last of them is compared
+    assert report["comparison"]["month"] == "2026-09" and report["comparison"]["previous"] == "2026-08"
+    assert report["evidence"]["enough_months"]
+    assert report["evidence"]["full_months"] == ["2026-06", "2026-07", "2026-08", "2026-09"]
+
+
+def test_unknown_format_and_bad_month_are_refused(logs: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["analyze", str(logs), "-o", str(tmp_path), "--format", "pdf,docx"])
+    assert result.exit_code == 2 and "csv" in result.output and "md" in result.output
+    result = CliRunner().invoke(cli, ["analyze", str(logs), "-o", str(tmp_path), "--month", "2026-13"])
+    assert result.exit_code == 2 and "YYYY-MM" in result.output
+
+
+def test_month_option_picks_the_month(logs: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert invoke("analyze", str(logs), "-o", str(out), "--format", "json", "--month", "2026-08").exit_code == 0
+    report = json.loads((out / "report.json").read_text())
+    assert (report["comparison"]["month"], report["comparison"]["chosen"]) == ("2026-08", "given")
+    assert {c["cause"] for c in report["comparison"]["causes"]} >= {"volume", "model_mix", "usage_mix", "price"}
+
+
+def test_evidence_command_writes_the_pack_alone(logs: Path, tmp_path: Path) -> None:
+    out = tmp_path / "ev"
+    result = invoke("evidence", str(logs), "-o", str(out), "--format", "html,json,csv", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["evidence.csv", "evidence.html", "evidence.json"]
+    doc = json.loads((out / "evidence.json").read_text())
+    assert doc["evidence"]["window"] and doc["spend_usd"]
+    html = (out / "evidence.html").read_text()
+    assert "Negotiation evidence pack" in html and 'id="month-over-month"' not in html
+    result = CliRunner().invoke(cli, ["evidence", str(logs), "-o", str(out), "--format", "md"])
+    assert result.exit_code == 2
