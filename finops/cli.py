@@ -356,6 +356,44 @@ def export() -> None:
     """Export the normalised usage for other tools (FOCUS, Parquet)."""
 
 
+@export.command("focus")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="The FOCUS file to write: .csv or .parquet.")
+@click.option("--prices", "prices_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Negotiated rates (ContractedCost): a CSV shaped like `finops prices --csv`.")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+def export_focus(paths: tuple[Path, ...], out: Path, prices_file: Path | None, debug: bool) -> None:
+    """Write the normalised, priced usage as FOCUS 1.2 (CSV or Parquet, by the file's extension).
+
+    Every FOCUS 1.2 mandatory column, one row per usage row and token class, tokens as
+    PricingQuantity (1M Tokens) and ConsumedQuantity (Tokens); finops's own columns are prefixed x_.
+
+    \b
+    Example:
+        finops export focus sample_logs/ -o focus.parquet
+    """
+    from . import focus
+
+    for path in paths:
+        if not path.exists():
+            raise click.BadParameter(f"{path}: no such file or folder", param_hint="PATHS")
+    if prices_file is None and config.load(Path.cwd()).get("prices"):
+        prices_file = Path(config.load(Path.cwd())["prices"])
+    if out.suffix.lower() not in (".csv", ".parquet"):
+        raise click.BadParameter(f"{out}: name the file .csv or .parquet", param_hint="-o")
+    tmp = out.with_name(f".{out.stem}.tmp{out.suffix}")  # the extension says the format
+    try:
+        rows, unpriced = focus.export(list(paths), tmp, prices_file)
+        os.replace(tmp, out)
+    except OSError as e:
+        raise ReportError(_cannot_write(out.parent, e)) from e
+    finally:
+        tmp.unlink(missing_ok=True)
+    note = f"; {unpriced} unpriced row(s) left out (FOCUS costs cannot be null)" if unpriced else ""
+    click.echo(f"{rows} FOCUS {focus.FOCUS_VERSION} rows written to {out}{note}")
+
+
 @export.command("parquet")
 @click.option("--db", type=click.Path(path_type=Path, dir_okay=False), required=True,
               help="The store to export (made by `finops ingest`).")

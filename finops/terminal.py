@@ -10,6 +10,7 @@ from typing import Any
 
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, TextColumn, TimeRemainingColumn
 from rich.progress import Progress as RichProgress
 from rich.table import Table
@@ -85,10 +86,10 @@ def print_summary(report: Report, written: list[Path]) -> None:
                   + (f" ({len(report.skipped)} skipped)" if report.skipped else ""))
     for f in report.inputs:
         if f.error:
-            console.print(f"  [yellow]{f.path}: {f.error}[/]")
+            console.print(f"  [yellow]{escape(f.path)}: {escape(f.error)}[/]")
     if report.unpriced:
         rows = sum(u["rows"] for u in report.unpriced)
-        names = ", ".join(sorted({str(u["model"]) for u in report.unpriced}))
+        names = escape(", ".join(sorted({str(u["model"]) for u in report.unpriced})))
         console.print(f"[yellow]Unpriced: {count(rows)} row{'' if rows == 1 else 's'} on models without a price: {names}[/]")
     if report.findings:
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
@@ -97,13 +98,13 @@ def print_summary(report: Report, written: list[Path]) -> None:
         table.add_column("Savings", justify="right")
         table.add_column("Basis")
         for f in report.findings:
-            table.add_row(f.title, count(f.affected_requests), usd(f.savings), f.confidence)
+            table.add_row(escape(f.title), count(f.affected_requests), usd(f.savings), f.confidence)
         console.print(table)
         console.print(f"Savings available: [bold]{usd(report.savings_stacked)}[/] "
                       f"({pct(report.savings_stacked, t.billed_cost)} of spend)")
     else:
         console.print("No findings.")
-    console.print("Wrote " + ", ".join(str(p) for p in written))
+    console.print("Wrote " + escape(", ".join(str(p) for p in written)))
 
 
 SHORT_VARIANT = {"standard": "std", "long_context": "long", "fast": "fast", "fast_long_context": "fast+long"}

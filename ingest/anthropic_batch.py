@@ -11,7 +11,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from .common import Emitter, LineTooLong, RowError, iter_lines, model_fields, stable_id, text, timestamp
+from .common import (
+    JSON_ERRORS,
+    Emitter,
+    LineTooLong,
+    RowError,
+    iter_lines,
+    model_fields,
+    stable_id,
+    text,
+    timestamp,
+)
 from .request_features import estimated_thinking_tokens
 from .usage_fields import usage_columns
 
@@ -35,13 +45,16 @@ def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
             continue
         try:
             obj = json.loads(line)
-        except ValueError:
+        except JSON_ERRORS:
             emit.reject(number, "invalid JSON: truncated or malformed line")
             continue
         try:
             row = _record(obj, path, file_time)
         except RowError as e:
             emit.reject(number, str(e))
+            continue
+        except RecursionError:
+            emit.reject(number, "invalid JSON: nested too deeply")
             continue
         dated_by_file = dated_by_file or row.pop("_dated_by_file")
         emit.row(row, number)

@@ -11,7 +11,18 @@ import json
 from pathlib import Path
 from typing import IO, Any
 
-from .common import Emitter, LineTooLong, RowError, iter_lines, model_fields, money, stable_id, text, timestamp
+from .common import (
+    JSON_ERRORS,
+    Emitter,
+    LineTooLong,
+    RowError,
+    iter_lines,
+    model_fields,
+    money,
+    stable_id,
+    text,
+    timestamp,
+)
 from .request_features import estimated_thinking_tokens, request_columns
 from .usage_fields import usage_columns
 
@@ -26,6 +37,7 @@ def sniff(sample: Any) -> bool:
 
 
 def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
+    foreign: dict[str, int] = {}  # currency -> rows whose stated cost is not in USD
     for number, line in iter_lines(stream):
         if isinstance(line, LineTooLong):
             emit.reject(number, f"line too long: {line.size} bytes")
@@ -34,13 +46,31 @@ def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
             continue
         try:
             obj = json.loads(line)
-        except ValueError:
+        except JSON_ERRORS:
             emit.reject(number, "invalid JSON: truncated or malformed line")
             continue
         try:
             emit.row(record(obj, path, number), number)
         except RowError as e:
             emit.reject(number, str(e))
+            continue
+        except RecursionError:
+            emit.reject(number, "invalid JSON: nested too deeply")
+            continue
+        currency = _foreign_currency(obj.get("metadata"))
+        if currency:
+            foreign[currency] = foreign.get(currency, 0) + 1
+    for currency, rows in sorted(foreign.items()):
+        emit.stats.notes.append(f"{rows} row(s) state cost_usd in {currency}, not USD: that stated cost was not "
+                                "kept; every row is priced from its tokens in USD")
+
+
+def _foreign_currency(meta: Any) -> str | None:
+    """The currency a record's metadata names for its cost_usd, when it is not USD."""
+    currency = meta.get("currency") if isinstance(meta, dict) else None
+    if currency is None or str(currency).strip().upper() == "USD":
+        return None
+    return text(str(currency).strip().upper()[:12])
 
 
 def record(obj: Any, path: Path, number: int) -> dict[str, Any]:
@@ -97,7 +127,8 @@ def record(obj: Any, path: Path, number: int) -> dict[str, Any]:
         "request_id": text(request_id),
         "requests": 1,
         "stop_reason": text(response.get("stop_reason")),
-        "source_cost": money(meta.get("cost_usd"), "metadata.cost_usd"),
+        # A cost stated in another currency is not a USD amount: it is not kept (read() notes it).
+        "source_cost": None if _foreign_currency(meta) else money(meta.get("cost_usd"), "metadata.cost_usd"),
         **model,
         **columns,
         **request_columns(request),

@@ -10,7 +10,18 @@ import json
 from pathlib import Path
 from typing import IO, Any
 
-from .common import Emitter, LineTooLong, RowError, iter_lines, model_fields, money, stable_id, text, timestamp
+from .common import (
+    JSON_ERRORS,
+    Emitter,
+    LineTooLong,
+    RowError,
+    iter_lines,
+    model_fields,
+    money,
+    stable_id,
+    text,
+    timestamp,
+)
 from .usage_fields import usage_columns
 
 FORMAT = "claude_code"
@@ -44,30 +55,50 @@ def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
         if isinstance(line, LineTooLong):
             emit.reject(number, f"line too long: {line.size} bytes")
             continue
-        # Cheap pre-filter: only assistant lines carry usage; everything else is not a record.
-        if '"usage"' not in line and '"assistant"' not in line:
+        handle_line(line, number, project, path, emit)
+
+
+def handle_line(line: str, number: int, project: str, path: Path, emit: Emitter) -> None:
+    """One decoded line: a row, a reject or an ignored line (ingest/fast_claude_code.py routes lines here too)."""
+    # Cheap pre-filter: only assistant lines carry usage; everything else is not a record. A line that is not a
+    # whole JSON object (cut short, garbage) may have been one, though: it is rejected, never ignored.
+    if '"usage"' not in line and '"assistant"' not in line:
+        bare = line.strip()
+        if not bare or bare[0] == "{" and bare[-1] == "}" or _is_json(bare):
             emit.ignore()
-            continue
-        try:
-            obj = json.loads(line)
-        except ValueError:
+        else:
             emit.reject(number, "invalid JSON: truncated or malformed line")
-            continue
-        if not isinstance(obj, dict) or obj.get("type") != "assistant":
-            emit.ignore()
-            continue
-        message = obj.get("message")
-        usage = message.get("usage") if isinstance(message, dict) else None
-        if usage is None:
-            emit.ignore()
-            continue
-        if obj.get("isApiErrorMessage") is True or message.get("model") == "<synthetic>":
-            emit.ignore()  # Claude Code's own placeholder for a failed call: no API usage
-            continue
-        try:
-            emit.row(_record(obj, message, usage, project, path, number), number)
-        except RowError as e:
-            emit.reject(number, str(e))
+        return
+    try:
+        obj = json.loads(line)
+    except JSON_ERRORS:
+        emit.reject(number, "invalid JSON: truncated or malformed line")
+        return
+    if not isinstance(obj, dict) or obj.get("type") != "assistant":
+        emit.ignore()
+        return
+    message = obj.get("message")
+    usage = message.get("usage") if isinstance(message, dict) else None
+    if usage is None:
+        emit.ignore()
+        return
+    if obj.get("isApiErrorMessage") is True or message.get("model") == "<synthetic>":
+        emit.ignore()  # Claude Code's own placeholder for a failed call: no API usage
+        return
+    try:
+        emit.row(_record(obj, message, usage, project, path, number), number)
+    except RowError as e:
+        emit.reject(number, str(e))
+    except RecursionError:
+        emit.reject(number, "invalid JSON: nested too deeply")
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except JSON_ERRORS:
+        return False
+    return True
 
 
 def _record(obj: dict[str, Any], message: dict[str, Any], usage: Any, project: str, path: Path,

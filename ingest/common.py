@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
+import re
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,18 +20,101 @@ from finops.redact import mask
 
 MAX_LINE_BYTES = 64 * 1024 * 1024  # one JSON line larger than this is rejected, not loaded into memory
 GZIP_MAGIC = b"\x1f\x8b"
+# A gzip file may expand to at most MAX_GZIP_RATIO times the compressed bytes read so far (checked once
+# GZIP_RATIO_FLOOR bytes have come out), so reading it costs at most that many times its size. The most
+# compressible genuine inputs measured reach ~160x (a pretty-printed usage report of empty days, request logs
+# repeating a long system prompt: ~140x); deflate tops out near 1,032x, which is what a decompression bomb uses.
+# Past the limit reading stops with a file-level error (tests/test_hostile.py, "gzip").
+MAX_GZIP_RATIO = 400
+GZIP_RATIO_FLOOR = 1024 * 1024
+_GZIP_CHUNK = 256 * 1024  # decompressed bytes per read
+_GZIP_IN = 16 * 1024  # compressed bytes per file read
 
 
 class RowError(ValueError):
     """A record that cannot be used; its message is the reject reason."""
 
 
+class DecompressionLimit(OSError):
+    """A gzip file that expands far beyond what any log compresses to (a decompression bomb)."""
+
+
+class _BoundedGzip(io.RawIOBase):
+    """The decompressed bytes of a gzip file (any number of members), stopping when the expansion is absurd.
+
+    zlib is driven directly rather than through GzipFile so that the compressed bytes actually consumed are
+    known exactly (GzipFile reads ahead by an amount that depends on the Python version): the ratio check then
+    stops a bomb right after GZIP_RATIO_FLOOR. Errors are the ones GzipFile raises: EOFError for a file that
+    ends inside a member, BadGzipFile for bytes after a member that are not another member (zero padding is
+    allowed), BadGzipFile for corrupt data or a failed CRC check.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._raw = open(path, "rb")  # noqa: SIM115 (closed by close())
+        self._z = zlib.decompressobj(wbits=31)  # one gzip member; a new one for each further member
+        self._buf = b""  # compressed bytes read from the file and not yet consumed by zlib
+        self._started = False  # the current member has begun
+        self._in = 0  # compressed bytes consumed
+        self._out = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        want = min(len(view), _GZIP_CHUNK)
+        while True:
+            if not self._buf:
+                self._buf = self._raw.read(_GZIP_IN)
+                if not self._buf:
+                    if self._started and not self._z.eof:
+                        raise EOFError("Compressed file ended before the end-of-stream marker was reached")
+                    return 0
+            if self._z.eof:  # a member ended: zero padding, the end, or another member
+                stripped = self._buf.lstrip(b"\x00")
+                self._in += len(self._buf) - len(stripped)
+                self._buf = stripped
+                if not stripped:
+                    continue
+                if not GZIP_MAGIC.startswith(stripped[:2]):
+                    raise gzip.BadGzipFile(f"Not a gzipped file ({stripped[:2]!r})")
+                self._z = zlib.decompressobj(wbits=31)
+                self._started = False
+            chunk = self._buf
+            try:
+                data = self._z.decompress(chunk, want)
+            except zlib.error as e:
+                raise gzip.BadGzipFile(f"corrupt gzip data: {e}") from e
+            self._started = True
+            self._buf = self._z.unconsumed_tail or self._z.unused_data
+            self._in += len(chunk) - len(self._buf)
+            if data:
+                break
+        view[: len(data)] = data
+        self._out += len(data)
+        if self._out > GZIP_RATIO_FLOOR and self._out > MAX_GZIP_RATIO * self._in:
+            raise DecompressionLimit(
+                f"gzip expands over {MAX_GZIP_RATIO}x ({self._out // 2**20} MiB from {self._in // 1024} KiB),"
+                " which no log does: reading stopped as a likely decompression bomb; if the file is genuine,"
+                " decompress it and pass the plain file")
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()
+        super().close()
+
+
 def open_binary(path: Path) -> IO[bytes]:
-    """Open a file for reading, transparently decompressing gzip (detected by content, not name)."""
+    """Open a file for reading, transparently decompressing gzip (detected by content, not name).
+
+    A gzip file is read through a ratio limit (MAX_GZIP_RATIO), so time and memory stay bounded by the size
+    of the compressed file whatever it expands to.
+    """
     with open(path, "rb") as probe:
         magic = probe.read(2)
     if magic == GZIP_MAGIC:
-        return gzip.open(path, "rb")
+        return io.BufferedReader(_BoundedGzip(path), buffer_size=_GZIP_CHUNK)
     return open(path, "rb")
 
 
@@ -70,6 +155,8 @@ def iter_lines(stream: IO[bytes], max_bytes: int = MAX_LINE_BYTES) -> Iterator[t
 
 
 READ_ERRORS = (OSError, EOFError, zlib.error, gzip.BadGzipFile)
+# json.loads raises RecursionError (not ValueError) on deeply nested input: both make an invalid line.
+JSON_ERRORS = (ValueError, RecursionError)
 
 
 # ---- value parsing: strict, so bad values become rejects instead of silent zeros -------------------------
@@ -111,9 +198,12 @@ def timestamp(value: Any, name: str = "timestamp") -> datetime:
     if isinstance(value, int | float) and not isinstance(value, bool):
         seconds = value / 1000 if value > 1e11 else value
         try:
-            return datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None)
+            stamp = datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None)
         except (OverflowError, OSError, ValueError) as e:
             raise RowError(f"{name} out of range: {value!r}") from e
+        if not 2020 <= stamp.year <= 2100:  # the same range as for text timestamps
+            raise RowError(f"{name} out of range: {value!r}")
+        return stamp
     if not isinstance(value, str):
         raise RowError(f"{name} is not a timestamp: {type(value).__name__}")
     text = value.strip()
@@ -138,6 +228,9 @@ def timestamp(value: Any, name: str = "timestamp") -> datetime:
     return parsed
 
 
+MAX_AMOUNT = Decimal(10) ** 12  # what the table's DECIMAL(18,6) holds; a larger stated cost is corrupt
+
+
 def money(value: Any, name: str) -> Decimal | None:
     """A money amount as Decimal (never float arithmetic); None when absent."""
     if value is None or value == "":
@@ -148,16 +241,28 @@ def money(value: Any, name: str) -> Decimal | None:
         raise RowError(f"{name} is not an amount: {str(value)[:40]!r}") from e
     if not amount.is_finite():
         raise RowError(f"{name} is not a finite amount")
+    if abs(amount) >= MAX_AMOUNT:
+        raise RowError(f"{name} is implausibly large: {str(value)[:40]!r}")
     return amount.quantize(Decimal("0.000001"))
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+MAX_TEXT = 500
+
+
+def clean(value: str, limit: int = MAX_TEXT) -> str:
+    """Input text made safe to show: at most `limit` characters, secrets masked, control characters (terminal
+    escapes, NUL, line breaks) replaced by U+FFFD so that a value can never rewrite a terminal or a line."""
+    return _CONTROL.sub("\ufffd", mask(value[:limit]) or "")
+
+
 def text(value: Any) -> str | None:
-    """A short attribution string, masked; non-strings are JSON-encoded."""
+    """A short attribution string, masked and cleaned; non-strings are JSON-encoded."""
     if value is None or value == "":
         return None
     if not isinstance(value, str):
         value = json.dumps(value, sort_keys=True, ensure_ascii=False)
-    return mask(value[:500])
+    return clean(value)
 
 
 def stable_id(*parts: Any) -> str:
@@ -171,7 +276,7 @@ def model_fields(raw: Any) -> dict[str, Any]:
     raw_text = raw if isinstance(raw, str) else None
     ident = resolve(raw_text)
     return {
-        "model_raw": raw_text,
+        "model_raw": clean(raw_text) if raw_text else raw_text,  # shown for unpriced rows: never a secret
         "model": ident.model,
         "platform": ident.platform or "anthropic",
         "endpoint_scope": ident.endpoint_scope,
@@ -207,10 +312,13 @@ class Emitter:
         stats: FileStats,
         on_row: Callable[[dict[str, Any]], None],
         on_reject: Callable[[str, int, str], None],
+        on_bill: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.stats = stats
         self._on_row = on_row
         self._on_reject = on_reject
+        self._on_bill = on_bill  # the `billing` table (finops/schema.py BILLING_COLUMNS); None: not kept
+        self._bills_dropped = 0
 
     def row(self, record: dict[str, Any], line: int) -> None:
         """Accept one normalised record (missing columns become NULL)."""
@@ -225,6 +333,7 @@ class Emitter:
         """Set one record aside with its reason; it is counted and written to the rejects file."""
         self.stats.rows_read += 1
         self.stats.rows_rejected += 1
+        reason = clean(reason, 300)  # reasons quote input values: masked, bounded, one line
         key = reason.split(":")[0]
         self.stats.reasons[key] = self.stats.reasons.get(key, 0) + 1
         self._on_reject(self.stats.path, line, reason)
@@ -232,3 +341,23 @@ class Emitter:
     def ignore(self) -> None:
         """A line that is valid but carries no usage (not a record, so not in rows_read)."""
         self.stats.lines_ignored += 1
+
+    def bill(self, record: dict[str, Any], line: int, *, derived: bool = False) -> None:
+        """Accept one money-only bill line (table `billing`). A derived line (split from a record already
+        counted, e.g. the credits of a GCP usage row) is kept but not counted as a record of its own."""
+        record["source_format"] = self.stats.format
+        record["source_file"] = self.stats.path
+        record["source_line"] = line
+        record["derived"] = derived
+        if self._on_bill is None:  # a caller that keeps no billing table (the persistent store, for now)
+            if not derived:
+                self.stats.lines_ignored += 1
+                self._bills_dropped += 1
+                if self._bills_dropped == 1:
+                    self.stats.notes.append("bill lines (money without tokens) are not kept by this reader's "
+                                            "caller: counted as ignored lines")
+            return
+        if not derived:
+            self.stats.rows_read += 1
+            self.stats.rows_staged += 1
+        self._on_bill(record)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
@@ -21,38 +20,50 @@ def sniff(sample: Any) -> bool:
     return bool(sample.header) and "usage_input_tokens_no_cache" in sample.header
 
 
-def _text_lines(stream: IO[bytes], emit: Emitter) -> Iterator[str]:
-    for number, line in iter_lines(stream):
-        if isinstance(line, LineTooLong):
-            emit.reject(number, f"line too long: {line.size} bytes")
-            yield ""
-            continue
-        yield line
+def _fields(line: str) -> list[str]:
+    """One physical line as CSV fields. Exports never break a field across lines, so a stray quote spoils only
+    its own line and never swallows the rows after it; csv.Error (a field over the size limit) is the caller's."""
+    return next(csv.reader([line]), [])
 
 
 def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
-    reader = csv.reader(_text_lines(stream, emit))
-    header = next(reader, None)
-    if not header:
-        return
-    names = [h.strip().lower() for h in header]
-    missing = [c for c in REQUIRED if c not in names]
-    if missing:
-        emit.stats.error = f"missing columns: {', '.join(missing)}"
-        return
-    split = "usage_input_tokens_cache_write_5m" in names
-    for values in reader:
-        line = reader.line_num
-        if not values or not any(v.strip() for v in values):
+    names: list[str] | None = None
+    missing: list[str] = []
+    split = False
+    for number, line in iter_lines(stream):
+        if isinstance(line, LineTooLong):
+            emit.reject(number, f"line too long: {line.size} bytes")
+            continue
+        if not line.strip():
+            continue
+        try:
+            values = _fields(line)
+        except csv.Error as e:
+            if names is None:
+                emit.stats.error = f"unreadable header: {e}"
+                return
+            emit.reject(number, f"unreadable CSV row: {e}")
+            continue
+        if names is None:  # the first line is the header
+            names = [h.strip().lower() for h in values]
+            missing = [c for c in REQUIRED if c not in names]
+            if missing:
+                emit.stats.error = f"missing columns: {', '.join(missing)} (every row rejected)"
+            split = "usage_input_tokens_cache_write_5m" in names
+            continue
+        if not any(v.strip() for v in values):
+            continue
+        if missing:
+            emit.reject(number, f"missing columns: {', '.join(missing)}")
             continue
         if len(values) != len(names):
-            emit.reject(line, f"expected {len(names)} fields, found {len(values)}")
+            emit.reject(number, f"expected {len(names)} fields, found {len(values)}")
             continue
         row = dict(zip(names, (v.strip() for v in values), strict=True))
         try:
-            emit.row(_record(row, split), line)
+            emit.row(_record(row, split), number)
         except RowError as e:
-            emit.reject(line, str(e))
+            emit.reject(number, str(e))
 
 
 def _record(row: dict[str, str], split: bool) -> dict[str, Any]:
@@ -68,7 +79,7 @@ def _record(row: dict[str, str], split: bool) -> dict[str, Any]:
         w5 = tokens(row.get("usage_input_tokens_cache_write"), "usage_input_tokens_cache_write") or 0
         w1, assumed = 0, w5 > 0
     tier = (row.get("usage_type") or "standard").lower()
-    geo = row.get("inference_geo") or None
+    geo = text(row.get("inference_geo"))
     grouping = ("1h" if hourly else "1d") + ":console"
     key = [row.get(c) for c in ("usage_date_utc", "model_version", "api_key", "workspace", "usage_type",
                                 "context_window", "inference_geo", "speed")]

@@ -6,7 +6,7 @@ import hashlib
 import json
 from typing import Any
 
-from .common import tokens
+from .common import text, tokens
 
 
 def _strip_cache_control(value: Any) -> Any:
@@ -38,7 +38,7 @@ def request_columns(request: Any) -> dict[str, Any]:
     prefix = _canonical({"tools": tools, "system": request.get("system"), "messages": messages[:-1]})
     last = _canonical(messages[-1:])
     return {
-        "thinking_type": thinking_type if isinstance(thinking_type, str) else None,
+        "thinking_type": text(thinking_type) if isinstance(thinking_type, str) else None,
         "thinking_budget": budget,
         "max_tokens": tokens(request.get("max_tokens"), "max_tokens"),
         "stream": bool(request.get("stream")) if request.get("stream") is not None else False,

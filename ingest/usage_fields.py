@@ -6,6 +6,8 @@ from typing import Any
 
 from .common import RowError, text, tokens
 
+MAX_REQUEST_TOKENS = 100_000_000  # per request and token direction: 100x the largest context window
+
 
 def usage_columns(usage: dict[str, Any]) -> dict[str, Any]:
     """Token and modifier columns from a Messages API usage object (input_tokens excludes cache tokens)."""
@@ -27,6 +29,12 @@ def usage_columns(usage: dict[str, Any]) -> dict[str, Any]:
     thinking = tokens(details.get("thinking_tokens"), "thinking_tokens") if isinstance(details, dict) else None
     if thinking is not None and output_tokens is not None and thinking > output_tokens:
         raise RowError(f"thinking_tokens {thinking} exceed output_tokens {output_tokens}")
+    cache_read = tokens(usage.get("cache_read_input_tokens"), "cache_read_input_tokens") or 0
+    # One request cannot hold more than its context window: a count far beyond any model's is corrupt data.
+    prompt = (input_tokens or 0) + w5 + w1 + cache_read
+    if prompt > MAX_REQUEST_TOKENS or (output_tokens or 0) > MAX_REQUEST_TOKENS:
+        raise RowError(f"implausible for one request: {prompt} input and {output_tokens} output tokens "
+                       f"(limit {MAX_REQUEST_TOKENS})")
     server = usage.get("server_tool_use")
     searches = tokens(server.get("web_search_requests"), "web_search_requests") if isinstance(server, dict) else None
     geo = text(usage.get("inference_geo"))
@@ -35,7 +43,7 @@ def usage_columns(usage: dict[str, Any]) -> dict[str, Any]:
         "cache_write_5m_tokens": w5,
         "cache_write_1h_tokens": w1,
         "cache_ttl_assumed": ttl_assumed,
-        "cache_read_tokens": tokens(usage.get("cache_read_input_tokens"), "cache_read_input_tokens") or 0,
+        "cache_read_tokens": cache_read,
         "output_tokens": output_tokens,
         "thinking_tokens": thinking,
         "thinking_estimated": False if thinking is not None else None,

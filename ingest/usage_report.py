@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .common import (
+    JSON_ERRORS,
     Emitter,
     LineTooLong,
     RowError,
@@ -46,23 +47,50 @@ def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
     if stream.read(1):
         emit.stats.error = f"file larger than {MAX_DOCUMENT_BYTES} bytes: not read"
         return
-    text_body = body.decode("utf-8", errors="replace")
+    try:
+        text_body = body.decode("utf-8")
+    except UnicodeDecodeError:  # as the line readers do: Latin-1 never fails and keeps every byte
+        text_body = body.decode("latin-1")
     try:
         document = json.loads(text_body)
+    except JSON_ERRORS as e:
+        if not _pages_per_line(text_body):
+            # One document that does not parse (cut short, most often): nothing in it can be trusted.
+            where = f" (line {e.lineno}, column {e.colno})" if isinstance(e, json.JSONDecodeError) else ""
+            emit.reject(e.lineno if isinstance(e, json.JSONDecodeError) else 1,
+                        f"invalid JSON: truncated or malformed document{where}")
+            return
+    else:
         pages = document if isinstance(document, list) else [document]
         for index, page in enumerate(pages, start=1):
             _page(page, index, emit, counter=True)
-    except ValueError:
-        # One page per line (JSON Lines).
-        for number, line in iter_lines(_Lines(text_body)):
-            if isinstance(line, LineTooLong) or not line.strip():
-                continue
+        return
+    # One page per line (JSON Lines).
+    for number, line in iter_lines(_Lines(text_body)):
+        if isinstance(line, LineTooLong):
+            emit.reject(number, f"line too long: {line.size} bytes")
+            continue
+        if not line.strip():
+            continue
+        try:
+            page = json.loads(line)
+        except JSON_ERRORS:
+            emit.reject(number, "invalid JSON: truncated or malformed page")
+            continue
+        _page(page, number, emit, counter=False)
+
+
+def _pages_per_line(body: str) -> bool:
+    """Whether the file holds one page per line: at least one line is a whole page on its own."""
+    for line in body.splitlines():
+        if line.lstrip().startswith("{") and '"data"' in line:
             try:
                 page = json.loads(line)
-            except ValueError:
-                emit.reject(number, "invalid JSON: truncated or malformed page")
+            except JSON_ERRORS:
                 continue
-            _page(page, number, emit, counter=False)
+            if isinstance(page, dict) and "data" in page:
+                return True
+    return False
 
 
 class _Lines:
@@ -93,6 +121,8 @@ def _page(page: Any, where: int, emit: Emitter, counter: bool) -> None:
                 emit.row(_record(bucket, result, present), line)
             except RowError as e:
                 emit.reject(line, str(e))
+            except RecursionError:
+                emit.reject(line, "invalid JSON: nested too deeply")
 
 
 def _width(start: datetime, end: datetime) -> str:
@@ -132,6 +162,6 @@ def _record(bucket: dict[str, Any], result: Any, present: set[str]) -> dict[str,
         "service_tier": "priority" if tier in ("priority", "priority_on_demand") else
                         "batch" if tier == "batch" else "standard",
         "speed": "fast" if result.get("speed") == "fast" else "standard",
-        "inference_geo": geo.lower() if isinstance(geo, str) else None,
-        "context_window": result.get("context_window") if isinstance(result.get("context_window"), str) else None,
+        "inference_geo": text(geo.lower()) if isinstance(geo, str) else None,
+        "context_window": text(result["context_window"]) if isinstance(result.get("context_window"), str) else None,
     }

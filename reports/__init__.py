@@ -95,7 +95,8 @@ def _missing_fonts() -> tuple[str, ...]:
 
 
 def _has_family(config: Any, family: str) -> bool:
-    from weasyprint.text.ffi import ffi, fontconfig as fc
+    from weasyprint.text.ffi import ffi
+    from weasyprint.text.ffi import fontconfig as fc
 
     pattern = fc.FcPatternCreate()
     try:
