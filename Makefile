@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: report test setup check clean
+.PHONY: report test setup check clean bench bench-smoke
 
 report: setup
 	$(BIN)/finops analyze sample_logs/ -o report/
@@ -23,6 +23,13 @@ $(VENV)/.installed: pyproject.toml scripts/system-deps.sh
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
+
+# The benchmark of bench/run.py at the issue's sizes (long: inputs are generated, ccusage installed with npm).
+bench: setup
+	$(BIN)/python bench/run.py
+
+bench-smoke: setup
+	$(BIN)/python bench/run.py --smoke
 
 clean:
 	rm -rf $(VENV) report build *.egg-info

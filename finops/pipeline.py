@@ -99,6 +99,7 @@ def run(
 
     With db (a store made by `finops ingest`), the paths are first added to the store, then the report is made
     from the store: only the given month's usage when month is given; inputs and accounting from its files table.
+    tolerance: the reconciliation's pass/fail tolerance, a share of the bill (finops/reconcile.py; default 1%).
     """
     from finops import store
 

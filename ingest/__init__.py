@@ -1,4 +1,5 @@
-"""Read input files of any supported format into the DuckDB table `usage`, counting every record."""
+"""Read input files of any supported format into the DuckDB tables `usage` (tokens) and `billing` (bill lines
+without tokens: Anthropic's bill, cloud credits and tax), counting every record."""
 
 from __future__ import annotations
 
@@ -23,8 +24,20 @@ from finops.schema import (
     create_table_sql,
 )
 
-from . import anthropic_batch, anthropic_log, claude_code, console_usage_csv, fast_claude_code, usage_report
-from . import anthropic_cost_report, aws_focus, bedrock_cur, bedrock_invocation, console_cost_csv, gcp_billing
+from . import (
+    anthropic_batch,
+    anthropic_cost_report,
+    anthropic_log,
+    aws_focus,
+    bedrock_cur,
+    bedrock_invocation,
+    claude_code,
+    console_cost_csv,
+    console_usage_csv,
+    fast_claude_code,
+    gcp_billing,
+    usage_report,
+)
 from .common import JSON_ERRORS, READ_ERRORS, Emitter, FileStats, decode, open_binary
 
 # Order matters: the first reader whose sniff() accepts a file reads it.

@@ -89,18 +89,31 @@ costed AS (
     FROM chosen
 ),
 basis AS (
-    -- Which source is the spend basis for each platform and UTC day: an aggregated report (usage report
+    -- Which source is the spend basis for each platform and UTC day: a cloud bill with tokens (AWS CUR, then the
+    -- AWS FOCUS export; Google Cloud billing export) for its platform, else an aggregated report (usage report
     -- before Console CSV; the finest grouping) when one covers the day, else the request-level logs.
-    -- Rows of other sources that day are kept as detail for findings but not added to totals.
+    -- Rows of other sources that day are kept as detail for findings but not added to totals. A bucket covers
+    -- every UTC day from its start to just before its end (a monthly bill line covers its month).
     SELECT platform, usage_date,
         arg_min(basis_key, (basis_rank, basis_key)) AS chosen_key  -- ties: the same key whatever the row order
     FROM (
-        SELECT DISTINCT platform, usage_date,
-            CASE WHEN granularity = 'request' THEN 'request' ELSE source_format || '|' || grouping END AS basis_key,
-            CASE WHEN granularity = 'request' THEN 1000000
-                 ELSE (CASE source_format WHEN 'anthropic_usage_report' THEN 1 WHEN 'console_usage_csv' THEN 2
-                       ELSE 3 END) * 10000 - length(grouping) END AS basis_rank
-        FROM u
+        SELECT DISTINCT platform, basis_key, basis_rank,
+            unnest(CASE WHEN last_day > usage_date
+                        THEN list_transform(generate_series(usage_date, last_day, INTERVAL 1 DAY),
+                                            lambda x: CAST(x AS DATE))
+                        ELSE [usage_date] END) AS usage_date
+        FROM (
+            SELECT DISTINCT platform, usage_date,  -- distinct first: the days are listed per key, not per row
+                CASE WHEN granularity = 'bucket' AND charge_period_end > charge_period_start + INTERVAL 1 DAY
+                     THEN CAST(charge_period_end - INTERVAL 1 MICROSECOND AS DATE) END AS last_day,
+                CASE WHEN granularity = 'request' THEN 'request' ELSE source_format || '|' || grouping END
+                    AS basis_key,
+                CASE WHEN granularity = 'request' THEN 1000000
+                     ELSE (CASE source_format WHEN 'bedrock_cur' THEN 0 WHEN 'gcp_billing' THEN 0
+                           WHEN 'aws_focus' THEN 1 WHEN 'anthropic_usage_report' THEN 1
+                           WHEN 'console_usage_csv' THEN 2 ELSE 3 END) * 10000 - length(grouping) END AS basis_rank
+            FROM u
+        )
     )
     GROUP BY ALL
 ),

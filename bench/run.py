@@ -1,0 +1,345 @@
+"""Benchmark finops against the raw DuckDB scan (the floor) and ccusage, on the same generated files, in one run.
+
+    python bench/run.py                       # the issue's sizes; writes bench/RESULTS.md
+    python bench/run.py --smoke               # tiny sizes, no ccusage, results to a temp file (CI)
+    python bench/run.py --cc 400MB --logs 1GB --store-rows 5000000
+
+It generates the inputs (bench/generate.py) into a work folder, installs ccusage with npm into bench/.tools
+(pinned: the native build 20.0.24 and the last JavaScript build 18.0.11), then measures for each command its wall
+time, peak RSS (the process's maximum resident set size, from wait4) and token totals, checks that the token
+totals agree, and writes a Markdown table with each target met or missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+TOOLS = BENCH / ".tools"
+PYTHON = sys.executable
+FINOPS = [PYTHON, "-c", "from finops.cli import cli; cli()"]
+CCUSAGE_NATIVE = ("ccusage@20.0.24", "@ccusage/ccusage-linux-x64@20.0.24")
+CCUSAGE_JS = ("ccusage@18.0.11",)
+TOKEN_KEYS = ("input", "cache_write", "cache_read", "output")
+
+sys.path.insert(0, str(BENCH))
+from generate import claude_code, parse_size, request_logs  # noqa: E402
+
+
+@dataclass
+class Run:
+    name: str
+    seconds: float
+    rss_mib: float
+    tokens: dict[str, int] | None = None
+    note: str = ""
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def measure(name: str, cmd: list[str], env: dict[str, str] | None = None, stdout: Path | None = None) -> Run:
+    """Run cmd, return wall time and the peak RSS of the process (and of its largest waited-for child)."""
+    out = open(stdout, "wb") if stdout else subprocess.DEVNULL
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env={**os.environ, **(env or {})}, stdout=out, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if stdout:
+        out.close()  # type: ignore[union-attr]
+    if proc.returncode != 0:
+        raise SystemExit(f"{name} failed ({proc.returncode}): {' '.join(cmd)}\n{err.decode()[-2000:]}")
+    return Run(name, seconds, usage.ru_maxrss / 1024)
+
+
+# ---- the commands ------------------------------------------------------------------------------------------
+
+
+def run_finops(name: str, args: list[str], out: Path, env: dict[str, str] | None = None) -> Run:
+    if out.exists():
+        shutil.rmtree(out)
+    r = measure(name, [*FINOPS, "analyze", *args, "-o", str(out), "--format", "json", "--quiet"], env)
+    t = json.loads((out / "report.json").read_text())["totals"]
+    r.tokens = {"input": t["input_tokens"], "cache_write": t["cache_write_5m_tokens"] + t["cache_write_1h_tokens"],
+                "cache_read": t["cache_read_tokens"], "output": t["output_tokens"]}
+    r.extra["requests"] = t["requests"]
+    r.extra["findings"] = len(json.loads((out / "report.json").read_text())["findings"])
+    return r
+
+
+FLOOR_CC = """
+import duckdb, json, sys
+con = duckdb.connect()
+con.execute('SET enable_progress_bar = false')
+row = con.execute('''
+SELECT sum(i), sum(w), sum(r), sum(o), count(*) FROM (
+  SELECT DISTINCT ON (mid, rid) i, w, r, o FROM (
+    SELECT j->>'$.message.id' AS mid, j->>'$.requestId' AS rid,
+      CAST(j->'$.message.usage.input_tokens' AS BIGINT) AS i,
+      CAST(j->'$.message.usage.cache_creation_input_tokens' AS BIGINT) AS w,
+      CAST(j->'$.message.usage.cache_read_input_tokens' AS BIGINT) AS r,
+      CAST(j->'$.message.usage.output_tokens' AS BIGINT) AS o
+    FROM read_ndjson_objects(?, ignore_errors = true) t(j) WHERE contains(j::VARCHAR, '"usage":{')))
+''', [sys.argv[1] + '/**/*.jsonl']).fetchone()
+print(json.dumps(dict(zip(["input", "cache_write", "cache_read", "output", "rows"], row))))
+"""
+
+FLOOR_LOGS = """
+import duckdb, json, sys
+con = duckdb.connect()
+con.execute('SET enable_progress_bar = false')
+row = con.execute('''
+SELECT sum(i), sum(w), sum(r), sum(o), count(*) FROM (
+  SELECT DISTINCT ON (mid) i, w, r, o FROM (
+    SELECT j->>'$.response.id' AS mid,
+      CAST(j->'$.response.usage.input_tokens' AS BIGINT) AS i,
+      CAST(j->'$.response.usage.cache_creation_input_tokens' AS BIGINT) AS w,
+      CAST(j->'$.response.usage.cache_read_input_tokens' AS BIGINT) AS r,
+      CAST(j->'$.response.usage.output_tokens' AS BIGINT) AS o
+    FROM read_ndjson_objects(?, ignore_errors = true) t(j)) WHERE i IS NOT NULL)
+''', [sys.argv[1] + '/*.jsonl']).fetchone()
+print(json.dumps(dict(zip(["input", "cache_write", "cache_read", "output", "rows"], row))))
+"""
+
+
+def run_floor(name: str, script: str, folder: Path, work: Path) -> Run:
+    out = work / f"{name}.json"
+    r = measure(name, [PYTHON, "-c", script, str(folder)], stdout=out)
+    data = json.loads(out.read_text())
+    r.tokens = {k: int(data[k] or 0) for k in TOKEN_KEYS}
+    r.extra["requests"] = data["rows"]
+    return r
+
+
+def install_ccusage() -> dict[str, list[str]]:
+    """npm-install the pinned ccusage builds into bench/.tools; returns name -> command prefix."""
+    commands = {}
+    for key, packages in (("native", CCUSAGE_NATIVE), ("js", CCUSAGE_JS)):
+        prefix = TOOLS / f"ccusage-{key}"
+        stamp = prefix / (".installed-" + "-".join(p.replace("/", "_") for p in packages))
+        if not stamp.exists():
+            prefix.mkdir(parents=True, exist_ok=True)
+            subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--no-save", "--prefix", str(prefix),
+                            *packages], check=True, stdout=subprocess.DEVNULL)
+            stamp.touch()
+        modules = prefix / "node_modules"
+        if key == "native":  # the package's cli.js only dispatches to this binary (chmod included): run it
+            binary = modules / "@ccusage" / "ccusage-linux-x64" / "bin" / "ccusage"
+            binary.chmod(0o755)
+            commands["ccusage 20.0.24 (native)"] = [str(binary), "claude", "daily", "--json", "--offline"]
+        else:
+            commands["ccusage 18.0.11 (JavaScript)"] = ["node", str(modules / "ccusage" / "dist" / "index.js"),
+                                                        "daily", "--json", "--offline"]
+    return commands
+
+
+def run_ccusage(name: str, cmd: list[str], folder: Path, work: Path) -> Run:
+    out = work / f"ccusage-{len(name)}.json"
+    r = measure(name, cmd, env={"CLAUDE_CONFIG_DIR": str(folder), "TZ": "UTC"}, stdout=out)
+    t = json.loads(out.read_text())["totals"]
+    r.tokens = {"input": t["inputTokens"], "cache_write": t["cacheCreationTokens"],
+                "cache_read": t["cacheReadTokens"], "output": t["outputTokens"]}
+    return r
+
+
+# ---- inputs ------------------------------------------------------------------------------------------------
+
+
+def generated(kind: str, size: int, work: Path) -> Path:
+    folder = work / f"{kind}-{size}"
+    stamp = folder / ".complete"
+    if not stamp.exists():
+        if folder.exists():
+            shutil.rmtree(folder)
+        t = time.perf_counter()
+        (claude_code if kind == "cc" else request_logs)(size, folder, 6)
+        stamp.write_text(f"{time.perf_counter() - t:.1f}")
+    return folder
+
+
+def build_store(rows: int, work: Path) -> Path:
+    """A store with `rows` request rows over 12 months: a real ingest of generated request logs, then the
+    usage rows replicated in SQL (new record ids, shifted months) up to the size asked for."""
+    db = work / f"store-{rows}.duckdb"
+    if (work / f"store-{rows}.complete").exists():
+        return db
+    db.unlink(missing_ok=True)
+    seed = generated("logs", min(parse_size("40MB"), rows * 2000), work)
+    subprocess.run([*FINOPS, "ingest", str(seed), "--db", str(db), "--quiet"], check=True)
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    base = con.execute("SELECT count(*) FROM usage").fetchone()[0]  # type: ignore[index]
+    copies = max(1, -(-rows // base))
+    con.execute("CREATE TEMP TABLE seed AS SELECT * FROM usage")
+    con.execute("DELETE FROM usage")
+    con.execute(f"""
+        INSERT INTO usage
+        SELECT seed.* REPLACE (
+            CASE WHEN k = 0 THEN record_id ELSE md5(record_id || ':' || k) END AS record_id,
+            charge_period_start + to_months(CAST(k % 12 AS INTEGER)) AS charge_period_start)
+        FROM seed, range({copies}) r(k)
+        LIMIT {rows}""")
+    con.close()
+    (work / f"store-{rows}.complete").touch()
+    return db
+
+
+# ---- report ------------------------------------------------------------------------------------------------
+
+
+def fmt_tokens(t: dict[str, int] | None) -> str:
+    if not t:
+        return ""
+    return " / ".join(f"{t[k]:,}" for k in TOKEN_KEYS)
+
+
+def table(runs: list[Run]) -> list[str]:
+    lines = ["| command | wall s | peak RSS MiB | tokens: input / cache write / cache read / output | note |",
+             "|---|---:|---:|---|---|"]
+    for r in runs:
+        lines.append(f"| {r.name} | {r.seconds:.2f} | {r.rss_mib:.0f} | {fmt_tokens(r.tokens)} | {r.note} |")
+    return lines
+
+
+def verdict(ok: bool) -> str:
+    return "**met**" if ok else "**missed**"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cc", default="1GB", help="Claude Code transcripts size (default 1GB)")
+    parser.add_argument("--logs", default="5GB", help="request/response logs size (default 5GB)")
+    parser.add_argument("--store-rows", type=int, default=50_000_000)
+    parser.add_argument("--month", default="2026-09", help="month analysed from the store")
+    parser.add_argument("--work", type=Path, help="folder for generated inputs (default: a temp folder, kept)")
+    parser.add_argument("--no-ccusage", action="store_true", help="skip ccusage (no npm)")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, no ccusage, results to a temp file")
+    parser.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
+    parser.add_argument("--skip", default="", help="comma-separated parts to skip: cc, logs, store")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.cc, args.logs, args.store_rows, args.no_ccusage = "2MB", "4MB", 20_000, True
+        if args.out == BENCH / "RESULTS.md":
+            args.out = Path(tempfile.gettempdir()) / "finops-bench-smoke.md"
+    work = args.work or Path(tempfile.gettempdir()) / "finops-bench"
+    work.mkdir(parents=True, exist_ok=True)
+    skip = set(filter(None, args.skip.split(",")))
+    cores = os.cpu_count()
+    md = ["# Benchmark results", "",
+          f"Machine: {cores} cores, {_mem_gib():.0f} GiB RAM, {platform.system()} {platform.machine()}, "
+          f"Python {platform.python_version()}, DuckDB {_duckdb_version()}. Generated with `python bench/run.py "
+          f"--cc {args.cc} --logs {args.logs} --store-rows {args.store_rows}`"
+          f" on {time.strftime('%Y-%m-%d')}. Inputs by `bench/generate.py` (seed 6). `finops analyze` writes "
+          "report.json (`--format json`): the PDF is a constant cost that does not grow with the input.", ""]
+    targets: list[str] = []
+    failures = 0
+
+    if "cc" not in skip:
+        size = parse_size(args.cc)
+        cc = generated("cc", size, work)
+        small = generated("cc", size // 10, work)
+        runs = [run_floor("raw DuckDB scan (floor)", FLOOR_CC, cc, work),
+                run_finops("finops analyze", [str(cc)], work / "out-cc")]
+        if not args.no_ccusage:
+            for name, cmd in install_ccusage().items():
+                runs.append(run_ccusage(name, cmd, cc, work))
+        runs.append(run_finops("finops analyze, 1/10 of the input", [str(small)], work / "out-cc-small"))
+        runs[-1].note = f"{_du(small) / 1e6:.0f} MB: memory at 1x vs 10x"
+        floor, finops = runs[0], runs[1]
+        agree = all(r.tokens == floor.tokens for r in runs[:-1])
+        failures += not agree
+        md += [f"## Claude Code transcripts, {_du(cc) / 1e9:.2f} GB ({finops.extra['requests']:,} API responses, "
+               f"{_files(cc)} files)", "", *table(runs), "",
+               f"Token totals {'agree' if agree else 'DIFFER'} across every command on the full input.", ""]
+        ratio = finops.seconds / floor.seconds
+        targets.append(f"| CC {args.cc}: within 1.5x of the raw scan | {ratio:.2f}x | {verdict(ratio <= 1.5)} |")
+        for r in runs:
+            if r.name.startswith("ccusage 20"):
+                targets.append(f"| CC {args.cc}: faster than ccusage 20 native | {finops.seconds:.2f} s vs "
+                               f"{r.seconds:.2f} s | {verdict(finops.seconds < r.seconds)} |")
+                targets.append(f"| CC {args.cc}: peak RSS below ccusage 20's | {finops.rss_mib:.0f} vs "
+                               f"{r.rss_mib:.0f} MiB | {verdict(finops.rss_mib < r.rss_mib)} |")
+        targets.append(f"| CC {args.cc}: token totals identical | {'identical' if agree else 'different'} | "
+                       f"{verdict(agree)} |")
+        growth = finops.rss_mib / runs[-1].rss_mib
+        targets.append(f"| CC: peak RSS flat, 10x input | {runs[-1].rss_mib:.0f} -> {finops.rss_mib:.0f} MiB "
+                       f"({growth:.2f}x) | {verdict(growth < 1.5)} |")
+
+    if "logs" not in skip:
+        size = parse_size(args.logs)
+        logs = generated("logs", size, work)
+        small = generated("logs", size // 10, work)
+        runs = [run_floor("raw DuckDB scan (floor)", FLOOR_LOGS, logs, work),
+                run_finops("finops analyze (all findings)", [str(logs)], work / "out-logs"),
+                run_finops("finops analyze, 1/10 of the input", [str(small)], work / "out-logs-small")]
+        runs[1].note = f"{runs[1].extra['findings']} findings"
+        runs[2].note = f"{_du(small) / 1e6:.0f} MB: memory at 1x vs 10x"
+        floor, finops = runs[0], runs[1]
+        agree = floor.tokens == finops.tokens
+        failures += not agree
+        md += [f"## Request/response logs with bodies, {_du(logs) / 1e9:.2f} GB "
+               f"({finops.extra['requests']:,} requests, {_files(logs)} files)", "", *table(runs), "",
+               f"Token totals {'agree' if agree else 'DIFFER'} between the floor and finops.", ""]
+        targets.append(f"| Logs {args.logs}: under 3 minutes | {finops.seconds:.1f} s | "
+                       f"{verdict(finops.seconds < 180)} |")
+        targets.append(f"| Logs {args.logs}: peak RSS under 2 GB | {finops.rss_mib:.0f} MiB | "
+                       f"{verdict(finops.rss_mib < 2048)} |")
+        growth = finops.rss_mib / runs[2].rss_mib
+        targets.append(f"| Logs: peak RSS flat, 10x input | {runs[2].rss_mib:.0f} -> {finops.rss_mib:.0f} MiB "
+                       f"({growth:.2f}x) | {verdict(growth < 1.5)} |")
+
+    if "store" not in skip:
+        t = time.perf_counter()
+        db = build_store(args.store_rows, work)
+        built = time.perf_counter() - t
+        r = run_finops(f"finops analyze --db --month {args.month}", ["--db", str(db), "--month", args.month],
+                       work / "out-store")
+        r.note = f"{r.extra['requests']:,} requests in the month, {r.extra['findings']} findings"
+        md += [f"## Store with {args.store_rows:,} request rows ({db.stat().st_size / 1e9:.2f} GB file)", "",
+               *table([r]), "", f"Store built in {built:.0f} s (first run only; reused after).", ""]
+        targets.append(f"| Store {args.store_rows:,} rows: analyze one month under 60 s | {r.seconds:.1f} s | "
+                       f"{verdict(r.seconds < 60)} |")
+
+    md[4:4] = ["## Targets", "", "| target | measured | |", "|---|---|---|", *targets, ""]
+    args.out.write_text("\n".join(md) + "\n", encoding="utf-8")
+    print("\n".join(md))
+    print(f"\nwritten to {args.out}")
+    return 1 if failures else 0
+
+
+def _du(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+def _files(folder: Path) -> int:
+    return sum(1 for p in folder.rglob("*.jsonl"))
+
+
+def _mem_gib() -> float:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError):
+        return 0.0
+
+
+def _duckdb_version() -> str:
+    import duckdb
+
+    return duckdb.__version__
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,342 @@
+"""A persistent DuckDB store: `finops ingest PATH... --db FILE` adds files to it, `finops analyze --db` reads it.
+
+Tables (the store is a plain DuckDB file; any DuckDB client can read it):
+
+- `files`: one row per input file ever offered: path, size, sha256 of the content, format (NULL when the file
+  was skipped, with skip_reason), the accounting (rows_read = rows_loaded + rows_rejected + rows_duplicate),
+  lines_ignored, error, notes, reject reasons, and when it was loaded.
+- `usage`: the normalised usage table (finops/schema.py), deduplicated on record_id across every file loaded.
+- `rejects`: every rejected record with its file, line and reason.
+
+Each file is loaded in its own transaction: an interrupted ingest leaves the store as it was before the file it
+was reading, and running the same ingest again finishes the job. A file already loaded with the same path, size
+and content hash is skipped. A record already in the store (same record_id) is not added twice: the row with
+more tokens is kept (ties: the earlier file and line), exactly as one in-memory run over all the files keeps it,
+and the accounting of the file whose row lost is updated in the same transaction. A file whose content changed
+since it was loaded is loaded again: its earlier rows and rejects are replaced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from finops.errors import FinopsError
+from finops.ingest import IngestResult, claude_code, detect, fast_claude_code, iter_files, read_file
+from finops.ingest.common import FileStats
+from finops.schema import ARROW_SCHEMA, NAMES, TOKEN_COLUMNS, create_table_sql
+
+STORE_VERSION = 1
+BATCH_ROWS = 20_000
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+TOTAL = " + ".join(f"coalesce({{t}}.{c}, 0)" for c in TOKEN_COLUMNS)
+# Tests only: pause for this many seconds before committing the N-th file loaded (FINOPS_TEST_PAUSE=N:SECONDS),
+# after touching FINOPS_TEST_PAUSE_MARKER, so a test can kill the process in the middle of a file.
+PAUSE_ENV = "FINOPS_TEST_PAUSE"
+
+FILES_DDL = """
+CREATE TABLE IF NOT EXISTS files (
+  path VARCHAR, size BIGINT, sha256 VARCHAR, format VARCHAR,
+  rows_read BIGINT, rows_loaded BIGINT, rows_rejected BIGINT, rows_duplicate BIGINT, lines_ignored BIGINT,
+  error VARCHAR, notes VARCHAR, reasons VARCHAR, skip_reason VARCHAR, loaded_at TIMESTAMP
+)"""
+
+
+class StoreError(FinopsError):
+    """The store cannot be opened or used."""
+
+
+@dataclass
+class IngestSummary:
+    """What one `finops ingest` did."""
+
+    loaded: list[FileStats] = field(default_factory=list)  # files read in this run
+    unchanged: int = 0  # files skipped: same path, size and content hash as already loaded
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # files in no known format
+    rows_added: int = 0
+
+
+def connect(db: Path) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) a store file read-write."""
+    try:
+        con = duckdb.connect(str(db))
+    except duckdb.Error as e:
+        raise StoreError(f"{db}: cannot open the store: {e}") from e
+    configure(con)
+    con.execute("CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR, value VARCHAR)")
+    version = con.execute("SELECT value FROM store_meta WHERE key = 'version'").fetchone()
+    if version is None:
+        con.execute("INSERT INTO store_meta VALUES ('version', ?)", [str(STORE_VERSION)])
+    elif int(version[0]) != STORE_VERSION:
+        raise StoreError(f"{db}: store version {version[0]}, this finops reads version {STORE_VERSION}")
+    con.execute(FILES_DDL)
+    con.execute(create_table_sql("usage").replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1))
+    con.execute("CREATE TABLE IF NOT EXISTS rejects (source_file VARCHAR, source_line BIGINT, reason VARCHAR)")
+    return con
+
+
+def configure(con: duckdb.DuckDBPyConnection) -> None:
+    """Bound DuckDB's memory (FINOPS_MEMORY_LIMIT, default 1GB; it spills to disk beyond) so peak memory stays
+    flat however large the input."""
+    limit = os.environ.get("FINOPS_MEMORY_LIMIT", "1GB")
+    con.execute(f"SET memory_limit = '{_size_setting(limit)}'")
+    con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")
+
+
+def _size_setting(text: str) -> str:
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", text.strip(), re.IGNORECASE):
+        raise StoreError(f"FINOPS_MEMORY_LIMIT={text!r}: use a size such as 512MB or 2GB")
+    return text.strip()
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class _Staging:
+    """Rows and rejects of the file being loaded, batched into the transaction's tables."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self.rows: list[dict[str, Any]] = []
+        self.rejects: list[tuple[str, int, str]] = []
+
+    def row(self, record: dict[str, Any]) -> None:
+        self.rows.append(record)
+        if len(self.rows) >= BATCH_ROWS:
+            self.flush()
+
+    def reject(self, path: str, line: int, reason: str) -> None:
+        self.rejects.append((path, line, reason))
+        if len(self.rejects) >= BATCH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.rows:
+            batch = pa.Table.from_pylist(self.rows, schema=ARROW_SCHEMA)  # noqa: F841 (read by DuckDB)
+            self.con.execute("INSERT INTO staged SELECT * FROM batch")
+            self.rows.clear()
+        if self.rejects:
+            rejected = pa.table({  # noqa: F841 (read by DuckDB)
+                "source_file": [r[0] for r in self.rejects], "source_line": [r[1] for r in self.rejects],
+                "reason": [r[2] for r in self.rejects]})
+            self.con.execute("INSERT INTO rejects SELECT * FROM rejected")
+            self.rejects.clear()
+
+
+def ingest(paths: Iterable[Path], db: Path, progress: Callable[[Path, int], None] | None = None) -> IngestSummary:
+    """Add the files under paths to the store, one transaction per file."""
+    files = iter_files(paths)
+    con = connect(db)
+    summary = IngestSummary()
+    pause = _pause_setting()
+    try:
+        for path in files:
+            _ingest_file(con, path, summary, pause)
+            if progress:
+                progress(path, path.stat().st_size)
+    finally:
+        con.close()
+    return summary
+
+
+def _pause_setting() -> tuple[int, float] | None:
+    value = os.environ.get(PAUSE_ENV)
+    if not value:
+        return None
+    n, seconds = value.split(":")
+    return int(n), float(seconds)
+
+
+def _ingest_file(con: duckdb.DuckDBPyConnection, path: Path, summary: IngestSummary,
+                 pause: tuple[int, float] | None) -> None:
+    name = str(path)
+    size = path.stat().st_size
+    digest = file_hash(path)
+    known = con.execute("SELECT size, sha256 FROM files WHERE path = ?", [name]).fetchone()
+    if known == (size, digest):
+        summary.unchanged += 1
+        return
+    fmt, why = detect(path)
+    try:
+        _ingest_once(con, path, name, size, digest, known, fmt, why, summary, pause, fast=True)
+    except _FastPathFailed:  # DuckDB could not read it (its error ended the transaction): the Python reader
+        _ingest_once(con, path, name, size, digest, known, fmt, why, summary, pause, fast=False)
+
+
+class _FastPathFailed(Exception):
+    pass
+
+
+def _ingest_once(con: duckdb.DuckDBPyConnection, path: Path, name: str, size: int, digest: str,
+                 known: Any, fmt: str | None, why: str, summary: IngestSummary,
+                 pause: tuple[int, float] | None, fast: bool) -> None:
+    con.begin()
+    try:
+        if known is not None:
+            _forget(con, name)
+        now = datetime.now(UTC).replace(tzinfo=None)
+        if fmt is None:
+            con.execute("INSERT INTO files (path, size, sha256, skip_reason, loaded_at) VALUES (?, ?, ?, ?, ?)",
+                        [name, size, digest, why, now])
+            summary.skipped.append((name, why))
+        else:
+            stats = FileStats(path=name, format=fmt)
+            if not _load(con, path, stats, fast):
+                raise _FastPathFailed
+            con.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)", [
+                name, size, digest, fmt, stats.rows_read, stats.rows_loaded, stats.rows_rejected,
+                stats.rows_duplicate, stats.lines_ignored, stats.error, json.dumps(stats.notes),
+                json.dumps(stats.reasons, sort_keys=True), now])
+            summary.loaded.append(stats)
+            summary.rows_added += stats.rows_loaded
+            if pause and len(summary.loaded) == pause[0]:
+                marker = os.environ.get(PAUSE_ENV + "_MARKER")
+                if marker:
+                    Path(marker).write_text(name)
+                time.sleep(pause[1])
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+
+
+def _forget(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop what an earlier version of this file put in the store."""
+    con.execute("DELETE FROM usage WHERE source_file = ?", [name])
+    con.execute("DELETE FROM rejects WHERE source_file = ?", [name])
+    con.execute("DELETE FROM files WHERE path = ?", [name])
+
+
+def _load(con: duckdb.DuckDBPyConnection, path: Path, stats: FileStats, fast: bool) -> bool:
+    """Read one file into the transaction and merge its rows into `usage`; fills stats. False when the fast
+    path could not read the file (the transaction must then be rolled back and the file read again)."""
+    con.execute(create_table_sql("staged").replace("CREATE TABLE", "CREATE OR REPLACE TEMP TABLE", 1))
+    staging = _Staging(con)
+    if fast and stats.format == claude_code.FORMAT and fast_claude_code.eligible(path):
+        if fast_claude_code.stage(con, [path], {stats.path: stats}, staging.row, staging.reject, table="staged"):
+            return False
+    else:
+        read_file(path, stats, staging.row, staging.reject)
+    staging.flush()
+    _merge(con, stats)
+    con.execute("DROP TABLE staged")
+    return True
+
+
+def _merge(con: duckdb.DuckDBPyConnection, stats: FileStats) -> None:
+    """Move the staged rows into `usage`: one per record_id, the one with most tokens (then earliest file, line)."""
+    new_total, old_total = TOTAL.format(t="b"), TOTAL.format(t="u")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE best AS
+        SELECT * FROM staged s
+        QUALIFY row_number() OVER (PARTITION BY record_id ORDER BY {TOTAL.format(t='s')} DESC,
+                                   source_file, source_line) = 1""")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE clash AS
+        SELECT b.record_id, u.source_file AS old_file,
+            ({new_total}) > ({old_total}) OR (({new_total}) = ({old_total}) AND (b.source_file < u.source_file
+                OR b.source_file = u.source_file AND b.source_line < u.source_line)) AS new_wins
+        FROM best b JOIN usage u ON u.record_id = b.record_id""")
+    con.execute("DELETE FROM usage WHERE record_id IN (SELECT record_id FROM clash WHERE new_wins)")
+    con.execute(f"""
+        INSERT INTO usage SELECT {", ".join(NAMES)} FROM best
+        WHERE record_id NOT IN (SELECT record_id FROM clash WHERE NOT new_wins)""")
+    con.execute("""
+        UPDATE files SET rows_loaded = rows_loaded - c.n, rows_duplicate = rows_duplicate + c.n
+        FROM (SELECT old_file, count(*) AS n FROM clash WHERE new_wins GROUP BY 1) c
+        WHERE files.path = c.old_file""")
+    best, lost = con.execute(
+        "SELECT (SELECT count(*) FROM best), (SELECT count(*) FROM clash WHERE NOT new_wins)").fetchone()  # type: ignore[misc]
+    stats.rows_loaded = best - lost
+    stats.rows_duplicate = stats.rows_staged - stats.rows_loaded
+    con.execute("DROP TABLE best")
+    con.execute("DROP TABLE clash")
+
+
+# ---- reading the store -------------------------------------------------------------------------------------
+
+
+def month_bounds(month: str) -> tuple[str, str]:
+    """[first day, first day of the next month) of a YYYY-MM month."""
+    if not MONTH.match(month):
+        raise StoreError(f"{month!r} is not a month: use YYYY-MM, e.g. 2026-10")
+    year, mon = int(month[:4]), int(month[5:])
+    nxt = f"{year + 1:04d}-01" if mon == 12 else f"{year:04d}-{mon + 1:02d}"
+    return f"{month}-01", f"{nxt}-01"
+
+
+def attach(con: duckdb.DuckDBPyConnection, db: Path, month: str | None = None) -> IngestResult:
+    """Expose the store to a working connection as the `usage` and `rejects` the pipeline reads (views, so
+    nothing is copied; with month, only that month's usage), and return its files' accounting."""
+    if not db.exists():
+        raise StoreError(f"{db}: no such store (create it with `finops ingest PATH... --db {db}`)")
+    try:
+        con.execute("ATTACH ? AS store (READ_ONLY)", [str(db)])
+    except duckdb.Error as e:
+        raise StoreError(f"{db}: cannot open the store: {e}") from e
+    where = ""
+    if month:
+        start, end = month_bounds(month)
+        where = f" WHERE charge_period_start >= TIMESTAMP '{start}' AND charge_period_start < TIMESTAMP '{end}'"
+    con.execute(f"CREATE OR REPLACE VIEW usage AS SELECT * FROM store.usage{where}")
+    con.execute("CREATE OR REPLACE VIEW rejects AS SELECT * FROM store.rejects")
+    return files_result(con, "store.files")
+
+
+def files_result(con: duckdb.DuckDBPyConnection, table: str = "files") -> IngestResult:
+    """The files table as the pipeline's IngestResult (inputs and skipped, in path order)."""
+    result = IngestResult()
+    for row in con.execute(f"""
+            SELECT path, format, rows_read, rows_loaded, rows_rejected, rows_duplicate, lines_ignored, error,
+                notes, reasons, skip_reason FROM {table} ORDER BY path""").fetchall():
+        path, fmt, read, loaded, rejected, dup, ignored, error, notes, reasons, why = row
+        if fmt is None:
+            result.skipped.append((path, why or ""))
+            continue
+        result.files.append(FileStats(
+            path=path, format=fmt, rows_read=read, rows_staged=loaded + dup, rows_rejected=rejected,
+            lines_ignored=ignored, rows_loaded=loaded, rows_duplicate=dup, error=error,
+            notes=json.loads(notes or "[]"), reasons=json.loads(reasons or "{}")))
+    return result
+
+
+def export_parquet(db: Path, out: Path) -> int:
+    """Write the store's usage as Hive-partitioned Parquet (month=YYYY-MM/platform=...); returns rows written."""
+    if not db.exists():
+        raise StoreError(f"{db}: no such store")
+    con = duckdb.connect()
+    configure(con)
+    try:
+        con.execute("ATTACH ? AS store (READ_ONLY)", [str(db)])
+        out.mkdir(parents=True, exist_ok=True)
+        rows = con.execute("SELECT count(*) FROM store.usage").fetchone()[0]  # type: ignore[index]
+        con.execute(f"""
+            COPY (SELECT *, coalesce(strftime(charge_period_start, '%Y-%m'), 'unknown') AS month
+                  FROM store.usage)
+            TO '{_quote_path(out)}' (FORMAT parquet, PARTITION_BY (month, platform), OVERWRITE_OR_IGNORE,
+                                     WRITE_PARTITION_COLUMNS true,
+                                     FILENAME_PATTERN 'usage_{{i}}')""")
+        return int(rows)
+    finally:
+        con.close()
+
+
+def _quote_path(path: Path) -> str:
+    return str(path).replace("'", "''")

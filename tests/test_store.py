@@ -1,0 +1,218 @@
+"""The persistent store: incremental ingest, idempotence, cross-file dedupe, crash safety, reports, Parquet export."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+from click.testing import CliRunner
+
+from finops import store
+from finops.cli import cli
+from finops.schema import NAMES
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def cc_line(msg_id: str, day: str, inp: int, out: int, model: str = "claude-sonnet-4-5") -> str:
+    return json.dumps({
+        "parentUuid": None, "sessionId": "s1", "uuid": f"u-{msg_id}-{out}", "type": "assistant",
+        "requestId": f"req_{msg_id}", "timestamp": f"{day}T10:00:00.000Z",
+        "message": {"id": msg_id, "model": model, "type": "message", "role": "assistant", "content": [],
+                    "usage": {"input_tokens": inp, "cache_read_input_tokens": 0,
+                              "cache_creation_input_tokens": 0, "output_tokens": out}}},
+        separators=(",", ":"))
+
+
+def invoke(*args: str):
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def snapshot(db: Path) -> tuple:
+    """Row counts of every table and a content hash of usage and rejects (order-independent)."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        counts = tuple(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("files", "usage", "rejects"))
+        cols = ", ".join(NAMES)
+        usage = con.execute(f"SELECT count(*), sum(hash({cols})) FROM usage").fetchone()
+        rejects = con.execute("SELECT sum(hash(source_file, source_line, reason)) FROM rejects").fetchone()
+        files = con.execute("SELECT list(struct_pack(path, size, sha256, rows_read, rows_loaded, rows_rejected, "
+                            "rows_duplicate, lines_ignored) ORDER BY path) FROM files").fetchone()
+        return counts, usage, rejects, files
+    finally:
+        con.close()
+
+
+def report(args: list[str], out: Path) -> dict:
+    invoke("analyze", *args, "-o", str(out), "--format", "json", "--quiet")
+    data = json.loads((out / "report.json").read_text())
+    data.pop("generated_at")
+    return data
+
+
+def test_ingest_twice_changes_nothing(tmp_path: Path):
+    db = tmp_path / "store.duckdb"
+    first = invoke("ingest", str(FIXTURES), "--db", str(db))
+    assert "0 unchanged" in first.output
+    before = snapshot(db)
+    second = invoke("ingest", str(FIXTURES), "--db", str(db))
+    assert "0 file(s) loaded" in second.output and "0 rows added" in second.output
+    assert snapshot(db) == before
+    counts, (rows, _), _, _ = before
+    assert rows > 0 and counts[1] == rows
+
+
+# Usage formats. Bill lines (bedrock_cur and the other billing readers) go to a `billing` table that the store
+# does not hold yet: a file with bill lines is read by `finops ingest` but its bill lines are not kept.
+USAGE_FIXTURES = [FIXTURES / d for d in ("claude_code", "anthropic_log", "anthropic_batch", "usage_report",
+                                         "console_usage_csv")]
+
+
+def test_store_report_equals_the_in_memory_report(tmp_path: Path):
+    db = tmp_path / "store.duckdb"
+    invoke("ingest", *map(str, USAGE_FIXTURES), "--db", str(db))
+    from_store = report(["--db", str(db)], tmp_path / "a")
+    direct = report([str(p) for p in USAGE_FIXTURES], tmp_path / "b")
+    for data in (from_store, direct):
+        data["inputs"].sort(key=lambda f: f["path"])  # the store lists files by path
+        data["skipped"].sort(key=lambda f: f["path"])
+        data.pop("reconciliation", None)  # reads bill lines, which the store does not hold yet
+    assert from_store == direct
+    assert (tmp_path / "a" / "rejects.csv").read_text() == (tmp_path / "b" / "rejects.csv").read_text()
+    for f in from_store["inputs"]:
+        assert f["rows_read"] == f["rows_loaded"] + f["rows_rejected"] + f["rows_duplicate"]
+
+
+def test_analyze_db_adds_paths_first(tmp_path: Path):
+    db = tmp_path / "store.duckdb"
+    data = report(["--db", str(db), str(FIXTURES / "claude_code")], tmp_path / "a")
+    assert data["inputs"] and all(i["format"] == "claude_code" for i in data["inputs"])
+    assert snapshot(db)[0][0] == len(data["inputs"]) + len(data["skipped"])
+
+
+def test_records_in_several_files_count_once_whatever_the_order(tmp_path: Path):
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    a.write_text(cc_line("msg_1", "2026-07-01", 10, 5) + "\n" + cc_line("msg_2", "2026-07-01", 1, 1) + "\n")
+    b.write_text(cc_line("msg_1", "2026-07-01", 10, 50) + "\n" + cc_line("msg_3", "2026-07-02", 2, 2) + "\n")
+    one, two = tmp_path / "one.duckdb", tmp_path / "two.duckdb"
+    invoke("ingest", str(a), "--db", str(one))
+    invoke("ingest", str(b), "--db", str(one))
+    invoke("ingest", str(b), "--db", str(two))
+    invoke("ingest", str(a), "--db", str(two))
+    for db in (one, two):
+        con = duckdb.connect(str(db), read_only=True)
+        assert con.execute("SELECT sum(output_tokens), count(*) FROM usage").fetchone() == (53, 3)
+        files = {r[0]: r[1:] for r in con.execute(
+            "SELECT path, rows_read, rows_loaded, rows_duplicate FROM files").fetchall()}
+        assert files == {str(a): (2, 1, 1), str(b): (2, 2, 0)}  # msg_1 kept from b: more tokens
+        con.close()
+    assert snapshot(one)[1] == snapshot(two)[1]
+
+
+def test_a_changed_file_is_loaded_again(tmp_path: Path):
+    f = tmp_path / "s.jsonl"
+    db = tmp_path / "store.duckdb"
+    f.write_text(cc_line("msg_1", "2026-07-01", 10, 5) + "\n")
+    invoke("ingest", str(f), "--db", str(db))
+    f.write_text(cc_line("msg_1", "2026-07-01", 10, 5) + "\n" + cc_line("msg_2", "2026-07-01", 1, 1) + "\n{bad\n")
+    out = invoke("ingest", str(f), "--db", str(db)).output
+    assert "1 file(s) loaded" in out
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM usage").fetchone()[0] == 2
+    assert con.execute("SELECT count(*) FROM files").fetchone()[0] == 1
+    assert con.execute("SELECT source_line, reason FROM rejects").fetchall() == [
+        (3, "invalid JSON: truncated or malformed line")]
+    con.close()
+
+
+def test_month_restricts_the_report_to_that_month(tmp_path: Path):
+    f = tmp_path / "s.jsonl"
+    f.write_text(cc_line("msg_1", "2026-07-01", 1000, 10) + "\n" + cc_line("msg_2", "2026-08-03", 7, 3) + "\n")
+    db = tmp_path / "store.duckdb"
+    invoke("ingest", str(f), "--db", str(db))
+    data = report(["--db", str(db), "--month", "2026-08"], tmp_path / "a")
+    assert data["totals"]["input_tokens"] == 7 and data["totals"]["requests"] == 1
+    assert data["period"]["start"].startswith("2026-08-03")
+    assert data["inputs"][0]["rows_loaded"] == 2  # accounting is the file's, from the files table
+
+
+def test_store_errors_are_one_line(tmp_path: Path):
+    result = CliRunner().invoke(cli, ["analyze", "--db", str(tmp_path / "none.duckdb"), "-o", str(tmp_path / "o")])
+    assert result.exit_code != 0 and "no such store" in result.output
+    result = CliRunner().invoke(cli, ["analyze", "-o", str(tmp_path / "o")])
+    assert result.exit_code != 0 and "PATHS" in result.output
+
+
+def test_export_parquet_partitions_by_month_and_platform(tmp_path: Path):
+    db = tmp_path / "store.duckdb"
+    invoke("ingest", str(FIXTURES), "--db", str(db))
+    out = tmp_path / "parquet"
+    result = invoke("export", "parquet", "--db", str(db), str(out))
+    con = duckdb.connect()
+    con.execute("ATTACH ? AS s (READ_ONLY)", [str(db)])
+    total = con.execute("SELECT count(*) FROM s.usage").fetchone()[0]
+    assert result.output.startswith(f"{total} rows")
+    glob = str(out / "**" / "*.parquet")
+    back = con.execute(f"SELECT * FROM read_parquet('{glob}', hive_partitioning = true)")
+    columns = [d[0] for d in back.description]
+    assert columns == [*NAMES, "month"]  # each file is self-contained: partition columns are written too
+    assert len(back.fetchall()) == total
+    cols = ", ".join(NAMES)
+    same = con.execute(f"SELECT count(*) FROM (SELECT {cols} FROM read_parquet('{glob}', hive_partitioning = true) "
+                       f"EXCEPT ALL SELECT {cols} FROM s.usage)").fetchone()[0]
+    assert same == 0
+    dirs = {p.relative_to(out).parts[:2] for p in out.rglob("*.parquet")}
+    assert ("month=2026-10", "platform=anthropic") in dirs
+    assert all(m.startswith("month=") and p.startswith("platform=") for m, p in dirs)
+
+
+def test_a_killed_ingest_leaves_the_store_consistent_and_a_rerun_finishes(tmp_path: Path):
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    for n in range(4):
+        (folder / f"s{n}.jsonl").write_text("".join(
+            cc_line(f"msg_{n}_{i}", "2026-07-01", i, 1) + "\n" for i in range(200)))
+    db, reference = tmp_path / "store.duckdb", tmp_path / "reference.duckdb"
+    invoke("ingest", str(folder), "--db", str(reference))
+    marker = tmp_path / "marker"
+    env = {**os.environ, store.PAUSE_ENV: "2:60", store.PAUSE_ENV + "_MARKER": str(marker)}
+    cmd = [sys.executable, "-c", "from finops.cli import cli; cli()", "ingest", str(folder), "--db", str(db)]
+    proc = subprocess.Popen(cmd,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.time() + 60
+        while not marker.exists() and time.time() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        assert marker.exists(), proc.stderr.read().decode() if proc.poll() is not None else "no marker"
+        proc.send_signal(signal.SIGKILL)  # in the middle of the second file: staged and merged, not committed
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    con = duckdb.connect(str(db), read_only=True)
+    files = con.execute("SELECT path, rows_loaded FROM files").fetchall()
+    assert [Path(p).name for p, _ in files] == ["s0.jsonl"]
+    assert con.execute("SELECT count(*), count(DISTINCT source_file) FROM usage").fetchone() == (200, 1)
+    assert files[0][1] == 200
+    con.close()
+    invoke("ingest", str(folder), "--db", str(db))
+    assert snapshot(db) == snapshot(reference)
+
+
+def test_the_readme_documents_every_usage_column_in_order():
+    from finops.schema import COLUMNS
+
+    text = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    block = text.split("<!-- usage-columns")[1].split("<!-- /usage-columns -->")[0]
+    rows = [r.split("|")[1:4] for r in block.splitlines() if r.startswith("| `")]
+    documented = [(name.strip().strip("`"), duck.strip(), meaning.strip()) for name, duck, meaning in rows]
+    expected = [(name, duck, meaning.replace("|", "/")) for name, duck, _, meaning in COLUMNS]
+    assert documented[:len(expected)] == expected and [d[0] for d in documented[len(expected):]] == ["month"]
