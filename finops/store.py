@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import re
+import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -93,6 +94,8 @@ def configure(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"SET memory_limit = '{_size_setting(limit)}'")
     con.execute("SET preserve_insertion_order = false")
     con.execute("SET enable_progress_bar = false")
+    # Spill to the system temp folder, not a .tmp folder in whatever directory finops runs from.
+    con.execute("SET temp_directory = ?", [str(Path(tempfile.gettempdir()) / "finops-duckdb")])
 
 
 def _size_setting(text: str) -> str:
