@@ -83,20 +83,20 @@ def unpriced(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
             count(*) AS rows, {TOKEN_SUMS},
             min(source_file || ':' || source_line) AS first_row
         FROM priced_usage WHERE NOT priced AND in_totals
-        GROUP BY ALL ORDER BY rows DESC""")
+        GROUP BY ALL ORDER BY rows DESC, model, platform, reason""")  # ties in a stable order
 
 
 def quality(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     rejects = _rows(con, """
         SELECT split_part(reason, ':', 1) AS reason, count(*) AS rows
-        FROM rejects GROUP BY 1 ORDER BY rows DESC""")
+        FROM rejects GROUP BY 1 ORDER BY rows DESC, reason""")
     notes = _rows(con, """
         SELECT note, count(*) AS rows FROM (
             SELECT unnest(string_split(pricing_notes, '; ')) AS note FROM priced_usage WHERE pricing_notes IS NOT NULL)
-        GROUP BY 1 ORDER BY rows DESC""")
+        GROUP BY 1 ORDER BY rows DESC, note""")
     detail_only = _rows(con, """
         SELECT source_format, count(*) AS rows, sum(cost) AS cost FROM priced_usage WHERE NOT in_totals
-        GROUP BY 1 ORDER BY rows DESC""")
+        GROUP BY 1 ORDER BY rows DESC, source_format""")
     return {"rejects_by_reason": rejects, "pricing_notes": notes, "detail_only_rows": detail_only,
             "attribution_rows": {k: ("request-level logs" if "request" in v else "spend basis")
                                  for k, v in ATTRIBUTION_ROWS.items()}}

@@ -70,3 +70,42 @@ def create_table_sql(table: str) -> str:
     """DDL for a table with the usage columns (table names are internal constants, never user input)."""
     cols = ",\n  ".join(f"{name} {duck}" for name, duck, _, _ in COLUMNS)
     return f"CREATE TABLE {table} (\n  {cols}\n)"
+
+
+# ---- the billing table: money-only bill lines ----------------------------------------------------------------
+# Anthropic's own bill (cost report, Console cost CSV) states money per model and token class, not tokens, and
+# cloud bills carry lines that are not usage (credits, discounts, refunds, tax). They go to `billing`, never to
+# `usage`: reconciliation (finops/reconcile.py) reads both. Rows are counted per file like usage rows.
+BILLING_COLUMNS: list[tuple[str, str, pa.DataType, str]] = [
+    ("record_id", "VARCHAR", pa.string(), "dedupe key"),
+    ("source_format", "VARCHAR", pa.string(), "reader id, e.g. anthropic_cost_report"),
+    ("source_file", "VARCHAR", pa.string(), "path of the input file"),
+    ("source_line", "BIGINT", pa.int64(), "1-based line, row or result index"),
+    ("derived", "BOOLEAN", pa.bool_(), "split from another record (a GCP usage row's credits): not a record itself"),
+    ("platform", "VARCHAR", pa.string(), "anthropic | bedrock | vertex"),
+    ("charge_period_start", "TIMESTAMP", pa.timestamp("us"), "UTC start of the charge"),
+    ("charge_period_end", "TIMESTAMP", pa.timestamp("us"), "UTC end of the charge (exclusive)"),
+    ("charge_kind", "VARCHAR", pa.string(), "usage | credit | discount | refund | tax | adjustment"),
+    ("cost_type", "VARCHAR", pa.string(), "tokens | web_search | code_execution | session_usage | ..."),
+    ("token_class", "VARCHAR", pa.string(), "input | cache_write_5m | cache_write_1h | cache_read | output"),
+    ("model_raw", "VARCHAR", pa.string(), "model as the bill names it"),
+    ("model", "VARCHAR", pa.string(), "canonical model id; NULL when unknown"),
+    ("workspace", "VARCHAR", pa.string(), "workspace, AWS account or GCP project"),
+    ("api_key_id", "VARCHAR", pa.string(), "API key, when the bill names it"),
+    ("region", "VARCHAR", pa.string(), "cloud region, when known"),
+    ("service_tier", "VARCHAR", pa.string(), "standard | batch | priority"),
+    ("context_window", "VARCHAR", pa.string(), "0-200k | 200k-1M"),
+    ("inference_geo", "VARCHAR", pa.string(), "global | us | not_available"),
+    ("speed", "VARCHAR", pa.string(), "standard | fast"),
+    ("description", "VARCHAR", pa.string(), "the bill's own description of the line"),
+    ("billed_cost", "DECIMAL(18,6)", pa.decimal128(18, 6), "amount charged, USD (credits negative)"),
+    ("list_cost", "DECIMAL(18,6)", pa.decimal128(18, 6), "list-price amount when the bill states it, USD"),
+]
+BILLING_NAMES = [c[0] for c in BILLING_COLUMNS]
+BILLING_ARROW_SCHEMA = pa.schema([(name, arrow) for name, _, arrow, _ in BILLING_COLUMNS])
+
+
+def create_billing_sql(table: str) -> str:
+    """DDL for a table with the billing columns (internal table names only)."""
+    cols = ",\n  ".join(f"{name} {duck}" for name, duck, _, _ in BILLING_COLUMNS)
+    return f"CREATE TABLE {table} (\n  {cols}\n)"

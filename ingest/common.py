@@ -354,8 +354,8 @@ class Emitter:
                 self.stats.lines_ignored += 1
                 self._bills_dropped += 1
                 if self._bills_dropped == 1:
-                    self.stats.notes.append("bill lines (money without tokens) are not kept by this reader's "
-                                            "caller: counted as ignored lines")
+                    self.stats.notes.append("bill lines (money without tokens, table billing) are not kept here "
+                                            "(a persistent store keeps usage only): counted as ignored lines")
             return
         if not derived:
             self.stats.rows_read += 1

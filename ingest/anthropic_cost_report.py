@@ -1,0 +1,184 @@
+"""Anthropic Usage & Cost API cost report (`/v1/organizations/cost_report`; also the Analytics API cost report).
+
+Money, not tokens: each result is one amount for one day and, depending on the query's group_by, one description
+(model, token type, tier, context window, inference geo) and workspace. Rows go to the `billing` table (platform
+anthropic), where reconciliation compares them with the usage report or logs of the same month.
+
+`amount` is in the currency's lowest unit, cents, as a decimal string: "123.45" is $1.2345 (formats.md 2.2);
+finops divides by 100 and keeps 6 decimal places. The Analytics API's `list_amount` (also cents) is kept as the
+line's list cost. Any currency other than USD is rejected: amounts are never converted. When `model` is absent the
+model is read from the description ("Claude Sonnet 4 Usage - Input Tokens"); when both are there, `model` wins.
+
+Accepts one page (a JSON object), a JSON array of pages, or pages one per line, like the usage report reader.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+from .cloud_common import bill_model
+from .common import (
+    JSON_ERRORS,
+    Emitter,
+    LineTooLong,
+    RowError,
+    iter_lines,
+    money,
+    stable_id,
+    text,
+    timestamp,
+)
+from .common import (
+    model_fields as _model_fields,
+)
+
+FORMAT = "anthropic_cost_report"
+LABEL = "Anthropic Usage & Cost API cost report (the bill)"
+MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
+TOKEN_TYPES = {
+    "uncached_input_tokens": "input",
+    "output_tokens": "output",
+    "cache_read_input_tokens": "cache_read",
+    "cache_creation.ephemeral_5m_input_tokens": "cache_write_5m",
+    "cache_creation.ephemeral_1h_input_tokens": "cache_write_1h",
+}
+DIMENSIONS = ("workspace_id", "description", "model", "cost_type", "token_type", "service_tier", "context_window",
+              "inference_geo", "speed", "currency")
+_DESCRIPTION_MODEL = re.compile(r"^(?P<model>Claude .+?)\s+Usage\b", re.I)
+
+
+def sniff(sample: Any) -> bool:
+    head = sample.head
+    return ('"starting_at"' in head and '"results"' in head and '"amount"' in head
+            and ('"cost_type"' in head or '"currency"' in head) and '"uncached_input_tokens":' not in head)
+
+
+def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
+    body = stream.read(MAX_DOCUMENT_BYTES)
+    if stream.read(1):
+        emit.stats.error = f"file larger than {MAX_DOCUMENT_BYTES} bytes: not read"
+        return
+    try:
+        text_body = body.decode("utf-8")
+    except UnicodeDecodeError:
+        text_body = body.decode("latin-1")
+    text_body = text_body.lstrip("\ufeff")
+    try:
+        document = json.loads(text_body)
+    except JSON_ERRORS as e:
+        if not _pages_per_line(text_body):
+            where = e.lineno if isinstance(e, json.JSONDecodeError) else 1
+            emit.reject(where, "invalid JSON: truncated or malformed document")
+            return
+        for number, line in iter_lines(_Lines(text_body)):
+            if isinstance(line, LineTooLong):
+                emit.reject(number, f"line too long: {line.size} bytes")
+                continue
+            if not line.strip():
+                continue
+            try:
+                page = json.loads(line)
+            except JSON_ERRORS:
+                emit.reject(number, "invalid JSON: truncated or malformed page")
+                continue
+            _page(page, number, emit, counter=False)
+        return
+    pages = document if isinstance(document, list) else [document]
+    for index, page in enumerate(pages, start=1):
+        _page(page, index, emit, counter=True)
+
+
+def _pages_per_line(body: str) -> bool:
+    """Whether the file holds one page per line: at least one line is a whole page on its own."""
+    for line in body.splitlines():
+        if line.lstrip().startswith("{") and '"data"' in line:
+            try:
+                page = json.loads(line)
+            except JSON_ERRORS:
+                continue
+            if isinstance(page, dict) and "data" in page:
+                return True
+    return False
+
+
+class _Lines:
+    def __init__(self, body: str) -> None:
+        self._lines = iter(body.encode("utf-8", "surrogatepass").splitlines(keepends=True))
+
+    def readline(self, _limit: int = -1) -> bytes:
+        return next(self._lines, b"")
+
+
+def _page(page: Any, where: int, emit: Emitter, counter: bool) -> None:
+    buckets = page.get("data") if isinstance(page, dict) else None
+    if not isinstance(buckets, list):
+        emit.reject(where, "page has no data list")
+        return
+    for bucket in buckets:
+        results = bucket.get("results") if isinstance(bucket, dict) else None
+        if not isinstance(results, list):
+            emit.reject(emit.stats.rows_read + 1 if counter else where, "bucket has no results list")
+            continue
+        for result in results:
+            line = emit.stats.rows_read + 1 if counter else where
+            try:
+                emit.bill(record(bucket, result), line)
+            except RowError as e:
+                emit.reject(line, str(e))
+            except RecursionError:
+                emit.reject(line, "invalid JSON: nested too deeply")
+
+
+def _cents(value: Any, name: str) -> Decimal | None:
+    amount = money(value, name)
+    return None if amount is None else money(amount / 100, name)
+
+
+def record(bucket: dict[str, Any], result: Any) -> dict[str, Any]:
+    if not isinstance(result, dict):
+        raise RowError("result is not an object")
+    start = timestamp(bucket.get("starting_at"), "starting_at")
+    end = timestamp(bucket.get("ending_at"), "ending_at")
+    if end <= start:
+        raise RowError("ending_at is not after starting_at")
+    currency = result.get("currency")
+    if currency is not None and str(currency).strip().upper() != "USD":
+        raise RowError(f"amount in {str(currency).strip()[:12]}, not USD: amounts are not converted")
+    amount = _cents(result.get("amount"), "amount")
+    if amount is None:
+        raise RowError("missing amount")
+    description = result.get("description") if isinstance(result.get("description"), str) else None
+    model_raw = result.get("model") if isinstance(result.get("model"), str) else None
+    fields = _model_fields(model_raw) if model_raw else {"model_raw": None, "model": None}
+    if not model_raw and description:
+        found = _DESCRIPTION_MODEL.match(description)
+        if found:
+            fields = {"model_raw": text(found["model"]), "model": bill_model(found["model"])}
+    token_type = result.get("token_type")
+    cost_type = result.get("cost_type") if isinstance(result.get("cost_type"), str) else None
+    tier = result.get("service_tier")
+    geo = result.get("inference_geo")
+    return {
+        "record_id": stable_id(FORMAT, start, end, *(json.dumps(result.get(d), default=str) for d in DIMENSIONS)),
+        "platform": "anthropic",
+        "charge_period_start": start,
+        "charge_period_end": end,
+        "charge_kind": "usage",
+        "cost_type": text(cost_type) or ("tokens" if token_type else None),
+        "token_class": TOKEN_TYPES.get(token_type) if isinstance(token_type, str) else None,
+        "model_raw": fields["model_raw"],
+        "model": fields["model"],
+        "workspace": text(result.get("workspace_id")),
+        "service_tier": "batch" if tier == "batch" else "priority" if tier in ("priority", "priority_on_demand")
+        else "standard" if tier else None,
+        "context_window": text(result.get("context_window")),
+        "inference_geo": text(geo.lower()) if isinstance(geo, str) else None,
+        "speed": "fast" if result.get("speed") == "fast" else "standard",
+        "description": text(description),
+        "billed_cost": amount,
+        "list_cost": _cents(result.get("list_amount"), "list_amount"),
+    }

@@ -1,0 +1,97 @@
+"""AWS FOCUS 1.2 export (AWS Data Exports, table FOCUS_1_2_AWS; CSV, gzipped CSV or Parquet): Claude lines.
+
+Read like the CUR (bedrock_cur.py), from the FOCUS columns: ServiceName (the Marketplace product, "Claude Sonnet
+4.6 (Amazon Bedrock Edition)") or PublisherName "Anthropic" picks the Claude lines; AWS's `x_UsageType` gives the
+token class and endpoint scope with the CUR's usage-type grammar; ConsumedQuantity/ConsumedUnit (else
+PricingQuantity/PricingUnit) the tokens; BilledCost the billed amount; ChargeCategory Credit, Adjustment, Tax
+lines go to the `billing` table; SubAccountId is the account, RegionId the region, Tags the tags.
+
+finops's own FOCUS export (`finops export focus`, which has the column `x_FinopsRecordId`) is not read back as a
+bill: it is the usage finops already read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import IO, Any
+
+from . import bedrock_cur
+from .cloud_common import Table, json_value, pick, quantity
+from .common import Emitter, RowError, money, timestamp
+
+FORMAT = "aws_focus"
+LABEL = "AWS FOCUS 1.2 export: Claude on Bedrock"
+GROUPING = "focus"
+CATEGORIES = {"usage": "usage", "credit": "credit", "tax": "tax", "adjustment": "adjustment",
+              "purchase": "adjustment"}
+
+
+def sniff(sample: Any) -> bool:
+    names = {n.replace("_", "") for n in sample.header or []}
+    return ({"billedcost", "chargeperiodstart", "servicename"} <= names and "xfinopsrecordid" not in names
+            and "xusagetype" in names)
+
+
+def focus_line(row: dict[str, Any]) -> bedrock_cur.Line | None:
+    service = pick(row, "service_name")
+    publisher = pick(row, "publisher_name")
+    usage_type = pick(row, "x_usage_type") or ""
+    description = pick(row, "charge_description")
+    if not (bedrock_cur.is_claude(service, usage_type, description)
+            or (isinstance(publisher, str) and publisher.strip().lower() == "anthropic")):
+        return None
+    currency = pick(row, "billing_currency")
+    if currency is not None and str(currency).strip().upper() != "USD":
+        raise RowError(f"billed in {str(currency).strip()[:12]}, not USD: amounts are not converted")
+    category = str(pick(row, "charge_category") or "Usage").strip().lower()
+    consumed = quantity(pick(row, "consumed_quantity"), "ConsumedQuantity")
+    pricing = quantity(pick(row, "pricing_quantity"), "PricingQuantity")
+    amount, unit = (consumed, pick(row, "consumed_unit")) if consumed is not None else (
+        pricing, pick(row, "pricing_unit"))
+    if consumed is not None and pricing is not None and str(pick(row, "consumed_unit") or "").lower() in (
+            "units", "unit", ""):
+        amount, unit = pricing, pick(row, "pricing_unit")
+    end = pick(row, "charge_period_end")
+    return bedrock_cur.Line(
+        line_id=None,
+        line_type=CATEGORIES.get(category, "adjustment"),
+        usage_type=str(usage_type),
+        product=service if isinstance(service, str) else None,
+        description=description if isinstance(description, str) else None,
+        start=timestamp(pick(row, "charge_period_start"), "ChargePeriodStart"),
+        end=timestamp(end, "ChargePeriodEnd") if end not in (None, "") else None,
+        amount=amount,
+        unit=unit,
+        cost=money(pick(row, "billed_cost"), "BilledCost"),
+        rate=quantity(pick(row, "contracted_unit_price"), "ContractedUnitPrice") if unit == pick(
+            row, "pricing_unit") else None,
+        account=pick(row, "sub_account_id", "billing_account_id"),
+        region=pick(row, "region_id"),
+        resource=pick(row, "resource_id"),
+        tags=json_value(pick(row, "tags")) if isinstance(json_value(pick(row, "tags")), dict) else {},
+    )
+
+
+def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
+    table = Table(path, stream, parquet=bedrock_cur._is_parquet(path))
+    notes = bedrock_cur.Notes()
+    for number, row in table.rows():
+        if isinstance(row, RowError):
+            emit.reject(number, str(row))
+            continue
+        try:
+            line = focus_line(row)
+            if line is None:
+                emit.ignore()
+                continue
+            kind, record = bedrock_cur.records(line, FORMAT, GROUPING, notes)
+        except RowError as e:
+            emit.reject(number, str(e))
+            continue
+        if kind == "usage":
+            emit.row(record, number)
+        else:
+            emit.bill(record, number)
+    if table.error:
+        emit.stats.error = table.error
+    notes.write(emit)
