@@ -73,7 +73,7 @@ def print_summary(report: Report, written: list[Path]) -> None:
     start = report.period_start.date() if report.period_start else "?"
     end = report.period_end.date() if report.period_end else "?"
     volume = (f"over {count(t.requests)} requests" if not t.bucket_rows
-              else f"({count(t.bucket_rows)} usage-report rows; {count(t.logged_requests)} logged requests)")
+              else f"({count(t.bucket_rows)} report rows, {count(t.logged_requests)} logged requests)")
     console.print(f"[bold]Claude API spend[/] {start} to {end}: [bold]{usd(t.billed_cost)}[/] {volume}")
     if t.list_cost != t.billed_cost:
         console.print(f"  at list prices: {usd(t.list_cost)}")
@@ -104,10 +104,29 @@ def print_summary(report: Report, written: list[Path]) -> None:
                       f"({pct(report.savings_stacked, t.billed_cost)} of spend)")
     else:
         console.print("No findings.")
+    _print_reconciliation(report)
     console.print("Wrote " + escape(", ".join(str(p) for p in written)))
 
 
 SHORT_VARIANT = {"standard": "std", "long_context": "long", "fast": "fast", "fast_long_context": "fast+long"}
+
+
+def _print_reconciliation(report: Report) -> None:
+    """One line per platform and month compared with a bill: pass, or the gap that fails it."""
+    pairs = (report.sections.get("reconciliation") or {}).get("pairs") or []
+    if not pairs:
+        return
+    parts = []
+    for p in pairs:
+        label = f"{p['platform_label']} {p['month']}"
+        if p["result"] == "pass":
+            parts.append(f"{label} [green]pass[/]")
+        else:
+            gap = p.get("usage_gap_usd", p.get("gap_usd"))
+            share = p.get("usage_gap_share", p.get("gap_share"))
+            sign = "+" if gap is not None and gap >= 0 else ""
+            parts.append(f"{label} [red]{p['result']}[/] ({sign}{usd(gap)}, {pct(share, 1)})")
+    console.print("Logs vs bill: " + "; ".join(parts))
 
 
 def print_prices(rows: list[PriceRow]) -> None:
