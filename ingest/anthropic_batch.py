@@ -6,17 +6,14 @@ by the file's modification time, and the report says so.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
 from .common import (
-    JSON_ERRORS,
     Emitter,
-    LineTooLong,
     RowError,
-    iter_lines,
+    json_lines,
     model_fields,
     stable_id,
     text,
@@ -37,17 +34,7 @@ def sniff(sample: Any) -> bool:
 def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
     file_time = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
     dated_by_file = False
-    for number, line in iter_lines(stream):
-        if isinstance(line, LineTooLong):
-            emit.reject(number, f"line too long: {line.size} bytes")
-            continue
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except JSON_ERRORS:
-            emit.reject(number, "invalid JSON: truncated or malformed line")
-            continue
+    for number, obj in json_lines(stream, emit):
         try:
             row = _record(obj, path, file_time)
         except RowError as e:

@@ -7,16 +7,13 @@ api_key_id, workspace, project, user, tags, latency_ms, request_id, platform, en
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import IO, Any
 
 from .common import (
-    JSON_ERRORS,
     Emitter,
-    LineTooLong,
     RowError,
-    iter_lines,
+    json_lines,
     model_fields,
     money,
     stable_id,
@@ -38,17 +35,7 @@ def sniff(sample: Any) -> bool:
 
 def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
     foreign: dict[str, int] = {}  # currency -> rows whose stated cost is not in USD
-    for number, line in iter_lines(stream):
-        if isinstance(line, LineTooLong):
-            emit.reject(number, f"line too long: {line.size} bytes")
-            continue
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except JSON_ERRORS:
-            emit.reject(number, "invalid JSON: truncated or malformed line")
-            continue
+    for number, obj in json_lines(stream, emit):
         try:
             emit.row(record(obj, path, number), number)
         except RowError as e:

@@ -33,9 +33,8 @@ from typing import IO, Any
 from .common import (
     JSON_ERRORS,
     Emitter,
-    LineTooLong,
     RowError,
-    iter_lines,
+    json_lines,
     model_fields,
     stable_id,
     text,
@@ -55,17 +54,7 @@ def sniff(sample: Any) -> bool:
 
 
 def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
-    for number, line in iter_lines(stream):
-        if isinstance(line, LineTooLong):
-            emit.reject(number, f"line too long: {line.size} bytes")
-            continue
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(_PREFIX.sub("", line, count=1))
-        except JSON_ERRORS:
-            emit.reject(number, "invalid JSON: truncated or malformed line")
-            continue
+    for number, obj in json_lines(stream, emit, prefix=_PREFIX):
         if isinstance(obj, dict) and isinstance(obj.get("logEvents"), list):
             if obj.get("messageType") not in (None, "DATA_MESSAGE"):
                 emit.ignore()  # CONTROL_MESSAGE: a delivery check, not a record

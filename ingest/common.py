@@ -159,6 +159,25 @@ READ_ERRORS = (OSError, EOFError, zlib.error, gzip.BadGzipFile)
 JSON_ERRORS = (ValueError, RecursionError)
 
 
+def json_lines(stream: IO[bytes], emit: Emitter, prefix: re.Pattern[str] | None = None) -> Iterator[tuple[int, Any]]:
+    """Yield (line number, parsed JSON) for each non-blank line; over-long and unparsable lines are rejected.
+
+    prefix: text to drop from the start of a line before parsing (e.g. a CloudWatch timestamp).
+    """
+    for number, line in iter_lines(stream):
+        if isinstance(line, LineTooLong):
+            emit.reject(number, f"line too long: {line.size} bytes")
+            continue
+        if not line.strip():
+            continue
+        try:
+            parsed = json.loads(prefix.sub("", line, count=1) if prefix else line)
+        except JSON_ERRORS:
+            emit.reject(number, "invalid JSON: truncated or malformed line")
+            continue
+        yield number, parsed
+
+
 # ---- value parsing: strict, so bad values become rejects instead of silent zeros -------------------------
 
 
