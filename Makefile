@@ -12,7 +12,7 @@ test: setup
 	$(BIN)/python -m pytest
 
 check: setup
-	$(BIN)/ruff check finops ingest analysis reports tests bench
+	$(BIN)/ruff check finops ingest analysis reports tests bench scripts
 	$(BIN)/python -m pytest
 
 setup: $(VENV)/.installed

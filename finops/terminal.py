@@ -17,7 +17,7 @@ from rich.table import Table
 
 from .pricing import PriceRow
 from .report import Report
-from .reports.filters import count, pct, tokens, usd
+from .reports.filters import count, pct, usd
 
 console = Console(highlight=False)
 
@@ -90,7 +90,8 @@ def print_summary(report: Report, written: list[Path]) -> None:
     if report.unpriced:
         rows = sum(u["rows"] for u in report.unpriced)
         names = escape(", ".join(sorted({str(u["model"]) for u in report.unpriced})))
-        console.print(f"[yellow]Unpriced: {count(rows)} row{'' if rows == 1 else 's'} on models without a price: {names}[/]")
+        plural = "" if rows == 1 else "s"
+        console.print(f"[yellow]Unpriced: {count(rows)} row{plural} on models without a price: {names}[/]")
     if report.findings:
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
         table.add_column("Finding", overflow="fold", max_width=40)

@@ -43,7 +43,8 @@ def test_analysis_matches_its_hand_worked_case(a: analysis.Analysis):
     for want, got in zip(expected, actual, strict=True):
         for key in read_csv_rows_header(case / "expected.csv"):
             assert key in got, f"{a.id}: no column {key}"
-            assert _same(want.get(key), got[key]), f"{a.id} {want['record_id']} {key}: {got[key]!r} != {want.get(key)!r}"
+            assert _same(want.get(key), got[key]), (
+                f"{a.id} {want['record_id']} {key}: {got[key]!r} != {want.get(key)!r}")
     if finding:
         total = sum((Decimal(r["savings"]) for r in expected), Decimal(0))
         assert finding.savings == total

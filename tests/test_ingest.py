@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pytest
 from finops.ingest.common import FileStats
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

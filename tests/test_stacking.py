@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from finops.analysis import Finding
 from helpers import usage_con
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from finops import analysis, stacking
-from finops.analysis import Finding
 
 
 def finding(id: str, stage: str, savings: Decimal = Decimal(0)) -> Finding:
