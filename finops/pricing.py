@@ -138,8 +138,7 @@ def _rate_fields(prefix: str, row: PriceRow) -> dict[str, object]:
     return {f"{prefix}{c}": v for c, v in zip(RATE_COLUMNS, rates, strict=True)}
 
 
-def price_table(builtin: list[PriceRow], overrides: list[PriceRow]) -> pa.Table:
-    """The merged timeline as an Arrow table for DuckDB (rates as DECIMAL, never float)."""
+def _price_records(builtin: list[PriceRow], overrides: list[PriceRow]) -> list[dict[str, object]]:
     records = []
     for platform, model, variant, day, list_row, eff_row in merge(builtin, overrides):
         records.append({
@@ -149,12 +148,53 @@ def price_table(builtin: list[PriceRow], overrides: list[PriceRow]) -> pa.Table:
             "source": list_row.source, "note": list_row.note,
             "negotiated": eff_row is not list_row,
         })
-    rate = pa.decimal128(12, 6)
+    return records
+
+
+_RATE = pa.decimal128(12, 6)
+_ROW_FIELDS = ([("threshold", pa.int64())] + [(f"list_{c}", _RATE) for c in RATE_COLUMNS]
+               + [(f"eff_{c}", _RATE) for c in RATE_COLUMNS]
+               + [("source", pa.string()), ("note", pa.string()), ("negotiated", pa.bool_())])
+# Column prefix of each variant in the pivoted table.
+PIVOT_PREFIXES = {"standard": "std_", "long_context": "long_", "fast": "fast_", "fast_long_context": "fastlong_"}
+
+
+def price_table(builtin: list[PriceRow], overrides: list[PriceRow]) -> pa.Table:
+    """The merged timeline as an Arrow table for DuckDB (rates as DECIMAL, never float)."""
     schema = pa.schema(
         [("platform", pa.string()), ("model", pa.string()), ("variant", pa.string()),
-         ("valid_from", pa.date32()), ("threshold", pa.int64())]
-        + [(f"list_{c}", rate) for c in RATE_COLUMNS] + [(f"eff_{c}", rate) for c in RATE_COLUMNS]
-        + [("source", pa.string()), ("note", pa.string()), ("negotiated", pa.bool_())]
+         ("valid_from", pa.date32()), *_ROW_FIELDS]
+    )
+    return pa.Table.from_pylist(_price_records(builtin, overrides), schema=schema)
+
+
+def price_pivot(builtin: list[PriceRow], overrides: list[PriceRow]) -> pa.Table:
+    """The same timeline pivoted for pricing: one row per (platform, model, valid_from) over the union of every
+    variant's dates, with each variant's row in force that day as plain columns (std_, long_, fast_, fastlong_:
+    its own valid_from, threshold, list_ and eff_ rates, source, note, negotiated; all NULL when the variant
+    has no row yet). An as-of join on this one table finds the same rows as one as-of join per variant."""
+    series: dict[tuple[str, str], dict[str, list[dict[str, object]]]] = {}
+    for r in _price_records(builtin, overrides):  # sorted by (platform, model, variant, valid_from)
+        key = (str(r["platform"]), str(r["model"]))
+        series.setdefault(key, {}).setdefault(str(r["variant"]), []).append(r)
+    records = []
+    for (platform, model), by_variant in sorted(series.items()):
+        days = sorted({r["valid_from"] for rows in by_variant.values() for r in rows})  # type: ignore[type-var]
+        for day in days:
+            record: dict[str, object] = {"platform": platform, "model": model, "valid_from": day}
+            for variant, prefix in PIVOT_PREFIXES.items():
+                current = None
+                for r in by_variant.get(variant, []):
+                    if r["valid_from"] <= day:  # type: ignore[operator]
+                        current = r
+                record[f"{prefix}valid_from"] = current["valid_from"] if current else None
+                for name, _ in _ROW_FIELDS:
+                    record[f"{prefix}{name}"] = current[name] if current else None
+            records.append(record)
+    schema = pa.schema(
+        [("platform", pa.string()), ("model", pa.string()), ("valid_from", pa.date32())]
+        + [(f"{prefix}{name}", kind) for prefix in PIVOT_PREFIXES.values()
+           for name, kind in [("valid_from", pa.date32()), *_ROW_FIELDS]]
     )
     return pa.Table.from_pylist(records, schema=schema)
 
@@ -176,7 +216,8 @@ def models_table() -> pa.Table:
 
 
 def install(con: duckdb.DuckDBPyConnection, overrides_file: Path | None = None) -> None:
-    """Create the `prices`, `models` and constant tables the pricing SQL and analyses read."""
+    """Create the `prices` table (and its pivot, `price_pivot`), `models` and the constant tables the pricing SQL
+    and analyses read."""
     from .models import known_models
 
     known = known_models()
@@ -187,11 +228,15 @@ def install(con: duckdb.DuckDBPyConnection, overrides_file: Path | None = None) 
         except OSError as e:
             raise PricingError(f"{overrides_file}: {e.strerror or e}") from e
         overrides = read_price_file(text, str(overrides_file), known)
-    con.register("prices_arrow", price_table(builtin_rows(known), overrides))
+    builtin = builtin_rows(known)
+    con.register("prices_arrow", price_table(builtin, overrides))
+    con.register("price_pivot_arrow", price_pivot(builtin, overrides))
     con.register("models_arrow", models_table())
     con.execute("CREATE OR REPLACE TABLE prices AS SELECT * FROM prices_arrow")
+    con.execute("CREATE OR REPLACE TABLE price_pivot AS SELECT * FROM price_pivot_arrow")
     con.execute("CREATE OR REPLACE TABLE models AS SELECT * FROM models_arrow")
     con.unregister("prices_arrow")
+    con.unregister("price_pivot_arrow")
     con.unregister("models_arrow")
     con.execute(
         "CREATE OR REPLACE TABLE pricing_rules AS SELECT ?::DECIMAL(6,2) AS web_search_usd, "

@@ -1,54 +1,48 @@
--- Price every usage row. Inputs: usage, prices (dated rates per MTok, list_ and eff_), models, pricing_rules.
+-- Price every usage row. Inputs: usage, price_pivot (the dated rates per MTok of `prices`, list_ and eff_, pivoted:
+-- one row per platform, model and date with every variant's row in force as plain columns), models, pricing_rules.
 -- Rules (pricing.md): the variant is chosen per row (fast, long context over the model's threshold counting
 -- input + cache writes + cache reads, or standard); batch x0.50, US-only inference x1.10 on models that
 -- carry it (Anthropic API), regional Bedrock/Vertex endpoints x1.10 on 4.5-series and later; the multipliers
 -- stack on every token class. Web searches are $0.01 each, never discounted. Unknown models stay unpriced
 -- (NULL cost), never $0.
-CREATE OR REPLACE MACRO token_cost(p, i, w5, w1, rd, o) AS
-    CAST((coalesce(i, 0) * p.eff_input + coalesce(w5, 0) * p.eff_cache_write_5m
-          + coalesce(w1, 0) * p.eff_cache_write_1h + coalesce(rd, 0) * p.eff_cache_read
-          + coalesce(o, 0) * p.eff_output) * 0.000001 AS DECIMAL(38, 12));
+-- Speed: the as-of join runs on the few distinct (platform, model, day) of the usage, and every usage row is then
+-- hash-joined to its day's prices, so the wide usage rows stream through small hash joins and are never sorted.
+CREATE OR REPLACE MACRO token_cost(i, w5, w1, rd, o, r_i, r_w5, r_w1, r_rd, r_o) AS
+    CAST((coalesce(i, 0) * r_i + coalesce(w5, 0) * r_w5 + coalesce(w1, 0) * r_w1 + coalesce(rd, 0) * r_rd
+          + coalesce(o, 0) * r_o) * 0.000001 AS DECIMAL(38, 12));
+-- The chosen variant's value of a price column: v is 0 standard, 1 long context, 2 fast, 3 fast long context.
+CREATE OR REPLACE MACRO pick_variant(v, std, lng, fst, fastlong) AS
+    CASE v WHEN 0 THEN std WHEN 1 THEN lng WHEN 2 THEN fst ELSE fastlong END;
 
 CREATE OR REPLACE TABLE priced_usage AS
-WITH u AS (
+WITH day_prices AS (
+    SELECT d.platform, d.model, d.usage_date, pv.* EXCLUDE (platform, model, valid_from)
+    FROM (SELECT DISTINCT platform, model, CAST(charge_period_start AS DATE) AS usage_date FROM usage) d
+    ASOF JOIN price_pivot pv ON pv.platform = d.platform AND pv.model = d.model AND d.usage_date >= pv.valid_from
+),
+u AS (
     SELECT *,
         CAST(charge_period_start AS DATE) AS usage_date,
         coalesce(input_tokens, 0) + coalesce(cache_write_5m_tokens, 0) + coalesce(cache_write_1h_tokens, 0)
             + coalesce(cache_read_tokens, 0) AS prompt_tokens
     FROM usage
 ),
-std AS (SELECT * FROM prices WHERE variant = 'standard'),
-lc AS (SELECT * FROM prices WHERE variant = 'long_context'),
-fst AS (SELECT * FROM prices WHERE variant = 'fast'),
-flc AS (SELECT * FROM prices WHERE variant = 'fast_long_context'),
-joined AS (
-    SELECT u.*, s AS s_row, l AS l_row, f AS f_row, fl AS fl_row
-    FROM u
-    ASOF LEFT JOIN std s ON s.platform = u.platform AND s.model = u.model AND u.usage_date >= s.valid_from
-    ASOF LEFT JOIN lc l ON l.platform = u.platform AND l.model = u.model AND u.usage_date >= l.valid_from
-    ASOF LEFT JOIN fst f ON f.platform = u.platform AND f.model = u.model AND u.usage_date >= f.valid_from
-    ASOF LEFT JOIN flc fl ON fl.platform = u.platform AND fl.model = u.model AND u.usage_date >= fl.valid_from
-),
 tiers AS (
-    SELECT *,
-        coalesce(l_row.list_input IS NOT NULL AND (
-            (granularity = 'request' AND prompt_tokens > l_row.threshold) OR context_window = '200k-1M'), false)
+    SELECT u.*,
+        coalesce(dp.long_list_input IS NOT NULL AND (
+            (granularity = 'request' AND prompt_tokens > dp.long_threshold) OR context_window = '200k-1M'), false)
             AS is_long,
-        coalesce(speed = 'fast' AND f_row.list_input IS NOT NULL, false) AS is_fast
-    FROM joined
+        coalesce(speed = 'fast' AND dp.fast_list_input IS NOT NULL, false) AS is_fast,
+        dp AS pr  -- the day's prices, one struct (plain fields: std_, long_, fast_, fastlong_)
+    FROM u
+    LEFT JOIN day_prices dp ON dp.platform = u.platform AND dp.model = u.model AND dp.usage_date = u.usage_date
 ),
 chosen AS (
     SELECT t.*,
-        CASE WHEN is_fast AND is_long AND fl_row.list_input IS NOT NULL THEN fl_row
-             WHEN is_fast THEN f_row
-             WHEN is_long THEN l_row
-             ELSE s_row END AS p,
-        CASE WHEN is_fast AND is_long AND fl_row.list_input IS NOT NULL THEN 'fast_long_context'
-             WHEN is_fast THEN 'fast'
-             WHEN is_long THEN 'long_context'
-             ELSE 'standard' END AS price_variant,
-        CASE WHEN is_long THEN l_row ELSE s_row END AS p_no_fast,
-        CASE WHEN is_fast THEN f_row ELSE s_row END AS p_no_long,
+        CASE WHEN is_fast AND is_long AND pr.fastlong_list_input IS NOT NULL THEN 3
+             WHEN is_fast THEN 2
+             WHEN is_long THEN 1
+             ELSE 0 END AS v,
         m.us_geo_premium, m.regional_premium,
         CASE WHEN service_tier = 'batch' THEN r.batch_discount ELSE 1.00 END AS batch_factor,
         CASE WHEN t.platform = 'anthropic' AND inference_geo = 'us' AND m.us_geo_premium
@@ -63,30 +57,63 @@ chosen AS (
 costed AS (
     SELECT *,
         batch_factor * geo_factor * regional_factor AS multiplier,
-        token_cost(p, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens)
-            AS base_cost,
-        token_cost(p_no_fast, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens,
-                   output_tokens) AS base_cost_no_fast,
-        token_cost(p_no_long, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens,
-                   output_tokens) AS base_cost_no_long,
-        token_cost(s_row, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens,
-                   output_tokens) AS base_cost_standard,
-        (model IS NOT NULL AND s_row.list_input IS NOT NULL) AS priced,
-        CAST(coalesce(input_tokens, 0) * p.eff_input * multiplier * 0.000001 AS DECIMAL(38, 12)) AS input_cost,
-        CAST((coalesce(cache_write_5m_tokens, 0) * p.eff_cache_write_5m
-              + coalesce(cache_write_1h_tokens, 0) * p.eff_cache_write_1h) * multiplier * 0.000001
-             AS DECIMAL(38, 12)) AS cache_write_cost,
-        CAST(coalesce(cache_read_tokens, 0) * p.eff_cache_read * multiplier * 0.000001
-             AS DECIMAL(38, 12)) AS cache_read_cost,
-        CAST(coalesce(output_tokens, 0) * p.eff_output * multiplier * 0.000001 AS DECIMAL(38, 12)) AS output_cost,
-        CAST(coalesce(web_search_requests, 0) * web_search_usd AS DECIMAL(38, 12)) AS web_search_cost,
-        CAST((coalesce(input_tokens, 0) * p.list_input
-              + coalesce(cache_write_5m_tokens, 0) * p.list_cache_write_5m
-              + coalesce(cache_write_1h_tokens, 0) * p.list_cache_write_1h
-              + coalesce(cache_read_tokens, 0) * p.list_cache_read
-              + coalesce(output_tokens, 0) * p.list_output) * multiplier * 0.000001
-             + coalesce(web_search_requests, 0) * web_search_usd AS DECIMAL(38, 12)) AS list_cost_all
+        token_cost(input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens,
+                   pr.std_eff_input, pr.std_eff_cache_write_5m, pr.std_eff_cache_write_1h, pr.std_eff_cache_read,
+                   pr.std_eff_output) AS cost_std,
+        token_cost(input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens,
+                   pr.long_eff_input, pr.long_eff_cache_write_5m, pr.long_eff_cache_write_1h, pr.long_eff_cache_read,
+                   pr.long_eff_output) AS cost_long,
+        token_cost(input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens,
+                   pr.fast_eff_input, pr.fast_eff_cache_write_5m, pr.fast_eff_cache_write_1h, pr.fast_eff_cache_read,
+                   pr.fast_eff_output) AS cost_fast,
+        token_cost(input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens,
+                   pr.fastlong_eff_input, pr.fastlong_eff_cache_write_5m, pr.fastlong_eff_cache_write_1h,
+                   pr.fastlong_eff_cache_read, pr.fastlong_eff_output) AS cost_fastlong,
+        pick_variant(v, pr.std_eff_input, pr.long_eff_input, pr.fast_eff_input, pr.fastlong_eff_input) AS p_eff_input,
+        pick_variant(v, pr.std_eff_cache_write_5m, pr.long_eff_cache_write_5m, pr.fast_eff_cache_write_5m,
+                     pr.fastlong_eff_cache_write_5m) AS p_eff_cache_write_5m,
+        pick_variant(v, pr.std_eff_cache_write_1h, pr.long_eff_cache_write_1h, pr.fast_eff_cache_write_1h,
+                     pr.fastlong_eff_cache_write_1h) AS p_eff_cache_write_1h,
+        pick_variant(v, pr.std_eff_cache_read, pr.long_eff_cache_read,
+                     pr.fast_eff_cache_read, pr.fastlong_eff_cache_read)
+            AS p_eff_cache_read,
+        pick_variant(v, pr.std_eff_output, pr.long_eff_output,
+                     pr.fast_eff_output, pr.fastlong_eff_output) AS p_eff_output,
+        pick_variant(v, pr.std_list_input, pr.long_list_input,
+                     pr.fast_list_input, pr.fastlong_list_input) AS p_list_input,
+        pick_variant(v, pr.std_list_cache_write_5m, pr.long_list_cache_write_5m, pr.fast_list_cache_write_5m,
+                     pr.fastlong_list_cache_write_5m) AS p_list_cache_write_5m,
+        pick_variant(v, pr.std_list_cache_write_1h, pr.long_list_cache_write_1h, pr.fast_list_cache_write_1h,
+                     pr.fastlong_list_cache_write_1h) AS p_list_cache_write_1h,
+        pick_variant(v, pr.std_list_cache_read, pr.long_list_cache_read,
+                     pr.fast_list_cache_read, pr.fastlong_list_cache_read)
+            AS p_list_cache_read,
+        pick_variant(v, pr.std_list_output, pr.long_list_output,
+                     pr.fast_list_output, pr.fastlong_list_output) AS p_list_output
     FROM chosen
+),
+amounts AS (
+    SELECT *,
+        pick_variant(v, cost_std, cost_long, cost_fast, cost_fastlong) AS base_cost,
+        CASE WHEN is_long THEN cost_long ELSE cost_std END AS base_cost_no_fast,
+        CASE WHEN is_fast THEN cost_fast ELSE cost_std END AS base_cost_no_long,
+        cost_std AS base_cost_standard,
+        (model IS NOT NULL AND pr.std_list_input IS NOT NULL) AS priced,
+        CAST(coalesce(input_tokens, 0) * p_eff_input * multiplier * 0.000001 AS DECIMAL(38, 12)) AS input_cost,
+        CAST((coalesce(cache_write_5m_tokens, 0) * p_eff_cache_write_5m
+              + coalesce(cache_write_1h_tokens, 0) * p_eff_cache_write_1h) * multiplier * 0.000001
+             AS DECIMAL(38, 12)) AS cache_write_cost,
+        CAST(coalesce(cache_read_tokens, 0) * p_eff_cache_read * multiplier * 0.000001
+             AS DECIMAL(38, 12)) AS cache_read_cost,
+        CAST(coalesce(output_tokens, 0) * p_eff_output * multiplier * 0.000001 AS DECIMAL(38, 12)) AS output_cost,
+        CAST(coalesce(web_search_requests, 0) * web_search_usd AS DECIMAL(38, 12)) AS web_search_cost,
+        CAST((coalesce(input_tokens, 0) * p_list_input
+              + coalesce(cache_write_5m_tokens, 0) * p_list_cache_write_5m
+              + coalesce(cache_write_1h_tokens, 0) * p_list_cache_write_1h
+              + coalesce(cache_read_tokens, 0) * p_list_cache_read
+              + coalesce(output_tokens, 0) * p_list_output) * multiplier * 0.000001
+             + coalesce(web_search_requests, 0) * web_search_usd AS DECIMAL(38, 12)) AS list_cost_all
+    FROM costed
 ),
 basis AS (
     -- Which source is the spend basis for each platform and UTC day: a cloud bill with tokens (AWS CUR, then the
@@ -103,16 +130,20 @@ basis AS (
                                             lambda x: CAST(x AS DATE))
                         ELSE [usage_date] END) AS usage_date
         FROM (
-            SELECT DISTINCT platform, usage_date,  -- distinct first: the days are listed per key, not per row
-                CASE WHEN granularity = 'bucket' AND charge_period_end > charge_period_start + INTERVAL 1 DAY
-                     THEN CAST(charge_period_end - INTERVAL 1 MICROSECOND AS DATE) END AS last_day,
+            SELECT platform, usage_date, last_day,
                 CASE WHEN granularity = 'request' THEN 'request' ELSE source_format || '|' || grouping END
                     AS basis_key,
                 CASE WHEN granularity = 'request' THEN 1000000
                      ELSE (CASE source_format WHEN 'bedrock_cur' THEN 0 WHEN 'gcp_billing' THEN 0
                            WHEN 'aws_focus' THEN 1 WHEN 'anthropic_usage_report' THEN 1
                            WHEN 'console_usage_csv' THEN 2 ELSE 3 END) * 10000 - length(grouping) END AS basis_rank
-            FROM u
+            FROM (
+                SELECT DISTINCT platform, granularity, source_format, grouping,  -- distinct first: the days are
+                    CAST(charge_period_start AS DATE) AS usage_date,             -- listed per key, not per row
+                    CASE WHEN granularity = 'bucket' AND charge_period_end > charge_period_start + INTERVAL 1 DAY
+                         THEN CAST(charge_period_end - INTERVAL 1 MICROSECOND AS DATE) END AS last_day
+                FROM usage
+            )
         )
     )
     GROUP BY ALL
@@ -120,20 +151,30 @@ basis AS (
 request_models AS (
     -- Findings read request-level rows where a platform, day and model has them (they carry the detail);
     -- aggregated rows of the spend basis elsewhere. Never both for the same traffic, so never double counted.
-    SELECT DISTINCT platform, usage_date, model FROM u WHERE granularity = 'request'
+    SELECT DISTINCT platform, CAST(charge_period_start AS DATE) AS usage_date, model
+    FROM usage WHERE granularity = 'request'
 )
 SELECT
-    c.* EXCLUDE (s_row, l_row, f_row, fl_row, p, p_no_fast, p_no_long, list_cost_all, input_cost, cache_write_cost, cache_read_cost,
-                 output_cost, web_search_cost, multiplier, web_search_usd, us_geo_premium, regional_premium),
-    c.price_variant,
-    c.p.valid_from AS price_valid_from,
-    c.l_row.threshold AS long_context_threshold,
-    c.p.source AS price_source,
-    c.p.negotiated AS price_negotiated,
+    c.* EXCLUDE (pr, v, us_geo_premium, regional_premium, batch_factor, geo_factor, regional_factor,
+                 web_search_usd, multiplier, cost_std, cost_long, cost_fast, cost_fastlong,
+                 p_eff_input, p_eff_cache_write_5m, p_eff_cache_write_1h, p_eff_cache_read, p_eff_output,
+                 p_list_input, p_list_cache_write_5m, p_list_cache_write_1h, p_list_cache_read, p_list_output,
+                 base_cost, base_cost_no_fast, base_cost_no_long, base_cost_standard, priced, list_cost_all,
+                 input_cost, cache_write_cost, cache_read_cost, output_cost, web_search_cost),
+    CASE c.v WHEN 0 THEN 'standard' WHEN 1 THEN 'long_context' WHEN 2 THEN 'fast' ELSE 'fast_long_context' END
+        AS price_variant,
+    c.batch_factor, c.geo_factor, c.regional_factor,
+    c.base_cost, c.base_cost_no_fast, c.base_cost_no_long, c.base_cost_standard, c.priced,
+    pick_variant(c.v, c.pr.std_valid_from, c.pr.long_valid_from, c.pr.fast_valid_from, c.pr.fastlong_valid_from)
+        AS price_valid_from,
+    c.pr.long_threshold AS long_context_threshold,
+    pick_variant(c.v, c.pr.std_source, c.pr.long_source, c.pr.fast_source, c.pr.fastlong_source) AS price_source,
+    pick_variant(c.v, c.pr.std_negotiated, c.pr.long_negotiated, c.pr.fast_negotiated, c.pr.fastlong_negotiated)
+        AS price_negotiated,
     c.multiplier,
-    c.p.eff_input AS rate_input, c.p.eff_cache_write_5m AS rate_cache_write_5m,
-    c.p.eff_cache_write_1h AS rate_cache_write_1h, c.p.eff_cache_read AS rate_cache_read,
-    c.p.eff_output AS rate_output,
+    c.p_eff_input AS rate_input, c.p_eff_cache_write_5m AS rate_cache_write_5m,
+    c.p_eff_cache_write_1h AS rate_cache_write_1h, c.p_eff_cache_read AS rate_cache_read,
+    c.p_eff_output AS rate_output,
     CASE WHEN c.priced THEN c.input_cost END AS input_cost,
     CASE WHEN c.priced THEN c.cache_write_cost END AS cache_write_cost,
     CASE WHEN c.priced THEN c.cache_read_cost END AS cache_read_cost,
@@ -143,14 +184,14 @@ SELECT
                             + c.web_search_cost END AS cost,
     CASE WHEN c.priced THEN c.list_cost_all END AS list_cost,
     CASE WHEN c.model IS NULL THEN 'unknown model'
-         WHEN c.s_row.list_input IS NULL THEN 'no price for this model, platform and date'
+         WHEN c.pr.std_list_input IS NULL THEN 'no price for this model, platform and date'
     END AS unpriced_reason,
     nullif(concat_ws('; ',
         CASE WHEN c.cache_ttl_assumed THEN 'cache TTL not reported: writes priced as 5-minute' END,
         CASE WHEN c.speed = 'fast' AND NOT c.is_fast THEN 'fast mode not offered on this date: standard rates' END,
-        CASE WHEN c.granularity = 'bucket' AND c.context_window IS NULL AND c.l_row.list_input IS NOT NULL
+        CASE WHEN c.granularity = 'bucket' AND c.context_window IS NULL AND c.pr.long_list_input IS NOT NULL
              THEN 'context tier not reported: standard rates' END,
-        CASE WHEN c.granularity = 'bucket' AND c.context_window = '0-200k' AND c.l_row.threshold < 200000
+        CASE WHEN c.granularity = 'bucket' AND c.context_window = '0-200k' AND c.pr.long_threshold < 200000
              THEN 'long-context threshold is below the reported 200k tier: standard rates' END,
         CASE WHEN c.service_tier = 'priority' THEN 'Priority Tier: contract-priced, shown at list rates' END,
         CASE WHEN c.platform = 'vertex' AND c.endpoint_scope IS NULL AND c.regional_premium
@@ -160,7 +201,7 @@ SELECT
          ELSE b.chosen_key = c.source_format || '|' || c.grouping END AS in_totals,
     CASE WHEN c.granularity = 'request' THEN true
          ELSE b.chosen_key = c.source_format || '|' || c.grouping AND rm.usage_date IS NULL END AS in_findings
-FROM costed c
+FROM amounts c
 JOIN basis b ON b.platform = c.platform AND b.usage_date = c.usage_date
 LEFT JOIN request_models rm
     ON rm.platform = c.platform AND rm.usage_date = c.usage_date AND rm.model IS NOT DISTINCT FROM c.model
