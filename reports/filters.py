@@ -418,7 +418,7 @@ def _volume(report: Report) -> str:
     t = report.totals
     if not t.bucket_rows:
         return f"{count(t.requests)} request{'' if t.requests == 1 else 's'}"
-    rows = f"{count(t.bucket_rows)} usage-report row{'' if t.bucket_rows == 1 else 's'}"
+    rows = f"{count(t.bucket_rows)} row{'' if t.bucket_rows == 1 else 's'} of usage reports and bills"
     logged = t.rows - t.bucket_rows
     return rows + (f" and {count(logged)} logged request{'' if logged == 1 else 's'}" if logged > 0 else "")
 
