@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from finops.models import resolve
 
-from .common import JSON_ERRORS, LineTooLong, RowError, iter_lines
+from .common import JSON_ERRORS, Emitter, LineTooLong, RowError, iter_lines
 
 TOKEN_CLASSES = ("input", "cache_write_5m", "cache_write_1h", "cache_read", "output")
 TOKEN_COLUMN = {c: f"{c}_tokens" for c in TOKEN_CLASSES}
@@ -41,6 +41,29 @@ def csv_fields(line: str) -> list[str]:
     """One physical line as CSV fields (exports never break a field across lines: a stray quote spoils only its
     own line). csv.Error (a field over the size limit) is the caller's."""
     return next(csv.reader([line]), [])
+
+
+def required_rows(table: Table, emit: Emitter, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The rows of a headed export that has every required column; bad rows and, when a required column is
+    missing, every row are rejected with the reason (the file gets the error too), so none is lost silently."""
+    missing: list[str] | None = None
+    for number, row in table.rows():
+        if missing is None:
+            missing = [c for c in required if c not in (table.header or [])]
+            if missing:
+                emit.stats.error = f"missing columns: {', '.join(missing)} (every row rejected)"
+        if isinstance(row, RowError):
+            emit.reject(number, str(row))
+        elif missing:
+            emit.reject(number, f"missing columns: {', '.join(missing)}")
+        else:
+            yield number, row
+    if table.error:
+        emit.stats.error = table.error
+    elif missing is None and table.header:
+        absent = [c for c in required if c not in table.header]
+        if absent:
+            emit.stats.error = f"missing columns: {', '.join(absent)} (every row rejected)"
 
 
 class Table:

@@ -7,13 +7,12 @@ cents); `list_price_usd`, in the 2026-03 and later exports, is kept as the line'
 
 from __future__ import annotations
 
-import csv
 from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from .cloud_common import bill_model, csv_fields
-from .common import Emitter, LineTooLong, RowError, iter_lines, money, stable_id, text, timestamp
+from .cloud_common import Table, bill_model, required_rows
+from .common import Emitter, RowError, money, stable_id, text, timestamp
 from .console_usage_csv import CONTEXT
 
 FORMAT = "console_cost_csv"
@@ -31,37 +30,7 @@ def sniff(sample: Any) -> bool:
 
 
 def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
-    names: list[str] | None = None
-    missing: list[str] = []
-    for number, line in iter_lines(stream):
-        if isinstance(line, LineTooLong):
-            emit.reject(number, f"line too long: {line.size} bytes")
-            continue
-        if not line.strip():
-            continue
-        try:
-            values = csv_fields(line)
-        except csv.Error as e:
-            if names is None:
-                emit.stats.error = f"unreadable header: {e}"
-                return
-            emit.reject(number, f"unreadable CSV row: {e}")
-            continue
-        if names is None:
-            names = [h.strip().lower() for h in values]
-            missing = [c for c in REQUIRED if c not in names]
-            if missing:
-                emit.stats.error = f"missing columns: {', '.join(missing)} (every row rejected)"
-            continue
-        if not any(v.strip() for v in values):
-            continue
-        if missing:
-            emit.reject(number, f"missing columns: {', '.join(missing)}")
-            continue
-        if len(values) != len(names):
-            emit.reject(number, f"expected {len(names)} fields, found {len(values)}")
-            continue
-        row = dict(zip(names, (v.strip() for v in values), strict=True))
+    for number, row in required_rows(Table(path, stream), emit, REQUIRED):
         try:
             emit.bill(record(row), number)
         except RowError as e:

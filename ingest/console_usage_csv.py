@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from .common import Emitter, LineTooLong, RowError, iter_lines, model_fields, stable_id, text, timestamp, tokens
+from .cloud_common import Table, required_rows
+from .common import Emitter, RowError, model_fields, stable_id, text, timestamp, tokens
 
 FORMAT = "console_usage_csv"
 LABEL = "Claude Console usage CSV export"
@@ -20,48 +20,11 @@ def sniff(sample: Any) -> bool:
     return bool(sample.header) and "usage_input_tokens_no_cache" in sample.header
 
 
-def _fields(line: str) -> list[str]:
-    """One physical line as CSV fields. Exports never break a field across lines, so a stray quote spoils only
-    its own line and never swallows the rows after it; csv.Error (a field over the size limit) is the caller's."""
-    return next(csv.reader([line]), [])
-
-
 def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
-    names: list[str] | None = None
-    missing: list[str] = []
-    split = False
-    for number, line in iter_lines(stream):
-        if isinstance(line, LineTooLong):
-            emit.reject(number, f"line too long: {line.size} bytes")
-            continue
-        if not line.strip():
-            continue
+    table = Table(path, stream)
+    for number, row in required_rows(table, emit, REQUIRED):
         try:
-            values = _fields(line)
-        except csv.Error as e:
-            if names is None:
-                emit.stats.error = f"unreadable header: {e}"
-                return
-            emit.reject(number, f"unreadable CSV row: {e}")
-            continue
-        if names is None:  # the first line is the header
-            names = [h.strip().lower() for h in values]
-            missing = [c for c in REQUIRED if c not in names]
-            if missing:
-                emit.stats.error = f"missing columns: {', '.join(missing)} (every row rejected)"
-            split = "usage_input_tokens_cache_write_5m" in names
-            continue
-        if not any(v.strip() for v in values):
-            continue
-        if missing:
-            emit.reject(number, f"missing columns: {', '.join(missing)}")
-            continue
-        if len(values) != len(names):
-            emit.reject(number, f"expected {len(names)} fields, found {len(values)}")
-            continue
-        row = dict(zip(names, (v.strip() for v in values), strict=True))
-        try:
-            emit.row(_record(row, split), number)
+            emit.row(_record(row, "usage_input_tokens_cache_write_5m" in (table.header or [])), number)
         except RowError as e:
             emit.reject(number, str(e))
 
