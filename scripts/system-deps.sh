@@ -1,5 +1,6 @@
 #!/bin/sh
-# Install the system libraries WeasyPrint needs for PDF output (Pango) and a font, when they are missing.
+# Install the system libraries WeasyPrint needs for PDF output (Pango) and a font, when they are missing, and
+# poppler-utils, whose pdftotext the tests use to check what a PDF says.
 # Debian/Ubuntu only; elsewhere it prints what to install and carries on (HTML and JSON output still work).
 set -eu
 
@@ -13,10 +14,14 @@ have_font() {
     [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]
 }
 
-if have_pango && have_font; then
+have_poppler() {
+    command -v pdftotext >/dev/null 2>&1
+}
+
+if have_pango && have_font && have_poppler; then
     exit 0
 fi
-packages="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core"
+packages="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils"
 if command -v apt-get >/dev/null 2>&1; then
     if [ "$(id -u)" = "0" ]; then
         SUDO=""
