@@ -24,9 +24,8 @@ from .cloud_common import bill_model
 from .common import (
     JSON_ERRORS,
     Emitter,
-    LineTooLong,
     RowError,
-    iter_lines,
+    json_lines,
     money,
     stable_id,
     text,
@@ -35,6 +34,7 @@ from .common import (
 from .common import (
     model_fields as _model_fields,
 )
+from .usage_report import TextLines, pages_per_line
 
 FORMAT = "anthropic_cost_report"
 LABEL = "Anthropic Usage & Cost API cost report (the bill)"
@@ -70,21 +70,11 @@ def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
     try:
         document = json.loads(text_body)
     except JSON_ERRORS as e:
-        if not _pages_per_line(text_body):
+        if not pages_per_line(text_body):
             where = e.lineno if isinstance(e, json.JSONDecodeError) else 1
             emit.reject(where, "invalid JSON: truncated or malformed document")
             return
-        for number, line in iter_lines(_Lines(text_body)):
-            if isinstance(line, LineTooLong):
-                emit.reject(number, f"line too long: {line.size} bytes")
-                continue
-            if not line.strip():
-                continue
-            try:
-                page = json.loads(line)
-            except JSON_ERRORS:
-                emit.reject(number, "invalid JSON: truncated or malformed page")
-                continue
+        for number, page in json_lines(TextLines(text_body), emit, unit="page"):
             _page(page, number, emit, counter=False)
         return
     pages = document if isinstance(document, list) else [document]
@@ -92,25 +82,6 @@ def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
         _page(page, index, emit, counter=True)
 
 
-def _pages_per_line(body: str) -> bool:
-    """Whether the file holds one page per line: at least one line is a whole page on its own."""
-    for line in body.splitlines():
-        if line.lstrip().startswith("{") and '"data"' in line:
-            try:
-                page = json.loads(line)
-            except JSON_ERRORS:
-                continue
-            if isinstance(page, dict) and "data" in page:
-                return True
-    return False
-
-
-class _Lines:
-    def __init__(self, body: str) -> None:
-        self._lines = iter(body.encode("utf-8", "surrogatepass").splitlines(keepends=True))
-
-    def readline(self, _limit: int = -1) -> bytes:
-        return next(self._lines, b"")
 
 
 def _page(page: Any, where: int, emit: Emitter, counter: bool) -> None:

@@ -74,24 +74,4 @@ def focus_line(row: dict[str, Any]) -> bedrock_cur.Line | None:
 
 def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
     table = Table(path, stream, parquet=bedrock_cur._is_parquet(path))
-    notes = bedrock_cur.Notes()
-    for number, row in table.rows():
-        if isinstance(row, RowError):
-            emit.reject(number, str(row))
-            continue
-        try:
-            line = focus_line(row)
-            if line is None:
-                emit.ignore()
-                continue
-            kind, record = bedrock_cur.records(line, FORMAT, GROUPING, notes)
-        except RowError as e:
-            emit.reject(number, str(e))
-            continue
-        if kind == "usage":
-            emit.row(record, number)
-        else:
-            emit.bill(record, number)
-    if table.error:
-        emit.stats.error = table.error
-    notes.write(emit)
+    bedrock_cur.read_lines(table, emit, focus_line, FORMAT, GROUPING)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -296,18 +297,24 @@ def records(line: Line, fmt: str, grouping: str, notes: Notes) -> tuple[str, dic
 
 
 def read(path: Path, stream: IO[bytes], emit: Emitter, parquet: bool = False) -> None:
-    table = Table(path, stream, parquet=parquet or _is_parquet(path))
+    read_lines(Table(path, stream, parquet=parquet or _is_parquet(path)), emit, cur_line, FORMAT, GROUPING)
+
+
+def read_lines(table: Table, emit: Emitter, to_line: Callable[[dict[str, Any]], Line | None], fmt: str,
+               grouping: str) -> None:
+    """Emit the Claude lines of a billing export (CUR or FOCUS): tokens as usage rows, money as bill lines.
+    to_line maps one export row to a Line, or None for a row that is not a Claude line (ignored)."""
     notes = Notes()
     for number, row in table.rows():
         if isinstance(row, RowError):
             emit.reject(number, str(row))
             continue
         try:
-            line = cur_line(row)
+            line = to_line(row)
             if line is None:
                 emit.ignore()
                 continue
-            kind, record = records(line, FORMAT, GROUPING, notes)
+            kind, record = records(line, fmt, grouping, notes)
         except RowError as e:
             emit.reject(number, str(e))
             continue

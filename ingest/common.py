@@ -159,10 +159,12 @@ READ_ERRORS = (OSError, EOFError, zlib.error, gzip.BadGzipFile)
 JSON_ERRORS = (ValueError, RecursionError)
 
 
-def json_lines(stream: IO[bytes], emit: Emitter, prefix: re.Pattern[str] | None = None) -> Iterator[tuple[int, Any]]:
+def json_lines(stream: IO[bytes], emit: Emitter, prefix: re.Pattern[str] | None = None,
+               unit: str = "line") -> Iterator[tuple[int, Any]]:
     """Yield (line number, parsed JSON) for each non-blank line; over-long and unparsable lines are rejected.
 
-    prefix: text to drop from the start of a line before parsing (e.g. a CloudWatch timestamp).
+    prefix: text to drop from the start of a line before parsing (e.g. a CloudWatch timestamp); unit: what a
+    line holds, for the reject reason ("page" for report pages).
     """
     for number, line in iter_lines(stream):
         if isinstance(line, LineTooLong):
@@ -173,7 +175,7 @@ def json_lines(stream: IO[bytes], emit: Emitter, prefix: re.Pattern[str] | None 
         try:
             parsed = json.loads(prefix.sub("", line, count=1) if prefix else line)
         except JSON_ERRORS:
-            emit.reject(number, "invalid JSON: truncated or malformed line")
+            emit.reject(number, f"invalid JSON: truncated or malformed {unit}")
             continue
         yield number, parsed
 

@@ -15,9 +15,8 @@ from typing import IO, Any
 from .common import (
     JSON_ERRORS,
     Emitter,
-    LineTooLong,
     RowError,
-    iter_lines,
+    json_lines,
     model_fields,
     stable_id,
     text,
@@ -54,7 +53,7 @@ def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
     try:
         document = json.loads(text_body)
     except JSON_ERRORS as e:
-        if not _pages_per_line(text_body):
+        if not pages_per_line(text_body):
             # One document that does not parse (cut short, most often): nothing in it can be trusted.
             where = f" (line {e.lineno}, column {e.colno})" if isinstance(e, json.JSONDecodeError) else ""
             emit.reject(e.lineno if isinstance(e, json.JSONDecodeError) else 1,
@@ -66,21 +65,11 @@ def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
             _page(page, index, emit, counter=True)
         return
     # One page per line (JSON Lines).
-    for number, line in iter_lines(_Lines(text_body)):
-        if isinstance(line, LineTooLong):
-            emit.reject(number, f"line too long: {line.size} bytes")
-            continue
-        if not line.strip():
-            continue
-        try:
-            page = json.loads(line)
-        except JSON_ERRORS:
-            emit.reject(number, "invalid JSON: truncated or malformed page")
-            continue
+    for number, page in json_lines(TextLines(text_body), emit, unit="page"):
         _page(page, number, emit, counter=False)
 
 
-def _pages_per_line(body: str) -> bool:
+def pages_per_line(body: str) -> bool:
     """Whether the file holds one page per line: at least one line is a whole page on its own."""
     for line in body.splitlines():
         if line.lstrip().startswith("{") and '"data"' in line:
@@ -93,11 +82,11 @@ def _pages_per_line(body: str) -> bool:
     return False
 
 
-class _Lines:
+class TextLines:
     """A bytes stream over already-decoded text, for iter_lines."""
 
     def __init__(self, body: str) -> None:
-        self._lines = iter(body.encode("utf-8").splitlines(keepends=True))
+        self._lines = iter(body.encode("utf-8", "surrogatepass").splitlines(keepends=True))
 
     def readline(self, _limit: int = -1) -> bytes:
         return next(self._lines, b"")
