@@ -31,15 +31,13 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from finops.errors import FinopsError
-from finops.ingest import IngestResult, claude_code, detect, fast_claude_code, iter_files, read_file
+from finops.ingest import IngestResult, Stager, claude_code, detect, fast_claude_code, iter_files, read_file
 from finops.ingest.common import FileStats
-from finops.schema import ARROW_SCHEMA, NAMES, TOKEN_COLUMNS, create_table_sql
+from finops.schema import NAMES, TOKEN_COLUMNS, create_table_sql
 
 STORE_VERSION = 1
-BATCH_ROWS = 20_000
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 TOTAL = " + ".join(f"coalesce({{t}}.{c}, 0)" for c in TOKEN_COLUMNS)
 # Tests only: pause for this many seconds before committing the N-th file loaded (FINOPS_TEST_PAUSE=N:SECONDS),
@@ -110,37 +108,6 @@ def file_hash(path: Path) -> str:
         while chunk := f.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-class _Staging:
-    """Rows and rejects of the file being loaded, batched into the transaction's tables."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
-        self.con = con
-        self.rows: list[dict[str, Any]] = []
-        self.rejects: list[tuple[str, int, str]] = []
-
-    def row(self, record: dict[str, Any]) -> None:
-        self.rows.append(record)
-        if len(self.rows) >= BATCH_ROWS:
-            self.flush()
-
-    def reject(self, path: str, line: int, reason: str) -> None:
-        self.rejects.append((path, line, reason))
-        if len(self.rejects) >= BATCH_ROWS:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.rows:
-            batch = pa.Table.from_pylist(self.rows, schema=ARROW_SCHEMA)  # noqa: F841 (read by DuckDB)
-            self.con.execute("INSERT INTO staged SELECT * FROM batch")
-            self.rows.clear()
-        if self.rejects:
-            rejected = pa.table({  # noqa: F841 (read by DuckDB)
-                "source_file": [r[0] for r in self.rejects], "source_line": [r[1] for r in self.rejects],
-                "reason": [r[2] for r in self.rejects]})
-            self.con.execute("INSERT INTO rejects SELECT * FROM rejected")
-            self.rejects.clear()
 
 
 def ingest(paths: Iterable[Path], db: Path, progress: Callable[[Path, int], None] | None = None) -> IngestSummary:
@@ -231,7 +198,7 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path, stats: FileStats, fast: bo
     """Read one file into the transaction and merge its rows into `usage`; fills stats. False when the fast
     path could not read the file (the transaction must then be rolled back and the file read again)."""
     con.execute(create_table_sql("staged").replace("CREATE TABLE", "CREATE OR REPLACE TEMP TABLE", 1))
-    staging = _Staging(con)
+    staging = Stager(con, usage_table="staged")
     if fast and stats.format == claude_code.FORMAT and fast_claude_code.eligible(path):
         if fast_claude_code.stage(con, [path], {stats.path: stats}, staging.row, staging.reject, table="staged"):
             return False

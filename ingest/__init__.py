@@ -173,11 +173,15 @@ def detect(path: Path) -> tuple[str | None, str]:
     return None, "not a recognised log, usage or billing format"
 
 
-class _Stager:
-    """Batches rows and rejects into DuckDB so memory stays flat however large the input."""
+class Stager:
+    """Batches rows, bill lines and rejects into DuckDB so memory stays flat however large the input.
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    usage_table: where rows go (an internal table name, never input); the store stages into its own table.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, usage_table: str = "usage_raw") -> None:
         self.con = con
+        self.usage_table = usage_table
         self.rows: list[dict[str, Any]] = []
         self.rejects: list[tuple[str, int, str]] = []
         self.bills: list[dict[str, Any]] = []
@@ -200,7 +204,7 @@ class _Stager:
     def flush(self) -> None:
         if self.rows:
             batch = pa.Table.from_pylist(self.rows, schema=ARROW_SCHEMA)  # noqa: F841 (read by DuckDB)
-            self.con.execute("INSERT INTO usage_raw SELECT * FROM batch")
+            self.con.execute(f"INSERT INTO {self.usage_table} SELECT * FROM batch")
             self.rows.clear()
         if self.bills:
             bills = pa.Table.from_pylist(self.bills, schema=BILLING_ARROW_SCHEMA)  # noqa: F841 (read by DuckDB)
@@ -227,7 +231,7 @@ def load(
     con.execute(create_billing_sql("billing_raw"))  # money-only bill lines (finops/schema.py)
     con.execute("CREATE TABLE rejects (source_file VARCHAR, source_line BIGINT, reason VARCHAR)")
     result = IngestResult()
-    stager = _Stager(con)
+    stager = Stager(con)
     detected = []
     for path in files:
         fmt, why = detect(path)
