@@ -54,7 +54,7 @@ def by_model(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         SELECT platform, coalesce(model, model_raw, 'unknown') AS model, {TOKEN_SUMS},
             sum(list_cost) AS list_cost, sum(cost) AS cost, bool_and(priced) AS priced
         FROM priced_usage WHERE in_totals
-        GROUP BY ALL ORDER BY cost DESC NULLS LAST, model""")
+        GROUP BY ALL ORDER BY cost DESC NULLS LAST, model, platform""")  # ties in a stable order
 
 
 def by_month(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -62,7 +62,7 @@ def by_month(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         SELECT strftime(charge_period_start, '%Y-%m') AS month, coalesce(model, model_raw, 'unknown') AS model,
             {TOKEN_SUMS}, sum(list_cost) AS list_cost, sum(cost) AS cost
         FROM priced_usage WHERE in_totals
-        GROUP BY ALL ORDER BY month, cost DESC NULLS LAST""")
+        GROUP BY ALL ORDER BY month, cost DESC NULLS LAST, model""")
 
 
 def by_attribution(con: duckdb.DuckDBPyConnection, limit: int = 15) -> dict[str, list[dict[str, Any]]]:

@@ -34,56 +34,64 @@ def _share(part: Decimal, whole: Decimal) -> Decimal:
 def stack(con: duckdb.DuckDBPyConnection, findings: list[Finding]) -> dict[str, Decimal]:
     """Stacked savings per finding id (findings with savings only)."""
     order = sorted(findings, key=lambda f: (stage_rank(f.stage), f.id))
-    lever = {f.id: STAGES[f.stage] for f in order}
-    rank = {f.id: n for n, f in enumerate(order)}
-    stacked = {f.id: ZERO for f in order}
+    kinds = [STAGES[f.stage] for f in order]
+    stacked = [ZERO] * len(order)
+    con.execute("CREATE OR REPLACE TEMP TABLE stack_order AS "
+                "SELECT unnest(?::VARCHAR[]) AS finding_id, unnest(?::INTEGER[]) AS rank",
+                [[f.id for f in order], list(range(len(order)))])
+    # Each record's changes, gathered once from the narrow savings table. Amounts travel as text (DECIMAL's exact
+    # decimal form): converting DuckDB decimals to Python objects costs several times more than Decimal(text).
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE stack_records AS
+        SELECT record_id, count(*) AS changes, min(o.rank) AS first_rank, sum(s.savings) AS savings,
+            string_agg(o.rank || ':' || s.savings, ';') AS changes_text
+        FROM finding_savings s JOIN stack_order o USING (finding_id)
+        GROUP BY record_id""")
     with localcontext() as ctx:
         ctx.prec = PRECISION
         # Records touched by one finding only: the stacked saving is the standalone one (capped by the cost).
-        for finding_id, amount in con.execute("""
-            WITH n AS (SELECT record_id FROM finding_savings GROUP BY 1 HAVING count(*) = 1)
-            SELECT s.finding_id, sum(least(s.savings, coalesce(u.cost, 0)))
-            FROM finding_savings s JOIN n USING (record_id) JOIN priced_usage u USING (record_id)
-            WHERE u.in_findings
+        for rank, amount in con.execute("""
+            SELECT r.first_rank, sum(least(r.savings, coalesce(u.cost, 0)))
+            FROM stack_records r JOIN priced_usage u USING (record_id)
+            WHERE r.changes = 1 AND u.in_findings
             GROUP BY 1""").fetchall():
-            if finding_id in stacked:
-                stacked[finding_id] += Decimal(amount)
+            stacked[rank] += Decimal(amount)
         # Records touched by several findings: replay the changes in order.
         cursor = con.execute("""
-            WITH n AS (SELECT record_id FROM finding_savings GROUP BY 1 HAVING count(*) > 1)
-            SELECT u.cost, u.input_cost + u.cache_write_cost + u.cache_read_cost AS input_side,
-                u.output_cost, u.thinking_tokens, u.output_tokens,
-                list(struct_pack(id := s.finding_id, savings := s.savings)) AS changes
-            FROM finding_savings s JOIN n USING (record_id) JOIN priced_usage u USING (record_id)
-            WHERE u.in_findings AND u.priced
-            GROUP BY u.record_id, u.cost, input_side, u.output_cost, u.thinking_tokens, u.output_tokens""")
-        while batch := cursor.fetchmany(10_000):
-            for cost, input_side, output_cost, thinking_tokens, output_tokens, changes in batch:
-                ordered = sorted((c for c in changes if c["id"] in rank), key=lambda c: rank[c["id"]])
-                _replay(cost, input_side, output_cost, thinking_tokens, output_tokens, ordered, lever, stacked)
-    return {k: v.quantize(PLACES) for k, v in stacked.items()}
+            SELECT u.cost::VARCHAR, (u.input_cost + u.cache_write_cost + u.cache_read_cost)::VARCHAR,
+                u.output_cost::VARCHAR, u.thinking_tokens, u.output_tokens, r.changes_text
+            FROM stack_records r JOIN priced_usage u USING (record_id)
+            WHERE r.changes > 1 AND u.in_findings AND u.priced""")
+        while batch := cursor.fetchmany(50_000):
+            _replay(batch, kinds, stacked)
+    con.execute("DROP TABLE stack_order")
+    con.execute("DROP TABLE stack_records")
+    return {f.id: v.quantize(PLACES) for f, v in zip(order, stacked, strict=True)}
 
 
-def _replay(cost: Decimal, input_side: Decimal, output_cost: Decimal, thinking_tokens: int | None,
-            output_tokens: int | None, changes: list[dict], lever: dict[str, str],
-            stacked: dict[str, Decimal]) -> None:
-    thinking = output_cost * thinking_tokens / output_tokens if thinking_tokens and output_tokens else ZERO
-    parts = {"input": input_side, "thinking": thinking, "rest": cost - input_side - thinking}
-    original = dict(parts)
-    before = cost
-    for change in changes:
-        saving = change["savings"]
-        kind = lever[change["id"]]
-        if kind == "replace":  # the request now costs what the new model charges for it
-            target = cost - saving
-            if before > 0 and target < before:
-                scale = max(target, ZERO) / before
-                parts = {k: v * scale for k, v in parts.items()}
-        elif kind == "request":
-            keep = ONE - _share(saving, cost)
-            parts = {k: v * keep for k, v in parts.items()}
-        elif kind in ("input", "thinking"):
-            parts[kind] *= ONE - _share(saving, original[kind])
-        after = parts["input"] + parts["thinking"] + parts["rest"]
-        stacked[change["id"]] += before - after
-        before = after
+def _replay(batch: list[tuple], kinds: list[str], stacked: list[Decimal]) -> None:
+    """Replay each record's changes on its cost parts (input side, thinking, the rest); add what each removes."""
+    for cost_text, input_text, output_text, thinking_tokens, output_tokens, changes_text in batch:
+        cost, input_side, output_cost = Decimal(cost_text), Decimal(input_text), Decimal(output_text)
+        changes = sorted((int(rank), Decimal(saving)) for rank, saving in
+                         (change.split(":") for change in changes_text.split(";")))
+        thinking = output_cost * thinking_tokens / output_tokens if thinking_tokens and output_tokens else ZERO
+        part_input, part_thinking, part_rest = input_side, thinking, cost - input_side - thinking
+        before = cost
+        for rank, saving in changes:
+            kind = kinds[rank]
+            if kind == "replace":  # the request now costs what the new model charges for it
+                target = cost - saving
+                if before > 0 and target < before:
+                    scale = max(target, ZERO) / before
+                    part_input, part_thinking, part_rest = part_input * scale, part_thinking * scale, part_rest * scale
+            elif kind == "request":
+                keep = ONE - _share(saving, cost)
+                part_input, part_thinking, part_rest = part_input * keep, part_thinking * keep, part_rest * keep
+            elif kind == "input":
+                part_input *= ONE - _share(saving, input_side)
+            elif kind == "thinking":
+                part_thinking *= ONE - _share(saving, thinking)
+            after = part_input + part_thinking + part_rest
+            stacked[rank] += before - after
+            before = after

@@ -6,6 +6,9 @@ Tables (the store is a plain DuckDB file; any DuckDB client can read it):
   was skipped, with skip_reason), the accounting (rows_read = rows_loaded + rows_rejected + rows_duplicate),
   lines_ignored, error, notes, reject reasons, and when it was loaded.
 - `usage`: the normalised usage table (finops/schema.py), deduplicated on record_id across every file loaded.
+- `billing`: money-only bill lines (finops/schema.py BILLING_COLUMNS: Anthropic's cost report and Console cost
+  export, the credits, tax and other non-usage lines of cloud bills), deduplicated on record_id across every file
+  loaded, as the in-memory run does (the first by file and line is kept).
 - `rejects`: every rejected record with its file, line and reason.
 
 Each file is loaded in its own transaction: an interrupted ingest leaves the store as it was before the file it
@@ -13,7 +16,12 @@ was reading, and running the same ingest again finishes the job. A file already 
 and content hash is skipped. A record already in the store (same record_id) is not added twice: the row with
 more tokens is kept (ties: the earlier file and line), exactly as one in-memory run over all the files keeps it,
 and the accounting of the file whose row lost is updated in the same transaction. A file whose content changed
-since it was loaded is loaded again: its earlier rows and rejects are replaced.
+since it was loaded is loaded again: its earlier rows, bill lines and rejects are replaced. Bill lines count in
+a file's accounting like usage rows (a derived line, such as the credits split from a GCP usage row, is kept but
+is not a record of its own), so the accounting equals that of an in-memory run over the same files.
+
+Stores made before the `billing` table existed gain it when opened read-write; their files whose bill lines were
+then dropped (counted as ignored lines) are read again by the next ingest of their paths.
 """
 
 from __future__ import annotations
@@ -35,7 +43,7 @@ import duckdb
 from finops.errors import FinopsError
 from finops.ingest import IngestResult, Stager, claude_code, detect, fast_claude_code, iter_files, read_file
 from finops.ingest.common import FileStats
-from finops.schema import NAMES, TOKEN_COLUMNS, create_table_sql
+from finops.schema import BILLING_NAMES, NAMES, TOKEN_COLUMNS, create_billing_sql, create_table_sql
 
 STORE_VERSION = 1
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -43,6 +51,9 @@ TOTAL = " + ".join(f"coalesce({{t}}.{c}, 0)" for c in TOKEN_COLUMNS)
 # Tests only: pause for this many seconds before committing the N-th file loaded (FINOPS_TEST_PAUSE=N:SECONDS),
 # after touching FINOPS_TEST_PAUSE_MARKER, so a test can kill the process in the middle of a file.
 PAUSE_ENV = "FINOPS_TEST_PAUSE"
+# The note that finops versions whose store had no `billing` table left on files whose bill lines they dropped
+# (ingest/common.py Emitter.bill): such files are read again once the table exists.
+BILLS_DROPPED_NOTE = "bill lines (money without tokens, table billing) are not kept here"
 
 FILES_DDL = """
 CREATE TABLE IF NOT EXISTS files (
@@ -82,7 +93,33 @@ def connect(db: Path) -> duckdb.DuckDBPyConnection:
     con.execute(FILES_DDL)
     con.execute(create_table_sql("usage").replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1))
     con.execute("CREATE TABLE IF NOT EXISTS rejects (source_file VARCHAR, source_line BIGINT, reason VARCHAR)")
+    _add_billing(con)
     return con
+
+
+def _add_billing(con: duckdb.DuckDBPyConnection) -> None:
+    """Migration: give a store made before bill lines were kept its `billing` table, and have the next ingest
+    read again the files whose bill lines were dropped (same path, size and hash would otherwise skip them)."""
+    if _has_table(con, "billing"):
+        return
+    con.begin()
+    try:
+        con.execute(create_billing_sql("billing").replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1))
+        con.execute("UPDATE files SET sha256 = NULL WHERE contains(notes, ?)", [BILLS_DROPPED_NOTE])
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str, database: str | None = None) -> bool:
+    """Whether a base table of that name is in the given attached database (default: the current one)."""
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = coalesce(?, current_database()) "
+        "AND schema_name = 'main' AND table_name = ?",
+        [database, name],
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def configure(con: duckdb.DuckDBPyConnection) -> None:
@@ -190,33 +227,40 @@ def _ingest_once(con: duckdb.DuckDBPyConnection, path: Path, name: str, size: in
 def _forget(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """Drop what an earlier version of this file put in the store."""
     con.execute("DELETE FROM usage WHERE source_file = ?", [name])
+    con.execute("DELETE FROM billing WHERE source_file = ?", [name])
     con.execute("DELETE FROM rejects WHERE source_file = ?", [name])
     con.execute("DELETE FROM files WHERE path = ?", [name])
 
 
 def _load(con: duckdb.DuckDBPyConnection, path: Path, stats: FileStats, fast: bool) -> bool:
-    """Read one file into the transaction and merge its rows into `usage`; fills stats. False when the fast
-    path could not read the file (the transaction must then be rolled back and the file read again)."""
+    """Read one file into the transaction and merge its rows into `usage` and its bill lines into `billing`;
+    fills stats. False when the fast path could not read the file (the transaction must then be rolled back and
+    the file read again)."""
     con.execute(create_table_sql("staged").replace("CREATE TABLE", "CREATE OR REPLACE TEMP TABLE", 1))
+    # Stager writes bill lines to `billing_raw`, as in ingest.load; here a temp table, one file's lines.
+    con.execute(create_billing_sql("billing_raw").replace("CREATE TABLE", "CREATE OR REPLACE TEMP TABLE", 1))
     staging = Stager(con, usage_table="staged")
     if fast and stats.format == claude_code.FORMAT and fast_claude_code.eligible(path):
         if fast_claude_code.stage(con, [path], {stats.path: stats}, staging.row, staging.reject, table="staged"):
             return False
     else:
-        read_file(path, stats, staging.row, staging.reject)
+        read_file(path, stats, staging.row, staging.reject, staging.bill)
     staging.flush()
-    _merge(con, stats)
+    stats.rows_loaded = _merge(con) + _merge_billing(con)
+    stats.rows_duplicate = stats.rows_staged - stats.rows_loaded
     con.execute("DROP TABLE staged")
+    con.execute("DROP TABLE billing_raw")
     return True
 
 
-def _merge(con: duckdb.DuckDBPyConnection, stats: FileStats) -> None:
-    """Move the staged rows into `usage`: one per record_id, the one with most tokens (then earliest file, line)."""
+def _merge(con: duckdb.DuckDBPyConnection) -> int:
+    """Move the staged rows into `usage`: one per record_id, the one with most tokens (then earliest file, line).
+    Returns how many of them stay in `usage`."""
     new_total, old_total = TOTAL.format(t="b"), TOTAL.format(t="u")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE best AS
         SELECT * FROM staged s
-        QUALIFY row_number() OVER (PARTITION BY record_id ORDER BY {TOTAL.format(t='s')} DESC,
+        QUALIFY row_number() OVER (PARTITION BY record_id ORDER BY {TOTAL.format(t="s")} DESC,
                                    source_file, source_line) = 1""")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE clash AS
@@ -234,10 +278,39 @@ def _merge(con: duckdb.DuckDBPyConnection, stats: FileStats) -> None:
         WHERE files.path = c.old_file""")
     best, lost = con.execute(
         "SELECT (SELECT count(*) FROM best), (SELECT count(*) FROM clash WHERE NOT new_wins)").fetchone()  # type: ignore[misc]
-    stats.rows_loaded = best - lost
-    stats.rows_duplicate = stats.rows_staged - stats.rows_loaded
     con.execute("DROP TABLE best")
     con.execute("DROP TABLE clash")
+    return int(best - lost)
+
+
+def _merge_billing(con: duckdb.DuckDBPyConnection) -> int:
+    """Move the staged bill lines into `billing`: one per record_id, the first by file and line (as ingest.load
+    keeps them). Returns how many of them count as loaded records: derived lines are kept but never counted, and
+    the accounting of a file whose line loses to this one is moved from loaded to duplicate."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE best_bill AS
+        SELECT * FROM billing_raw
+        QUALIFY row_number() OVER (PARTITION BY record_id ORDER BY source_file, source_line) = 1""")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE bill_clash AS
+        SELECT b.record_id, u.source_file AS old_file, u.derived AS old_derived,
+            b.source_file < u.source_file OR (b.source_file = u.source_file AND b.source_line < u.source_line)
+                AS new_wins
+        FROM best_bill b JOIN billing u ON u.record_id = b.record_id""")
+    con.execute("DELETE FROM billing WHERE record_id IN (SELECT record_id FROM bill_clash WHERE new_wins)")
+    con.execute(f"""
+        INSERT INTO billing SELECT {", ".join(BILLING_NAMES)} FROM best_bill
+        WHERE record_id NOT IN (SELECT record_id FROM bill_clash WHERE NOT new_wins)""")
+    con.execute("""
+        UPDATE files SET rows_loaded = rows_loaded - c.n, rows_duplicate = rows_duplicate + c.n
+        FROM (SELECT old_file, count(*) AS n FROM bill_clash WHERE new_wins AND NOT old_derived GROUP BY 1) c
+        WHERE files.path = c.old_file""")
+    kept = con.execute("""
+        SELECT count(*) FROM best_bill WHERE NOT derived
+            AND record_id NOT IN (SELECT record_id FROM bill_clash WHERE NOT new_wins)""").fetchone()
+    con.execute("DROP TABLE best_bill")
+    con.execute("DROP TABLE bill_clash")
+    return int(kept[0]) if kept else 0
 
 
 # ---- reading the store -------------------------------------------------------------------------------------
@@ -253,8 +326,9 @@ def month_bounds(month: str) -> tuple[str, str]:
 
 
 def attach(con: duckdb.DuckDBPyConnection, db: Path, month: str | None = None) -> IngestResult:
-    """Expose the store to a working connection as the `usage` and `rejects` the pipeline reads (views, so
-    nothing is copied; with month, only that month's usage), and return its files' accounting."""
+    """Expose the store to a working connection as the `usage`, `billing` and `rejects` the pipeline reads
+    (views, so nothing is copied; with month, only that month's usage and bill lines, by the start of their
+    period), and return its files' accounting."""
     if not db.exists():
         raise StoreError(f"{db}: no such store (create it with `finops ingest PATH... --db {db}`)")
     try:
@@ -265,7 +339,12 @@ def attach(con: duckdb.DuckDBPyConnection, db: Path, month: str | None = None) -
     if month:
         start, end = month_bounds(month)
         where = f" WHERE charge_period_start >= TIMESTAMP '{start}' AND charge_period_start < TIMESTAMP '{end}'"
+    # where is built from month_bounds' validated YYYY-MM-DD dates only (a view cannot take parameters).
     con.execute(f"CREATE OR REPLACE VIEW usage AS SELECT * FROM store.usage{where}")
+    if _has_table(con, "billing", "store"):
+        con.execute(f"CREATE OR REPLACE VIEW billing AS SELECT * FROM store.billing{where}")
+    else:  # a store made before bill lines were kept, opened read-only: it holds none
+        con.execute(create_billing_sql("billing").replace("CREATE TABLE", "CREATE OR REPLACE TABLE", 1))
     con.execute("CREATE OR REPLACE VIEW rejects AS SELECT * FROM store.rejects")
     return files_result(con, "store.files")
 

@@ -370,13 +370,13 @@ class Emitter:
         record["source_file"] = self.stats.path
         record["source_line"] = line
         record["derived"] = derived
-        if self._on_bill is None:  # a caller that keeps no billing table (the persistent store, for now)
+        if self._on_bill is None:  # a caller that keeps no billing table
             if not derived:
                 self.stats.lines_ignored += 1
                 self._bills_dropped += 1
                 if self._bills_dropped == 1:
                     self.stats.notes.append("bill lines (money without tokens, table billing) are not kept here "
-                                            "(a persistent store keeps usage only): counted as ignored lines")
+                                            "by this caller: counted as ignored lines")
             return
         if not derived:
             self.stats.rows_read += 1

@@ -227,7 +227,7 @@ def _insert_sql(table: str) -> str:
         "region": "m.region",
         "stop_reason": _opt_str(p["stop"]),
     }
-    cols = ", ".join(f"CAST({expr[name]} AS {duck})" if name in expr else f"NULL::{duck}"
+    cols = ", ".join(f"CAST({expr[name]} AS {duck}) AS {name}" if name in expr else f"NULL::{duck} AS {name}"
                      for name, duck, _, _ in COLUMNS)
     return f"""
     INSERT INTO {table}

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -15,19 +18,39 @@ from click.testing import CliRunner
 
 from finops import store
 from finops.cli import cli
-from finops.schema import NAMES
+from finops.schema import BILLING_NAMES, NAMES
 
 FIXTURES = Path(__file__).parent / "fixtures"
+SAMPLE_LOGS = Path(__file__).parent.parent / "sample_logs"  # the brief asks for the bundled demo input here
+COST_REPORT = SAMPLE_LOGS / "billing" / "anthropic_cost_report_2026-10.json.gz"
+COST_CSV = SAMPLE_LOGS / "billing" / "claude_api_cost_2026-11-01_2026-11-20.csv.gz"
 
 
 def cc_line(msg_id: str, day: str, inp: int, out: int, model: str = "claude-sonnet-4-5") -> str:
-    return json.dumps({
-        "parentUuid": None, "sessionId": "s1", "uuid": f"u-{msg_id}-{out}", "type": "assistant",
-        "requestId": f"req_{msg_id}", "timestamp": f"{day}T10:00:00.000Z",
-        "message": {"id": msg_id, "model": model, "type": "message", "role": "assistant", "content": [],
-                    "usage": {"input_tokens": inp, "cache_read_input_tokens": 0,
-                              "cache_creation_input_tokens": 0, "output_tokens": out}}},
-        separators=(",", ":"))
+    return json.dumps(
+        {
+            "parentUuid": None,
+            "sessionId": "s1",
+            "uuid": f"u-{msg_id}-{out}",
+            "type": "assistant",
+            "requestId": f"req_{msg_id}",
+            "timestamp": f"{day}T10:00:00.000Z",
+            "message": {
+                "id": msg_id,
+                "model": model,
+                "type": "message",
+                "role": "assistant",
+                "content": [],
+                "usage": {
+                    "input_tokens": inp,
+                    "cache_read_input_tokens": 0,
+                    "cache_creation_input_tokens": 0,
+                    "output_tokens": out,
+                },
+            },
+        },
+        separators=(",", ":"),
+    )
 
 
 def invoke(*args: str):
@@ -37,16 +60,20 @@ def invoke(*args: str):
 
 
 def snapshot(db: Path) -> tuple:
-    """Row counts of every table and a content hash of usage and rejects (order-independent)."""
+    """Row counts of every table and a content hash of usage, billing and rejects (order-independent)."""
     con = duckdb.connect(str(db), read_only=True)
     try:
-        counts = tuple(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("files", "usage", "rejects"))
-        cols = ", ".join(NAMES)
-        usage = con.execute(f"SELECT count(*), sum(hash({cols})) FROM usage").fetchone()
+        counts = tuple(
+            con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("files", "usage", "billing", "rejects")
+        )
+        usage = con.execute(f"SELECT count(*), sum(hash({', '.join(NAMES)})) FROM usage").fetchone()
+        billing = con.execute(f"SELECT count(*), sum(hash({', '.join(BILLING_NAMES)})) FROM billing").fetchone()
         rejects = con.execute("SELECT sum(hash(source_file, source_line, reason)) FROM rejects").fetchone()
-        files = con.execute("SELECT list(struct_pack(path, size, sha256, rows_read, rows_loaded, rows_rejected, "
-                            "rows_duplicate, lines_ignored) ORDER BY path) FROM files").fetchone()
-        return counts, usage, rejects, files
+        files = con.execute(
+            "SELECT list(struct_pack(path, size, sha256, rows_read, rows_loaded, rows_rejected, "
+            "rows_duplicate, lines_ignored) ORDER BY path) FROM files"
+        ).fetchone()
+        return counts, usage, billing, rejects, files
     finally:
         con.close()
 
@@ -58,6 +85,17 @@ def report(args: list[str], out: Path) -> dict:
     return data
 
 
+def same_order(data: dict) -> dict:
+    """A report with the lists whose order the two paths may tell apart put in one order: the store lists files by
+    path, and the spend tables order rows of equal cost arbitrarily (the same model on two platforms)."""
+    key = lambda row: json.dumps(row, sort_keys=True)  # noqa: E731
+    for name in ("inputs", "skipped", "spend_by_model", "spend_by_month"):
+        data[name].sort(key=key)
+    for rows in data["spend_by"].values():
+        rows.sort(key=key)
+    return data
+
+
 def test_ingest_twice_changes_nothing(tmp_path: Path):
     db = tmp_path / "store.duckdb"
     first = invoke("ingest", str(FIXTURES), "--db", str(db))
@@ -66,26 +104,20 @@ def test_ingest_twice_changes_nothing(tmp_path: Path):
     second = invoke("ingest", str(FIXTURES), "--db", str(db))
     assert "0 file(s) loaded" in second.output and "0 rows added" in second.output
     assert snapshot(db) == before
-    counts, (rows, _), _, _ = before
+    counts, (rows, _), (bills, _), _, _ = before
     assert rows > 0 and counts[1] == rows
-
-
-# Usage formats. Bill lines (bedrock_cur and the other billing readers) go to a `billing` table that the store
-# does not hold yet: a file with bill lines is read by `finops ingest` but its bill lines are not kept.
-USAGE_FIXTURES = [FIXTURES / d for d in ("claude_code", "anthropic_log", "anthropic_batch", "usage_report",
-                                         "console_usage_csv")]
+    assert bills > 0 and counts[2] == bills  # the fixtures hold bills: kept, and not added twice
 
 
 def test_store_report_equals_the_in_memory_report(tmp_path: Path):
+    """Every fixture format, bills included: the report from the store is the in-memory one, reconciliation and
+    per-file accounting too."""
     db = tmp_path / "store.duckdb"
-    invoke("ingest", *map(str, USAGE_FIXTURES), "--db", str(db))
+    invoke("ingest", str(FIXTURES), "--db", str(db))
     from_store = report(["--db", str(db)], tmp_path / "a")
-    direct = report([str(p) for p in USAGE_FIXTURES], tmp_path / "b")
-    for data in (from_store, direct):
-        data["inputs"].sort(key=lambda f: f["path"])  # the store lists files by path
-        data["skipped"].sort(key=lambda f: f["path"])
-        data.pop("reconciliation", None)  # reads bill lines, which the store does not hold yet
-    assert from_store == direct
+    direct = report([str(FIXTURES)], tmp_path / "b")
+    assert from_store["reconciliation"] is not None
+    assert same_order(from_store) == same_order(direct)
     assert (tmp_path / "a" / "rejects.csv").read_text() == (tmp_path / "b" / "rejects.csv").read_text()
     for f in from_store["inputs"]:
         assert f["rows_read"] == f["rows_loaded"] + f["rows_rejected"] + f["rows_duplicate"]
@@ -110,8 +142,10 @@ def test_records_in_several_files_count_once_whatever_the_order(tmp_path: Path):
     for db in (one, two):
         con = duckdb.connect(str(db), read_only=True)
         assert con.execute("SELECT sum(output_tokens), count(*) FROM usage").fetchone() == (53, 3)
-        files = {r[0]: r[1:] for r in con.execute(
-            "SELECT path, rows_read, rows_loaded, rows_duplicate FROM files").fetchall()}
+        files = {
+            r[0]: r[1:]
+            for r in con.execute("SELECT path, rows_read, rows_loaded, rows_duplicate FROM files").fetchall()
+        }
         assert files == {str(a): (2, 1, 1), str(b): (2, 2, 0)}  # msg_1 kept from b: more tokens
         con.close()
     assert snapshot(one)[1] == snapshot(two)[1]
@@ -129,7 +163,8 @@ def test_a_changed_file_is_loaded_again(tmp_path: Path):
     assert con.execute("SELECT count(*) FROM usage").fetchone()[0] == 2
     assert con.execute("SELECT count(*) FROM files").fetchone()[0] == 1
     assert con.execute("SELECT source_line, reason FROM rejects").fetchall() == [
-        (3, "invalid JSON: truncated or malformed line")]
+        (3, "invalid JSON: truncated or malformed line")
+    ]
     con.close()
 
 
@@ -166,8 +201,10 @@ def test_export_parquet_partitions_by_month_and_platform(tmp_path: Path):
     assert columns == [*NAMES, "month"]  # each file is self-contained: partition columns are written too
     assert len(back.fetchall()) == total
     cols = ", ".join(NAMES)
-    same = con.execute(f"SELECT count(*) FROM (SELECT {cols} FROM read_parquet('{glob}', hive_partitioning = true) "
-                       f"EXCEPT ALL SELECT {cols} FROM s.usage)").fetchone()[0]
+    same = con.execute(
+        f"SELECT count(*) FROM (SELECT {cols} FROM read_parquet('{glob}', hive_partitioning = true) "
+        f"EXCEPT ALL SELECT {cols} FROM s.usage)"
+    ).fetchone()[0]
     assert same == 0
     dirs = {p.relative_to(out).parts[:2] for p in out.rglob("*.parquet")}
     assert ("month=2026-10", "platform=anthropic") in dirs
@@ -178,15 +215,15 @@ def test_a_killed_ingest_leaves_the_store_consistent_and_a_rerun_finishes(tmp_pa
     folder = tmp_path / "logs"
     folder.mkdir()
     for n in range(4):
-        (folder / f"s{n}.jsonl").write_text("".join(
-            cc_line(f"msg_{n}_{i}", "2026-07-01", i, 1) + "\n" for i in range(200)))
+        (folder / f"s{n}.jsonl").write_text(
+            "".join(cc_line(f"msg_{n}_{i}", "2026-07-01", i, 1) + "\n" for i in range(200))
+        )
     db, reference = tmp_path / "store.duckdb", tmp_path / "reference.duckdb"
     invoke("ingest", str(folder), "--db", str(reference))
     marker = tmp_path / "marker"
     env = {**os.environ, store.PAUSE_ENV: "2:60", store.PAUSE_ENV + "_MARKER": str(marker)}
     cmd = [sys.executable, "-c", "from finops.cli import cli; cli()", "ingest", str(folder), "--db", str(db)]
-    proc = subprocess.Popen(cmd,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.time() + 60
         while not marker.exists() and time.time() < deadline and proc.poll() is None:
@@ -215,4 +252,140 @@ def test_the_readme_documents_every_usage_column_in_order():
     rows = [r.split("|")[1:4] for r in block.splitlines() if r.startswith("| `")]
     documented = [(name.strip().strip("`"), duck.strip(), meaning.strip()) for name, duck, meaning in rows]
     expected = [(name, duck, meaning.replace("|", "/")) for name, duck, _, meaning in COLUMNS]
-    assert documented[:len(expected)] == expected and [d[0] for d in documented[len(expected):]] == ["month"]
+    assert documented[: len(expected)] == expected and [d[0] for d in documented[len(expected) :]] == ["month"]
+
+
+# ---- bill lines (table billing) ------------------------------------------------------------------------------
+# Expected numbers come from reading the bill files with the standard library, not from finops.
+
+
+def cost_report_lines() -> list[dict]:
+    """The cost report's lines: one per result of each daily bucket."""
+    with gzip.open(COST_REPORT, "rt", encoding="utf-8") as f:
+        data = json.load(f)
+    return [{**r, "starting_at": b["starting_at"]} for b in data["data"] for r in b["results"]]
+
+
+def cost_csv_rows() -> list[dict]:
+    with gzip.open(COST_CSV, "rt", encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_sample_logs_from_the_store_reconcile_as_from_the_files(tmp_path: Path):
+    db = tmp_path / "store.duckdb"
+    invoke("ingest", str(SAMPLE_LOGS), "--db", str(db))
+    from_store = report(["--db", str(db)], tmp_path / "a")
+    direct = report([str(SAMPLE_LOGS)], tmp_path / "b")
+    same_order(from_store), same_order(direct)
+    assert from_store["reconciliation"] == direct["reconciliation"]
+    assert from_store["inputs"] == direct["inputs"]  # per-file accounting: read, loaded, rejected, duplicate
+    assert from_store == direct  # and everything else
+
+    lines, rows = cost_report_lines(), cost_csv_rows()
+    assert len(lines) > 0 and len(rows) > 0
+    inputs = {f["path"]: f for f in from_store["inputs"]}
+    for path, n in ((COST_REPORT, len(lines)), (COST_CSV, len(rows))):
+        f = inputs[str(path)]
+        assert (f["rows_read"], f["rows_loaded"], f["rows_rejected"], f["rows_duplicate"]) == (n, n, 0, 0)
+    for f in inputs.values():
+        assert f["rows_read"] == f["rows_loaded"] + f["rows_rejected"] + f["rows_duplicate"]
+    pairs = {(p["platform"], p["month"]): p for p in from_store["reconciliation"]["pairs"]}
+    assert pairs[("anthropic", "2026-10")]["bill_source"] == "Anthropic cost report"
+    assert pairs[("anthropic", "2026-11")]["bill_source"] == "Claude Console cost export"
+
+    con = duckdb.connect(str(db), read_only=True)
+    got = dict(con.execute("SELECT source_file, count(*) FROM billing GROUP BY 1").fetchall())
+    cents = con.execute("SELECT sum(billed_cost) FROM billing WHERE source_file = ?", [str(COST_REPORT)]).fetchone()
+    dollars = con.execute("SELECT sum(billed_cost) FROM billing WHERE source_file = ?", [str(COST_CSV)]).fetchone()
+    con.close()
+    assert got[str(COST_REPORT)] == len(lines) and got[str(COST_CSV)] == len(rows)
+    assert cents[0] == sum(Decimal(r["amount"]) for r in lines) / 100  # the cost report is in cents
+    assert dollars[0] == sum(Decimal(r["cost_usd"]) for r in rows)
+
+    before = snapshot(db)
+    again = invoke("ingest", str(SAMPLE_LOGS), "--db", str(db))
+    assert "0 file(s) loaded" in again.output and "0 rows added" in again.output
+    assert snapshot(db) == before
+
+
+def test_month_restricts_bill_lines_by_their_period(tmp_path: Path):
+    db = tmp_path / "store.duckdb"
+    invoke("ingest", str(SAMPLE_LOGS / "billing"), "--db", str(db))
+    months = {r["starting_at"][:7] for r in cost_report_lines()} | {r["usage_date_utc"][:7] for r in cost_csv_rows()}
+    assert months == {"2026-10", "2026-11"}
+    for month in sorted(months):
+        expected = {
+            str(COST_REPORT): sum(r["starting_at"][:7] == month for r in cost_report_lines()),
+            str(COST_CSV): sum(r["usage_date_utc"][:7] == month for r in cost_csv_rows()),
+        }
+        con = duckdb.connect()
+        store.attach(con, db, month)
+        got = dict(con.execute("SELECT source_file, count(*) FROM billing GROUP BY 1").fetchall())
+        assert got == {k: v for k, v in expected.items() if v}
+        con.close()
+
+
+def test_a_bill_in_two_files_counts_once_whatever_the_order(tmp_path: Path):
+    a, b = tmp_path / "a.csv.gz", tmp_path / "b.csv.gz"
+    a.write_bytes(COST_CSV.read_bytes())
+    b.write_bytes(COST_CSV.read_bytes())
+    n = len(cost_csv_rows())
+    one, two = tmp_path / "one.duckdb", tmp_path / "two.duckdb"
+    invoke("ingest", str(a), "--db", str(one))
+    invoke("ingest", str(b), "--db", str(one))
+    invoke("ingest", str(b), "--db", str(two))
+    invoke("ingest", str(a), "--db", str(two))  # a's lines win (first by file, line): b's accounting moves
+    for db in (one, two):
+        con = duckdb.connect(str(db), read_only=True)
+        assert con.execute(
+            "SELECT count(*), count(DISTINCT record_id), any_value(source_file), "
+            "count(DISTINCT source_file) FROM billing"
+        ).fetchone() == (n, n, str(a), 1)
+        files = {
+            r[0]: r[1:]
+            for r in con.execute("SELECT path, rows_read, rows_loaded, rows_duplicate FROM files").fetchall()
+        }
+        assert files == {str(a): (n, n, 0), str(b): (n, 0, n)}
+        con.close()
+    assert snapshot(one)[2] == snapshot(two)[2]
+
+
+def test_a_store_without_a_billing_table_opens_and_gains_it(tmp_path: Path, monkeypatch):
+    """A store made before bill lines were kept: its bill files counted their lines as ignored. It still opens,
+    and the next ingest adds the table and reads those files again."""
+    db = tmp_path / "store.duckdb"
+    n = len(cost_report_lines())
+
+    read_file = store.read_file
+
+    def without_bills(path, stats, on_row, on_reject, on_bill=None):  # what the store did before
+        read_file(path, stats, on_row, on_reject)
+
+    monkeypatch.setattr(store, "read_file", without_bills)
+    store.ingest([COST_REPORT], db)
+    monkeypatch.undo()
+    con = duckdb.connect(str(db))
+    con.execute("DROP TABLE billing")
+    assert con.execute("SELECT rows_read, rows_loaded, lines_ignored FROM files").fetchone() == (0, 0, n)
+    con.close()
+
+    con = duckdb.connect()  # read-only, as analyze --db opens it: an empty billing table
+    result = store.attach(con, db)
+    assert [f.lines_ignored for f in result.files] == [n]
+    assert con.execute("SELECT count(*) FROM billing").fetchone()[0] == 0
+    con.close()
+
+    out = invoke("ingest", str(COST_REPORT), "--db", str(db)).output
+    assert "1 file(s) loaded" in out
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM billing").fetchone()[0] == n
+    assert con.execute("SELECT rows_read, rows_loaded, rows_duplicate, lines_ignored FROM files").fetchone() == (
+        n,
+        n,
+        0,
+        0,
+    )
+    con.close()
+    before = snapshot(db)
+    assert "0 file(s) loaded" in invoke("ingest", str(COST_REPORT), "--db", str(db)).output
+    assert snapshot(db) == before

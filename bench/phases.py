@@ -1,0 +1,73 @@
+"""Where `finops analyze` spends time and memory: wall seconds and peak RSS after each step of pipeline.run.
+
+    python bench/phases.py FOLDER [--db STORE --month YYYY-MM]
+
+Wraps the pipeline's steps in place (nothing in finops changes) and prints one line per step. Peak RSS is the
+process high-water mark (VmHWM), so a step's figure is the peak reached by the end of that step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+
+def _peak_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def main() -> None:
+    start = time.perf_counter()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("paths", nargs="*", type=Path)
+    parser.add_argument("--db", type=Path)
+    parser.add_argument("--month")
+    args = parser.parse_args()
+
+    from finops import analysis, ingest, pipeline, pricing, sections, stacking, store
+
+    steps: list[tuple[str, float, float]] = []
+    last = [time.perf_counter()]
+
+    def timed(module: object, name: str, label: str) -> None:
+        original = getattr(module, name)
+
+        @functools.wraps(original)
+        def wrapper(*a: object, **kw: object) -> object:
+            t0 = time.perf_counter()
+            result = original(*a, **kw)
+            steps.append((label, time.perf_counter() - t0, _peak_mib()))
+            return result
+
+        setattr(module, name, wrapper)
+
+    timed(ingest, "load", "read files (ingest.load)")
+    timed(store, "attach", "attach store (store.attach)")
+    timed(pricing, "price_usage", "pricing (price_usage.sql)")
+    timed(analysis, "run", "analyses (each)")
+    timed(stacking, "stack", "stacking")
+    timed(sections, "build_all", "report sections")
+    print(f"{'imports':<32} {last[0] - start:7.2f} s {_peak_mib():8.0f} MiB")
+    audit = pipeline.run(args.paths, now=datetime.now(UTC), db=args.db, month=args.month)
+    total = time.perf_counter() - last[0]
+    merged: dict[str, list[float]] = {}
+    for label, seconds, peak in steps:
+        entry = merged.setdefault(label, [0.0, 0.0])
+        entry[0] += seconds
+        entry[1] = max(entry[1], peak)
+    for label, (seconds, peak) in merged.items():
+        print(f"{label:<32} {seconds:7.2f} s {peak:8.0f} MiB")
+    other = total - sum(s for s, _ in merged.values())
+    print(f"{'everything else in run()':<32} {other:7.2f} s {_peak_mib():8.0f} MiB")
+    print(f"{'total':<32} {time.perf_counter() - start:7.2f} s {_peak_mib():8.0f} MiB")
+    audit.close()
+
+
+if __name__ == "__main__":
+    main()
