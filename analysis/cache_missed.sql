@@ -55,7 +55,7 @@ SELECT record_id, platform, workspace, api_key_id, project, model, left(prefix_f
     CASE WHEN replay_write THEN prefix_tokens ELSE 0 END AS replay_write_tokens,
     CASE WHEN replay_write THEN 0 ELSE prefix_tokens END AS replay_read_tokens,
     prefix_cost_uncached, prefix_cost_cached, group_savings,
-    CAST(group_savings * prefix_tokens / group_prefix_tokens AS DECIMAL(38, 12)) AS savings
+    prorate(group_savings, prefix_tokens, group_prefix_tokens) AS savings
 FROM grouped
 WHERE group_savings > $min_savings_usd
 ORDER BY record_id

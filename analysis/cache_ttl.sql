@@ -93,7 +93,7 @@ SELECT record_id, platform, workspace, api_key_id, project, model, cache_group,
     cached_tokens, read_5m_tokens, read_1h_tokens,
     CASE WHEN first_in_group THEN 1 ELSE 0 END AS cache_groups,
     actual_cache_cost, cost_5m, cost_1h, baseline_cost, recommended_cost, group_savings,
-    CAST(group_savings * cached_tokens / group_cached_tokens AS DECIMAL(38, 12)) AS savings
+    prorate(group_savings, cached_tokens, group_cached_tokens) AS savings
 FROM decided
 WHERE group_savings > $min_savings_usd
 ORDER BY record_id

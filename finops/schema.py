@@ -64,6 +64,10 @@ TOKEN_COLUMNS = [
     "cache_read_tokens",
     "output_tokens",
 ]
+# The row kept of a record staged more than once: the one with most tokens (a response's final streaming
+# snapshot), then the earliest file and line.
+KEEP_BEST = ("QUALIFY row_number() OVER (PARTITION BY record_id ORDER BY "
+             + " + ".join(f"coalesce({c}, 0)" for c in TOKEN_COLUMNS) + " DESC, source_file, source_line) = 1")
 
 
 def create_table_sql(table: str) -> str:

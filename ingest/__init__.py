@@ -19,6 +19,7 @@ from finops.schema import (
     ARROW_SCHEMA,
     BILLING_ARROW_SCHEMA,
     BILLING_NAMES,
+    KEEP_BEST,
     NAMES,
     create_billing_sql,
     create_table_sql,
@@ -248,9 +249,10 @@ def load(
     fast = [p for p, s in detected if s.format == claude_code.FORMAT and fast_claude_code.eligible(p)]
     by_name = {s.path: s for _, s in detected}
     slow = set()
+    parts: list[str] = []  # the fast path's tables of rows, read by _deduplicate
     for group in fast_claude_code.batches(fast):
         slow.update(fast_claude_code.stage(con, group, by_name, stager.row, stager.reject,
-                                           threads=fast_claude_code.THREADS))
+                                           threads=fast_claude_code.THREADS, parts=parts))
         for path in group:
             if progress and path not in slow:
                 progress(path, path.stat().st_size)
@@ -262,7 +264,7 @@ def load(
         if progress:
             progress(path, _size(path))
     stager.flush()
-    _deduplicate(con, result)
+    _deduplicate(con, result, parts)
     return result
 
 
@@ -287,19 +289,11 @@ def read_file(path: Path, stats: FileStats, on_row: Callable[[dict[str, Any]], N
         stats.error = f"reading stopped after {stats.rows_read} records: {e}"
 
 
-def _deduplicate(con: duckdb.DuckDBPyConnection, result: IngestResult) -> None:
-    """Keep one row per record_id: the one with the most tokens (the final streaming snapshot)."""
-    total = " + ".join(f"coalesce({c}, 0)" for c in
-                       ("input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens",
-                        "cache_read_tokens", "output_tokens"))
-    con.execute(
-        f"""
-        CREATE TABLE usage AS
-        SELECT {", ".join(NAMES)} FROM usage_raw
-        QUALIFY row_number() OVER (
-            PARTITION BY record_id ORDER BY {total} DESC, source_file, source_line) = 1
-        """
-    )
+def _deduplicate(con: duckdb.DuckDBPyConnection, result: IngestResult, parts: list[str]) -> None:
+    """Keep one row per record_id: the one with the most tokens (the final streaming snapshot). parts: more
+    tables of staged rows (the fast path's), named by code, dropped here."""
+    staged = " UNION ALL BY NAME ".join(f"SELECT * FROM {table}" for table in ["usage_raw", *parts])
+    con.execute(f"CREATE TABLE usage AS SELECT {', '.join(NAMES)} FROM ({staged}) {KEEP_BEST}")
     # Bill lines: one per record_id too (the same bill exported twice), the first by file and line.
     con.execute(f"""
         CREATE TABLE billing AS
@@ -313,4 +307,5 @@ def _deduplicate(con: duckdb.DuckDBPyConnection, result: IngestResult) -> None:
     for stats in result.files:
         stats.rows_loaded = loaded.get(stats.path, 0)
         stats.rows_duplicate = stats.rows_staged - stats.rows_loaded
-    con.execute("DROP TABLE usage_raw")
+    for table in ["usage_raw", *parts]:
+        con.execute(f"DROP TABLE {table}")

@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from finops.schema import COLUMNS
+from finops.schema import COLUMNS, KEEP_BEST
 
 from . import claude_code
 from .common import GZIP_MAGIC, MAX_LINE_BYTES, Emitter, FileStats, model_fields, text
@@ -177,7 +177,8 @@ def _classify_sql() -> str:
     """
 
 
-def _insert_sql(table: str) -> str:
+def _insert_sql(table: str, new: bool = False) -> str:
+    """SQL: the rows classified into cc_class, as usage rows, appended to `table` (or, new, a table made of them)."""
     p = {name: f"p[{i}]" for i, name in enumerate(
         ["typ", "api_err", "req", "sess", "ts", "cost", "model", "mid", "stop", "usage"], start=1)}
     q = {name: f"q[{i}]" for i, name in enumerate(
@@ -229,20 +230,23 @@ def _insert_sql(table: str) -> str:
     }
     cols = ", ".join(f"CAST({expr[name]} AS {duck}) AS {name}" if name in expr else f"NULL::{duck} AS {name}"
                      for name, duck, _, _ in COLUMNS)
-    return f"""
-    INSERT INTO {table}
+    rows = f"""
     SELECT {cols}
     FROM cc_class c JOIN cc_files f ON f.path = c.filename
     LEFT JOIN cc_models m ON m.key = coalesce(c.{p['model']}, 'null')
     WHERE c.status = 'row'
     """
+    # Claude Code writes all of a response's snapshots to one file: a new table keeps each record's best row
+    # already (the choice ingest._deduplicate makes over all rows), which halves what is held until then.
+    return f"CREATE TABLE {table} AS SELECT * FROM ({rows}) {KEEP_BEST}" if new else f"INSERT INTO {table} {rows}"
 
 
 CLASSIFY = _classify_sql()
 
 
-def _load(cur: duckdb.DuckDBPyConnection, paths: list[Path], table: str) -> None:
-    """Classify the files' lines into cc_class and insert the fast rows into `table` (DuckDB work only)."""
+def _load(cur: duckdb.DuckDBPyConnection, paths: list[Path], table: str, new: bool = False) -> None:
+    """Classify the files' lines into cc_class and insert the fast rows into `table`, or with new into a new
+    table of that name (DuckDB work only)."""
     names = [str(p) for p in paths]
     cur.execute(CLASSIFY, {"paths": names})
     cur.register("cc_files_arrow", pa.table({
@@ -260,7 +264,7 @@ def _load(cur: duckdb.DuckDBPyConnection, paths: list[Path], table: str) -> None
         ("endpoint_scope", pa.string()), ("region", pa.string())])))
     cur.execute("CREATE OR REPLACE TEMP TABLE cc_models AS SELECT * FROM cc_models_arrow")
     cur.unregister("cc_models_arrow")
-    cur.execute(_insert_sql(table))
+    cur.execute(_insert_sql(table, new))
 
 
 def _finish(cur: duckdb.DuckDBPyConnection, paths: list[Path], stats: dict[str, FileStats],
@@ -314,21 +318,23 @@ def _split(paths: list[Path], parts: int) -> list[list[Path]]:
 
 def stage(con: duckdb.DuckDBPyConnection, paths: list[Path], stats: dict[str, FileStats],
           on_row: Callable[[dict[str, Any]], None], on_reject: Callable[[str, int, str], None],
-          table: str = "usage_raw", threads: int = 1) -> list[Path]:
+          table: str = "usage_raw", threads: int = 1, parts: list[str] | None = None) -> list[Path]:
     """Read these transcripts into `table` (rows) and through on_row/on_reject (lines routed to Python).
 
     stats maps str(path) to the file's FileStats, which this updates. Returns the files it could not read,
     untouched, for the Python reader. threads > 1 reads groups of files on that many cursors at once (DuckDB
     reads one read_text scan on one core); with threads=1 everything happens on `con`, inside the caller's
-    transaction.
+    transaction. With parts, rows go to new tables named after `table` instead (listed in parts, for the caller
+    to read and drop): appending to one table from several cursors at once makes them wait for each other.
     """
     groups = _split(paths, threads) if threads > 1 and len(paths) > 1 else [list(paths)]
     cursors = [con.cursor() for _ in groups] if len(groups) > 1 else [con]
     errors: list[BaseException | None] = [None] * len(groups)
+    targets = [f"{table}_part{len(parts) + i}" for i in range(len(groups))] if parts is not None else None
 
     def work(i: int) -> None:
         try:
-            _load(cursors[i], groups[i], table)
+            _load(cursors[i], groups[i], targets[i] if targets else table, new=targets is not None)
         except duckdb.Error as e:
             errors[i] = e
 
@@ -340,6 +346,8 @@ def stage(con: duckdb.DuckDBPyConnection, paths: list[Path], stats: dict[str, Fi
             t.join()
     else:
         work(0)
+    if parts is not None and targets:
+        parts += [name for name, error in zip(targets, errors, strict=True) if error is None]
     failed: list[Path] = []
     for cur, group, error in zip(cursors, groups, errors, strict=True):
         if error is None:
@@ -348,7 +356,7 @@ def stage(con: duckdb.DuckDBPyConnection, paths: list[Path], stats: dict[str, Fi
             failed += group
         else:  # find the unreadable file(s); read the rest one by one
             for path in group:
-                failed += stage(con, [path], stats, on_row, on_reject, table)
+                failed += stage(con, [path], stats, on_row, on_reject, table, parts=parts)
         if cur is not con:
             cur.close()
     return failed

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from pathlib import Path
 
 import pytest
 from helpers import usage_con
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from finops.errors import PricingError
 
@@ -180,3 +182,17 @@ def test_every_model_has_a_standard_price_and_lifecycle_row():
     assert missing == []
     orphans = con.execute("SELECT DISTINCT model FROM prices WHERE model NOT IN (SELECT model FROM models)").fetchall()
     assert orphans == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(amount=st.decimals(min_value=0, max_value=10_000_000, places=12), part=st.integers(0, 10**9),
+       extra=st.integers(1, 10**9))
+def test_prorate_spreads_money_exactly(amount: Decimal, part: int, extra: int):
+    # A group's saving spread over its rows: amount x part / whole to 12 places, half up, from exact decimal
+    # arithmetic (DuckDB's own decimal division would go through DOUBLE and lose the last places).
+    whole = part + extra
+    con = usage_con([dict(model="claude-sonnet-4-5", charge_period_start="2026-05-01T12:00:00", input_tokens=1)])
+    got = con.execute("SELECT prorate(CAST(? AS DECIMAL(38, 12)), ?, ?)", [str(amount), part, whole]).fetchone()[0]
+    with localcontext() as ctx:
+        ctx.prec = 60
+        assert got == (amount * part / whole).quantize(Decimal("0.000000000001"), rounding=ROUND_HALF_UP)
