@@ -292,8 +292,15 @@ def read_file(path: Path, stats: FileStats, on_row: Callable[[dict[str, Any]], N
 def _deduplicate(con: duckdb.DuckDBPyConnection, result: IngestResult, parts: list[str]) -> None:
     """Keep one row per record_id: the one with the most tokens (the final streaming snapshot). parts: more
     tables of staged rows (the fast path's), named by code, dropped here."""
-    staged = " UNION ALL BY NAME ".join(f"SELECT * FROM {table}" for table in ["usage_raw", *parts])
-    con.execute(f"CREATE TABLE usage AS SELECT {', '.join(NAMES)} FROM ({staged}) {KEEP_BEST}")
+    # The best row of each record is chosen on a few narrow columns, then the wide rows are streamed through a
+    # semi join: the window never holds every staged row in full, so memory stays near one copy of the table.
+    staged = " UNION ALL ".join(f"SELECT {', '.join(NAMES)}, {i} AS staged_table, rowid AS staged_row FROM {table}"
+                                for i, table in enumerate(["usage_raw", *parts]))
+    con.execute(f"""
+        CREATE TABLE usage AS
+        WITH staged AS NOT MATERIALIZED ({staged}),
+        best AS (SELECT staged_table, staged_row FROM staged {KEEP_BEST})
+        SELECT {', '.join(NAMES)} FROM staged SEMI JOIN best USING (staged_table, staged_row)""")
     # Bill lines: one per record_id too (the same bill exported twice), the first by file and line.
     con.execute(f"""
         CREATE TABLE billing AS
