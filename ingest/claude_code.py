@@ -1,7 +1,9 @@
 """Claude Code transcripts (~/.claude/projects/<project>/<session>.jsonl): one row per API response.
 
 Claude Code writes several lines per API response (one per content block or streaming snapshot), all with
-the same message.id and requestId; the pipeline keeps the one with the most tokens, as ccusage does.
+the same message.id and requestId; the pipeline keeps the one with the most tokens, as ccusage does. The key is
+message.id alone: a side-chain (/btw) replays earlier responses with their message.id but a new requestId, and
+a resumed session copies them; both are the same response, billed once.
 """
 
 from __future__ import annotations
@@ -107,7 +109,9 @@ def _record(obj: dict[str, Any], message: dict[str, Any], usage: Any, project: s
         raise RowError("usage is not an object")
     message_id = message.get("id")
     request_id = obj.get("requestId")
-    record_id = (stable_id(FORMAT, message_id, request_id) if isinstance(message_id, str) and message_id
+    # One API response, one message.id (unique per response): its streaming snapshots, its copies in resumed
+    # sessions and its replays in side-chains (written again with a new requestId, ccusage #913) count once.
+    record_id = (stable_id(FORMAT, message_id) if isinstance(message_id, str) and message_id
                  else stable_id(FORMAT, path, number))
     return {
         "record_id": record_id,

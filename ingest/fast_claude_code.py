@@ -193,7 +193,7 @@ def _insert_sql(table: str, new: bool = False) -> str:
     geo = _opt_str(q["geo"])
     expr = {
         "record_id": (f"left(sha256(CASE WHEN {message_id} IS NOT NULL "
-                      f"THEN 'claude_code' || chr(31) || {message_id} || chr(31) || coalesce({request_id}, '') "
+                      f"THEN 'claude_code' || chr(31) || {message_id} "
                       f"ELSE 'claude_code' || chr(31) || c.filename || chr(31) || c.n::VARCHAR END), 32)"),
         "source_format": "'claude_code'",
         "source_file": "c.filename",

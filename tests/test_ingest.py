@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pytest
 from finops.ingest.common import FileStats
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -644,3 +645,32 @@ def test_transcript_starting_with_bookkeeping_lines_is_still_detected(tmp_path: 
     lines = [{"type": "queue-operation", "operation": "enqueue", "timestamp": "2026-10-01T09:59:59Z"}] * 3
     (project / "s.jsonl").write_text("\n".join(json.dumps(x) for x in [*lines, assistant]) + "\n")
     assert ingest.detect(project / "s.jsonl")[0] == "claude_code"
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast path", "python reader"])
+def test_side_chain_replay_under_a_new_request_id_counts_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             fast: bool) -> None:
+    # Claude Code's /btw side-chain writes the parent's earlier response again (same message.id, new requestId,
+    # isSidechain true) before its own answer: that response was billed once (ccusage #913).
+    if not fast:
+        monkeypatch.setenv("FINOPS_NO_FAST_PATH", "1")
+    folder = tmp_path / "projects" / "app"
+    folder.mkdir(parents=True)
+
+    def line(msg: str, req: str, side: bool, inp: int, out: int) -> str:
+        return json.dumps({"parentUuid": None, "isSidechain": side, "sessionId": "s-1", "type": "assistant",
+                           "uuid": f"u-{msg}-{req}", "timestamp": "2026-09-01T10:00:00.000Z", "requestId": req,
+                           "message": {"id": msg, "model": "claude-sonnet-4-5", "role": "assistant",
+                                       "usage": {"input_tokens": inp, "output_tokens": out}}},
+                          separators=(",", ":"))
+
+    (folder / "session.jsonl").write_text(line("msg_A", "req_1", False, 100, 10) + "\n")
+    (folder / "agent-side.jsonl").write_text(line("msg_A", "req_9", True, 100, 10) + "\n"
+                                             + line("msg_B", "req_10", True, 7, 3) + "\n")
+    con, result = load(tmp_path)
+    # Two responses: msg_A (100 in, 10 out) once, and the side-chain's own msg_B (7 in, 3 out).
+    assert con.execute("SELECT count(*), sum(input_tokens), sum(output_tokens) FROM usage").fetchone() == (2, 107, 13)
+    read = sum(f.rows_read for f in result.files)
+    loaded = sum(f.rows_loaded for f in result.files)
+    duplicates = sum(f.rows_duplicate for f in result.files)
+    assert (read, loaded, duplicates) == (3, 2, 1)
