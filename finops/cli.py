@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from . import __version__, analysis, config, ingest, pricing
+from . import __version__, analysis, config, ingest, names, pricing
 from .errors import FinopsError, IngestError, ReportError
 from .models import known_models
 
@@ -145,6 +145,7 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, db: Path | None, formats: st
                 organisation=organisation or settings.get("organisation") or "Your organisation",
                 progress=progress.advance, month=month, db=db,
                 tolerance=tolerance if tolerance is not None else _tolerance_setting(settings),
+                names=names.from_settings(settings),
             )
     except pipeline.NoUsableInput as e:
         # Still say, line by line, what was rejected and why: the reason nothing could be used.
@@ -207,7 +208,8 @@ def evidence(paths: tuple[Path, ...], out_dir: Path, formats: str, param_args: t
         check_renderer()
     audit = pipeline.run(paths, now=datetime.now(UTC).replace(tzinfo=None), params=params,
                          prices_file=prices_file,
-                         organisation=organisation or settings.get("organisation") or "Your organisation")
+                         organisation=organisation or settings.get("organisation") or "Your organisation",
+                         names=names.from_settings(settings))
     try:
         report = audit.report
         written: list[Path | None] = []

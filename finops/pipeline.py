@@ -94,12 +94,14 @@ def run(
     month: str | None = None,
     db: Path | None = None,
     tolerance: Decimal | None = None,
+    names: dict[str, dict[str, str]] | None = None,
 ) -> Audit:
     """Read, normalise, price and analyse the given files and folders.
 
     With db (a store made by `finops ingest`), the paths are first added to the store, then the report is made
     from the store: only the given month's usage when month is given; inputs and accounting from its files table.
     tolerance: the reconciliation's pass/fail tolerance, a share of the bill (finops/reconcile.py; default 1%).
+    names: workspace and API key names for ids ({"workspaces": {id: name}, "api_keys": ...}; finops/names.py).
     """
     from finops import store
 
@@ -120,6 +122,10 @@ def run(
     loaded = sum(f.rows_loaded for f in result.files)
     if loaded == 0:
         raise NoUsableInput(_nothing_loaded(result), con)
+    if names:
+        from finops import names as naming
+
+        naming.apply(con, names)
     pricing.price_usage(con)
     analysis.create_savings_table(con)
     found = [f for a in analyses if (f := analysis.run(con, a, params.get(a.id))) is not None]
