@@ -153,3 +153,17 @@ def test_sample_logs_end_to_end(tmp_path: Path):
         assert source["rows_read"] == source["rows_loaded"] + source["rows_rejected"] + source["rows_duplicate"]
     assert Decimal(report["savings"]["stacked_usd"]) <= Decimal(report["totals"]["billed_cost_usd"])
     assert Decimal(report["savings"]["stacked_usd"]) <= Decimal(report["savings"]["standalone_usd"])
+
+
+@pytest.mark.skipif(not SAMPLE_LOGS.is_dir(), reason="sample_logs/ not present")
+def test_config_file_names_workspace_ids(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    (tmp_path / "finops.toml").write_text('[workspaces]\nwrkspc_data_platform = "Data Platform"\n')
+    monkeypatch.chdir(tmp_path)
+    result = invoke("analyze", str(SAMPLE_LOGS), "-o", str(tmp_path / "o"), "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "o" / "report.json").read_text())
+    workspaces = {r["workspace"] for r in report["spend_by"]["workspace"]}
+    assert "Data Platform" in workspaces and "wrkspc_data_platform" not in workspaces
+    (tmp_path / "finops.toml").write_text("[workspaces]\nwrkspc_data_platform = 5\n")
+    result = CliRunner().invoke(cli, ["analyze", str(SAMPLE_LOGS), "-o", str(tmp_path / "o2")])
+    assert result.exit_code != 0 and '[workspaces] expects id = "name" pairs' in result.output
