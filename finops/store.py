@@ -246,70 +246,48 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path, stats: FileStats, fast: bo
     else:
         read_file(path, stats, staging.row, staging.reject, staging.bill)
     staging.flush()
-    stats.rows_loaded = _merge(con) + _merge_billing(con)
+    stats.rows_loaded = (_merge(con, "staged", "usage", NAMES, USAGE_RANK)
+                         + _merge(con, "billing_raw", "billing", BILLING_NAMES, BILL_RANK, "NOT {t}.derived"))
     stats.rows_duplicate = stats.rows_staged - stats.rows_loaded
     con.execute("DROP TABLE staged")
     con.execute("DROP TABLE billing_raw")
     return True
 
 
-def _merge(con: duckdb.DuckDBPyConnection) -> int:
-    """Move the staged rows into `usage`: one per record_id, the one with most tokens (then earliest file, line).
-    Returns how many of them stay in `usage`."""
-    new_total, old_total = TOTAL.format(t="b"), TOTAL.format(t="u")
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE best AS
-        SELECT * FROM staged s
-        QUALIFY row_number() OVER (PARTITION BY record_id ORDER BY {TOTAL.format(t="s")} DESC,
-                                   source_file, source_line) = 1""")
+# How a record staged twice is settled, as in ingest.load: usage keeps the row with most tokens, then the earliest
+# file and line; bills keep the earliest line. Each rank is a list of SQL terms over alias {t}: lower wins.
+USAGE_RANK = [f"-({TOTAL})", "{t}.source_file", "{t}.source_line"]
+BILL_RANK = ["{t}.source_file", "{t}.source_line"]
+
+
+def _merge(con: duckdb.DuckDBPyConnection, staged: str, target: str, names: list[str], rank: list[str],
+           counted: str = "true") -> int:
+    """Move the staged rows into target: one per record_id, the lowest rank, whether staged now or stored by an
+    earlier file (whose accounting then moves one row from loaded to duplicate). counted: which rows are records
+    (over alias {t}; a derived bill line is kept but is not one). Returns how many staged records stay."""
+    def terms(t: str) -> str:
+        return ", ".join(term.format(t=t) for term in rank)
+
+    con.execute(f"CREATE OR REPLACE TEMP TABLE best AS SELECT * FROM {staged} s "
+                f"QUALIFY row_number() OVER (PARTITION BY record_id ORDER BY {terms('s')}) = 1")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE clash AS
-        SELECT b.record_id, u.source_file AS old_file,
-            ({new_total}) > ({old_total}) OR (({new_total}) = ({old_total}) AND (b.source_file < u.source_file
-                OR b.source_file = u.source_file AND b.source_line < u.source_line)) AS new_wins
-        FROM best b JOIN usage u ON u.record_id = b.record_id""")
-    con.execute("DELETE FROM usage WHERE record_id IN (SELECT record_id FROM clash WHERE new_wins)")
+        SELECT b.record_id, u.source_file AS old_file, {counted.format(t="u")} AS old_counted,
+            ({terms("b")}) < ({terms("u")}) AS new_wins
+        FROM best b JOIN {target} u ON u.record_id = b.record_id""")
+    con.execute(f"DELETE FROM {target} WHERE record_id IN (SELECT record_id FROM clash WHERE new_wins)")
     con.execute(f"""
-        INSERT INTO usage SELECT {", ".join(NAMES)} FROM best
+        INSERT INTO {target} SELECT {", ".join(names)} FROM best
         WHERE record_id NOT IN (SELECT record_id FROM clash WHERE NOT new_wins)""")
     con.execute("""
         UPDATE files SET rows_loaded = rows_loaded - c.n, rows_duplicate = rows_duplicate + c.n
-        FROM (SELECT old_file, count(*) AS n FROM clash WHERE new_wins GROUP BY 1) c
+        FROM (SELECT old_file, count(*) AS n FROM clash WHERE new_wins AND old_counted GROUP BY 1) c
         WHERE files.path = c.old_file""")
-    best, lost = con.execute(
-        "SELECT (SELECT count(*) FROM best), (SELECT count(*) FROM clash WHERE NOT new_wins)").fetchone()  # type: ignore[misc]
+    kept = con.execute(f"""
+        SELECT count(*) FROM best b WHERE {counted.format(t="b")}
+            AND record_id NOT IN (SELECT record_id FROM clash WHERE NOT new_wins)""").fetchone()
     con.execute("DROP TABLE best")
     con.execute("DROP TABLE clash")
-    return int(best - lost)
-
-
-def _merge_billing(con: duckdb.DuckDBPyConnection) -> int:
-    """Move the staged bill lines into `billing`: one per record_id, the first by file and line (as ingest.load
-    keeps them). Returns how many of them count as loaded records: derived lines are kept but never counted, and
-    the accounting of a file whose line loses to this one is moved from loaded to duplicate."""
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE best_bill AS
-        SELECT * FROM billing_raw
-        QUALIFY row_number() OVER (PARTITION BY record_id ORDER BY source_file, source_line) = 1""")
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE bill_clash AS
-        SELECT b.record_id, u.source_file AS old_file, u.derived AS old_derived,
-            b.source_file < u.source_file OR (b.source_file = u.source_file AND b.source_line < u.source_line)
-                AS new_wins
-        FROM best_bill b JOIN billing u ON u.record_id = b.record_id""")
-    con.execute("DELETE FROM billing WHERE record_id IN (SELECT record_id FROM bill_clash WHERE new_wins)")
-    con.execute(f"""
-        INSERT INTO billing SELECT {", ".join(BILLING_NAMES)} FROM best_bill
-        WHERE record_id NOT IN (SELECT record_id FROM bill_clash WHERE NOT new_wins)""")
-    con.execute("""
-        UPDATE files SET rows_loaded = rows_loaded - c.n, rows_duplicate = rows_duplicate + c.n
-        FROM (SELECT old_file, count(*) AS n FROM bill_clash WHERE new_wins AND NOT old_derived GROUP BY 1) c
-        WHERE files.path = c.old_file""")
-    kept = con.execute("""
-        SELECT count(*) FROM best_bill WHERE NOT derived
-            AND record_id NOT IN (SELECT record_id FROM bill_clash WHERE NOT new_wins)""").fetchone()
-    con.execute("DROP TABLE best_bill")
-    con.execute("DROP TABLE bill_clash")
     return int(kept[0]) if kept else 0
 
 
