@@ -102,7 +102,8 @@ def parse(name: str, text: str) -> Analysis:
 
 def load_all() -> list[Analysis]:
     """Every analysis shipped in this package, sorted by id."""
-    found = sorted(p for p in files("finops.analysis").iterdir() if p.name.endswith(".sql"))
+    found = sorted(p for p in files("finops.analysis").iterdir()
+                   if p.name.endswith(".sql") and not p.name.startswith("_"))
     analyses = [parse(p.name, p.read_text(encoding="utf-8")) for p in found]
     ids = [a.id for a in analyses]
     if len(set(ids)) != len(ids):
@@ -176,8 +177,10 @@ def run(con: duckdb.DuckDBPyConnection, analysis: Analysis, overrides: dict[str,
     )
 
 
-def create_savings_table(con: duckdb.DuckDBPyConnection) -> None:
-    """The per-record savings of every finding, which stacking reads."""
+def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """Before the analyses, after pricing: the definitions they share (analysis/_shared.sql) and the table of
+    every finding's per-record savings, which stacking reads."""
+    con.execute(files("finops.analysis").joinpath("_shared.sql").read_text(encoding="utf-8"))
     con.execute("CREATE OR REPLACE TABLE finding_savings "
                 "(finding_id VARCHAR, record_id VARCHAR, savings DECIMAL(38, 12))")
 

@@ -10,20 +10,7 @@ params = { min_savings_usd = 0.0 }  # per cache group
 recommendation = "Set the cache_control TTL named in recommended_ttl on these prompts: \"ttl\": \"1h\" where the same prompt comes back every 5 to 60 minutes (5-minute entries expire between requests and are written again at 1.25x), the default 5-minute TTL where requests never pause for 5 minutes (every hit refreshes a 5-minute entry, so the 1-hour write at 2x buys nothing)."
 method = """Request-level rows are put in cache groups: platform, model and the first of the fingerprint of tools + system prompt (stable across a conversation's turns), the session id, or API key + project. The rows of a group that touch the cache are replayed in time order; a row's cached prefix P = its 5-minute writes + 1-hour writes + cache reads. Under a TTL T (5 or 60 minutes) a row finds the cache alive when it comes at most T after the group's previous cached row (each request refreshes the entry); it then reads min(P, previous row's P) tokens (read_5m_tokens, read_1h_tokens) at the cache-read rate and writes the rest at T's write rate (5m: 1.25x input, 1h: 2x); otherwise it writes all of P. cost_5m and cost_1h are those replays, and actual_cache_cost is what the row paid for its cache writes and reads, all times the row's multiplier (batch, US-only, regional) / 1e6. A group's current TTL is 1h when it wrote more 1-hour than 5-minute tokens, else 5m; the recommended TTL is the other one, and recommended_cost is each row's replay under it. The group's baseline is the lower of what it paid (sum of actual_cache_cost) and its replay at the current TTL (which keeps cache breaks that no TTL explains, and entries written before the logs start, out of the figure); baseline_cost is each row's part of the one chosen. Group savings = sum of baseline_cost - sum of recommended_cost; groups saving more than min_savings_usd are reported (cache_groups counts them), the saving spread over their rows in proportion to P, so for an evidence row holding whole groups savings = baseline_cost - recommended_cost. Left out: writes with no request of the group in the next 60 minutes (cache_write_unread's rows, so the two findings never share a row; they are still replayed) and groups with a write whose TTL the source did not report."""
 --- */
-WITH requests AS (
-    SELECT *,
-        CASE WHEN system_fingerprint IS NOT NULL THEN 'system:' || system_fingerprint
-             WHEN session_id IS NOT NULL THEN 'session:' || session_id
-             ELSE 'key:' || coalesce(api_key_id, '') || '/' || coalesce(project, '') END AS cache_group
-    FROM priced_usage
-    WHERE granularity = 'request'
-),
-sequenced AS (
-    SELECT *,
-        lead(charge_period_start) OVER (PARTITION BY platform, model, cache_group
-                                        ORDER BY charge_period_start, record_id) AS next_request_at
-    FROM requests
-),
+WITH sequenced AS (SELECT * FROM cache_sequenced()),  -- analysis/_shared.sql
 cached AS (
     SELECT *,
         coalesce(cache_write_5m_tokens, 0) + coalesce(cache_write_1h_tokens, 0) + coalesce(cache_read_tokens, 0)

@@ -10,20 +10,7 @@ params = { min_savings_usd = 0.0 }  # per request
 recommendation = "Find what changes from one request to the next early in these prompts (a timestamp, date or request id in the system prompt, tools in a different order, per-user text before the shared part) and move it after the last cache_control breakpoint so the cached prefix repeats; where a prompt is genuinely used once, drop cache_control for it so it is billed at the plain input rate instead of the write rate."
 method = """Request-level rows that paid for cache writes (5-minute or 1-hour write tokens > 0) after which no request came in the same cache group within 60 minutes, the longest cache lifetime, so nothing could have read what was written. A cache group is the platform, the model and the first of: the fingerprint of tools + system prompt (stable across a conversation's turns, different on every request when the system prompt carries a changing value), else the session id, else API key + project. The follow-up check counts every request-level row of the group, cached or not. Savings per row = the write premium: (5-minute write tokens x (5-minute write rate - input rate) + 1-hour write tokens x (1-hour write rate - input rate)) x the row's multiplier (batch, US-only, regional) / 1e6, which equals cache_write_cost - write_cost_at_input_rate (the same tokens at the input rate). Writes that were followed by traffic within 60 minutes are judged by cache_ttl instead, so the two findings never share a row."""
 --- */
-WITH requests AS (
-    SELECT *,
-        CASE WHEN system_fingerprint IS NOT NULL THEN 'system:' || system_fingerprint
-             WHEN session_id IS NOT NULL THEN 'session:' || session_id
-             ELSE 'key:' || coalesce(api_key_id, '') || '/' || coalesce(project, '') END AS cache_group
-    FROM priced_usage
-    WHERE granularity = 'request'
-),
-sequenced AS (
-    SELECT *,
-        lead(charge_period_start) OVER (PARTITION BY platform, model, cache_group
-                                        ORDER BY charge_period_start, record_id) AS next_request_at
-    FROM requests
-),
+WITH sequenced AS (SELECT * FROM cache_sequenced()),  -- analysis/_shared.sql
 unread AS (
     SELECT *,
         CAST((coalesce(cache_write_5m_tokens, 0) + coalesce(cache_write_1h_tokens, 0)) * rate_input * multiplier

@@ -104,7 +104,7 @@ def main() -> None:
     stage("price every row", timings, lambda: pricing.price_usage(con))
 
     def analyse() -> tuple[list[Any], dict[str, Decimal]]:
-        analysis.create_savings_table(con)
+        analysis.prepare(con)
         found = [f for a in analysis.load_all() if (f := analysis.run(con, a)) is not None]
         return found, stacking.stack(con, found)
 

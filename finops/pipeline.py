@@ -127,7 +127,7 @@ def run(
 
         naming.apply(con, names)
     pricing.price_usage(con)
-    analysis.create_savings_table(con)
+    analysis.prepare(con)
     found = [f for a in analyses if (f := analysis.run(con, a, params.get(a.id))) is not None]
     stacked = stacking.stack(con, found)
     findings = [replace(f, stacked_savings=stacked.get(f.id, Decimal(0))) for f in found]

@@ -33,7 +33,7 @@ def test_analysis_matches_its_hand_worked_case(a: analysis.Analysis):
     if (case / "params.csv").is_file():
         overrides = {r["name"]: r["value"] for r in read_csv_rows(case / "params.csv")}
     con = usage_con(read_csv_rows(case / "usage.csv"))
-    analysis.create_savings_table(con)
+    analysis.prepare(con)
     finding = analysis.run(con, a, overrides)
     expected = read_csv_rows(case / "expected.csv")
     cursor = con.execute("SELECT * FROM finding_rows ORDER BY record_id") if finding else None
@@ -57,7 +57,7 @@ def read_csv_rows_header(path: Path) -> list[str]:
 @pytest.mark.parametrize("a", ANALYSES, ids=[a.id for a in ANALYSES])
 def test_analysis_runs_clean_on_an_empty_table(a: analysis.Analysis):
     con = usage_con([])
-    analysis.create_savings_table(con)
+    analysis.prepare(con)
     assert analysis.run(con, a) is None
 
 

@@ -56,7 +56,7 @@ def _random_traffic(seed: int) -> list[dict]:
 
 
 def _check(con) -> tuple[int, int]:
-    analysis.create_savings_table(con)
+    analysis.prepare(con)
     unread = _rows(con, "cache_write_unread")
     ttl = _rows(con, "cache_ttl")
     assert not set(unread) & set(ttl), "a record is in both cache_write_unread and cache_ttl"
@@ -92,13 +92,13 @@ def test_the_writes_cache_ttl_leaves_out_are_the_unread_ones():
     """In the cache_ttl case, r16 and r17 are writes nothing followed: cache_write_unread reports exactly them
     (with r15's group, sE, not reported by cache_ttl at all)."""
     con = usage_con(read_csv_rows(CASES / "cache_ttl" / "usage.csv"))
-    analysis.create_savings_table(con)
+    analysis.prepare(con)
     assert set(_rows(con, "cache_write_unread")) == {"r16", "r17"}
 
 
 def test_cache_missed_spreads_each_group_without_loss():
     con = usage_con(read_csv_rows(CASES / "cache_missed" / "usage.csv"))
-    analysis.create_savings_table(con)
+    analysis.prepare(con)
     rows = _rows(con, "cache_missed", min_savings_usd=0.0)
     groups: dict[str, list[dict]] = {}
     for row in rows.values():

@@ -104,7 +104,7 @@ def test_realised_savings_by_hand() -> None:
             row(OCT, "claude-opus-4-6", input_tokens=18_000_000, workspace="w1"),
             row(OCT, "claude-opus-4-6", input_tokens=50_000_000, workspace="w2")]  # another workload: ignored
     con = usage_con(rows)
-    analysis.create_savings_table(con)
+    analysis.prepare(con)
     con.executemany("INSERT INTO finding_savings VALUES (?, ?, ?)",
                     [("legacy_model", "r1", D("100")), ("legacy_model", "r3", D("20"))])
     data = comparison.build(con, report_for(con))
@@ -122,7 +122,7 @@ def test_a_workload_that_only_shrank_realises_nothing() -> None:
     rows = [row(SEP, "claude-opus-4-1", input_tokens=10_000_000, workspace="w1"),
             row(OCT, "claude-opus-4-1", input_tokens=1_000_000, workspace="w1")]
     con = usage_con(rows)
-    analysis.create_savings_table(con)
+    analysis.prepare(con)
     con.executemany("INSERT INTO finding_savings VALUES (?, ?, ?)",
                     [("legacy_model", "r1", D("100")), ("legacy_model", "r2", D("10"))])
     (r,) = comparison.build(con, report_for(con))["realised"]

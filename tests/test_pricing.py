@@ -10,6 +10,7 @@ from helpers import usage_con
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from finops import analysis
 from finops.errors import PricingError
 
 
@@ -192,6 +193,7 @@ def test_prorate_spreads_money_exactly(amount: Decimal, part: int, extra: int):
     # arithmetic (DuckDB's own decimal division would go through DOUBLE and lose the last places).
     whole = part + extra
     con = usage_con([dict(model="claude-sonnet-4-5", charge_period_start="2026-05-01T12:00:00", input_tokens=1)])
+    analysis.prepare(con)
     got = con.execute("SELECT prorate(CAST(? AS DECIMAL(38, 12)), ?, ?)", [str(amount), part, whole]).fetchone()[0]
     with localcontext() as ctx:
         ctx.prec = 60

@@ -74,7 +74,7 @@ def make_sections(months: int = 4) -> dict[str, Any]:
              dict(model="claude-haiku-4-5", charge_period_start=days[-1], input_tokens=2_000_000,
                   cache_read_tokens=6_000_000, service_tier="batch")]
     con = usage_con(rows)
-    analysis.create_savings_table(con)
+    analysis.prepare(con)
     n = len(rows)
     con.executemany("INSERT INTO finding_savings VALUES (?, ?, ?)",
                     [("legacy_model", f"r{n - 2}", D("40")), ("legacy_model", f"r{n - 1}", D("10"))])

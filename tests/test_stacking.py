@@ -19,7 +19,7 @@ def finding(id: str, stage: str, savings: Decimal = Decimal(0)) -> Finding:
 
 
 def with_savings(con, rows: list[tuple[str, str, Decimal]]) -> None:
-    analysis.create_savings_table(con)
+    analysis.prepare(con)
     if rows:
         con.executemany("INSERT INTO finding_savings VALUES (?, ?, ?)", rows)
 

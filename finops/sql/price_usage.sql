@@ -10,11 +10,6 @@
 CREATE OR REPLACE MACRO token_cost(i, w5, w1, rd, o, r_i, r_w5, r_w1, r_rd, r_o) AS
     CAST((coalesce(i, 0) * r_i + coalesce(w5, 0) * r_w5 + coalesce(w1, 0) * r_w1 + coalesce(rd, 0) * r_rd
           + coalesce(o, 0) * r_o) * 0.000001 AS DECIMAL(38, 12));
--- amount x part / whole to 12 decimal places (half up), in integers: DuckDB divides decimals in DOUBLE, and money
--- is never divided that way. Used by analyses that spread a group's saving over its rows.
-CREATE OR REPLACE MACRO prorate(amount, part, whole) AS
-    CAST((CAST(amount * 1000000000000 AS HUGEINT) * part * 2 + whole) // (CAST(whole AS HUGEINT) * 2)
-         AS DECIMAL(38, 0)) * 0.000000000001;
 -- The chosen variant's value of a price column: v is 0 standard, 1 long context, 2 fast, 3 fast long context.
 CREATE OR REPLACE MACRO pick_variant(v, std, lng, fst, fastlong) AS
     CASE v WHEN 0 THEN std WHEN 1 THEN lng WHEN 2 THEN fst ELSE fastlong END;
