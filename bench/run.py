@@ -2,7 +2,7 @@
 
     python bench/run.py                       # the issue's sizes; writes bench/RESULTS.md
     python bench/run.py --smoke               # tiny sizes, no ccusage, results to a temp file (CI)
-    python bench/run.py --cc 400MB --logs 1GB --store-rows 5000000
+    python bench/run.py --cc 400MB --logs 1GB --cur 200MB --store-rows 5000000
 
 It generates the inputs (bench/generate.py) into a work folder, installs ccusage with npm into bench/.tools
 (pinned: the native build 20.0.24 and the last JavaScript build 18.0.11), then measures for each command its wall
@@ -34,7 +34,9 @@ CCUSAGE_JS = ("ccusage@18.0.11",)
 TOKEN_KEYS = ("input", "cache_write", "cache_read", "output")
 
 sys.path.insert(0, str(BENCH))
-from generate import claude_code, parse_size, request_logs  # noqa: E402
+from generate import claude_code, cur, parse_size, request_logs  # noqa: E402
+
+GENERATORS = {"cc": claude_code, "logs": request_logs, "cur": cur}
 
 
 @dataclass
@@ -114,12 +116,59 @@ print(json.dumps(dict(zip(["input", "cache_write", "cache_read", "output", "rows
 """
 
 
+# The Claude usage lines of legacy CUR files (the column names bench/generate.py writes; the reader also takes CUR
+# 2.0 names, maps and Parquet), taken as ingest/bedrock_cur.py takes them: the product name, usage type or
+# description names Claude, the line item type is Usage, DiscountedUsage or SavingsPlanCoveredUsage, the currency
+# USD, and the usage type names a token class (cache read, cache write, input, output, in that order). The usage
+# amount becomes tokens by pricing/unit ('1M tokens', '1K tokens', 'tokens'), else by the usage type
+# ('...Million...', the per-1K legacy family `USE1-Claude3Haiku-input-tokens`), else as millions of tokens.
+# Not replicated: the reader's unit inference from the line's rate against the model's list rate, which is what
+# it uses for the Marketplace 'Units' lines (the generated rates are list rates, so it finds millions too: the
+# totals are identical, but a CUR billed far off list could differ); deduplication by line item id and period
+# (the generated ids are unique); rejecting negative, absurd or unparsable amounts (none generated); rounding half
+# to even (the generated amounts are whole tokens). Cache writes are summed, 5-minute and 1-hour alike.
+FLOOR_CUR = r"""
+import duckdb, glob, json, sys
+con = duckdb.connect()
+con.execute('SET enable_progress_bar = false')
+files = sorted(glob.glob(sys.argv[1] + '/*.csv') + glob.glob(sys.argv[1] + '/*.csv.gz'))
+row = con.execute(r'''
+SELECT sum(n) FILTER (WHERE c = 'input'), sum(n) FILTER (WHERE c = 'cache_write'),
+       sum(n) FILTER (WHERE c = 'cache_read'), sum(n) FILTER (WHERE c = 'output'), count(c), count(*)
+FROM (
+  SELECT c, CAST(round(amount * CASE
+      WHEN regexp_matches(unit, '(?i)\b(1\s*m|1,000,000|1000000|million|mtok|m\s*tokens?)\b') THEN 1000000
+      WHEN regexp_matches(unit, '(?i)\b(1\s*k|1,000|1000|thousand|k\s*tokens?)\b') THEN 1000
+      WHEN regexp_matches(unit, '(?i)^(tokens?|count|units?/tokens?|1)$') THEN 1
+      WHEN contains(k, 'million') THEN 1000000
+      WHEN regexp_matches(ut, '^[A-Z]{2,4}[0-9]-Claude[A-Za-z0-9_.]*?-[a-z][a-z0-9-]*tokens') THEN 1000
+      ELSE 1000000 END) AS BIGINT) AS n
+  FROM (
+    SELECT ut, k, amount, coalesce(trim(unit), '') AS unit,
+      CASE WHEN NOT claude OR kind NOT IN ('usage', 'discountedusage', 'savingsplancoveredusage')
+                OR coalesce(upper(trim(currency)), 'USD') <> 'USD' THEN NULL
+           WHEN contains(k, 'cacheread') THEN 'cache_read' WHEN contains(k, 'cachewrite') THEN 'cache_write'
+           WHEN contains(k, 'input') THEN 'input' WHEN contains(k, 'output') THEN 'output' END AS c
+    FROM (
+      SELECT "lineItem/UsageType" AS ut, "pricing/unit" AS unit, "lineItem/CurrencyCode" AS currency,
+        regexp_replace(lower(coalesce("lineItem/UsageType", '')), '[^a-z0-9]', '', 'g') AS k,
+        lower(replace(coalesce("lineItem/LineItemType", 'Usage'), ' ', '')) AS kind,
+        contains(lower(concat_ws(' ', "product/ProductName", "lineItem/UsageType", "lineItem/LineItemDescription")),
+                 'claude') AS claude,
+        TRY_CAST("lineItem/UsageAmount" AS DECIMAL(38, 10)) AS amount
+      FROM read_csv(?, header = true, all_varchar = true))))
+''', [files]).fetchone()
+print(json.dumps(dict(zip(["input", "cache_write", "cache_read", "output", "rows", "lines"], row))))
+"""
+
+
 def run_floor(name: str, script: str, folder: Path, work: Path) -> Run:
     out = work / f"{name}.json"
     r = measure(name, [PYTHON, "-c", script, str(folder)], stdout=out)
     data = json.loads(out.read_text())
     r.tokens = {k: int(data[k] or 0) for k in TOKEN_KEYS}
     r.extra["requests"] = data["rows"]
+    r.extra["lines"] = data.get("lines")
     return r
 
 
@@ -164,7 +213,7 @@ def generated(kind: str, size: int, work: Path) -> Path:
         if folder.exists():
             shutil.rmtree(folder)
         t = time.perf_counter()
-        (claude_code if kind == "cc" else request_logs)(size, folder, 6)
+        GENERATORS[kind](size, folder, 6)
         stamp.write_text(f"{time.perf_counter() - t:.1f}")
     return folder
 
@@ -222,16 +271,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cc", default="1GB", help="Claude Code transcripts size (default 1GB)")
     parser.add_argument("--logs", default="5GB", help="request/response logs size (default 5GB)")
+    parser.add_argument("--cur", default="1GB", help="AWS CUR files size (default 1GB)")
     parser.add_argument("--store-rows", type=int, default=50_000_000)
     parser.add_argument("--month", default="2026-09", help="month analysed from the store")
     parser.add_argument("--work", type=Path, help="folder for generated inputs (default: a temp folder, kept)")
     parser.add_argument("--no-ccusage", action="store_true", help="skip ccusage (no npm)")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, no ccusage, results to a temp file")
     parser.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
-    parser.add_argument("--skip", default="", help="comma-separated parts to skip: cc, logs, store")
+    parser.add_argument("--skip", default="", help="comma-separated parts to skip: cc, logs, cur, store")
     args = parser.parse_args(argv)
     if args.smoke:
-        args.cc, args.logs, args.store_rows, args.no_ccusage = "2MB", "4MB", 20_000, True
+        args.cc, args.logs, args.cur, args.store_rows, args.no_ccusage = "2MB", "4MB", "2MB", 20_000, True
         if args.out == BENCH / "RESULTS.md":
             args.out = Path(tempfile.gettempdir()) / "finops-bench-smoke.md"
     work = args.work or Path(tempfile.gettempdir()) / "finops-bench"
@@ -241,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     md = ["# Benchmark results", "",
           f"Machine: {cores} cores, {_mem_gib():.0f} GiB RAM, {platform.system()} {platform.machine()}, "
           f"Python {platform.python_version()}, DuckDB {_duckdb_version()}. Generated with `python bench/run.py "
-          f"--cc {args.cc} --logs {args.logs} --store-rows {args.store_rows}`"
+          f"--cc {args.cc} --logs {args.logs} --cur {args.cur} --store-rows {args.store_rows}`"
           f" on {time.strftime('%Y-%m-%d')}. Inputs by `bench/generate.py` (seed 6). `finops analyze` writes "
           "report.json (`--format json`): the PDF is a constant cost that does not grow with the input.", ""]
     targets: list[str] = []
@@ -301,6 +351,25 @@ def main(argv: list[str] | None = None) -> int:
         targets.append(f"| Logs: peak RSS flat, 10x input | {runs[2].rss_mib:.0f} -> {finops.rss_mib:.0f} MiB "
                        f"({growth:.2f}x) | {verdict(growth < 1.5)} |")
 
+    if "cur" not in skip:
+        size = parse_size(args.cur)
+        bill = generated("cur", size, work)
+        small = generated("cur", size // 10, work)
+        runs = [run_floor("raw DuckDB scan (floor)", FLOOR_CUR, bill, work),
+                run_finops("finops analyze", [str(bill)], work / "out-cur"),
+                run_finops("finops analyze, 1/10 of the input", [str(small)], work / "out-cur-small")]
+        runs[1].note = f"{runs[1].extra['findings']} findings"
+        runs[2].note = f"{_du(small) / 1e6:.0f} MB: memory at 1x vs 10x"
+        floor, finops = runs[0], runs[1]
+        agree = floor.tokens == finops.tokens
+        failures += not agree
+        md += [f"## AWS CUR (Bedrock), {_du(bill) / 1e9:.2f} GB ({floor.extra['requests']:,} Claude usage lines "
+               f"among {floor.extra['lines']:,} lines, {_files(bill, '*.csv*')} files, generated in "
+               f"{(bill / '.complete').read_text()} s)", "", *table(runs), "",
+               f"Token totals {'agree' if agree else 'DIFFER'} between the floor and finops.", ""]
+        targets.append(f"| CUR {args.cur}: token totals identical to the raw scan | "
+                       f"{'identical' if agree else 'different'} | {verdict(agree)} |")
+
     if "store" not in skip:
         t = time.perf_counter()
         db = build_store(args.store_rows, work)
@@ -324,8 +393,8 @@ def _du(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
 
 
-def _files(folder: Path) -> int:
-    return sum(1 for p in folder.rglob("*.jsonl"))
+def _files(folder: Path, pattern: str = "*.jsonl") -> int:
+    return sum(1 for p in folder.rglob(pattern))
 
 
 def _mem_gib() -> float:

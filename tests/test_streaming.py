@@ -3,6 +3,7 @@ in bounded batches. (Speed and memory are measured by bench/, never timed here.)
 
 from __future__ import annotations
 
+import gzip
 import json
 import subprocess
 import sys
@@ -189,3 +190,28 @@ def test_request_log_generator_output_is_read_with_every_record_accounted(tmp_pa
     for f in result.files:
         assert f.rows_read == f.rows_loaded + f.rows_rejected + f.rows_duplicate
     assert con.execute("SELECT count(*) FROM usage WHERE prefix_fingerprint IS NOT NULL").fetchone()[0] > 10
+
+
+def test_cur_generator_output_is_read_with_every_line_accounted(tmp_path: Path):
+    out = tmp_path / "cur"
+    subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), "cur", "3MB", str(out)],
+                   check=True, capture_output=True)
+    con = duckdb.connect()
+    result = ingest.load([out], con)
+    assert result.files and all(f.format == "bedrock_cur" for f in result.files)
+    assert any(f.path.endswith(".csv.gz") for f in result.files) and any(f.path.endswith(".csv") for f in result.files)
+    for f in result.files:
+        with gzip.open(f.path, "rt") if f.path.endswith(".gz") else open(f.path) as lines:
+            physical = sum(1 for _ in lines) - 1  # the header
+        assert f.rows_read == f.rows_loaded and f.rows_read + f.lines_ignored == physical
+        assert f.lines_ignored > f.rows_read  # Claude lines are a minority of the bill
+    notes = " ".join(n for f in result.files for n in f.notes)
+    assert "by its rate" in notes and "by its usage type" in notes and "in thousands of tokens" in notes
+    rows = con.execute("""
+        SELECT count(*) FILTER (WHERE model IS NULL), count(DISTINCT model), count(DISTINCT workspace),
+            bool_or(endpoint_scope = 'global') AND bool_or(endpoint_scope = 'regional'),
+            bool_or(service_tier = 'batch'), sum(cache_write_1h_tokens) > 0, sum(cache_write_5m_tokens) > 0
+        FROM usage""").fetchone()
+    assert rows[0] == 0 and rows[1] >= 4 and rows[2] >= 2 and all(rows[3:])
+    kinds = {k for (k,) in con.execute("SELECT DISTINCT charge_kind FROM billing").fetchall()}
+    assert {"discount", "tax", "credit"} <= kinds
