@@ -218,6 +218,19 @@ def generated(kind: str, size: int, work: Path) -> Path:
     return folder
 
 
+def floor_and_finops(kind: str, size: int, floor_script: str, label: str, work: Path) -> tuple[Path, list[Run]]:
+    """Generate `kind` at size and a tenth of it; run the raw scan and finops on the full input, finops on the
+    tenth (memory at 1x vs 10x). Returns the full input's folder and the three runs, in that order."""
+    folder = generated(kind, size, work)
+    small = generated(kind, size // 10, work)
+    runs = [run_floor("raw DuckDB scan (floor)", floor_script, folder, work),
+            run_finops(label, [str(folder)], work / f"out-{kind}"),
+            run_finops("finops analyze, 1/10 of the input", [str(small)], work / f"out-{kind}-small")]
+    runs[1].note = f"{runs[1].extra['findings']} findings"
+    runs[2].note = f"{_du(small) / 1e6:.0f} MB: memory at 1x vs 10x"
+    return folder, runs
+
+
 def build_store(rows: int, work: Path) -> Path:
     """A store with `rows` request rows over 12 months: a real ingest of generated request logs, then the
     usage rows replicated in SQL (new record ids, shifted months) up to the size asked for."""
@@ -330,13 +343,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if "logs" not in skip:
         size = parse_size(args.logs)
-        logs = generated("logs", size, work)
-        small = generated("logs", size // 10, work)
-        runs = [run_floor("raw DuckDB scan (floor)", FLOOR_LOGS, logs, work),
-                run_finops("finops analyze (all findings)", [str(logs)], work / "out-logs"),
-                run_finops("finops analyze, 1/10 of the input", [str(small)], work / "out-logs-small")]
-        runs[1].note = f"{runs[1].extra['findings']} findings"
-        runs[2].note = f"{_du(small) / 1e6:.0f} MB: memory at 1x vs 10x"
+        logs, runs = floor_and_finops("logs", size, FLOOR_LOGS, "finops analyze (all findings)", work)
         floor, finops = runs[0], runs[1]
         agree = floor.tokens == finops.tokens
         failures += not agree
@@ -353,13 +360,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if "cur" not in skip:
         size = parse_size(args.cur)
-        bill = generated("cur", size, work)
-        small = generated("cur", size // 10, work)
-        runs = [run_floor("raw DuckDB scan (floor)", FLOOR_CUR, bill, work),
-                run_finops("finops analyze", [str(bill)], work / "out-cur"),
-                run_finops("finops analyze, 1/10 of the input", [str(small)], work / "out-cur-small")]
-        runs[1].note = f"{runs[1].extra['findings']} findings"
-        runs[2].note = f"{_du(small) / 1e6:.0f} MB: memory at 1x vs 10x"
+        bill, runs = floor_and_finops("cur", size, FLOOR_CUR, "finops analyze", work)
         floor, finops = runs[0], runs[1]
         agree = floor.tokens == finops.tokens
         failures += not agree
