@@ -442,3 +442,8 @@ def ingest_command(paths: tuple[Path, ...], db: Path, quiet: bool, debug: bool) 
         rejected = sum(f.rows_rejected for f in summary.loaded)
         click.echo(f"{len(summary.loaded)} file(s) loaded, {summary.unchanged} unchanged, "
                    f"{len(summary.skipped)} skipped; {summary.rows_added} rows added, {rejected} rejected -> {db}")
+
+
+from .pull.command import pull  # noqa: E402 (the command group lives with its package)
+
+cli.add_command(pull)

@@ -7,12 +7,18 @@ carries the name, so the roll-ups, the evidence and the reconciliation see one w
 
 from __future__ import annotations
 
+import tomllib
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from .errors import FinopsError
 from .ingest.common import clean
+from .ingest.not_data import NAMES_FILE
+
+__all__ = ["NAMES_FILE", "SECTIONS", "apply", "discover", "from_settings", "merge", "read_file", "to_toml"]
 
 # finops.toml table -> the column of `usage` and `billing` it renames (both are code constants).
 SECTIONS = {"workspaces": "workspace", "api_keys": "api_key_id"}
@@ -29,6 +35,67 @@ def from_settings(settings: dict[str, Any], source: str = "finops.toml") -> dict
         if table:
             names[section] = {k: clean(v.strip()) for k, v in table.items()}
     return names
+
+
+def read_file(path: Path) -> dict[str, dict[str, str]]:
+    """A names file (`finops pull` writes one: finops-names.toml): the [workspaces] and [api_keys] tables."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise FinopsError(f"{path}: {e}") from e
+    return from_settings(data, str(path))
+
+
+def discover(paths: Iterable[Path]) -> list[Path]:
+    """The names files among the inputs (in their folders, recursively) or next to them (beside an input file
+    or folder), in path order."""
+    from .ingest import iter_files
+
+    found: set[Path] = set()
+    for path in paths:
+        beside = path.parent / NAMES_FILE
+        if beside.is_file():
+            found.add(beside)
+        if path.is_dir():
+            found.update(p for p in iter_files([path]) if p.name == NAMES_FILE and p.is_file())
+        elif path.name == NAMES_FILE and path.is_file():
+            found.add(path)
+    return sorted(found)
+
+
+def merge(*layers: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """Mappings merged id by id; an earlier layer wins (finops.toml first, then names files in path order)."""
+    out: dict[str, dict[str, str]] = {}
+    for layer in reversed(layers):
+        for section, mapping in layer.items():
+            out.setdefault(section, {}).update(mapping)
+    return {section: mapping for section, mapping in out.items() if mapping}
+
+
+def to_toml(names: dict[str, dict[str, str]], header: str = "") -> bytes:
+    """The mapping as a names file: a [workspaces] and an [api_keys] table of "id" = "name", ids sorted."""
+    lines = [f"# {line}" for line in header.splitlines()]
+    for section in SECTIONS:
+        lines += ["", f"[{section}]"]
+        lines += [f"{_toml_string(k)} = {_toml_string(v)}" for k, v in sorted(names.get(section, {}).items())]
+    return ("\n".join(lines).lstrip("\n") + "\n").encode("utf-8")
+
+
+def _toml_string(value: str) -> str:
+    """A TOML basic string: quotes and backslashes escaped, control characters as \\uXXXX, lone surrogates
+    (which no UTF-8 file can hold) replaced."""
+    out = []
+    for ch in value:
+        code = ord(ch)
+        if ch in ('"', "\\"):
+            out.append("\\" + ch)
+        elif code < 0x20 or code == 0x7F:
+            out.append(f"\\u{code:04X}")
+        elif 0xD800 <= code <= 0xDFFF:
+            out.append("\ufffd")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
 
 
 def apply(con: duckdb.DuckDBPyConnection, names: dict[str, dict[str, str]]) -> None:

@@ -101,9 +101,15 @@ def run(
     With db (a store made by `finops ingest`), the paths are first added to the store, then the report is made
     from the store: only the given month's usage when month is given; inputs and accounting from its files table.
     tolerance: the reconciliation's pass/fail tolerance, a share of the bill (finops/reconcile.py; default 1%).
-    names: workspace and API key names for ids ({"workspaces": {id: name}, "api_keys": ...}; finops/names.py).
+    names: workspace and API key names for ids ({"workspaces": {id: name}, "api_keys": ...}; finops/names.py);
+    names files among the paths or next to them (finops-names.toml, written by `finops pull`) add to them, and
+    these win over the files.
     """
+    from finops import names as naming
     from finops import store
+
+    paths = list(paths)
+    names = naming.merge(names or {}, *(naming.read_file(p) for p in naming.discover(paths)))
 
     con = duckdb.connect()
     store.configure(con)
@@ -113,7 +119,6 @@ def run(
     for a in analyses:  # validate overrides before reading anything
         analysis.coerce_params(a, params.get(a.id, {}))
     if db is not None:
-        paths = list(paths)
         if paths:
             store.ingest(paths, db, progress)
         result = store.attach(con, db, month)
@@ -123,8 +128,6 @@ def run(
     if loaded == 0:
         raise NoUsableInput(_nothing_loaded(result), con)
     if names:
-        from finops import names as naming
-
         naming.apply(con, names)
     pricing.price_usage(con)
     analysis.prepare(con)

@@ -37,6 +37,7 @@ from . import (
     console_usage_csv,
     fast_claude_code,
     gcp_billing,
+    not_data,
     usage_report,
 )
 from .common import JSON_ERRORS, READ_ERRORS, Emitter, FileStats, decode, open_binary
@@ -166,6 +167,8 @@ def detect(path: Path) -> tuple[str | None, str]:
         return None, f"cannot read: {sample.error}"
     if not sample.head.strip():
         return None, "empty or binary file"
+    if why := not_data.recognise(path, sample.first_obj, sample.head):
+        return None, why
     for fmt, module in READERS.items():
         if module.sniff(sample):
             return fmt, ""
