@@ -153,7 +153,7 @@ class AdminClient:
 
     def _denied(self, path: str, status: int, body: bytes) -> str:
         detail = self.key.hide(_error_message(body))[:200]
-        why = "is not an Admin API key (sk-ant-admin01-...)" if status == 401 else "lacks access to"
+        why = "is not an Admin API key (sk-ant-admin01…)" if status == 401 else "lacks access to"
         where = "" if status == 401 else f" {path}"
         return (f"the Admin API refused the key (HTTP {status}): it {why}{where}"
                 + (f" ({detail})" if detail else ""))

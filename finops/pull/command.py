@@ -59,7 +59,7 @@ def anthropic(out_dir: Path, since: str | None, until: str | None, bucket_width:
     """
     key = os.environ.get(admin_key_env, "").strip()
     if not key:
-        raise PullError(f"set {admin_key_env} to an Admin API key (sk-ant-admin01-...): finops reads the key "
+        raise PullError(f"set {admin_key_env} to an Admin API key (sk-ant-admin01…): finops reads the key "
                         "from the environment only")
     if not base_url.startswith(("https://", "http://")):
         raise click.BadParameter(f"{base_url!r}: give an http(s) URL, e.g. {DEFAULT_BASE_URL}", param_hint="--base-url")
@@ -73,7 +73,7 @@ def anthropic(out_dir: Path, since: str | None, until: str | None, bucket_width:
             raise PullError(f"nothing pulled into {out_dir} yet: give the first day, e.g. --since "
                             f"{now.strftime('%Y-%m')}-01")
         end = parse_day(until, "--until") if until else None
-        if end is not None and end <= start:
+        if since and end is not None and end <= start:  # (a default start at or past the end: up to date)
             raise PullError(f"--until {until} is not after the first day to fetch ({start.date()})")
         plan = Plan(since=start, now=now, until=end, width=bucket_width)
         outcomes = _run(secret, base_url, timeout, tries, store, plan, quiet)
