@@ -125,6 +125,7 @@ class FakeAdminAPI:
     requests: list[Request] = field(default_factory=list)
     sent: list[bytes] = field(default_factory=list)  # the bodies of every whole 200 answer
     release: threading.Event = field(default_factory=threading.Event)  # ends a slow answer
+    stalled: threading.Event = field(default_factory=threading.Event)  # set when a slow answer starts waiting
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def serve(self) -> tuple[ThreadingHTTPServer, str]:
@@ -186,6 +187,7 @@ class FakeAdminAPI:
             h.close_connection = True
             return None
         if fault == "slow":  # answers only after the client has given up
+            self.stalled.set()
             self.release.wait(10)
             try:
                 self.reply(h, 200, body)

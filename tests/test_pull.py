@@ -7,6 +7,9 @@ base is tiny. The one real wait is the client's --timeout (0.3 s) on the slow an
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import tomllib
 from datetime import datetime
 from decimal import Decimal
@@ -187,6 +190,30 @@ def test_a_pull_stopped_half_way_leaves_whole_pages_and_the_next_run_completes_i
     assert files(out) == MONTH_FILES
     report = analyze([out], tmp_path / "report")
     assert report["totals"]["input_tokens"] == 9000  # 3 days x 3,000: the first try's page counted once
+
+
+def test_a_pull_killed_mid_query_leaves_whole_pages_and_a_rerun_is_exact(api, waits, tmp_path):
+    # A real process, killed (SIGKILL: no clean-up of any kind) while it waits for October's second page.
+    api.faults = {"messages": ["", "slow"]}
+    out = tmp_path / "anthropic"
+    env = {**os.environ, "ANTHROPIC_ADMIN_KEY": KEY, "CI": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from finops.cli import cli; cli()", "pull", "anthropic", "-o", str(out),
+         "--base-url", api.url, "--since", "2026-10-30", "--until", "2026-11-02"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert api.stalled.wait(60), "the pull never asked for the second page"
+    finally:
+        process.kill()
+        process.wait()
+    assert files(out) == {"usage_report_messages/2026-10/2026-10-30T00Z_2026-11-01T00Z_1d_page0001.json"}
+    api.release.set()
+    result = pull(api, out)  # the same folder, no --since: nothing complete is saved, so it starts over
+    assert result.exit_code == 1 and "nothing pulled into" in result.output
+    assert pull(api, out, "--since", "2026-10-30", "--until", "2026-11-02").exit_code == 0
+    assert files(out) == MONTH_FILES
+    report = analyze([out], tmp_path / "report")
+    assert report["totals"]["input_tokens"] == 9000  # 3 days x 3,000, the killed try's page counted once
 
 
 @pytest.mark.parametrize(("status", "line"), [
