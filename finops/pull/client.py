@@ -133,6 +133,8 @@ class AdminClient:
                     last = "answer is not a whole JSON object (cut off?)"
                 elif status in (401, 403):
                     raise AccessDenied(self._denied(path, status, body))
+                elif status == 410:  # an analytics page cursor that expired: the query must start over
+                    raise GaveUp("HTTP 410: the page cursor expired")
                 elif status in RETRY_STATUSES:
                     last = f"HTTP {status}"
                     retry_after = _retry_after(response.headers.get("retry-after"))

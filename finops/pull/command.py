@@ -141,4 +141,5 @@ class _Bars:
             self._bar.advance(task)
         else:
             self._pages[endpoint.name] = self._pages.get(endpoint.name, 0) + 1
-            self._bar.update(task, description=f"{endpoint.name} ({self._pages[endpoint.name]} pages)")
+            pages = self._pages[endpoint.name]
+            self._bar.update(task, description=f"{endpoint.name} ({pages} page{'' if pages == 1 else 's'})")

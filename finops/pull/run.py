@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from finops import names
 
@@ -139,8 +140,9 @@ class Puller:
                 outcome.status, outcome.message = "skipped", f"not available with this key ({e})"
             except Refused as e:
                 outcome.status = "failed" if endpoint.required else "skipped"
-                what = "refused" if endpoint.required else "not available to this organisation"
-                outcome.message = f"{what} (HTTP {e.status}: {e.message})"
+                missing = not endpoint.required and e.status in (403, 404)
+                outcome.message = f"{'not available to this organisation' if missing else 'refused'} " \
+                                  f"(HTTP {e.status}: {e.message})"
             except GaveUp as e:
                 outcome.status, outcome.message = "failed", f"gave up: {e}; run the same command again to resume"
             outcomes.append(outcome)
@@ -184,7 +186,7 @@ class Puller:
             name = day_name(day, number) if endpoint.kind == "day" else range_name(start, stop, width or "1d", number)
             self.store.write(folder / name, page.body)
             self.on_page(endpoint, False)
-            cursor = endpoint.next_cursor(page.data)
+            cursor = _next(endpoint, page.data, cursor)
             if cursor is None:
                 break
         # This query is now whole: drop what earlier, unfinished tries of it (or inside it) left.
@@ -207,13 +209,21 @@ class Puller:
                 if isinstance(item, dict) and isinstance(item.get("id"), str) and isinstance(item.get("name"), str) \
                         and item["name"].strip():
                     found[item["id"]] = item["name"]
-            cursor = endpoint.next_cursor(page.data)
+            cursor = _next(endpoint, page.data, cursor)
             if cursor is None:
                 break
         self.store.remove([p for n, p in self.store.list_pages(endpoint.name).items() if n > number])
         self.lists[endpoint.name] = found
         outcome.pages, outcome.queries, outcome.status = number, 1, "saved"
         self.on_page(endpoint, True)
+
+
+def _next(endpoint: Endpoint, page: dict[str, Any], cursor: str | None) -> str | None:
+    """The next page's cursor; the same cursor twice would loop for ever, so it stops the endpoint."""
+    following = endpoint.next_cursor(page)
+    if following is not None and following == cursor:
+        raise GaveUp(f"{endpoint.path} gave the same next page cursor twice")
+    return following
 
 
 def _days(start: datetime, stop: datetime) -> Iterator[datetime]:
