@@ -149,7 +149,7 @@ def test_the_next_day_adds_only_the_new_day(api, waits, tmp_path):
     assert pull(api, out, "--since", "2026-10-30", "--until", "2026-11-02").exit_code == 0
     before = {name: (out / name).read_bytes() for name in files(out)}
     asked = len(api.requests)
-    result = pull(api, out, "--until", "2026-11-03")  # no --since: from the end of what is saved
+    result = pull(api, out, "--since", "2026-10-30", "--until", "2026-11-03")  # the same cron line, a day later
     assert result.exit_code == 0, result.output
     added = files(out) - set(before)
     assert added == {"usage_report_messages/2026-11/2026-11-02T00Z_2026-11-03T00Z_1d_page0001.json",
@@ -159,12 +159,14 @@ def test_the_next_day_adds_only_the_new_day(api, waits, tmp_path):
                      "usage_report_claude_code/2026-11/2026-11-02_page0001.json",
                      "usage_report_claude_code/2026-11/2026-11-02_page0002.json"}
     assert all((out / name).read_bytes() == body for name, body in before.items())
-    starts = {dict(r.query).get("starting_at") for r in api.requests[asked:]}
+    # (the analytics cost, which this organisation does not have, is asked for the whole period again)
+    starts = {dict(r.query).get("starting_at") for r in api.requests[asked:] if r.path != PATHS["analytics_cost"]}
     assert starts == {"2026-11-02T00:00:00Z", "2026-11-02", None}  # None: the workspace and key lists
-    # The same command once more asks for nothing dated.
+    # Once more, without --since (from the end of what is saved): nothing dated is asked for.
     asked = len(api.requests)
     assert pull(api, out, "--until", "2026-11-03").exit_code == 0
-    assert {dict(r.query).get("starting_at") for r in api.requests[asked:]} == {None}
+    assert {dict(r.query).get("starting_at") for r in api.requests[asked:]
+            if r.path != PATHS["analytics_cost"]} == {None}
     report = analyze([out], tmp_path / "report")
     # Four days now: 4 x 3,000 uncached input, 4 x 400 output; the bill 4 x $12.90, two days in each month.
     assert (report["totals"]["input_tokens"], report["totals"]["output_tokens"]) == (12000, 1600)
@@ -190,6 +192,18 @@ def test_a_pull_stopped_half_way_leaves_whole_pages_and_the_next_run_completes_i
     assert files(out) == MONTH_FILES
     report = analyze([out], tmp_path / "report")
     assert report["totals"]["input_tokens"] == 9000  # 3 days x 3,000: the first try's page counted once
+
+
+def test_a_query_stopped_half_way_gives_way_to_the_next_days_longer_one(api, waits, tmp_path):
+    api.fail_page = {"messages": (2, 500)}
+    out = tmp_path / "anthropic"
+    assert pull(api, out, "--since", "2026-11-01", "--until", "2026-11-03", "--tries", "1").exit_code == 1
+    assert files(out / "usage_report_messages") == {"2026-11/2026-11-01T00Z_2026-11-03T00Z_1d_page0001.json"}
+    api.fail_page = {}
+    assert pull(api, out, "--since", "2026-11-01", "--until", "2026-11-04").exit_code == 0
+    # The query of the next day covers the unfinished one: its page is gone, so no day is there twice.
+    assert files(out / "usage_report_messages") == {
+        f"2026-11/2026-11-01T00Z_2026-11-04T00Z_1d_page000{n}.json" for n in (1, 2, 3)}
 
 
 def test_a_pull_killed_mid_query_leaves_whole_pages_and_a_rerun_is_exact(api, waits, tmp_path):
