@@ -310,3 +310,11 @@ def test_names_files_round_trip_and_finops_toml_wins(tmp_path):
     finally:
         audit.close()
     assert Decimal(0) == Decimal(0)
+
+
+def test_the_key_never_crosses_a_network_in_plain_http(tmp_path):
+    result = CliRunner(env={"ANTHROPIC_ADMIN_KEY": KEY}).invoke(
+        cli, ["pull", "anthropic", "-o", str(tmp_path), "--base-url", "http://proxy.example:8080", "--since",
+              "2026-11-01"])
+    assert result.exit_code == 2 and "give an https URL (plain http only to localhost" in result.output
+    assert not list(tmp_path.iterdir())

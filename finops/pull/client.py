@@ -23,6 +23,7 @@ from finops.redact import mask
 
 API_VERSION = "2023-06-01"
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
+MAX_BODY = 256 * 2**20  # bytes: the most finops's readers take in one document
 MAX_WAIT = 300.0  # seconds: the longest retry-after honoured; past it the try counts as failed
 sleep = time.sleep  # module-level so that tests can record the waits instead of sleeping
 
@@ -116,11 +117,10 @@ class AdminClient:
         for attempt in range(self.tries):
             retry_after = None
             try:
-                response = self._http.get(path, params=params, headers=headers)
-                body = response.content  # reads the whole body: a cut-off body raises here
+                response, body = self._fetch(path, params, headers)  # a cut-off body raises here
             except httpx.TimeoutException:
                 last = "timed out"
-            except httpx.TransportError as e:
+            except httpx.RequestError as e:
                 last = f"connection failed ({type(e).__name__}: {self.key.hide(str(e))[:200]})"
             else:
                 status = response.status_code
@@ -152,6 +152,18 @@ class AdminClient:
                 self.on_retry(f"{path}: {last}; retrying in {wait:.1f} s")
             sleep(wait)
         raise GaveUp(f"{last} ({self.tries} tries)")
+
+    def _fetch(self, path: str, params: list[tuple[str, str]],
+               headers: dict[str, str]) -> tuple[httpx.Response, bytes]:
+        """The response and its whole body, read in chunks so that an endless answer stops at MAX_BODY."""
+        with self._http.stream("GET", path, params=params, headers=headers) as response:
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > MAX_BODY:
+                    raise GaveUp(f"an answer larger than {MAX_BODY // 2**20} MiB: not saved")
+                chunks.append(chunk)
+        return response, b"".join(chunks)
 
     def _denied(self, path: str, status: int, body: bytes) -> str:
         detail = self.key.hide(_error_message(body))[:200]

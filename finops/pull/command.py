@@ -9,6 +9,8 @@ from typing import Any
 
 import click
 
+from finops import names
+
 from .client import AdminClient, PullError, Secret
 from .endpoints import ANTHROPIC, WIDTHS, Endpoint
 from .run import Plan, Puller, check_widths, default_since, output_folder, parse_day
@@ -61,8 +63,7 @@ def anthropic(out_dir: Path, since: str | None, until: str | None, bucket_width:
     if not key:
         raise PullError(f"set {admin_key_env} to an Admin API key (sk-ant-admin01…): finops reads the key "
                         "from the environment only")
-    if not base_url.startswith(("https://", "http://")):
-        raise click.BadParameter(f"{base_url!r}: give an http(s) URL, e.g. {DEFAULT_BASE_URL}", param_hint="--base-url")
+    _check_base_url(base_url)
     secret = Secret(key)
     try:
         now = datetime.now(UTC).replace(tzinfo=None)
@@ -81,11 +82,25 @@ def anthropic(out_dir: Path, since: str | None, until: str | None, bucket_width:
         raise PullError(secret.hide(str(e))) from None
     for outcome in outcomes:
         click.echo(secret.hide(outcome.line()))
+    names_file = out_dir / names.NAMES_FILE
+    if any(o.endpoint.kind == "list" and o.status == "saved" for o in outcomes) and names_file.is_file():
+        click.echo(f"names of workspaces and API keys: {names_file} (finops analyze applies it)")
     # Only the required endpoints decide the exit code: `pull && analyze` then runs on complete core data, and an
     # optional endpoint that failed (reported above) is fetched by the next run.
     failed = [o.endpoint.name for o in outcomes if o.failed and o.endpoint.required]
     if failed:
         raise PullError(f"{', '.join(failed)} not complete: run the same command again to fetch what is missing")
+
+
+def _check_base_url(url: str) -> None:
+    """https, or plain http to this machine only: the admin key must not cross a network unencrypted."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    local = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if parts.scheme != "https" and not (parts.scheme == "http" and local) or not parts.hostname:
+        raise click.BadParameter(f"{url!r}: give an https URL (plain http only to localhost, as the key would "
+                                 f"cross the network unencrypted), e.g. {DEFAULT_BASE_URL}", param_hint="--base-url")
 
 
 def _run(secret: Secret, base_url: str, timeout: float, tries: int, store: Any, plan: Plan, quiet: bool) -> list:
