@@ -13,13 +13,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from finops import __version__
 from finops.errors import FinopsError
 from finops.redact import mask
+
+if TYPE_CHECKING:
+    import httpx
 
 API_VERSION = "2023-06-01"
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
@@ -91,6 +92,8 @@ class AdminClient:
     def __init__(self, base_url: str, key: Secret, *, timeout: float = 60.0, tries: int = 6,
                  backoff: float = 1.0, on_retry: Callable[[str], None] | None = None,
                  transport: httpx.BaseTransport | None = None) -> None:
+        import httpx  # here, not at the top: every other finops command starts faster
+
         self.key = key
         self.tries = max(1, tries)
         self.backoff = backoff
@@ -112,6 +115,8 @@ class AdminClient:
 
     def get(self, path: str, params: list[tuple[str, str]], beta: str | None = None) -> Page:
         """The page at path with params; retries what can succeed later, raises what cannot."""
+        import httpx
+
         headers = {"anthropic-beta": beta} if beta else {}
         last = ""
         for attempt in range(self.tries):

@@ -111,8 +111,8 @@ def check_widths(store: PageStore, endpoints: tuple[Endpoint, ...], width: str) 
 
 
 class Puller:
-    """Runs the plan endpoint by endpoint. on_query(endpoint, queries_planned) / on_page(endpoint) feed the
-    progress bars."""
+    """Runs the plan endpoint by endpoint. on_plan(endpoint, queries planned) and on_page(endpoint, a query done)
+    feed the progress bars."""
 
     def __init__(self, client: AdminClient, store: PageStore, plan: Plan,
                  on_plan: Callable[[Endpoint, int], None] | None = None,
