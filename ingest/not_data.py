@@ -18,7 +18,7 @@ def recognise(path: Path, first_obj: dict[str, Any] | None, head: str = "") -> s
     """Why a file is not read as data, when finops knows what it is; None otherwise. head: the file's start, for
     a page saved pretty-printed (first_obj is only the first line)."""
     if path.name == NAMES_FILE:
-        return "names of workspaces and API keys: applied to their ids (finops-names.toml), not usage data"
+        return "names of workspaces and API keys (not usage data): finops analyze applies them to their ids"
     if first_obj is None and head.lstrip().startswith("{") and '"last_id"' in head:
         try:
             parsed = json.loads(head)
@@ -30,8 +30,7 @@ def recognise(path: Path, first_obj: dict[str, Any] | None, head: str = "") -> s
         kinds = {item.get("type") for item in first_obj["data"] if isinstance(item, dict)}
         if kinds and kinds <= set(LIST_TYPES):
             what = " and ".join(f"{LIST_TYPES[k]}s" for k in sorted(kinds))
-            return (f"Admin API list of {what}: its names are applied through {NAMES_FILE} when that file is "
-                    "among the inputs or next to them, not usage data")
+            return f"Admin API list of {what} (not usage data): finops pull writes their names to {NAMES_FILE}"
         if not kinds:
             return "an empty Admin API list (workspaces or API keys), not usage data"
     return None
