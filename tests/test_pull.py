@@ -323,3 +323,17 @@ def test_the_key_never_crosses_a_network_in_plain_http(tmp_path):
               "2026-11-01"])
     assert result.exit_code == 2 and "give an https URL (plain http only to localhost" in result.output
     assert not list(tmp_path.iterdir())
+
+
+def test_progress_bars_only_on_a_terminal_and_never_in_ci(monkeypatch):
+    from finops.pull.command import _Bars
+
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich then takes stderr for a terminal
+    monkeypatch.delenv("CI", raising=False)
+    assert _Bars(enabled=True).enabled and not _Bars(enabled=False).enabled  # --quiet
+    monkeypatch.setenv("CI", "true")
+    assert not _Bars(enabled=True).enabled
+    monkeypatch.delenv("FORCE_COLOR")
+    monkeypatch.delenv("CI")
+    monkeypatch.setenv("TTY_COMPATIBLE", "0")
+    assert not _Bars(enabled=True).enabled  # not a terminal (pytest captures stderr)
