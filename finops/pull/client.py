@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 API_VERSION = "2023-06-01"
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 MAX_BODY = 256 * 2**20  # bytes: the most finops's readers take in one document
+MAX_BACKOFF = 60.0  # seconds: the longest wait between tries without a retry-after
 MAX_WAIT = 300.0  # seconds: the longest retry-after honoured; past it the try counts as failed
 sleep = time.sleep  # module-level so that tests can record the waits instead of sleeping
 
@@ -118,8 +119,9 @@ class AdminClient:
         import httpx
 
         headers = {"anthropic-beta": beta} if beta else {}
-        last = ""
+        last, made = "", 0
         for attempt in range(self.tries):
+            made = attempt + 1
             retry_after = None
             try:
                 response, body = self._fetch(path, params, headers)  # a cut-off body raises here
@@ -147,7 +149,7 @@ class AdminClient:
                     raise Refused(status, self.key.hide(_error_message(body))[:300])
             if attempt + 1 == self.tries:
                 break
-            wait = random.uniform(0, self.backoff * 2 ** attempt)  # full jitter
+            wait = random.uniform(0, min(MAX_BACKOFF, self.backoff * 2 ** attempt))  # full jitter
             if retry_after is not None:
                 if retry_after > MAX_WAIT:
                     last += f", retry-after {retry_after:g} s is longer than {MAX_WAIT:g} s"
@@ -156,7 +158,7 @@ class AdminClient:
             if self.on_retry:
                 self.on_retry(f"{path}: {last}; retrying in {wait:.1f} s")
             sleep(wait)
-        raise GaveUp(f"{last} ({self.tries} tries)")
+        raise GaveUp(f"{last} ({made} {'try' if made == 1 else 'tries'})")
 
     def _fetch(self, path: str, params: list[tuple[str, str]],
                headers: dict[str, str]) -> tuple[httpx.Response, bytes]:
