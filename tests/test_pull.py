@@ -337,3 +337,19 @@ def test_progress_bars_only_on_a_terminal_and_never_in_ci(monkeypatch):
     monkeypatch.delenv("CI")
     monkeypatch.setenv("TTY_COMPATIBLE", "0")
     assert not _Bars(enabled=True).enabled  # not a terminal (pytest captures stderr)
+
+
+def test_retry_after_in_seconds_or_as_a_date_and_never_past_five_minutes(waits):
+    import httpx
+
+    from finops.pull.client import AdminClient, GaveUp, Secret, _retry_after
+
+    assert _retry_after("7") == 7.0 and _retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # a past date
+    assert _retry_after("soon") is None and _retry_after(None) is None
+    answers = iter([httpx.Response(503, headers={"retry-after": "2"}),
+                    httpx.Response(429, headers={"retry-after": "3600"})])
+    client = AdminClient("https://api.example", Secret(KEY), backoff=0,
+                         transport=httpx.MockTransport(lambda _request: next(answers)))
+    with pytest.raises(GaveUp, match=r"^HTTP 429, retry-after 3600 s is longer than 300 s \(2 tries\)$"):
+        client.get("/v1/organizations/cost_report", [])
+    assert waits == [2.0]  # the 503's retry-after waited; an hour is not
