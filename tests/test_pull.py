@@ -350,3 +350,14 @@ def test_retry_after_in_seconds_or_as_a_date_and_never_past_five_minutes(waits):
     with pytest.raises(GaveUp, match=r"^HTTP 429, retry-after 3600 s is longer than 300 s \(2 tries\)$"):
         client.get("/v1/organizations/cost_report", [])
     assert waits == [2.0]  # the 503's retry-after waited; an hour is not
+
+
+def test_hourly_buckets_for_the_usage_reports_and_daily_for_the_cost_report(api, waits, tmp_path):
+    out = tmp_path / "o"
+    assert pull(api, out, "--since", "2026-11-01", "--until", "2026-11-02", "--bucket-width", "1h").exit_code == 0
+    asked = {r.path: dict(r.query) for r in api.requests}
+    assert (asked[PATHS["messages"]]["bucket_width"], asked[PATHS["messages"]]["limit"]) == ("1h", "168")
+    assert asked[PATHS["analytics_usage"]]["time_bucket_width"] == "1h"
+    assert (asked[PATHS["cost"]]["bucket_width"], asked[PATHS["cost"]]["limit"]) == ("1d", "31")
+    assert files(out / "usage_report_messages") == {"2026-11/2026-11-01T00Z_2026-11-02T00Z_1h_page0001.json"}
+    assert files(out / "cost_report") == {"2026-11/2026-11-01T00Z_2026-11-02T00Z_1d_page0001.json"}
