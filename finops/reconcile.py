@@ -40,12 +40,15 @@ from .report import Report
 
 DEFAULT_TOLERANCE = Decimal("0.01")
 TOKEN_BILLS = {"bedrock_cur": 0, "aws_focus": 1, "gcp_billing": 0}
-MONEY_BILLS = {"anthropic_cost_report": 0, "console_cost_csv": 1}
+# The Analytics API's cost states list amounts too, so it comes before the older cost report.
+MONEY_BILLS = {"anthropic_analytics_cost": 0, "anthropic_cost_report": 1, "console_cost_csv": 2}
 BILL_RANK = {**TOKEN_BILLS, **MONEY_BILLS}
 SOURCE_LABELS = {
     "bedrock_cur": "AWS Cost and Usage Report", "aws_focus": "AWS FOCUS export", "gcp_billing":
     "Google Cloud billing export", "anthropic_cost_report": "Anthropic cost report",
     "console_cost_csv": "Claude Console cost export", "anthropic_usage_report": "Anthropic usage report",
+    "anthropic_analytics_cost": "Anthropic Analytics API cost",
+    "anthropic_analytics_usage": "Anthropic Analytics API usage",
     "console_usage_csv": "Claude Console usage export", "bedrock_invocation": "Bedrock invocation logs",
     "anthropic_log": "request logs", "anthropic_batch": "batch results", "claude_code": "Claude Code transcripts",
 }
@@ -94,7 +97,8 @@ def _usage_side(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
             SELECT *,
                 CASE WHEN granularity = 'request' THEN 'request' ELSE source_format || '|' || grouping END AS k,
                 CASE WHEN granularity = 'request' THEN 1000000
-                     ELSE (CASE source_format WHEN 'anthropic_usage_report' THEN 1 WHEN 'console_usage_csv' THEN 2
+                     ELSE (CASE source_format WHEN 'anthropic_usage_report' THEN 1
+                           WHEN 'anthropic_analytics_usage' THEN 1 WHEN 'console_usage_csv' THEN 2
                            ELSE 3 END) * 10000 - length(grouping) END AS r
             FROM priced_usage WHERE source_format NOT IN ({_in(TOKEN_BILLS)})
         ),

@@ -26,6 +26,8 @@ from finops.schema import (
 )
 
 from . import (
+    analytics_cost,
+    analytics_usage,
     anthropic_batch,
     anthropic_cost_report,
     anthropic_log,
@@ -45,7 +47,7 @@ from .common import JSON_ERRORS, READ_ERRORS, Emitter, FileStats, decode, open_b
 READERS: dict[str, ModuleType] = {
     m.FORMAT: m for m in (claude_code, anthropic_log, anthropic_batch, usage_report, console_usage_csv,
                           anthropic_cost_report, console_cost_csv, bedrock_invocation, bedrock_cur, aws_focus,
-                          gcp_billing)
+                          gcp_billing, analytics_usage, analytics_cost)
 }
 SAMPLE_BYTES = 64 * 1024
 SAMPLE_LINES = 20

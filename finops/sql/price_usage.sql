@@ -136,6 +136,7 @@ basis AS (
                 CASE WHEN granularity = 'request' THEN 1000000
                      ELSE (CASE source_format WHEN 'bedrock_cur' THEN 0 WHEN 'gcp_billing' THEN 0
                            WHEN 'aws_focus' THEN 1 WHEN 'anthropic_usage_report' THEN 1
+                           WHEN 'anthropic_analytics_usage' THEN 1
                            WHEN 'console_usage_csv' THEN 2 ELSE 3 END) * 10000 - length(grouping) END AS basis_rank
             FROM (
                 SELECT DISTINCT platform, granularity, source_format, grouping,  -- distinct first: the days are

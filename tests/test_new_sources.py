@@ -1,0 +1,180 @@
+"""The sources of 2026 (issue 13): the Usage and Cost Analytics API, Claude Code's analytics report, Claude Code
+OpenTelemetry, FOCUS from any provider. Each fixture in tests/fixtures/<format>/ was built from the documented
+shapes in formats-2026.md; every expected number below was worked out by hand from the fixture (see comments).
+
+List prices used by hand ($ per million tokens): Sonnet 4.6 3 input, 3.75 5m write, 6 1h write, 0.30 read, 15
+output; Opus 4.6 5 / 6.25 / 10 / 0.5 / 25 (US-only inference x1.1); Haiku 4.5 1 / 1.25 / 2 / 0.1 / 5. Web search
+$0.01 each.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from finops import ingest, pricing, reconcile
+
+FIX = Path(__file__).parent / "fixtures"
+A_USAGE = FIX / "anthropic_analytics_usage" / "usage_2026-11_pages.jsonl"
+A_COST = FIX / "anthropic_analytics_cost" / "cost_2026-11-01.json"
+TOKENS = ("input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "cache_read_tokens", "output_tokens")
+
+
+def load(*paths: Path, price: bool = True) -> tuple[duckdb.DuckDBPyConnection, ingest.IngestResult]:
+    con = duckdb.connect()
+    if price:
+        pricing.install(con)
+    result = ingest.load(list(paths), con)
+    if price:
+        pricing.price_usage(con)
+    return con, result
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str, *params: Any) -> list[dict[str, Any]]:
+    cursor = con.execute(sql, list(params))
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
+
+def counts(result: ingest.IngestResult, path: Path) -> tuple[str, int, int, int, int, int]:
+    (s,) = [f for f in result.files if f.path == str(path)]
+    assert s.rows_read == s.rows_loaded + s.rows_rejected + s.rows_duplicate, s
+    return s.format, s.rows_read, s.rows_loaded, s.rows_rejected, s.rows_duplicate, s.lines_ignored
+
+
+def toks(row: dict[str, Any]) -> tuple[int, ...]:
+    return tuple(row[c] for c in TOKENS)
+
+
+# ---- Usage and Cost Analytics API ----------------------------------------------------------------------------
+
+
+def test_analytics_usage_rows_map_every_dimension() -> None:
+    con, result = load(A_USAGE)
+    # two pages, one per line: page 1 holds 2 items, page 2 one.
+    assert counts(result, A_USAGE) == ("anthropic_analytics_usage", 3, 3, 0, 0, 0)
+    got = {r["model"]: r for r in rows(con, "SELECT * FROM priced_usage")}
+    sonnet, opus, haiku = got["claude-sonnet-4-6"], got["claude-opus-4-6"], got["claude-haiku-4-5"]
+    assert (sonnet["source_line"], opus["source_line"], haiku["source_line"]) == (1, 1, 2)  # the pages' lines
+    assert toks(sonnet) == (100_000, 50_000, 10_000, 2_000_000, 40_000)
+    assert (sonnet["granularity"], sonnet["platform"], sonnet["workspace"], sonnet["session_id"]) == (
+        "bucket", "anthropic", "wrkspc_01Data", "sess_01A")
+    # The grouping is what page 1 grouped by: the keys non-null on any of its items.
+    assert sonnet["grouping"] == "1d:actor,inference_geo,model,product,session_id,workspace_id"
+    assert json.loads(sonnet["tags"]) == {"product": "claude_code"}
+    assert sonnet["user_id"].startswith("de….com #") and "dev1@" not in sonnet["user_id"]  # masked, hashed
+    assert haiku["user_id"].startswith("de….com #") and haiku["user_id"] != sonnet["user_id"]  # two people
+    assert (opus["api_key_id"], opus["user_id"], opus["inference_geo"], opus["requests"]) == (
+        "apikey_01Pipeline", "apikey_01Pipeline", "us", 50)
+    assert (haiku["inference_geo"], haiku["workspace"]) == ("not_available", None)
+    # Sonnet: 0.1 x 3 + 0.05 x 3.75 + 0.01 x 6 + 2 x 0.30 + 0.04 x 15 = 0.3 + 0.1875 + 0.06 + 0.6 + 0.6 = 1.7475
+    # Opus, US-only x1.1: (0.2 x 5 + 0.01 x 25) x 1.1 = 1.375, plus 4 searches x 0.01 = 1.415
+    # Haiku: 0.5 x 1 + 0.1 x 5 = 1.0
+    assert (sonnet["list_cost"], opus["list_cost"], haiku["list_cost"]) == (
+        Decimal("1.7475"), Decimal("1.415"), Decimal("1.0"))
+    assert all(r["in_totals"] for r in got.values())
+
+
+def test_analytics_cost_is_the_bill_with_its_own_list_amount() -> None:
+    con, result = load(A_COST, price=False)
+    # 5 items: 4 bill lines, the fifth in EUR (rejected). Numbered by position in the document.
+    assert counts(result, A_COST) == ("anthropic_analytics_cost", 5, 4, 1, 0, 0)
+    assert con.execute("SELECT source_line, reason FROM rejects").fetchall() == [
+        (5, "amount in EUR, not USD: amounts are not converted")]
+    bills = {r["source_line"]: r for r in rows(con, "SELECT * FROM billing")}
+    # Cents: "1534.20" = $15.342; "88.915" = $0.88915; "2250" billed and "2500" at list = $22.50 and $25.
+    assert (bills[1]["billed_cost"], bills[1]["list_cost"], bills[1]["token_class"]) == (
+        Decimal("15.342"), Decimal("15.342"), "input")
+    assert (bills[1]["api_key_id"], bills[1]["model"], bills[1]["platform"], bills[1]["cost_type"]) == (
+        "apikey_01Rj2N8SVvo6BePZj99NhmiT", "claude-sonnet-4-6", "anthropic", "tokens")
+    assert (bills[2]["billed_cost"], bills[2]["token_class"]) == (Decimal("0.88915"), "cache_read")
+    assert (bills[3]["billed_cost"], bills[3]["list_cost"], bills[3]["token_class"]) == (
+        Decimal("22.5"), Decimal("25"), "output")
+    assert (bills[4]["cost_type"], bills[4]["token_class"], bills[4]["billed_cost"]) == (
+        "web_search", None, Decimal("0.04"))
+
+
+def test_analytics_reconciliation_uses_the_bills_list_amount() -> None:
+    con, _ = load(A_USAGE, A_COST)
+    data = reconcile.reconcile(con)
+    assert data is not None
+    (pair,) = data["pairs"]
+    assert (pair["platform"], pair["month"], pair["bill_source"]) == (
+        "anthropic", "2026-11", "Anthropic Analytics API cost")
+    # Bill: billed 15.342 + 0.88915 + 22.5 + 0.04 = 38.77115; its own list 15.342 + 0.88915 + 25 + 0.04 = 41.27115
+    assert (pair["billed_usd"], pair["bill_list_usd"], pair["bill_list_complete"]) == (
+        Decimal("38.77115"), Decimal("41.27115"), True)
+    # The logs (the analytics usage): 1.7475 + 1.415 + 1.0 = 4.1625
+    assert pair["logs_list_usd"] == Decimal("4.1625")
+    causes = {(c["cause"], c["detail"]): c["amount_usd"] for c in pair["causes"]}
+    assert causes[("discounts", "billed below list")] == Decimal("-2.5")  # 22.5 - 25
+    (realised,) = data["realised"]
+    assert realised["basis"] == "the bill's own tokens at list"
+    assert realised["list_usd"] == Decimal("41.27115")
+
+
+def test_new_formats_are_detected_from_content(tmp_path: Path) -> None:
+    for path, fmt in ((A_USAGE, "anthropic_analytics_usage"), (A_COST, "anthropic_analytics_cost")):
+        renamed = tmp_path / f"x{path.suffix}.gz"
+        renamed.write_bytes(gzip.compress(path.read_bytes()))
+        assert ingest.detect(renamed) == (fmt, ""), path
+
+
+def test_no_existing_fixture_changes_format() -> None:
+    """Every fixture outside the new formats' folders is detected as the format of its folder, as before."""
+    folders = {"usage_report": "anthropic_usage_report", "unrelated": None}
+    new = {"anthropic_analytics_usage", "anthropic_analytics_cost", "claude_code_report", "claude_code_otel",
+           "focus"}
+    for path in sorted(p for p in FIX.rglob("*") if p.is_file()):
+        folder = path.relative_to(FIX).parts[0]
+        if folder in new:
+            continue
+        expected = folders.get(folder, folder)
+        got = ingest.detect(path)[0]
+        if folder == "unrelated":
+            assert got not in new, path
+        else:
+            assert got == expected, path
+
+
+# ---- hostile cases -------------------------------------------------------------------------------------------
+
+HOSTILE = Path(__file__).parent / "hostile"
+# file -> (read, loaded, rejected, duplicate, ignored) and its rejects (line, reason prefix), by hand:
+HOSTILE_CASES: dict[str, dict[str, tuple[tuple[int, ...], list[tuple[int, str]]]]] = {
+    # bad_items.jsonl, one page per line. Page 1 (line 1): 6 items, the first good; then ending before it starts,
+    # output 'lots', a list, no usage, no uncached input. Line 2 a page cut short; 3 not a page; 4 a page grouped
+    # by rbac_group_id (2 items: they overstate usage). truncated.json: one document cut short (its line 40).
+    "anthropic_analytics_usage": {
+        "bad_items.jsonl": ((10, 1, 9, 0, 0), [
+            (1, "ending_at is not after starting_at"), (1, "item is not an object"), (1, "missing uncached_input"),
+            (1, "missing usage"), (1, "output_tokens is not a number: 'lots'"), (2, "invalid JSON: truncated"),
+            (3, "page has no data list"), (4, "grouped by rbac_group_id"), (4, "grouped by rbac_group_id")]),
+        "truncated.json": ((1, 0, 1, 0, 0), [(40, "invalid JSON: truncated or malformed document")])},
+    # bad_items.json, one document of 7 items numbered by position: 1 good; 2 amount 'abc', 3 no cost, 4 list NaN,
+    # 5 in GBP, 6 a group that is a string, 7 an amount of 1e30 cents.
+    "anthropic_analytics_cost": {
+        "bad_items.json": ((7, 1, 6, 0, 0), [
+            (2, "amount is not an amount: 'abc'"), (3, "missing cost"), (4, "list_amount is not a finite amount"),
+            (5, "amount in GBP, not USD"), (6, "group is not an object"), (7, "amount is implausibly large")])},
+}
+
+
+def test_hostile_cases_keep_the_accounting() -> None:
+    for fmt, cases in HOSTILE_CASES.items():
+        con, result = load(HOSTILE / fmt, price=False)
+        assert result.skipped == []
+        for name, (expected, reasons) in cases.items():
+            path = HOSTILE / fmt / name
+            assert counts(result, path) == (fmt, *expected), name
+            got = sorted(con.execute("SELECT source_line, reason FROM rejects WHERE source_file = ?",
+                                     [str(path)]).fetchall())
+            assert len(got) == len(reasons), (name, got)
+            for (line, reason), (want_line, prefix) in zip(got, sorted(reasons), strict=True):
+                assert line == want_line and reason.startswith(prefix), (name, line, reason)
+        assert con.execute("SELECT count(*) FROM usage WHERE api_key_id LIKE '%QQQQQQQQQQQQQQQQ%'").fetchone() == (0,)
