@@ -35,6 +35,7 @@ from . import (
     bedrock_cur,
     bedrock_invocation,
     claude_code,
+    claude_code_report,
     console_cost_csv,
     console_usage_csv,
     fast_claude_code,
@@ -47,7 +48,7 @@ from .common import JSON_ERRORS, READ_ERRORS, Emitter, FileStats, decode, open_b
 READERS: dict[str, ModuleType] = {
     m.FORMAT: m for m in (claude_code, anthropic_log, anthropic_batch, usage_report, console_usage_csv,
                           anthropic_cost_report, console_cost_csv, bedrock_invocation, bedrock_cur, aws_focus,
-                          gcp_billing, analytics_usage, analytics_cost)
+                          gcp_billing, analytics_usage, analytics_cost, claude_code_report)
 }
 SAMPLE_BYTES = 64 * 1024
 SAMPLE_LINES = 20

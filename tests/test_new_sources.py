@@ -22,6 +22,7 @@ from finops import ingest, pricing, reconcile
 FIX = Path(__file__).parent / "fixtures"
 A_USAGE = FIX / "anthropic_analytics_usage" / "usage_2026-11_pages.jsonl"
 A_COST = FIX / "anthropic_analytics_cost" / "cost_2026-11-01.json"
+CC_REPORT = FIX / "claude_code_report" / "claude_code_2026-11-20.json"
 TOKENS = ("input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "cache_read_tokens", "output_tokens")
 
 
@@ -119,7 +120,8 @@ def test_analytics_reconciliation_uses_the_bills_list_amount() -> None:
 
 
 def test_new_formats_are_detected_from_content(tmp_path: Path) -> None:
-    for path, fmt in ((A_USAGE, "anthropic_analytics_usage"), (A_COST, "anthropic_analytics_cost")):
+    for path, fmt in ((A_USAGE, "anthropic_analytics_usage"), (A_COST, "anthropic_analytics_cost"),
+                      (CC_REPORT, "claude_code_report")):
         renamed = tmp_path / f"x{path.suffix}.gz"
         renamed.write_bytes(gzip.compress(path.read_bytes()))
         assert ingest.detect(renamed) == (fmt, ""), path
@@ -162,6 +164,14 @@ HOSTILE_CASES: dict[str, dict[str, tuple[tuple[int, ...], list[tuple[int, str]]]
         "bad_items.json": ((7, 1, 6, 0, 0), [
             (2, "amount is not an amount: 'abc'"), (3, "missing cost"), (4, "list_amount is not a finite amount"),
             (5, "amount in GBP, not USD"), (6, "group is not an object"), (7, "amount is implausibly large")])},
+    # bad_items.json, 8 actor-days numbered by record: 1 good; 2 no actor, 3 an API actor without a key name,
+    # 4 date 'yesterday', 5 model_breakdown a string; 6 holds 4 models, each bad (negative input, a cost in EUR,
+    # no tokens, output 'many': records 6-9); 7 no models (ignored); 8 good, its key name a planted secret (masked).
+    "claude_code_report": {
+        "bad_items.json": ((10, 2, 8, 0, 1), [
+            (2, "missing actor"), (3, "api_actor without api_key_name"), (4, "date is not a timestamp"),
+            (5, "model_breakdown is not a list"), (6, "input is negative"), (7, "estimated cost in EUR, not USD"),
+            (8, "missing tokens"), (9, "output is not a number: 'many'")])},
 }
 
 
@@ -178,3 +188,74 @@ def test_hostile_cases_keep_the_accounting() -> None:
             for (line, reason), (want_line, prefix) in zip(got, sorted(reasons), strict=True):
                 assert line == want_line and reason.startswith(prefix), (name, line, reason)
         assert con.execute("SELECT count(*) FROM usage WHERE api_key_id LIKE '%QQQQQQQQQQQQQQQQ%'").fetchone() == (0,)
+
+
+# ---- Claude Code analytics report -----------------------------------------------------------------------------
+
+
+
+def test_claude_code_report_rows_per_user_and_model() -> None:
+    con, result = load(CC_REPORT)
+    # 3 actor-days: dev1 with 2 models (2 rows), ci-bot with 1; the third is a subscription seat (ignored).
+    assert counts(result, CC_REPORT) == ("claude_code_report", 3, 3, 0, 0, 1)
+    (s,) = result.files
+    assert s.notes == ["1 actor-day(s) under a Claude subscription (customer_type subscription): paid by seats, "
+                       "not API spend; not loaded"]
+    got = {r["model"]: r for r in rows(con, "SELECT * FROM priced_usage")}
+    sonnet, opus, haiku = got["claude-sonnet-4-6"], got["claude-opus-4-6"], got["claude-haiku-4-5"]
+    # cache_creation is one total: booked as 5-minute writes, flagged
+    assert toks(sonnet) == (38_120, 41_000, 0, 512_000, 9_110) and sonnet["cache_ttl_assumed"]
+    assert sonnet["user_id"] == opus["user_id"] and sonnet["user_id"].startswith("de….com #")
+    assert (haiku["user_id"], haiku["api_key_id"]) == ("ci-bot", "ci-bot")
+    assert str(sonnet["charge_period_start"]) == str(haiku["charge_period_start"]) == "2026-11-20 00:00:00"
+    assert (sonnet["granularity"], sonnet["grouping"], sonnet["requests"], sonnet["platform"]) == (
+        "bucket", "1d:actor,model", None, "anthropic")
+    assert json.loads(haiku["tags"])["terminal_type"] == "non-interactive"
+    # estimated_cost is in cents: 55.836 -> $0.55836
+    assert (sonnet["source_cost"], opus["source_cost"], haiku["source_cost"]) == (
+        Decimal("0.55836"), Decimal("0.055"), Decimal("0.0355"))
+    # Sonnet: 0.03812 x 3 + 0.041 x 3.75 + 0.512 x 0.3 + 0.00911 x 15 = 0.11436 + 0.15375 + 0.1536 + 0.13665
+    # = 0.55836; Opus: 0.001 x 5 + 0.002 x 25 = 0.055 (no geo: no premium);
+    # Haiku: 0.009 x 1 + 0.008 x 1.25 + 0.06 x 0.1 + 0.0021 x 5 = 0.009 + 0.01 + 0.006 + 0.0105 = 0.0355
+    assert (sonnet["list_cost"], opus["list_cost"], haiku["list_cost"]) == (
+        Decimal("0.55836"), Decimal("0.055"), Decimal("0.0355"))
+
+
+def _transcript_and_log(tmp_path: Path) -> tuple[Path, Path]:
+    """A Claude Code transcript and an application's request log, both on 2026-11-20."""
+    transcript = tmp_path / "projects" / "-home-dev1-app" / "sess-1.jsonl"
+    transcript.parent.mkdir(parents=True)
+    transcript.write_text(json.dumps({
+        "type": "assistant", "sessionId": "sess-1", "uuid": "u1", "timestamp": "2026-11-20T10:00:00Z",
+        "requestId": "req_011CC1", "message": {"id": "msg_01CC1", "model": "claude-sonnet-4-6", "usage": {
+            "input_tokens": 1000, "output_tokens": 100, "cache_read_input_tokens": 0,
+            "cache_creation_input_tokens": 0}}}) + "\n")
+    log = tmp_path / "api" / "gateway.jsonl"
+    log.parent.mkdir(parents=True)
+    log.write_text(json.dumps({
+        "timestamp": "2026-11-20T11:00:00Z", "request": {"model": "claude-haiku-4-5", "max_tokens": 100,
+                                                          "messages": [{"role": "user", "content": "hi"}]},
+        "response": {"id": "msg_01LOG", "model": "claude-haiku-4-5", "content": [], "stop_reason": "end_turn",
+                     "usage": {"input_tokens": 10000, "output_tokens": 1000}}}) + "\n")
+    return transcript, log
+
+
+def test_claude_code_report_replaces_claude_code_logs_only(tmp_path: Path) -> None:
+    from finops import overview
+
+    transcript, log = _transcript_and_log(tmp_path)
+    con, _ = load(CC_REPORT, transcript, log)
+    counted = dict(con.execute("SELECT source_format, bool_and(in_totals) FROM priced_usage GROUP BY 1").fetchall())
+    # The report covers Claude Code that day: the transcript is detail; the application's log still counts.
+    assert counted == {"claude_code_report": True, "claude_code": False, "anthropic_log": True}
+    # 0.64886 (the report: 0.55836 + 0.055 + 0.0355) + the log's 0.01 x 1 + 0.001 x 5 = 0.015 -> 0.66386
+    assert overview.totals(con).list_cost == Decimal("0.66386")
+    users = {r["user_id"]: r["cost"] for r in overview.by_attribution(con)["user_id"]}
+    # Claude Code's users from the report (the transcript, with no user, is not that day's Claude Code source):
+    # dev1 0.55836 + 0.055 = 0.61336, ci-bot 0.0355.
+    assert sorted(users.values()) == [Decimal("0.0355"), Decimal("0.61336")]
+    assert users["ci-bot"] == Decimal("0.0355")
+    # Without the report, the transcript counts with the log, and no source names a user: no user view.
+    con, _ = load(transcript, log)
+    assert overview.totals(con).list_cost == Decimal("0.0195")  # 0.0045 + 0.015
+    assert "user_id" not in overview.by_attribution(con)
