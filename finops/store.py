@@ -41,7 +41,16 @@ from typing import Any
 import duckdb
 
 from finops.errors import FinopsError
-from finops.ingest import IngestResult, Stager, claude_code, detect, fast_claude_code, iter_files, read_file
+from finops.ingest import (
+    IngestResult,
+    Stager,
+    claude_code,
+    detect,
+    fast_claude_code,
+    iter_files,
+    overlap,
+    read_file,
+)
 from finops.ingest.common import FileStats
 from finops.schema import BILLING_NAMES, NAMES, TOKEN_COLUMNS, create_billing_sql, create_table_sql
 
@@ -248,6 +257,14 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path, stats: FileStats, fast: bo
     staging.flush()
     stats.rows_loaded = (_merge(con, "staged", "usage", NAMES, USAGE_RANK)
                          + _merge(con, "billing_raw", "billing", BILLING_NAMES, BILL_RANK, "NOT {t}.derived"))
+    # One record under two keys (Claude Code telemetry and transcripts, ingest/overlap.py), whichever came first.
+    for source, rows in overlap.drop_covered(con, "usage").items():
+        if source == stats.path:
+            stats.rows_loaded -= rows
+            stats.notes.append(overlap.NOTE.format(n=rows))
+        else:
+            con.execute("UPDATE files SET rows_loaded = rows_loaded - ?, rows_duplicate = rows_duplicate + ? "
+                        "WHERE path = ?", [rows, rows, source])
     stats.rows_duplicate = stats.rows_staged - stats.rows_loaded
     con.execute("DROP TABLE staged")
     con.execute("DROP TABLE billing_raw")

@@ -35,11 +35,13 @@ from . import (
     bedrock_cur,
     bedrock_invocation,
     claude_code,
+    claude_code_otel,
     claude_code_report,
     console_cost_csv,
     console_usage_csv,
     fast_claude_code,
     gcp_billing,
+    overlap,
     usage_report,
 )
 from .common import JSON_ERRORS, READ_ERRORS, Emitter, FileStats, decode, open_binary
@@ -48,7 +50,8 @@ from .common import JSON_ERRORS, READ_ERRORS, Emitter, FileStats, decode, open_b
 READERS: dict[str, ModuleType] = {
     m.FORMAT: m for m in (claude_code, anthropic_log, anthropic_batch, usage_report, console_usage_csv,
                           anthropic_cost_report, console_cost_csv, bedrock_invocation, bedrock_cur, aws_focus,
-                          gcp_billing, analytics_usage, analytics_cost, claude_code_report)
+                          gcp_billing, analytics_usage, analytics_cost, claude_code_report,
+                          claude_code_otel)
 }
 SAMPLE_BYTES = 64 * 1024
 SAMPLE_LINES = 20
@@ -304,6 +307,10 @@ def _deduplicate(con: duckdb.DuckDBPyConnection, result: IngestResult, parts: li
         WITH staged AS NOT MATERIALIZED ({staged}),
         best AS (SELECT staged_table, staged_row FROM staged {KEEP_BEST})
         SELECT {', '.join(NAMES)} FROM staged SEMI JOIN best USING (staged_table, staged_row)""")
+    for path, rows in overlap.drop_covered(con, "usage").items():  # one record under two keys (overlap.py)
+        for stats in result.files:
+            if stats.path == path:
+                stats.notes.append(overlap.NOTE.format(n=rows))
     # Bill lines: one per record_id too (the same bill exported twice), the first by file and line.
     con.execute(f"""
         CREATE TABLE billing AS

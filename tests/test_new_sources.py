@@ -23,6 +23,8 @@ FIX = Path(__file__).parent / "fixtures"
 A_USAGE = FIX / "anthropic_analytics_usage" / "usage_2026-11_pages.jsonl"
 A_COST = FIX / "anthropic_analytics_cost" / "cost_2026-11-01.json"
 CC_REPORT = FIX / "claude_code_report" / "claude_code_2026-11-20.json"
+OTEL_LOGS = FIX / "claude_code_otel" / "logs.jsonl"
+OTEL_METRICS = FIX / "claude_code_otel" / "metrics.jsonl"
 TOKENS = ("input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "cache_read_tokens", "output_tokens")
 
 
@@ -121,7 +123,8 @@ def test_analytics_reconciliation_uses_the_bills_list_amount() -> None:
 
 def test_new_formats_are_detected_from_content(tmp_path: Path) -> None:
     for path, fmt in ((A_USAGE, "anthropic_analytics_usage"), (A_COST, "anthropic_analytics_cost"),
-                      (CC_REPORT, "claude_code_report")):
+                      (CC_REPORT, "claude_code_report"), (OTEL_LOGS, "claude_code_otel"),
+                      (OTEL_METRICS, "claude_code_otel")):
         renamed = tmp_path / f"x{path.suffix}.gz"
         renamed.write_bytes(gzip.compress(path.read_bytes()))
         assert ingest.detect(renamed) == (fmt, ""), path
@@ -172,6 +175,19 @@ HOSTILE_CASES: dict[str, dict[str, tuple[tuple[int, ...], list[tuple[int, str]]]
             (2, "missing actor"), (3, "api_actor without api_key_name"), (4, "date is not a timestamp"),
             (5, "model_breakdown is not a list"), (6, "input is negative"), (7, "estimated cost in EUR, not USD"),
             (8, "missing tokens"), (9, "output is not a number: 'many'")])},
+    # mixed.jsonl: 1 a good event (its user an email, a key planted in terminal.type: both masked); 2 a batch cut
+    # short; 3 a list; 4 six log records: input 'abc', no output, cost 'lots', timestamp 'soon', input -5, a
+    # string; 5 five token points: type 'weird', 1.5 tokens, -7, time 'abc', and a good one (a row); 6 spans
+    # (ignored); 7 resourceLogs a string.
+    "claude_code_otel": {
+        "mixed.jsonl": ((15, 2, 13, 0, 1), [
+            (2, "invalid JSON: truncated or malformed line"), (3, "line is not a JSON object"),
+            (4, "cost_usd is not an amount: 'lots'"), (4, "event.timestamp is not a timestamp: 'soon'"),
+            (4, "input_tokens is negative"), (4, "input_tokens is not a number: 'abc'"),
+            (4, "log record is not an object"), (4, "missing output_tokens"),
+            (5, "claude_code.token.usage value is negative"), (5, "claude_code.token.usage value is not a whole"),
+            (5, "timeUnixNano is not a time in nanoseconds"), (5, "token type not understood: 'weird'"),
+            (7, "resourceLogs is not a list")])},
 }
 
 
@@ -187,7 +203,9 @@ def test_hostile_cases_keep_the_accounting() -> None:
             assert len(got) == len(reasons), (name, got)
             for (line, reason), (want_line, prefix) in zip(got, sorted(reasons), strict=True):
                 assert line == want_line and reason.startswith(prefix), (name, line, reason)
-        assert con.execute("SELECT count(*) FROM usage WHERE api_key_id LIKE '%QQQQQQQQQQQQQQQQ%'").fetchone() == (0,)
+        leaks = con.execute("SELECT count(*) FROM usage WHERE api_key_id LIKE '%QQQQQQQQQQQQQQQQ%' OR tags LIKE "
+                            "'%QQQQQQQQQQQQQQQQ%' OR user_id LIKE '%@%'").fetchone()
+        assert leaks == (0,)  # keys and email addresses are kept masked
 
 
 # ---- Claude Code analytics report -----------------------------------------------------------------------------
@@ -259,3 +277,94 @@ def test_claude_code_report_replaces_claude_code_logs_only(tmp_path: Path) -> No
     con, _ = load(transcript, log)
     assert overview.totals(con).list_cost == Decimal("0.0195")  # 0.0045 + 0.015
     assert "user_id" not in overview.by_attribution(con)
+
+
+# ---- Claude Code OpenTelemetry ----------------------------------------------------------------------------------
+
+SESSION_1 = "6f1c2b7e-0d7a-4f7e-9a51-3d2f0c9b8e11"  # its calls are logged as events
+SESSION_2 = "7a2d3c8f-1e8b-4a8f-8b62-4e3a1d0c9f22"  # one event without a request id
+
+
+def test_otel_events_and_metrics() -> None:
+    con, result = load(OTEL_LOGS, OTEL_METRICS)
+    # logs.jsonl, one batch: 5 log records, 3 api_request events (rows), a user_prompt and a tool_result (ignored).
+    assert counts(result, OTEL_LOGS) == ("claude_code_otel", 3, 3, 0, 0, 2)
+    # metrics.jsonl: session.count is ignored (twice: line 1 is exported again as line 4). Rows: session 1's
+    # interval (its events cover it: a duplicate), session 3's interval, and session 4's two intervals made from
+    # its cumulative points (lines 2 and 3, out of time order).
+    assert counts(result, OTEL_METRICS) == ("claude_code_otel", 4, 3, 0, 1, 2)
+    (metrics,) = [f for f in result.files if f.path == str(OTEL_METRICS)]
+    assert "10 metric point(s) exported twice: counted once" in metrics.notes  # line 4: 8 token + 2 cost points
+    got = rows(con, "SELECT * FROM priced_usage ORDER BY charge_period_start, model")
+    events = {r["request_id"] or r["session_id"]: r for r in got if r["granularity"] == "request"}
+    a = events["req_011OT1"]  # token counts as stringValue, cost_usd '0.041676'
+    assert toks(a) == (312, 2048, 0, 51200, 1180) and a["cache_ttl_assumed"]
+    assert (a["session_id"], a["source_cost"], a["user_id"][:8]) == (SESSION_1, Decimal("0.041676"), "de….com ")
+    assert json.loads(a["tags"]) == {"app_version": "2.1.162", "organization_id": "0f9a4c1e-1111-4c2d-9e3f-"
+                                     "123456789abc", "product": "claude_code", "query_source": "repl_main_thread",
+                                     "terminal_type": "vscode"}
+    assert toks(events["req_011OT2"]) == (1000, 0, 0, 0, 200)  # intValue counts, doubleValue cost
+    c = events[SESSION_2]  # eventName at the top level, no request id, the user by account uuid
+    assert (c["model"], c["user_id"], toks(c)) == ("claude-opus-4-6", "a1b2c3d4-0000-4000-8000-00000000abcd",
+                                                   (100, 0, 0, 0, 50))
+    buckets = [r for r in got if r["granularity"] == "bucket"]
+    assert [(toks(r), r["source_cost"]) for r in buckets] == [
+        ((1000, 0, 0, 0, 100), None),  # session 4 (Haiku), cumulative 1000/100 at 08:01 ...
+        ((2000, 0, 0, 10000, 500), Decimal("0.0165")),  # session 3 (Sonnet), delta, 08:00-08:01
+        ((2000, 0, 0, 0, 200), None)]  # ... session 4 then 3000/300 at 08:02: the difference, 08:01-08:02
+    # A: 312 x 3 + 2048 x 3.75 + 51200 x 0.3 + 1180 x 15 = 936 + 7680 + 15360 + 17700 = 41676 -> 0.041676
+    # B: 1000 x 1 + 200 x 5 = 0.002; C: 100 x 5 + 50 x 25 = 0.00175; session 3: 6000 + 3000 + 7500 -> 0.0165;
+    # session 4 (Haiku): 3000 x 1 + 300 x 5 = 0.0045. Sum 0.066426.
+    assert sum(r["list_cost"] for r in got if r["in_totals"]) == Decimal("0.066426")
+
+
+def test_a_call_in_both_telemetry_and_a_transcript_counts_once(tmp_path: Path) -> None:
+    transcript = tmp_path / "projects" / "-home-dev1-app" / f"{SESSION_1}.jsonl"
+    transcript.parent.mkdir(parents=True)
+    lines = [  # the same calls as events A (by request id) and C (no id: by session, model, tokens and time)
+        {"type": "assistant", "sessionId": SESSION_1, "uuid": "u1", "timestamp": "2026-12-01T08:00:31.400Z",
+         "requestId": "req_011OT1", "message": {"id": "msg_01A", "model": "claude-sonnet-4-6", "usage": {
+             "input_tokens": 312, "output_tokens": 1180, "cache_read_input_tokens": 51200,
+             "cache_creation_input_tokens": 2048,
+             "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 2048}}}},
+        {"type": "assistant", "sessionId": SESSION_2, "uuid": "u2", "timestamp": "2026-12-01T09:15:02Z",
+         "requestId": "req_011TRX", "message": {"id": "msg_01C", "model": "claude-opus-4-6", "usage": {
+             "input_tokens": 100, "output_tokens": 50}}},
+        {"type": "assistant", "sessionId": SESSION_2, "uuid": "u3", "timestamp": "2026-12-01T09:40:00Z",
+         "requestId": "req_011TRY", "message": {"id": "msg_01D", "model": "claude-opus-4-6", "usage": {
+             "input_tokens": 100, "output_tokens": 50}}}]  # same tokens 25 minutes later: another call
+    transcript.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    con, result = load(OTEL_LOGS, transcript)
+    # Events A and C are duplicates of transcript rows; B stays. The transcript's 3 rows stay.
+    assert counts(result, OTEL_LOGS) == ("claude_code_otel", 3, 1, 0, 2, 2)
+    assert counts(result, transcript)[1:5] == (3, 3, 0, 0)
+    kept = {r["request_id"]: r for r in rows(con, "SELECT * FROM priced_usage")}
+    assert set(kept) == {"req_011OT1", "req_011OT2", "req_011TRX", "req_011TRY"}
+    a = kept["req_011OT1"]
+    assert (a["source_format"], a["cache_write_1h_tokens"]) == ("claude_code", 2048)  # the transcript's split
+    assert a["user_id"].startswith("de….com #")  # the event's user, carried over
+    # A at its 1-hour write rate: 936 + 2048 x 6 (12288) + 15360 + 17700 = 46284 -> 0.046284; B 0.002;
+    # C 0.00175 twice (the transcript's two calls). Sum 0.051784.
+    assert sum(r["list_cost"] for r in kept.values() if r["in_totals"]) == Decimal("0.051784")
+
+
+def test_otel_overlap_in_the_store_whichever_file_comes_first(tmp_path: Path) -> None:
+    from finops import store
+
+    transcript = tmp_path / "projects" / "p" / f"{SESSION_1}.jsonl"
+    transcript.parent.mkdir(parents=True)
+    transcript.write_text(json.dumps({
+        "type": "assistant", "sessionId": SESSION_1, "uuid": "u1", "timestamp": "2026-12-01T08:00:31Z",
+        "requestId": "req_011OT1", "message": {"id": "msg_01A", "model": "claude-sonnet-4-6", "usage": {
+            "input_tokens": 312, "output_tokens": 1180, "cache_read_input_tokens": 51200,
+            "cache_creation_input_tokens": 2048}}}) + "\n")
+    for order in ((OTEL_LOGS, transcript), (transcript, OTEL_LOGS)):
+        db = tmp_path / f"store-{order[0].name}.duckdb"
+        for path in order:
+            store.ingest([path], db)
+        con = duckdb.connect(str(db), read_only=True)
+        files = dict(con.execute("SELECT path, (rows_read, rows_loaded, rows_duplicate) FROM files").fetchall())
+        assert files[str(OTEL_LOGS)] == (3, 2, 1), order  # event A counted once, from the transcript
+        assert files[str(transcript)] == (1, 1, 0), order
+        assert con.execute("SELECT count(*) FROM usage").fetchone() == (3,)
+        con.close()
