@@ -39,7 +39,7 @@ import duckdb
 from .report import Report
 
 DEFAULT_TOLERANCE = Decimal("0.01")
-TOKEN_BILLS = {"bedrock_cur": 0, "aws_focus": 1, "gcp_billing": 0}
+TOKEN_BILLS = {"bedrock_cur": 0, "aws_focus": 1, "focus": 1, "gcp_billing": 0}
 # The Analytics API's cost states list amounts too, so it comes before the older cost report.
 MONEY_BILLS = {"anthropic_analytics_cost": 0, "anthropic_cost_report": 1, "console_cost_csv": 2}
 BILL_RANK = {**TOKEN_BILLS, **MONEY_BILLS}
@@ -49,7 +49,8 @@ SOURCE_LABELS = {
     "console_cost_csv": "Claude Console cost export", "anthropic_usage_report": "Anthropic usage report",
     "anthropic_analytics_cost": "Anthropic Analytics API cost",
     "anthropic_analytics_usage": "Anthropic Analytics API usage",
-    "claude_code_report": "Claude Code analytics report", "claude_code_otel": "Claude Code telemetry",
+    "focus": "FOCUS export", "claude_code_report": "Claude Code analytics report",
+    "claude_code_otel": "Claude Code telemetry",
     "console_usage_csv": "Claude Console usage export", "bedrock_invocation": "Bedrock invocation logs",
     "anthropic_log": "request logs", "anthropic_batch": "batch results", "claude_code": "Claude Code transcripts",
 }

@@ -216,21 +216,33 @@ def _ingest_once(con: duckdb.DuckDBPyConnection, path: Path, name: str, size: in
             stats = FileStats(path=name, format=fmt)
             if not _load(con, path, stats, fast):
                 raise _FastPathFailed
-            con.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)", [
-                name, size, digest, fmt, stats.rows_read, stats.rows_loaded, stats.rows_rejected,
-                stats.rows_duplicate, stats.lines_ignored, stats.error, json.dumps(stats.notes),
-                json.dumps(stats.reasons, sort_keys=True), now])
-            summary.loaded.append(stats)
-            summary.rows_added += stats.rows_loaded
-            if pause and len(summary.loaded) == pause[0]:
-                marker = os.environ.get(PAUSE_ENV + "_MARKER")
-                if marker:
-                    Path(marker).write_text(name)
-                time.sleep(pause[1])
+            _record_file(con, stats, name, size, digest, now, summary, pause)
         con.commit()
     except BaseException:
         con.rollback()
         raise
+
+
+def _record_file(con: duckdb.DuckDBPyConnection, stats: FileStats, name: str, size: int, digest: str,
+                 now: datetime, summary: IngestSummary, pause: tuple[int, float] | None) -> None:
+    """The files row of a file read: loaded with its accounting, or skipped when its reader found nothing of ours
+    in it (a FOCUS export with no Claude line)."""
+    if stats.skip_reason and stats.rows_read == 0:
+        con.execute("INSERT INTO files (path, size, sha256, skip_reason, loaded_at) VALUES (?, ?, ?, ?, ?)",
+                    [name, size, digest, stats.skip_reason, now])
+        summary.skipped.append((name, stats.skip_reason))
+        return
+    con.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)", [
+        name, size, digest, stats.format, stats.rows_read, stats.rows_loaded, stats.rows_rejected,
+        stats.rows_duplicate, stats.lines_ignored, stats.error, json.dumps(stats.notes),
+        json.dumps(stats.reasons, sort_keys=True), now])
+    summary.loaded.append(stats)
+    summary.rows_added += stats.rows_loaded
+    if pause and len(summary.loaded) == pause[0]:
+        marker = os.environ.get(PAUSE_ENV + "_MARKER")
+        if marker:
+            Path(marker).write_text(name)
+        time.sleep(pause[1])
 
 
 def _forget(con: duckdb.DuckDBPyConnection, name: str) -> None:

@@ -40,6 +40,7 @@ from . import (
     console_cost_csv,
     console_usage_csv,
     fast_claude_code,
+    focus_any,
     gcp_billing,
     overlap,
     usage_report,
@@ -51,7 +52,7 @@ READERS: dict[str, ModuleType] = {
     m.FORMAT: m for m in (claude_code, anthropic_log, anthropic_batch, usage_report, console_usage_csv,
                           anthropic_cost_report, console_cost_csv, bedrock_invocation, bedrock_cur, aws_focus,
                           gcp_billing, analytics_usage, analytics_cost, claude_code_report,
-                          claude_code_otel)
+                          claude_code_otel, focus_any)
 }
 SAMPLE_BYTES = 64 * 1024
 SAMPLE_LINES = 20
@@ -175,6 +176,10 @@ def detect(path: Path) -> tuple[str | None, str]:
     for fmt, module in READERS.items():
         if module.sniff(sample):
             return fmt, ""
+    for module in READERS.values():  # a reader that knows the shape and why it does not read it
+        why = module.why_not(sample) if hasattr(module, "why_not") else None
+        if why:
+            return None, why
     if sample.error:  # what could be read is no known format: the break is the likelier story
         return None, f"cannot read: {sample.error}"
     return None, "not a recognised log, usage or billing format"
@@ -270,6 +275,9 @@ def load(
         if progress:
             progress(path, _size(path))
     stager.flush()
+    for stats in [s for s in result.files if s.skip_reason and s.rows_read == 0]:
+        result.files.remove(stats)  # read, and found to hold nothing of ours (ingest/focus_any.py)
+        result.skipped.append((stats.path, stats.skip_reason or ""))
     _deduplicate(con, result, parts)
     return result
 

@@ -322,6 +322,9 @@ class FileStats:
     rows_duplicate: int = 0
     error: str | None = None  # a file-level problem (corrupt gzip, unreadable) after which reading stopped
     notes: list[str] = field(default_factory=list)  # assumptions the reader had to make for this file
+    # Set by a reader that found, having read the file, that it holds nothing of ours (a FOCUS export with no
+    # Claude line): with no record read, the file is listed as skipped with this reason.
+    skip_reason: str | None = None
     reasons: dict[str, int] = field(default_factory=dict)
 
 

@@ -23,6 +23,9 @@ FIX = Path(__file__).parent / "fixtures"
 A_USAGE = FIX / "anthropic_analytics_usage" / "usage_2026-11_pages.jsonl"
 A_COST = FIX / "anthropic_analytics_cost" / "cost_2026-11-01.json"
 CC_REPORT = FIX / "claude_code_report" / "claude_code_2026-11-20.json"
+FOCUS_GCP = FIX / "focus" / "gcp_focus_1_3_2026-10.csv"
+FOCUS_AZURE = FIX / "focus" / "azure_focus_1_4_no_claude.csv"
+FOCUS_RESELLER = FIX / "focus" / "reseller_focus_1_2.jsonl"
 OTEL_LOGS = FIX / "claude_code_otel" / "logs.jsonl"
 OTEL_METRICS = FIX / "claude_code_otel" / "metrics.jsonl"
 TOKENS = ("input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "cache_read_tokens", "output_tokens")
@@ -124,14 +127,11 @@ def test_analytics_reconciliation_uses_the_bills_list_amount() -> None:
 def test_new_formats_are_detected_from_content(tmp_path: Path) -> None:
     for path, fmt in ((A_USAGE, "anthropic_analytics_usage"), (A_COST, "anthropic_analytics_cost"),
                       (CC_REPORT, "claude_code_report"), (OTEL_LOGS, "claude_code_otel"),
-                      (OTEL_METRICS, "claude_code_otel")):
+                      (OTEL_METRICS, "claude_code_otel"), (FOCUS_GCP, "focus"), (FOCUS_RESELLER, "focus")):
         renamed = tmp_path / f"x{path.suffix}.gz"
         renamed.write_bytes(gzip.compress(path.read_bytes()))
         assert ingest.detect(renamed) == (fmt, ""), path
-
-
-def test_no_existing_fixture_changes_format() -> None:
-    """Every fixture outside the new formats' folders is detected as the format of its folder, as before."""
+    # ... and every fixture of the older formats is still detected as the format of its folder.
     folders = {"usage_report": "anthropic_usage_report", "unrelated": None}
     new = {"anthropic_analytics_usage", "anthropic_analytics_cost", "claude_code_report", "claude_code_otel",
            "focus"}
@@ -175,6 +175,14 @@ HOSTILE_CASES: dict[str, dict[str, tuple[tuple[int, ...], list[tuple[int, str]]]
             (2, "missing actor"), (3, "api_actor without api_key_name"), (4, "date is not a timestamp"),
             (5, "model_breakdown is not a list"), (6, "input is negative"), (7, "estimated cost in EUR, not USD"),
             (8, "missing tokens"), (9, "output is not a number: 'many'")])},
+    # bad_rows.csv: 2 good; 3 negative quantity, 4 billed in JPY, 5 no start, 6 BilledCost NaN, 7 fields short,
+    # 8 a unit of 'Bytes'; 9 provisioned throughput (no token class: a bill line); 10 Cloud Storage (ignored).
+    # The sub-account holds a planted key: masked.
+    "focus": {
+        "bad_rows.csv": ((8, 2, 6, 0, 1), [
+            (3, "usage quantity is negative"), (4, "billed in JPY, not USD"), (5, "missing ChargePeriodStart"),
+            (6, "BilledCost is not a finite amount"), (7, "expected 14 fields, found 5"),
+            (8, "usage unit not understood: 'Bytes'")])},
     # mixed.jsonl: 1 a good event (its user an email, a key planted in terminal.type: both masked); 2 a batch cut
     # short; 3 a list; 4 six log records: input 'abc', no output, cost 'lots', timestamp 'soon', input -5, a
     # string; 5 five token points: type 'weird', 1.5 tokens, -7, time 'abc', and a good one (a row); 6 spans
@@ -204,7 +212,8 @@ def test_hostile_cases_keep_the_accounting() -> None:
             for (line, reason), (want_line, prefix) in zip(got, sorted(reasons), strict=True):
                 assert line == want_line and reason.startswith(prefix), (name, line, reason)
         leaks = con.execute("SELECT count(*) FROM usage WHERE api_key_id LIKE '%QQQQQQQQQQQQQQQQ%' OR tags LIKE "
-                            "'%QQQQQQQQQQQQQQQQ%' OR user_id LIKE '%@%'").fetchone()
+                            "'%QQQQQQQQQQQQQQQQ%' OR user_id LIKE '%@%' OR workspace LIKE '%QQQQQQQQQQQQQQQQ%'"
+                            ).fetchone()
         assert leaks == (0,)  # keys and email addresses are kept masked
 
 
@@ -368,3 +377,60 @@ def test_otel_overlap_in_the_store_whichever_file_comes_first(tmp_path: Path) ->
         assert files[str(transcript)] == (1, 1, 0), order
         assert con.execute("SELECT count(*) FROM usage").fetchone() == (3,)
         con.close()
+
+
+# ---- FOCUS from any provider -------------------------------------------------------------------------------------
+
+
+def test_focus_from_google_cloud() -> None:
+    con, result = load(FOCUS_GCP)
+    # 6 rows: BigQuery (line 6) is not Claude; 2, 3, 4, 7 usage; 5 a credit (billing).
+    assert counts(result, FOCUS_GCP) == ("focus", 5, 5, 0, 0, 1)
+    got = {r["source_line"]: r for r in rows(con, "SELECT * FROM priced_usage")}
+    assert set(got) == {2, 3, 4, 7}
+    assert all(r["platform"] == "vertex" and r["model"] == "claude-sonnet-4-6" for r in got.values())
+    assert toks(got[2]) == (2_000_000, 0, 0, 0, 0)  # ConsumedQuantity in Tokens
+    assert (got[2]["endpoint_scope"], got[2]["workspace"], json.loads(got[2]["tags"])) == (
+        "global", "acme-ml-prod", {"team": "search"})
+    assert toks(got[3]) == (0, 0, 0, 0, 500_000)  # PricingQuantity 0.5 x '1000000 Tokens'
+    assert (got[3]["endpoint_scope"], got[3]["region"]) == ("regional", "us-east5")
+    assert toks(got[4]) == (0, 0, 0, 1_000_000, 0)  # SkuPriceDetails: Input + Read
+    assert toks(got[7]) == (0, 0, 100_000, 0, 0)  # Input + Write, x_CacheTtl 1h
+    (credit,) = rows(con, "SELECT * FROM billing")
+    assert (credit["source_line"], credit["charge_kind"], credit["billed_cost"], credit["platform"]) == (
+        5, "credit", Decimal("-1"), "vertex")
+    # List: 2 x 3 = 6; regional x1.1: 0.5 x 15 x 1.1 = 8.25; 1 x 0.3 = 0.3; 0.1 x 6 = 0.6. Sum 15.15, as billed.
+    assert sum(r["list_cost"] for r in got.values()) == Decimal("15.15")
+    assert sum(r["source_cost"] for r in got.values()) == Decimal("15.15")
+    (s,) = result.files
+    # EffectiveCost: 5.40 + 8.25 + 0.30 + 0.60 = 14.55 (a commitment covered part of line 2)
+    assert ("4 Claude usage line(s): BilledCost $15.150000, ListCost $15.150000, ContractedCost $15.150000, "
+            "EffectiveCost $14.550000") in s.notes
+
+
+def test_focus_from_a_reseller_in_json_lines() -> None:
+    con, result = load(FOCUS_RESELLER)
+    assert counts(result, FOCUS_RESELLER) == ("focus", 2, 2, 0, 0, 0)
+    got = {r["source_line"]: r for r in rows(con, "SELECT * FROM priced_usage")}
+    # '1K Tokens': 40 x 1,000 output and 100 x 1,000 input; a Microsoft host: priced as the Anthropic API.
+    assert (toks(got[1]), toks(got[2])) == ((0, 0, 0, 0, 40_000), (100_000, 0, 0, 0, 0))
+    assert {r["platform"] for r in got.values()} == {"anthropic"}
+    assert "2 line(s) hosted by neither AWS nor Google: priced as the Anthropic API" in result.files[0].notes
+    # 0.04 x 25 + 0.1 x 5 = 1.5
+    assert sum(r["list_cost"] for r in got.values()) == Decimal("1.5")
+
+
+def test_a_focus_file_without_claude_is_skipped_saying_why(tmp_path: Path) -> None:
+    con, result = load(FOCUS_AZURE)
+    assert result.files == []
+    assert result.skipped == [(str(FOCUS_AZURE), "FOCUS 1.4 export from Microsoft: 3 line(s), none names a Claude "
+                               "model in ServiceName/SkuId/SkuPriceId/SkuMeter/ChargeDescription/SkuPriceDetails")]
+    own = tmp_path / "focus.csv"  # finops's own FOCUS export is not a bill: skipped with that reason
+    own.write_text("BilledCost,ChargePeriodStart,ServiceName,x_FinopsRecordId\n1,2026-10-01,x,z\n")
+    assert ingest.detect(own) == (None, "finops's own FOCUS export (x_FinopsRecordId): not read back as a bill, "
+                                        "its rows are the usage finops read from other files")
+    from finops import store
+
+    db = tmp_path / "store.duckdb"
+    summary = store.ingest([FOCUS_AZURE], db)
+    assert (summary.loaded, summary.skipped) == ([], result.skipped)

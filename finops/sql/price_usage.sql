@@ -138,7 +138,7 @@ basis AS (
             SELECT platform, usage_date, last_day, basis_key,
                 CASE WHEN basis_key = 'request' THEN 1000000
                      ELSE (CASE source_format WHEN 'bedrock_cur' THEN 0 WHEN 'gcp_billing' THEN 0
-                           WHEN 'aws_focus' THEN 1 WHEN 'anthropic_usage_report' THEN 1
+                           WHEN 'aws_focus' THEN 1 WHEN 'focus' THEN 1 WHEN 'anthropic_usage_report' THEN 1
                            WHEN 'anthropic_analytics_usage' THEN 1
                            WHEN 'console_usage_csv' THEN 2 WHEN 'claude_code_report' THEN 4
                            ELSE 3 END) * 10000 - length(grouping) END AS basis_rank
