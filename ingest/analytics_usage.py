@@ -39,8 +39,16 @@ def sniff(sample: Any) -> bool:
             and '"results"' not in head and '"list_amount"' not in head)
 
 
+# Dimensions that change the price: rows of a page not grouped by them are priced at the standard tier and speed,
+# without the US-only premium; the file's notes say how many (the context tier is flagged per row when pricing).
+PRICE_DIMENSIONS = {"service_tier": "standard tier", "speed": "standard speed", "inference_geo": "global"}
+
+
 def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
-    read_pages(stream, emit, lambda page, where, counter: _page(page, where, counter, emit))
+    ungrouped: dict[str, int] = {}
+    read_pages(stream, emit, lambda page, where, counter: _page(page, where, counter, emit, ungrouped))
+    for dim, count in sorted(ungrouped.items()):
+        emit.stats.notes.append(f"{count} row(s) from pages not grouped by {dim}: priced as {PRICE_DIMENSIONS[dim]}")
 
 
 def grouped(items: list[Any]) -> set[str]:
@@ -49,11 +57,14 @@ def grouped(items: list[Any]) -> set[str]:
             for k, v in item["group"].items() if v is not None}
 
 
-def _page(page: Any, where: int, counter: bool, emit: Emitter) -> None:
+def _page(page: Any, where: int, counter: bool, emit: Emitter, ungrouped: dict[str, int]) -> None:
     items = page_items(page, where, emit)
     if items is None:
         return
     dims = grouped(items)
+    for dim in PRICE_DIMENSIONS:
+        if dim not in dims:
+            ungrouped[dim] = ungrouped.get(dim, 0) + len(items)
     for item in items:
         line = line_of(emit, where, counter)
         try:

@@ -84,6 +84,9 @@ def test_analytics_usage_rows_map_every_dimension() -> None:
     assert (sonnet["list_cost"], opus["list_cost"], haiku["list_cost"]) == (
         Decimal("1.7475"), Decimal("1.415"), Decimal("1.0"))
     assert all(r["in_totals"] for r in got.values())
+    (s,) = result.files  # the pages group by inference_geo, not by tier or speed: said in the notes
+    assert s.notes == ["3 row(s) from pages not grouped by service_tier: priced as standard tier",
+                       "3 row(s) from pages not grouped by speed: priced as standard speed"]
 
 
 def test_analytics_cost_is_the_bill_with_its_own_list_amount() -> None:
