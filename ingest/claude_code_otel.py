@@ -72,7 +72,14 @@ def attributes(items: Any) -> dict[str, Any]:
     return {str(a["key"]): any_value(a.get("value")) for a in items if isinstance(a, dict) and "key" in a}
 
 
+def _list(value: Any) -> list[Any]:
+    """A repeated OTLP field: a list, or nothing (a missing or malformed field holds no records)."""
+    return value if isinstance(value, list) else []
+
+
 def _nanos(value: Any, name: str) -> datetime:
+    if value is None or value == "":
+        raise RowError(f"missing {name}")
     try:
         ns = int(value)
     except (TypeError, ValueError) as e:
@@ -146,7 +153,7 @@ def _logs(resource_logs: Any, number: int, emit: Emitter) -> None:
             continue
         resource = attributes((rl.get("resource") or {}).get("attributes")) if isinstance(
             rl.get("resource"), dict) else {}
-        for sl in rl.get("scopeLogs") or []:
+        for sl in _list(rl.get("scopeLogs")):
             records = sl.get("logRecords") if isinstance(sl, dict) else None
             if not isinstance(records, list):
                 emit.reject(number, "scopeLogs entry has no logRecords list")
@@ -245,7 +252,7 @@ def _metric_points(resource_metrics: Any, number: int, emit: Emitter) -> list[di
             continue
         resource = attributes((rm.get("resource") or {}).get("attributes")) if isinstance(
             rm.get("resource"), dict) else {}
-        for sm in rm.get("scopeMetrics") or []:
+        for sm in _list(rm.get("scopeMetrics")):
             metrics = sm.get("metrics") if isinstance(sm, dict) else None
             if not isinstance(metrics, list):
                 emit.reject(number, "scopeMetrics entry has no metrics list")

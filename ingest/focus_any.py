@@ -216,9 +216,11 @@ class Totals:
         self.stated: set[str] = set()  # the cost columns the file fills
 
     def add(self, row: dict[str, Any]) -> None:
-        for name, column in (("BilledCost", "billed_cost"), ("ListCost", "list_cost"),
-                             ("ContractedCost", "contracted_cost"), ("EffectiveCost", "effective_cost")):
-            value = money(pick(row, column), name)
+        """Add a line's costs (all parsed first: a line with one bad amount is rejected and adds nothing)."""
+        values = {name: money(pick(row, column), name) for name, column in (
+            ("BilledCost", "billed_cost"), ("ListCost", "list_cost"), ("ContractedCost", "contracted_cost"),
+            ("EffectiveCost", "effective_cost"))}
+        for name, value in values.items():
             if value is not None:
                 self.sums[name] += value
                 self.stated.add(name)
