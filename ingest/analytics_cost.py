@@ -21,10 +21,10 @@ import json
 from pathlib import Path
 from typing import IO, Any
 
-from .analytics_usage import TAG_KEYS, actor_fields, dimension_fields, group_of, grouped, period
+from .analytics_usage import TAG_KEYS, actor_fields, dimension_fields, file_pages, group_of, grouped, period
 from .anthropic_cost_report import TOKEN_TYPES, _cents
 from .common import Emitter, RowError, clean, model_fields, stable_id, text
-from .report_pages import line_of, page_items, read_pages
+from .report_pages import line_of
 
 FORMAT = "anthropic_analytics_cost"
 LABEL = "Anthropic Usage and Cost Analytics API cost (/v1/organizations/analytics/cost; the bill)"
@@ -37,18 +37,16 @@ def sniff(sample: Any) -> bool:
 
 
 def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
-    read_pages(stream, emit, lambda page, where, counter: _page(page, where, counter, emit))
+    for items, where, counter in file_pages(stream, emit):
+        _page(items, where, counter, emit)
 
 
-def _page(page: Any, where: int, counter: bool, emit: Emitter) -> None:
-    items = page_items(page, where, emit)
-    if items is None:
-        return
-    dims = grouped(items)
+def _page(items: list[Any], where: int, counter: bool, emit: Emitter) -> None:
+    page_dims = grouped(items)  # a page grouped by rbac_group_id is rejected (group_of)
     for item in items:
         line = line_of(emit, where, counter)
         try:
-            emit.bill(record(item, dims), line)
+            emit.bill(record(item, page_dims), line)
         except RowError as e:
             emit.reject(line, str(e))
         except RecursionError:
@@ -67,8 +65,8 @@ def _description(group: dict[str, Any]) -> str | None:
     return text("; ".join(parts)) if parts else None
 
 
-def record(item: Any, dims: set[str]) -> dict[str, Any]:
-    group = group_of(item, dims)
+def record(item: Any, page_dims: set[str]) -> dict[str, Any]:
+    group = group_of(item, page_dims)
     start, end = period(item)
     cost = item.get("cost")
     if not isinstance(cost, dict):

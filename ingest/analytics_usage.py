@@ -4,8 +4,10 @@ Each item of a page's `data` is one time bucket (or the whole queried range) for
 dimensions: `{"starting_at", "ending_at", "group": {...}, "usage": {...}}` (formats-2026.md 2.4). It becomes an
 aggregated `usage` row, like a row of the older usage report.
 
-`group` carries every dimension key, null unless grouped (or when the row has no value): the grouping of a page is
-the set of keys that are non-null on any of its items. Dimensions with a column of their own go there (workspace,
+`group` carries every dimension key, null unless grouped (or when the row has no value): the grouping of a file is
+the set of keys that are non-null on any of its items (one query's pages belong in one file: pages of one query
+saved as separate files are read as queries of their own, which the spend basis may then not add together).
+Dimensions with a column of their own go there (workspace,
 API key, model, service tier, context window, inference geo, speed, session); the actor is the row's user (an
 email address is kept masked, with a short hash so two people never merge) or, for an API actor, its key; the
 others (product, agent, actor type, organisation, deployment, environment, Slack channel, Claude tag, user
@@ -46,9 +48,26 @@ PRICE_DIMENSIONS = {"service_tier": "standard tier", "speed": "standard speed", 
 
 def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
     ungrouped: dict[str, int] = {}
-    read_pages(stream, emit, lambda page, where, counter: _page(page, where, counter, emit, ungrouped))
+    pages = file_pages(stream, emit)
+    dims = set().union(*(grouped(items) for items, _, _ in pages))
+    for items, where, counter in pages:
+        _page(items, dims, where, counter, emit, ungrouped)
     for dim, count in sorted(ungrouped.items()):
         emit.stats.notes.append(f"{count} row(s) from pages not grouped by {dim}: priced as {PRICE_DIMENSIONS[dim]}")
+
+
+def file_pages(stream: IO[bytes], emit: Emitter) -> list[tuple[list[Any], int, bool]]:
+    """Every page's items with where they are. The grouping is judged on the whole file, not page by page: a page
+    on which a grouped dimension happens to be null everywhere (the default workspace) is the same query."""
+    pages: list[tuple[list[Any], int, bool]] = []
+
+    def keep(page: Any, where: int, counter: bool) -> None:
+        items = page_items(page, where, emit)
+        if items is not None:
+            pages.append((items, where, counter))
+
+    read_pages(stream, emit, keep)
+    return pages
 
 
 def grouped(items: list[Any]) -> set[str]:
@@ -57,18 +76,16 @@ def grouped(items: list[Any]) -> set[str]:
             for k, v in item["group"].items() if v is not None}
 
 
-def _page(page: Any, where: int, counter: bool, emit: Emitter, ungrouped: dict[str, int]) -> None:
-    items = page_items(page, where, emit)
-    if items is None:
-        return
-    dims = grouped(items)
+def _page(items: list[Any], dims: set[str], where: int, counter: bool, emit: Emitter,
+          ungrouped: dict[str, int]) -> None:
     for dim in PRICE_DIMENSIONS:
         if dim not in dims:
             ungrouped[dim] = ungrouped.get(dim, 0) + len(items)
+    page_dims = grouped(items)  # a page grouped by rbac_group_id is rejected, not the file's other pages
     for item in items:
         line = line_of(emit, where, counter)
         try:
-            emit.row(record(item, dims), line)
+            emit.row(record(item, dims, page_dims), line)
         except RowError as e:
             emit.reject(line, str(e))
         except RecursionError:
@@ -88,7 +105,7 @@ def width(start: datetime, end: datetime) -> str:
     return {60: "1m", 3600: "1h", 86400: "1d"}.get(seconds, f"{seconds}s")
 
 
-def group_of(item: Any, dims: set[str]) -> dict[str, Any]:
+def group_of(item: Any, page_dims: set[str]) -> dict[str, Any]:
     if not isinstance(item, dict):
         raise RowError("item is not an object")
     group = item.get("group")
@@ -96,7 +113,7 @@ def group_of(item: Any, dims: set[str]) -> dict[str, Any]:
         group = {}
     if not isinstance(group, dict):
         raise RowError("group is not an object")
-    over = [d for d in OVERCOUNTING if d in dims]
+    over = [d for d in OVERCOUNTING if d in page_dims]
     if over:
         raise RowError(f"grouped by {over[0]}: a user in several groups counts in each, so the rows overstate "
                        "usage (query without that group_by)")
@@ -143,8 +160,8 @@ def dimension_fields(group: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def record(item: Any, dims: set[str]) -> dict[str, Any]:
-    group = group_of(item, dims)
+def record(item: Any, dims: set[str], page_dims: set[str]) -> dict[str, Any]:
+    group = group_of(item, page_dims)
     start, end = period(item)
     usage = item.get("usage")
     if not isinstance(usage, dict):

@@ -70,8 +70,10 @@ def test_analytics_usage_rows_map_every_dimension() -> None:
     assert toks(sonnet) == (100_000, 50_000, 10_000, 2_000_000, 40_000)
     assert (sonnet["granularity"], sonnet["platform"], sonnet["workspace"], sonnet["session_id"]) == (
         "bucket", "anthropic", "wrkspc_01Data", "sess_01A")
-    # The grouping is what page 1 grouped by: the keys non-null on any of its items.
+    # The grouping is what the file's query grouped by: the keys non-null on any of its items. Page 2's only row
+    # is in the default workspace (null): still the same query, the same grouping (one source in the basis).
     assert sonnet["grouping"] == "1d:actor,inference_geo,model,product,session_id,workspace_id"
+    assert haiku["grouping"] == opus["grouping"] == sonnet["grouping"]
     assert json.loads(sonnet["tags"]) == {"product": "claude_code"}
     assert sonnet["user_id"].startswith("de….com #") and "dev1@" not in sonnet["user_id"]  # masked, hashed
     assert haiku["user_id"].startswith("de….com #") and haiku["user_id"] != sonnet["user_id"]  # two people
