@@ -270,7 +270,8 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path, stats: FileStats, fast: bo
     stats.rows_loaded = (_merge(con, "staged", "usage", NAMES, USAGE_RANK)
                          + _merge(con, "billing_raw", "billing", BILLING_NAMES, BILL_RANK, "NOT {t}.derived"))
     # One record under two keys (Claude Code telemetry and transcripts, ingest/overlap.py), whichever came first.
-    for source, rows in overlap.drop_covered(con, "usage").items():
+    covered = overlap.drop_covered(con, "usage") if stats.format in overlap.FORMATS else {}
+    for source, rows in covered.items():
         if source == stats.path:
             stats.rows_loaded -= rows
             stats.notes.append(overlap.NOTE.format(n=rows))

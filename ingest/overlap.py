@@ -22,7 +22,7 @@ import duckdb
 
 OTEL = "claude_code_otel"
 TRANSCRIPT = "claude_code"
-MATCH_WINDOW = "INTERVAL 10 MINUTE"
+FORMATS = (OTEL, TRANSCRIPT)  # only a file of these can make or meet such a duplicate
 
 
 def drop_covered(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, int]:
