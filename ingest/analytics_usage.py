@@ -5,13 +5,14 @@ dimensions: `{"starting_at", "ending_at", "group": {...}, "usage": {...}}` (form
 aggregated `usage` row, like a row of the older usage report.
 
 `group` carries every dimension key, null unless grouped (or when the row has no value): the grouping of a file is
-the set of keys that are non-null on any of its items (one query's pages belong in one file: pages of one query
-saved as separate files are read as queries of their own, which the spend basis may then not add together).
-Dimensions with a column of their own go there (workspace,
-API key, model, service tier, context window, inference geo, speed, session); the actor is the row's user (an
-email address is kept masked, with a short hash so two people never merge) or, for an API actor, its key; the
-others (product, agent, actor type, organisation, deployment, environment, Slack channel, Claude tag, user
-profile) are kept as tags for roll-ups.
+the set of keys that are non-null on any of its items. One query's pages belong in one file (a page per line, or
+an array of pages): pages of one query saved as separate files are read as queries of their own, and the spend
+basis takes one query per day.
+
+Dimensions with a column of their own go there (workspace, API key, model, service tier, context window, inference
+geo, speed, session); the actor is the row's user (an email address is kept masked, with a short hash so two people
+never merge) or, for an API actor, its key; the others (product, agent, actor type, organisation, deployment,
+environment, Slack channel, Claude tag, user profile) are kept as tags for roll-ups.
 
 A page grouped by `rbac_group_id` is not read: a user in several groups is counted in full in each group's row,
 so its rows add up to more than was used (formats-2026.md 2.4). Its rows are rejected with that reason.
