@@ -439,3 +439,15 @@ def test_a_focus_file_without_claude_is_skipped_saying_why(tmp_path: Path) -> No
     db = tmp_path / "store.duckdb"
     summary = store.ingest([FOCUS_AZURE], db)
     assert (summary.loaded, summary.skipped) == ([], result.skipped)
+
+
+def test_focus_parquet_reads_like_its_csv(tmp_path: Path) -> None:
+    import pyarrow.csv as pa_csv
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "part-0.parquet"  # typed columns: timestamps, doubles
+    pq.write_table(pa_csv.read_csv(FOCUS_GCP), path)
+    con, result = load(path)
+    assert counts(result, path) == ("focus", 5, 5, 0, 0, 1)
+    # the same lines as the CSV: 2 x 3 + 0.5 x 15 x 1.1 + 1 x 0.3 + 0.1 x 6 = 15.15
+    assert con.execute("SELECT sum(list_cost) FROM priced_usage").fetchone() == (Decimal("15.15"),)
