@@ -341,8 +341,10 @@ def prices(as_csv: bool, model: str | None) -> None:
 @cli.command("formats")
 def formats_command() -> None:
     """List the input formats finops reads (detected from each file's content)."""
-    for fmt, label in ingest.formats().items():
-        click.echo(f"{fmt:24} {label}")
+    found = ingest.formats()
+    width = max(len(fmt) for fmt in found)
+    for fmt, label in found.items():
+        click.echo(f"{fmt:{width}}  {label}")
 
 
 @cli.command("list-analyses")

@@ -65,7 +65,7 @@ DECIMAL = pa.decimal128(38, 12)
 ARROW_TYPES = {"Decimal": DECIMAL, "String": pa.string(), "JSON": pa.string(), "Integer": pa.int64(),
                "Date/Time": pa.timestamp("us", tz="UTC")}
 ARROW_SCHEMA = pa.schema([(name, ARROW_TYPES[kind]) for name, kind in COLUMNS.items()])
-TOKEN_BILLS = ("bedrock_cur", "aws_focus", "gcp_billing")
+TOKEN_BILLS = ("bedrock_cur", "aws_focus", "focus", "gcp_billing")
 PROVIDER = {"anthropic": ("Anthropic", "Anthropic", "Claude API"),
             "bedrock": ("AWS", "Amazon Web Services", "Amazon Bedrock"),
             "vertex": ("Google Cloud", "Google Cloud", "Vertex AI")}

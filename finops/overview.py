@@ -17,10 +17,20 @@ TOKEN_SUMS = """
     sum(coalesce(cache_read_tokens, 0))::BIGINT AS cache_read_tokens,
     sum(coalesce(output_tokens, 0))::BIGINT AS output_tokens
 """
-ATTRIBUTION = ("workspace", "api_key_id", "project")
+ATTRIBUTION = ("workspace", "api_key_id", "project", "user_id")
+CLAUDE_CODE_SOURCES = "('claude_code_report', 'claude_code', 'claude_code_otel')"
 # Workspaces and keys come with the spend basis (usage reports carry them); projects only exist in
 # request-level logs, so project roll-ups read every request-level row (never a bucket, never twice).
-ATTRIBUTION_ROWS = {"workspace": "in_totals", "api_key_id": "in_totals", "project": "granularity = 'request'"}
+# Users: Claude Code's spend per user, from the best Claude Code source of each day (its analytics report where it
+# covers the day, else the telemetry and transcripts), whatever the spend basis is: a view of Claude Code only.
+ATTRIBUTION_ROWS = {
+    "workspace": "in_totals", "api_key_id": "in_totals", "project": "granularity = 'request'",
+    "user_id": f"""source_format IN {CLAUDE_CODE_SOURCES} AND (source_format = 'claude_code_report' OR NOT EXISTS (
+        SELECT 1 FROM priced_usage r WHERE r.source_format = 'claude_code_report'
+            AND r.platform = priced_usage.platform AND r.usage_date = priced_usage.usage_date))""",
+}
+ATTRIBUTION_BASIS = {"workspace": "spend basis", "api_key_id": "spend basis", "project": "request-level logs",
+                     "user_id": "Claude Code sources"}
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
@@ -73,7 +83,9 @@ def by_attribution(con: duckdb.DuckDBPyConnection, limit: int = 15) -> dict[str,
             SELECT coalesce({column}, '(not recorded)') AS {column}, {TOKEN_SUMS},
                 sum(cost) AS cost, list(DISTINCT platform ORDER BY platform) AS platforms
             FROM priced_usage WHERE {ATTRIBUTION_ROWS[column]}
-            GROUP BY 1 ORDER BY cost DESC NULLS LAST LIMIT ?""", [limit])
+            GROUP BY 1 ORDER BY cost DESC NULLS LAST, 1 LIMIT ?""", [limit])
+    if not any(r["user_id"] != "(not recorded)" for r in out["user_id"]):
+        del out["user_id"]  # no source names Claude Code's users: no such view
     return out
 
 
@@ -98,8 +110,7 @@ def quality(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         SELECT source_format, count(*) AS rows, sum(cost) AS cost FROM priced_usage WHERE NOT in_totals
         GROUP BY 1 ORDER BY rows DESC, source_format""")
     return {"rejects_by_reason": rejects, "pricing_notes": notes, "detail_only_rows": detail_only,
-            "attribution_rows": {k: ("request-level logs" if "request" in v else "spend basis")
-                                 for k, v in ATTRIBUTION_ROWS.items()}}
+            "attribution_rows": ATTRIBUTION_BASIS}
 
 
 def price_rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:

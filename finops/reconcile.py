@@ -39,13 +39,18 @@ import duckdb
 from .report import Report
 
 DEFAULT_TOLERANCE = Decimal("0.01")
-TOKEN_BILLS = {"bedrock_cur": 0, "aws_focus": 1, "gcp_billing": 0}
-MONEY_BILLS = {"anthropic_cost_report": 0, "console_cost_csv": 1}
+TOKEN_BILLS = {"bedrock_cur": 0, "aws_focus": 1, "focus": 1, "gcp_billing": 0}
+# The Analytics API's cost states list amounts too, so it comes before the older cost report.
+MONEY_BILLS = {"anthropic_analytics_cost": 0, "anthropic_cost_report": 1, "console_cost_csv": 2}
 BILL_RANK = {**TOKEN_BILLS, **MONEY_BILLS}
 SOURCE_LABELS = {
     "bedrock_cur": "AWS Cost and Usage Report", "aws_focus": "AWS FOCUS export", "gcp_billing":
     "Google Cloud billing export", "anthropic_cost_report": "Anthropic cost report",
     "console_cost_csv": "Claude Console cost export", "anthropic_usage_report": "Anthropic usage report",
+    "anthropic_analytics_cost": "Anthropic Analytics API cost",
+    "anthropic_analytics_usage": "Anthropic Analytics API usage",
+    "focus": "FOCUS export", "claude_code_report": "Claude Code analytics report",
+    "claude_code_otel": "Claude Code telemetry",
     "console_usage_csv": "Claude Console usage export", "bedrock_invocation": "Bedrock invocation logs",
     "anthropic_log": "request logs", "anthropic_batch": "batch results", "claude_code": "Claude Code transcripts",
 }
@@ -92,17 +97,22 @@ def _usage_side(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return _rows(con, f"""
         WITH nb AS (
             SELECT *,
-                CASE WHEN granularity = 'request' THEN 'request' ELSE source_format || '|' || grouping END AS k,
-                CASE WHEN granularity = 'request' THEN 1000000
-                     ELSE (CASE source_format WHEN 'anthropic_usage_report' THEN 1 WHEN 'console_usage_csv' THEN 2
-                           ELSE 3 END) * 10000 - length(grouping) END AS r
+                CASE WHEN granularity = 'request' OR source_format = 'claude_code_otel' THEN 'request'
+                     ELSE source_format || '|' || grouping END AS k,
+                CASE WHEN granularity = 'request' OR source_format = 'claude_code_otel' THEN 1000000
+                     ELSE (CASE source_format WHEN 'anthropic_usage_report' THEN 1
+                           WHEN 'anthropic_analytics_usage' THEN 1 WHEN 'console_usage_csv' THEN 2
+                           WHEN 'claude_code_report' THEN 4 ELSE 3 END) * 10000 - length(grouping) END AS r
             FROM priced_usage WHERE source_format NOT IN ({_in(TOKEN_BILLS)})
         ),
         chosen AS (SELECT platform, usage_date, arg_min(k, (r, k)) AS ck FROM nb GROUP BY ALL)
         SELECT nb.platform, strftime(nb.usage_date, '%Y-%m') AS month, nb.usage_date AS day, nb.model,
             nb.region, nb.workspace, nb.source_format,
             sum(nb.list_cost) AS list, count(*) AS rows, count(*) FILTER (WHERE NOT nb.priced) AS unpriced_rows
-        FROM nb JOIN chosen c ON c.platform = nb.platform AND c.usage_date = nb.usage_date AND c.ck = nb.k
+        FROM nb JOIN chosen c ON c.platform = nb.platform AND c.usage_date = nb.usage_date
+        -- as in the spend basis (price_usage.sql): Claude Code's report replaces Claude Code's logs only
+        WHERE c.ck = nb.k OR c.ck LIKE 'claude_code_report|%' AND nb.k = 'request'
+            AND nb.source_format NOT IN ('claude_code', 'claude_code_otel')
         GROUP BY ALL""")
 
 

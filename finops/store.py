@@ -41,7 +41,16 @@ from typing import Any
 import duckdb
 
 from finops.errors import FinopsError
-from finops.ingest import IngestResult, Stager, claude_code, detect, fast_claude_code, iter_files, read_file
+from finops.ingest import (
+    IngestResult,
+    Stager,
+    claude_code,
+    detect,
+    fast_claude_code,
+    iter_files,
+    overlap,
+    read_file,
+)
 from finops.ingest.common import FileStats
 from finops.schema import BILLING_NAMES, NAMES, TOKEN_COLUMNS, create_billing_sql, create_table_sql
 
@@ -207,21 +216,33 @@ def _ingest_once(con: duckdb.DuckDBPyConnection, path: Path, name: str, size: in
             stats = FileStats(path=name, format=fmt)
             if not _load(con, path, stats, fast):
                 raise _FastPathFailed
-            con.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)", [
-                name, size, digest, fmt, stats.rows_read, stats.rows_loaded, stats.rows_rejected,
-                stats.rows_duplicate, stats.lines_ignored, stats.error, json.dumps(stats.notes),
-                json.dumps(stats.reasons, sort_keys=True), now])
-            summary.loaded.append(stats)
-            summary.rows_added += stats.rows_loaded
-            if pause and len(summary.loaded) == pause[0]:
-                marker = os.environ.get(PAUSE_ENV + "_MARKER")
-                if marker:
-                    Path(marker).write_text(name)
-                time.sleep(pause[1])
+            _record_file(con, stats, name, size, digest, now, summary, pause)
         con.commit()
     except BaseException:
         con.rollback()
         raise
+
+
+def _record_file(con: duckdb.DuckDBPyConnection, stats: FileStats, name: str, size: int, digest: str,
+                 now: datetime, summary: IngestSummary, pause: tuple[int, float] | None) -> None:
+    """The files row of a file read: loaded with its accounting, or skipped when its reader found nothing of ours
+    in it (a FOCUS export with no Claude line)."""
+    if stats.skip_reason and stats.rows_read == 0:
+        con.execute("INSERT INTO files (path, size, sha256, skip_reason, loaded_at) VALUES (?, ?, ?, ?, ?)",
+                    [name, size, digest, stats.skip_reason, now])
+        summary.skipped.append((name, stats.skip_reason))
+        return
+    con.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)", [
+        name, size, digest, stats.format, stats.rows_read, stats.rows_loaded, stats.rows_rejected,
+        stats.rows_duplicate, stats.lines_ignored, stats.error, json.dumps(stats.notes),
+        json.dumps(stats.reasons, sort_keys=True), now])
+    summary.loaded.append(stats)
+    summary.rows_added += stats.rows_loaded
+    if pause and len(summary.loaded) == pause[0]:
+        marker = os.environ.get(PAUSE_ENV + "_MARKER")
+        if marker:
+            Path(marker).write_text(name)
+        time.sleep(pause[1])
 
 
 def _forget(con: duckdb.DuckDBPyConnection, name: str) -> None:
@@ -248,6 +269,15 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path, stats: FileStats, fast: bo
     staging.flush()
     stats.rows_loaded = (_merge(con, "staged", "usage", NAMES, USAGE_RANK)
                          + _merge(con, "billing_raw", "billing", BILLING_NAMES, BILL_RANK, "NOT {t}.derived"))
+    # One record under two keys (Claude Code telemetry and transcripts, ingest/overlap.py), whichever came first.
+    covered = overlap.drop_covered(con, "usage") if stats.format in overlap.FORMATS else {}
+    for source, rows in covered.items():
+        if source == stats.path:
+            stats.rows_loaded -= rows
+            stats.notes.append(overlap.NOTE.format(n=rows))
+        else:
+            con.execute("UPDATE files SET rows_loaded = rows_loaded - ?, rows_duplicate = rows_duplicate + ? "
+                        "WHERE path = ?", [rows, rows, source])
     stats.rows_duplicate = stats.rows_staged - stats.rows_loaded
     con.execute("DROP TABLE staged")
     con.execute("DROP TABLE billing_raw")

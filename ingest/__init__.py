@@ -26,6 +26,8 @@ from finops.schema import (
 )
 
 from . import (
+    analytics_cost,
+    analytics_usage,
     anthropic_batch,
     anthropic_cost_report,
     anthropic_log,
@@ -33,11 +35,15 @@ from . import (
     bedrock_cur,
     bedrock_invocation,
     claude_code,
+    claude_code_otel,
+    claude_code_report,
     console_cost_csv,
     console_usage_csv,
     fast_claude_code,
+    focus_any,
     gcp_billing,
     not_data,
+    overlap,
     usage_report,
 )
 from .common import JSON_ERRORS, READ_ERRORS, Emitter, FileStats, decode, open_binary
@@ -46,7 +52,8 @@ from .common import JSON_ERRORS, READ_ERRORS, Emitter, FileStats, decode, open_b
 READERS: dict[str, ModuleType] = {
     m.FORMAT: m for m in (claude_code, anthropic_log, anthropic_batch, usage_report, console_usage_csv,
                           anthropic_cost_report, console_cost_csv, bedrock_invocation, bedrock_cur, aws_focus,
-                          gcp_billing)
+                          gcp_billing, analytics_usage, analytics_cost, claude_code_report,
+                          claude_code_otel, focus_any)
 }
 SAMPLE_BYTES = 64 * 1024
 SAMPLE_LINES = 20
@@ -172,6 +179,10 @@ def detect(path: Path) -> tuple[str | None, str]:
     for fmt, module in READERS.items():
         if module.sniff(sample):
             return fmt, ""
+    for module in READERS.values():  # a reader that knows the shape and why it does not read it
+        why = module.why_not(sample) if hasattr(module, "why_not") else None
+        if why:
+            return None, why
     if sample.error:  # what could be read is no known format: the break is the likelier story
         return None, f"cannot read: {sample.error}"
     return None, "not a recognised log, usage or billing format"
@@ -267,6 +278,9 @@ def load(
         if progress:
             progress(path, _size(path))
     stager.flush()
+    for stats in [s for s in result.files if s.skip_reason and s.rows_read == 0]:
+        result.files.remove(stats)  # read, and found to hold nothing of ours (ingest/focus_any.py)
+        result.skipped.append((stats.path, stats.skip_reason or ""))
     _deduplicate(con, result, parts)
     return result
 
@@ -304,6 +318,10 @@ def _deduplicate(con: duckdb.DuckDBPyConnection, result: IngestResult, parts: li
         WITH staged AS NOT MATERIALIZED ({staged}),
         best AS (SELECT staged_table, staged_row FROM staged {KEEP_BEST})
         SELECT {', '.join(NAMES)} FROM staged SEMI JOIN best USING (staged_table, staged_row)""")
+    for path, rows in overlap.drop_covered(con, "usage").items():  # one record under two keys (overlap.py)
+        for stats in result.files:
+            if stats.path == path:
+                stats.notes.append(overlap.NOTE.format(n=rows))
     # Bill lines: one per record_id too (the same bill exported twice), the first by file and line.
     con.execute(f"""
         CREATE TABLE billing AS

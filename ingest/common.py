@@ -322,6 +322,9 @@ class FileStats:
     rows_duplicate: int = 0
     error: str | None = None  # a file-level problem (corrupt gzip, unreadable) after which reading stopped
     notes: list[str] = field(default_factory=list)  # assumptions the reader had to make for this file
+    # Set by a reader that found, having read the file, that it holds nothing of ours (a FOCUS export with no
+    # Claude line): with no record read, the file is listed as skipped with this reason.
+    skip_reason: str | None = None
     reasons: dict[str, int] = field(default_factory=dict)
 
 
@@ -382,3 +385,15 @@ class Emitter:
             self.stats.rows_read += 1
             self.stats.rows_staged += 1
         self._on_bill(record)
+
+
+def person(value: Any) -> str | None:
+    """A person's id for attribution (user_id): an email address is never kept in full, but two people must not
+    merge into one when their masked forms agree ("de…com"), so the mask carries a short hash of the address."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    raw = value.strip()
+    if "@" not in raw:
+        return clean(raw)
+    digest = hashlib.sha256(raw.lower().encode("utf-8", "surrogatepass")).hexdigest()[:6]
+    return clean(f"{mask(raw)} #{digest}")

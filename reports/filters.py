@@ -38,7 +38,9 @@ LABELS = {
 }
 ACRONYMS = {"ttl": "TTL", "id": "ID", "api": "API", "usd": "USD", "cv": "CV", "us": "US"}
 ATTRIBUTION_LABELS = {"workspace": ("Workspace", "workspaces"), "api_key_id": ("API key", "API keys"),
-                      "project": ("Project", "projects")}
+                      "project": ("Project", "projects"), "user_id": ("Claude Code user", "Claude Code users")}
+# Roll-ups of part of the spend only (Claude Code's users): no "all other" row, which would hold the rest of the spend.
+PARTIAL_ROLLUPS = {"user_id"}
 
 # ---- formatting ------------------------------------------------------------------------------------------
 
@@ -283,7 +285,7 @@ def _attribution(report: Report, spend: Decimal) -> list[dict[str, Any]]:
                   "share": pct(r.get("cost"), spend), "bar": _bar(_cost(r), biggest)} for r in rows]
         rest_requests = report.totals.requests - sum(i["requests"] for i in items)
         rest = None
-        if rest_requests > 0 or rest_cost > Decimal("0.005"):
+        if key not in PARTIAL_ROLLUPS and (rest_requests > 0 or rest_cost > Decimal("0.005")):
             rest = {"name": f"All other {plural}", "requests": rest_requests, "cost": rest_cost,
                     "tokens": _token_total(_totals_row(report)) - sum(i["tokens"] for i in items),
                     "share": pct(rest_cost, spend), "bar": _bar(rest_cost, biggest)}

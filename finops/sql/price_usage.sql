@@ -23,6 +23,11 @@ WITH day_prices AS (
 u AS (
     SELECT *,
         CAST(charge_period_start AS DATE) AS usage_date,
+        -- The source a row belongs to in the choice of the spend basis: request-level logs (and Claude Code's
+        -- telemetry metrics, per session and minute, never for a session its events or transcript cover) form
+        -- one source, 'request'; each aggregated report and bill with its grouping is one.
+        CASE WHEN granularity = 'request' OR source_format = 'claude_code_otel' THEN 'request'
+             ELSE source_format || '|' || grouping END AS basis_key,
         coalesce(input_tokens, 0) + coalesce(cache_write_5m_tokens, 0) + coalesce(cache_write_1h_tokens, 0)
             + coalesce(cache_read_tokens, 0) AS prompt_tokens
     FROM usage
@@ -130,19 +135,19 @@ basis AS (
                                             lambda x: CAST(x AS DATE))
                         ELSE [usage_date] END) AS usage_date
         FROM (
-            SELECT platform, usage_date, last_day,
-                CASE WHEN granularity = 'request' THEN 'request' ELSE source_format || '|' || grouping END
-                    AS basis_key,
-                CASE WHEN granularity = 'request' THEN 1000000
+            SELECT platform, usage_date, last_day, basis_key,
+                CASE WHEN basis_key = 'request' THEN 1000000
                      ELSE (CASE source_format WHEN 'bedrock_cur' THEN 0 WHEN 'gcp_billing' THEN 0
-                           WHEN 'aws_focus' THEN 1 WHEN 'anthropic_usage_report' THEN 1
-                           WHEN 'console_usage_csv' THEN 2 ELSE 3 END) * 10000 - length(grouping) END AS basis_rank
+                           WHEN 'aws_focus' THEN 1 WHEN 'focus' THEN 1 WHEN 'anthropic_usage_report' THEN 1
+                           WHEN 'anthropic_analytics_usage' THEN 1
+                           WHEN 'console_usage_csv' THEN 2 WHEN 'claude_code_report' THEN 4
+                           ELSE 3 END) * 10000 - length(grouping) END AS basis_rank
             FROM (
-                SELECT DISTINCT platform, granularity, source_format, grouping,  -- distinct first: the days are
-                    CAST(charge_period_start AS DATE) AS usage_date,             -- listed per key, not per row
+                SELECT DISTINCT platform, basis_key, source_format, grouping,  -- distinct first: the days are
+                    CAST(charge_period_start AS DATE) AS usage_date,          -- listed per key, not per row
                     CASE WHEN granularity = 'bucket' AND charge_period_end > charge_period_start + INTERVAL 1 DAY
                          THEN CAST(charge_period_end - INTERVAL 1 MICROSECOND AS DATE) END AS last_day
-                FROM usage
+                FROM u
             )
         )
     )
@@ -160,7 +165,7 @@ SELECT
                  p_eff_input, p_eff_cache_write_5m, p_eff_cache_write_1h, p_eff_cache_read, p_eff_output,
                  p_list_input, p_list_cache_write_5m, p_list_cache_write_1h, p_list_cache_read, p_list_output,
                  base_cost, base_cost_no_fast, base_cost_no_long, base_cost_standard, priced, list_cost_all,
-                 input_cost, cache_write_cost, cache_read_cost, output_cost, web_search_cost),
+                 input_cost, cache_write_cost, cache_read_cost, output_cost, web_search_cost, basis_key),
     CASE c.v WHEN 0 THEN 'standard' WHEN 1 THEN 'long_context' WHEN 2 THEN 'fast' ELSE 'fast_long_context' END
         AS price_variant,
     c.batch_factor, c.geo_factor, c.regional_factor,
@@ -197,10 +202,13 @@ SELECT
         CASE WHEN c.platform = 'vertex' AND c.endpoint_scope IS NULL AND c.regional_premium
              THEN 'endpoint not reported: priced as global' END
     ), '') AS pricing_notes,
-    CASE WHEN c.granularity = 'request' THEN b.chosen_key = 'request'
-         ELSE b.chosen_key = c.source_format || '|' || c.grouping END AS in_totals,
+    -- Claude Code's analytics report covers Claude Code only: when it is the basis of a day (no organisation-wide
+    -- report or bill), it replaces that day's Claude Code transcripts and telemetry, and the other logs still count.
+    coalesce(c.basis_key = b.chosen_key
+             OR b.chosen_key LIKE 'claude_code_report|%' AND c.basis_key = 'request'
+                AND c.source_format NOT IN ('claude_code', 'claude_code_otel'), false) AS in_totals,
     CASE WHEN c.granularity = 'request' THEN true
-         ELSE b.chosen_key = c.source_format || '|' || c.grouping AND rm.usage_date IS NULL END AS in_findings
+         ELSE coalesce(c.basis_key = b.chosen_key, false) AND rm.usage_date IS NULL END AS in_findings
 FROM amounts c
 JOIN basis b ON b.platform = c.platform AND b.usage_date = c.usage_date
 LEFT JOIN request_models rm

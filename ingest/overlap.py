@@ -1,0 +1,78 @@
+"""Records that two sources describe under different keys, counted once (run after the files are read).
+
+Claude Code's telemetry and its transcripts can hold the same API call, and the telemetry's metrics repeat what its
+events say. They share no record id (a transcript's is its message id, which the telemetry does not carry), so the
+rule is explicit:
+
+1. A `claude_code.api_request` event (claude_code_otel, a request row) is a duplicate of a Claude Code transcript
+   row with the same request id (Claude Code writes the event's `request_id` as the transcript's `requestId`), or,
+   when the ids do not meet (an event without one), of a transcript row of the same session and model with the same
+   uncached input, cache read, cache write and output tokens within ten minutes. The transcript's row is kept (it
+   has the 5-minute/1-hour cache-write split) and takes the event's user when it has none.
+2. A metric row (claude_code_otel, aggregated) is a duplicate when its session has request-level rows (events or
+   a transcript: a session is one Claude Code process, whose every call they hold); a metric row without a session
+   (OTEL_METRICS_INCLUDE_SESSION_ID=false), when the same user has events that UTC day.
+
+Duplicates leave the table and count as their file's duplicates (rows read = loaded + rejected + duplicates).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+OTEL = "claude_code_otel"
+TRANSCRIPT = "claude_code"
+FORMATS = (OTEL, TRANSCRIPT)  # only a file of these can make or meet such a duplicate
+
+
+def drop_covered(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, int]:
+    """Delete from `table` (an internal table name) the telemetry rows another row already counts.
+    Returns rows dropped per source file."""
+    found = con.execute(f"SELECT count(*) FROM {table} WHERE source_format = ?", [OTEL]).fetchone()
+    if not found or not found[0]:
+        return {}
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE covered AS
+        WITH events AS (SELECT * FROM {table} WHERE source_format = '{OTEL}' AND granularity = 'request'),
+        transcripts AS (SELECT * FROM {table} WHERE source_format = '{TRANSCRIPT}'),
+        same_call AS (
+            SELECT e.record_id, e.source_file, e.user_id, arg_min(t.record_id, t.record_id) AS kept
+            FROM events e JOIN transcripts t
+              ON (e.request_id IS NOT NULL AND e.request_id = t.request_id)
+              OR (e.session_id = t.session_id AND e.model IS NOT DISTINCT FROM t.model
+                  AND e.input_tokens = t.input_tokens AND e.output_tokens = t.output_tokens
+                  AND e.cache_read_tokens = t.cache_read_tokens
+                  AND e.cache_write_5m_tokens + e.cache_write_1h_tokens
+                      = t.cache_write_5m_tokens + t.cache_write_1h_tokens
+                  AND abs(epoch(e.charge_period_start) - epoch(t.charge_period_start)) <= 600)
+            GROUP BY ALL
+        ),
+        sessions AS (
+            SELECT DISTINCT session_id FROM {table}
+            WHERE granularity = 'request' AND source_format IN ('{OTEL}', '{TRANSCRIPT}') AND session_id IS NOT NULL
+        ),
+        user_days AS (
+            SELECT DISTINCT user_id, CAST(charge_period_start AS DATE) AS day FROM events WHERE user_id IS NOT NULL
+        ),
+        metric AS (
+            SELECT m.record_id, m.source_file FROM {table} m
+            WHERE m.source_format = '{OTEL}' AND m.granularity = 'bucket'
+              AND (m.session_id IN (SELECT session_id FROM sessions)
+                   OR m.session_id IS NULL AND (m.user_id, CAST(m.charge_period_start AS DATE))
+                      IN (SELECT (user_id, day) FROM user_days))
+        )
+        SELECT record_id, source_file, user_id, kept FROM same_call
+        UNION ALL SELECT record_id, source_file, NULL, NULL FROM metric""")
+    con.execute(f"""
+        UPDATE {table} SET user_id = c.user_id
+        FROM (SELECT kept, min(user_id) AS user_id FROM covered WHERE kept IS NOT NULL AND user_id IS NOT NULL
+              GROUP BY 1) c
+        WHERE {table}.record_id = c.kept AND {table}.user_id IS NULL""")
+    con.execute(f"DELETE FROM {table} WHERE record_id IN (SELECT record_id FROM covered)")
+    dropped = dict(con.execute("SELECT source_file, count(*) FROM covered GROUP BY 1").fetchall())
+    con.execute("DROP TABLE covered")
+    return {str(k): int(v) for k, v in dropped.items()}
+
+
+NOTE = ("{n} row(s) already counted from another source (a telemetry event also in a Claude Code transcript, or "
+        "metrics of a session whose calls are logged): counted as duplicates")
