@@ -169,6 +169,18 @@ def test_claude_3_5_sonnet_to_the_cent():
     assert cost_of(**row, service_tier="batch") == Decimal("14.025")
 
 
+@pytest.mark.parametrize("raw", ["bedrock/us.anthropic.claude-3-5-sonnet-20241022-v2:0",
+                                 "projects/p/locations/us-east5/publishers/anthropic/models/claude-3-5-sonnet@20240620"])
+def test_claude_3_5_sonnet_on_bedrock_and_vertex_regional_endpoints(raw: str):
+    # A regional endpoint (a us. profile, a Vertex region) costs the same as global for models before the 4.5
+    # series (pricing.md 3.1, "Earlier models ... retain their existing pricing"): 1M in + 1M out = 3 + 15 = 18.
+    ident = resolve(raw)
+    assert (ident.platform, ident.endpoint_scope) in {("bedrock", "regional"), ("vertex", "regional")}
+    assert cost_of(model=ident.model, platform=ident.platform, endpoint_scope=ident.endpoint_scope,
+                   charge_period_start="2025-06-01T00:00:00", input_tokens=1_000_000,
+                   output_tokens=1_000_000) == Decimal("18")
+
+
 def test_anthropic_batch_results_example_on_claude_3_5_sonnet_is_priced(tmp_path: Path):
     # The batch-results example of Anthropic's docs (formats.md 1, Message Batches), on claude-3-5-sonnet-20240620
     # as the 2024-2025 docs had it: 11 input and 36 output tokens at batch rates ($1.50 / $7.50):
