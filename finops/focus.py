@@ -205,6 +205,9 @@ def _discount_groups(con: duckdb.DuckDBPyConnection) -> dict[tuple[Any, ...], tu
     if not _has_billing(con):
         return {}
     bills = ", ".join(f"'{s}'" for s in TOKEN_BILLS)
+    found = con.execute(f"SELECT count(*) FROM billing WHERE charge_kind = 'discount' AND source_format IN ({bills})")
+    if not (found.fetchone() or (0,))[0]:
+        return {}  # no discount lines: skip the second pass over the usage rows
     rows = con.execute(f"""
         WITH used AS (
             SELECT {_GROUP}, sum(source_cost) AS billed FROM ({_ROWS}) WHERE billed_stated GROUP BY ALL),
