@@ -366,12 +366,15 @@ def export() -> None:
               help="The FOCUS file to write: .csv or .parquet.")
 @click.option("--prices", "prices_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Negotiated rates (ContractedCost): a CSV shaped like `finops prices --csv`.")
+@click.option("--focus-version", "focus_version", type=click.Choice(["1.2", "1.3", "1.4"]), default="1.4",
+              show_default=True, help="The FOCUS version to write.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
-def export_focus(paths: tuple[Path, ...], out: Path, prices_file: Path | None, debug: bool) -> None:
-    """Write the normalised, priced usage as FOCUS 1.2 (CSV or Parquet, by the file's extension).
+def export_focus(paths: tuple[Path, ...], out: Path, prices_file: Path | None, focus_version: str,
+                 debug: bool) -> None:
+    """Write the normalised, priced usage as FOCUS 1.4, 1.3 or 1.2 (CSV or Parquet, by the file's extension).
 
-    Every FOCUS 1.2 mandatory column, one row per usage row and token class, tokens as
-    PricingQuantity (1M Tokens) and ConsumedQuantity (Tokens); finops's own columns are prefixed x_.
+    Every mandatory column of the version, one row per usage row and token class, tokens as
+    PricingQuantity (1000000 Tokens) and ConsumedQuantity (Tokens); finops's own columns are prefixed x_.
 
     \b
     Example:
@@ -388,14 +391,14 @@ def export_focus(paths: tuple[Path, ...], out: Path, prices_file: Path | None, d
         raise click.BadParameter(f"{out}: name the file .csv or .parquet", param_hint="-o")
     tmp = out.with_name(f".{out.stem}.tmp{out.suffix}")  # the extension says the format
     try:
-        rows, unpriced = focus.export(list(paths), tmp, prices_file)
+        rows, unpriced = focus.export(list(paths), tmp, prices_file, focus_version)
         os.replace(tmp, out)
     except OSError as e:
         raise ReportError(_cannot_write(out.parent, e)) from e
     finally:
         tmp.unlink(missing_ok=True)
     note = f"; {unpriced} unpriced row(s) left out (FOCUS costs cannot be null)" if unpriced else ""
-    click.echo(f"{rows} FOCUS {focus.FOCUS_VERSION} rows written to {out}{note}")
+    click.echo(f"{rows} FOCUS {focus_version} rows written to {out}{note}")
 
 
 @export.command("parquet")

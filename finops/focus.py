@@ -1,21 +1,31 @@
-"""FOCUS 1.2 export: the normalised, priced usage as a FinOps Open Cost and Usage Specification dataset.
+"""FOCUS export (1.4 by default; 1.3 and 1.2 on request): the priced usage as a FOCUS cost and usage dataset.
 
 One FOCUS row per usage row of the spend basis (the rows the report's totals count) and token class with tokens
 (uncached input, 5-minute and 1-hour cache writes, cache reads, output), plus one per row with web searches;
 plus the credit, discount, refund, tax and adjustment lines of a cloud bill (AWS CUR or FOCUS export, Google
-Cloud billing export) that is the spend basis of its platform. Every FOCUS 1.2 mandatory column is present:
+Cloud billing export) that is the spend basis of its platform. Every mandatory column of the chosen version is
+present (the lists: ../shared/reference/formats-2026.md section 1):
 
-- ServiceCategory "AI and Machine Learning" (ServiceSubcategory "Generative AI"); ProviderName Anthropic, AWS or
-  Google Cloud; PublisherName Anthropic; InvoiceIssuerName Anthropic, Amazon Web Services or Google Cloud.
-- PricingQuantity = tokens / 1,000,000 with PricingUnit "1M Tokens" (web searches: searches / 1,000,
-  "1K Searches"); ConsumedQuantity = tokens with ConsumedUnit "Tokens" (or "Searches").
+- ServiceCategory "AI and Machine Learning" (ServiceSubcategory "Generative AI"); ServiceProviderName and
+  HostProviderName (1.3 on; ProviderName and PublisherName until 1.3, removed in 1.4) Anthropic, AWS or Google
+  Cloud; InvoiceIssuerName Anthropic, Amazon Web Services or Google Cloud.
+- Units follow FOCUS's UnitFormat (a positive integer, then the plural unit): PricingQuantity = tokens / 1,000,000
+  in "1000000 Tokens" (web searches: searches / 1,000 in "1000 Searches"); ConsumedQuantity = tokens in "Tokens".
 - ListCost at list prices (with the row's batch, regional, US-only multipliers); ContractedCost at your rates
-  (list unless --prices); BilledCost = EffectiveCost = what a cloud bill line states it billed, else ContractedCost.
-  Costs are decimals (never floats): Parquet DECIMAL(38,12), CSV plain decimal text.
+  (list unless --prices); BilledCost what a cloud bill line states it billed, else ContractedCost; EffectiveCost
+  the billed cost after the bill's own discount lines for the same model and account that month, spread over its
+  usage lines in proportion to what they billed (those discount lines then carry EffectiveCost 0, so nothing is
+  counted twice). Costs are decimals (never floats): Parquet DECIMAL(38,12), CSV plain decimal text.
+- SkuPriceDetails describes each token row with the AI model keys of the FOCUS draft for AI billing
+  (TokenDirection, TokenCacheAction, ModelId, ModelDeveloper). They are a 1.5 draft, so in a 1.2 to 1.4 file
+  they are x_ keys (x_TokenDirection, ...); the 5-minute/1-hour write split is x_CacheTtl in every version.
 - ChargePeriodStart/End: the bucket's, or for a request its timestamp and one second later (the end is exclusive);
   BillingPeriodStart/End: the calendar month (UTC) of the charge.
 - Unpriced rows (unknown models) are left out, because FOCUS costs cannot be null and finops never prices at $0;
   the command says how many.
+- ContractApplied (1.3 on) is present and null: finops writes no Contract Commitment dataset for it to point
+  to. The split cost allocation columns (Allocated*) are not written: finops does not split shared costs, so
+  their condition (IncludesSplitCostAllocation) does not hold.
 
 Project-specific columns are prefixed `x_` (x_FinopsRecordId, x_TokenClass, x_Model, x_SourceFormat, ...).
 """
@@ -26,7 +36,7 @@ import csv
 import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +45,10 @@ import pyarrow as pa
 
 from .errors import FinopsError
 
-FOCUS_VERSION = "1.2"
+VERSIONS = ("1.2", "1.3", "1.4")
+FOCUS_VERSION = "1.4"  # the default
 # The FOCUS 1.2 mandatory columns and their FOCUS data types (FOCUS_Spec v1.2, specification/columns).
-MANDATORY: dict[str, str] = {
+MANDATORY_12: dict[str, str] = {
     "BilledCost": "Decimal", "BillingAccountId": "String", "BillingAccountName": "String",
     "BillingCurrency": "String", "BillingPeriodEnd": "Date/Time", "BillingPeriodStart": "Date/Time",
     "ChargeCategory": "String", "ChargeClass": "String", "ChargeDescription": "String",
@@ -46,13 +57,25 @@ MANDATORY: dict[str, str] = {
     "PricingUnit": "String", "ProviderName": "String", "PublisherName": "String", "ServiceCategory": "String",
     "ServiceName": "String",
 }
+# 1.3 adds ServiceProviderName and HostProviderName and deprecates ProviderName and PublisherName (generators
+# should ship both during the transition); 1.4 removes the deprecated two (formats-2026.md 1(b)).
+NEW_IN_13 = {"HostProviderName": "String", "ServiceProviderName": "String"}
+REMOVED_IN_14 = ("ProviderName", "PublisherName")
 CONDITIONAL: dict[str, str] = {
     "ChargeFrequency": "String", "ConsumedQuantity": "Decimal", "ConsumedUnit": "String",
     "ContractedUnitPrice": "Decimal", "ListUnitPrice": "Decimal", "PricingCategory": "String",
     "RegionId": "String", "RegionName": "String", "ServiceSubcategory": "String", "SkuId": "String",
-    "SkuMeter": "String", "SkuPriceDetails": "JSON", "SubAccountId": "String", "SubAccountName": "String",
-    "Tags": "JSON",
+    "SkuMeter": "String", "SkuPriceDetails": "JSON", "SkuPriceId": "String", "SubAccountId": "String",
+    "SubAccountName": "String", "Tags": "JSON",
 }
+CONDITIONAL_FROM_13 = {"ContractApplied": "JSON"}
+# The AI model keys of SkuPriceDetails (FOCUS draft for AI billing, "Version Introduced: 1.5"): x_ keys in every
+# version that has not ratified them.
+AI_KEYS = ("TokenDirection", "TokenCacheAction", "ModelId", "ModelDeveloper")
+AI_KEYS_RATIFIED: frozenset[str] = frozenset()  # add "1.5" when it is published with these keys
+TOKEN_KEYS = {"input": ("Input", "Uncached"), "cache_write_5m": ("Input", "Write"),
+              "cache_write_1h": ("Input", "Write"), "cache_read": ("Input", "Read"), "output": ("Output", None)}
+CACHE_TTL = {"cache_write_5m": "5m", "cache_write_1h": "1h"}
 EXTENSIONS: dict[str, str] = {
     "x_FinopsRecordId": "String", "x_SourceFormat": "String", "x_SourceFile": "String", "x_SourceLine": "Integer",
     "x_Platform": "String", "x_Model": "String", "x_ModelRaw": "String", "x_TokenClass": "String",
@@ -60,11 +83,34 @@ EXTENSIONS: dict[str, str] = {
     "x_ServiceTier": "String", "x_Speed": "String", "x_EndpointScope": "String", "x_InferenceGeo": "String",
     "x_PriceVariant": "String", "x_PriceMultiplier": "Decimal", "x_CostSource": "String",
 }
-COLUMNS = {**MANDATORY, **CONDITIONAL, **EXTENSIONS}
 DECIMAL = pa.decimal128(38, 12)
 ARROW_TYPES = {"Decimal": DECIMAL, "String": pa.string(), "JSON": pa.string(), "Integer": pa.int64(),
                "Date/Time": pa.timestamp("us", tz="UTC")}
-ARROW_SCHEMA = pa.schema([(name, ARROW_TYPES[kind]) for name, kind in COLUMNS.items()])
+
+
+def mandatory(version: str) -> dict[str, str]:
+    """The mandatory columns of a FOCUS version and their FOCUS data types."""
+    if version not in VERSIONS:
+        raise FinopsError(f"FOCUS version {version!r} is not one finops writes ({', '.join(VERSIONS)})")
+    columns = dict(MANDATORY_12)
+    if version != "1.2":
+        columns |= NEW_IN_13
+    if version == "1.4":
+        for name in REMOVED_IN_14:
+            del columns[name]
+    return dict(sorted(columns.items()))
+
+
+def columns(version: str) -> dict[str, str]:
+    """Every column written for a version, in file order: mandatory, then conditional, then finops's own."""
+    conditional = CONDITIONAL | (CONDITIONAL_FROM_13 if version != "1.2" else {})
+    return {**mandatory(version), **dict(sorted(conditional.items())), **EXTENSIONS}
+
+
+def arrow_schema(version: str) -> pa.Schema:
+    return pa.schema([(name, ARROW_TYPES[kind]) for name, kind in columns(version).items()])
+
+
 TOKEN_BILLS = ("bedrock_cur", "aws_focus", "focus", "gcp_billing")
 PROVIDER = {"anthropic": ("Anthropic", "Anthropic", "Claude API"),
             "bedrock": ("AWS", "Amazon Web Services", "Amazon Bedrock"),
@@ -103,7 +149,8 @@ c AS (
 SELECT *, min(ord) OVER (PARTITION BY record_id) AS first_ord FROM (
 SELECT record_id, source_format, source_file, source_line, platform, model, model_raw, display_name,
     charge_period_start, charge_period_end, granularity, workspace, api_key_id, project, user_id, tags, region,
-    service_tier, speed, endpoint_scope, inference_geo, price_variant, multiplier, requests, source_cost,
+    service_tier, speed, endpoint_scope, inference_geo, price_variant, price_valid_from, multiplier,
+    requests, source_cost,
     k.cls AS token_class, k.n AS quantity, k.o AS ord,
     CASE WHEN k.cls = 'web_search' THEN CAST(k.n * 0.01 AS DECIMAL(38, 12))
          ELSE CAST(k.n * k.l * multiplier * 0.000001 AS DECIMAL(38, 12)) END AS list_cost,
@@ -145,16 +192,88 @@ def _dec(value: Any) -> Decimal | None:
     return None if value is None else Decimal(value).quantize(Decimal("0.000000000001"))
 
 
-def _usage_rows(con: duckdb.DuckDBPyConnection) -> Iterator[dict[str, Any]]:
+_QUANTUM = Decimal("0.000000000001")
+# A group of a cloud bill: its discount lines are spread over its usage lines (same model, account and month).
+_GROUP = "source_format, platform, strftime(charge_period_start, '%Y-%m') AS month, model, workspace"
+
+
+def _has_billing(con: duckdb.DuckDBPyConnection) -> bool:
+    found = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'billing'").fetchone()
+    return bool(found and found[0])
+
+
+def _discount_groups(con: duckdb.DuckDBPyConnection) -> dict[tuple[Any, ...], tuple[Decimal, Decimal]]:
+    """Per bill group with both: (what its usage lines billed, its discount lines' total, negative)."""
+    if not _has_billing(con):
+        return {}
+    bills = ", ".join(f"'{s}'" for s in TOKEN_BILLS)
+    found = con.execute(f"SELECT count(*) FROM billing WHERE charge_kind = 'discount' AND source_format IN ({bills})")
+    if not (found.fetchone() or (0,))[0]:
+        return {}  # no discount lines: skip the second pass over the usage rows
+    rows = con.execute(f"""
+        WITH used AS (
+            SELECT {_GROUP}, sum(source_cost) AS billed FROM ({_ROWS}) WHERE billed_stated GROUP BY ALL),
+        discounts AS (
+            SELECT {_GROUP}, sum(billed_cost) AS discount FROM billing
+            WHERE charge_kind = 'discount' AND source_format IN ({bills}) GROUP BY ALL)
+        SELECT u.source_format, u.platform, u.month, u.model, u.workspace, u.billed, d.discount
+        FROM used u JOIN discounts d ON d.source_format = u.source_format AND d.platform = u.platform
+            AND d.month = u.month AND d.model IS NOT DISTINCT FROM u.model
+            AND d.workspace IS NOT DISTINCT FROM u.workspace
+        WHERE u.billed <> 0""").fetchall()
+    return {tuple(r[:5]): (Decimal(r[5]), Decimal(r[6])) for r in rows}
+
+
+class _Spread:
+    """Spread each group's discount over its usage lines in proportion to what they billed, exactly: line i gets
+    q(D x cum_i / B) - q(D x cum_(i-1) / B), so the shares add up to D to the last decimal place."""
+
+    def __init__(self, groups: dict[tuple[Any, ...], tuple[Decimal, Decimal]]) -> None:
+        self.groups = groups
+        self.running: dict[tuple[Any, ...], Decimal] = {}
+
+    def share(self, key: tuple[Any, ...], billed: Decimal) -> Decimal:
+        if key not in self.groups:
+            return Decimal(0)
+        total, discount = self.groups[key]
+        before = self.running.get(key, Decimal(0))
+        after = before + billed
+        self.running[key] = after
+        with localcontext() as ctx:
+            ctx.prec = 60
+            return (discount * after / total).quantize(_QUANTUM) - (discount * before / total).quantize(_QUANTUM)
+
+
+def _usage_rows(con: duckdb.DuckDBPyConnection, version: str, spread: _Spread) -> Iterator[dict[str, Any]]:
     cursor = con.execute(_ROWS)
     names = [d[0] for d in cursor.description]
     while batch := cursor.fetchmany(10_000):
         for values in batch:
             r = dict(zip(names, values, strict=True))
-            yield _usage_focus(r)
+            yield _usage_focus(r, version, spread)
 
 
-def _usage_focus(r: dict[str, Any]) -> dict[str, Any]:
+def _key(name: str, version: str) -> str:
+    return name if version in AI_KEYS_RATIFIED else f"x_{name}"
+
+
+def _sku_price_details(r: dict[str, Any], version: str) -> str:
+    """The FOCUS draft's AI model keys for a token row (x_ until ratified), plus the cache TTL as an x_ key."""
+    details: dict[str, str] = {}
+    keys = TOKEN_KEYS.get(r["token_class"])
+    if keys:
+        direction, cache_action = keys
+        details[_key("TokenDirection", version)] = direction
+        if cache_action:  # omitted for output: the draft defines cache actions for input tokens only
+            details[_key("TokenCacheAction", version)] = cache_action
+    details[_key("ModelId", version)] = r["model"]
+    details[_key("ModelDeveloper", version)] = "Anthropic"
+    if r["token_class"] in CACHE_TTL:
+        details["x_CacheTtl"] = CACHE_TTL[r["token_class"]]
+    return json.dumps(details, sort_keys=True)
+
+
+def _usage_focus(r: dict[str, Any], version: str, spread: _Spread) -> dict[str, Any]:
     platform = r["platform"]
     provider, issuer, service = PROVIDER.get(platform, (platform, platform, platform))
     start = r["charge_period_start"]
@@ -165,6 +284,10 @@ def _usage_focus(r: dict[str, Any]) -> dict[str, Any]:
     pricing_quantity = quantity / (1000 if web else 1_000_000)
     contracted = _dec(r["contracted_cost"])
     billed = _dec(r["source_cost"]) if r["billed_stated"] else contracted
+    effective = billed
+    if r["billed_stated"]:
+        key = (r["source_format"], platform, f"{start:%Y-%m}", r["model"], r["workspace"])
+        effective = billed + spread.share(key, billed)  # type: ignore[operator]
     name = r["display_name"] or r["model"]
     where = ", ".join(x for x in (
         ACCOUNT_NAME.get(platform), f"{r['endpoint_scope']} endpoint" if r["endpoint_scope"] else None,
@@ -172,24 +295,26 @@ def _usage_focus(r: dict[str, Any]) -> dict[str, Any]:
         r["price_variant"].replace("_", " ") if r["price_variant"] not in (None, "standard") else None) if x)
     account = r["workspace"] if platform == "bedrock" and r["workspace"] else {
         "anthropic": "anthropic", "bedrock": "aws", "vertex": "gcp"}.get(platform, platform)
+    sku = f"{r['model']}/{r['price_variant']}/{r['token_class']}"
     return {
         "BilledCost": billed, "BillingAccountId": account, "BillingAccountName": ACCOUNT_NAME.get(platform),
         "BillingCurrency": "USD", "BillingPeriodEnd": period_end, "BillingPeriodStart": period_start,
         "ChargeCategory": "Usage", "ChargeClass": None,
         "ChargeDescription": f"{name} {CLASS_LABEL[r['token_class']]} ({where})",
-        "ChargePeriodEnd": end, "ChargePeriodStart": start, "ContractedCost": contracted if not r["billed_stated"]
-        else billed, "EffectiveCost": billed, "InvoiceIssuerName": issuer, "ListCost": _dec(r["list_cost"]),
-        "PricingQuantity": _dec(pricing_quantity), "PricingUnit": "1K Searches" if web else "1M Tokens",
-        "ProviderName": provider, "PublisherName": "Anthropic", "ServiceCategory": "AI and Machine Learning",
-        "ServiceName": service,
+        "ChargePeriodEnd": end, "ChargePeriodStart": start, "ContractedCost": contracted,
+        "EffectiveCost": effective, "InvoiceIssuerName": issuer, "ListCost": _dec(r["list_cost"]),
+        "PricingQuantity": _dec(pricing_quantity), "PricingUnit": "1000 Searches" if web else "1000000 Tokens",
+        "ProviderName": provider, "PublisherName": "Anthropic", "ServiceProviderName": provider,
+        "HostProviderName": provider, "ServiceCategory": "AI and Machine Learning", "ServiceName": service,
         "ChargeFrequency": "Usage-Based", "ConsumedQuantity": _dec(quantity),
         "ConsumedUnit": "Searches" if web else "Tokens",
-        "ContractedUnitPrice": _dec(r["contracted_unit_price"] * (10 if web else 1)) if not r["billed_stated"]
-        else _dec(billed / pricing_quantity) if pricing_quantity else None,  # type: ignore[operator]
+        "ContractedUnitPrice": _dec(r["contracted_unit_price"] * (10 if web else 1)),
         "ListUnitPrice": _dec(r["list_unit_price"] * (10 if web else 1)),
         "PricingCategory": "Standard", "RegionId": r["region"], "RegionName": r["region"],
-        "ServiceSubcategory": "Generative AI", "SkuId": f"{r['model']}/{r['price_variant']}/{r['token_class']}",
-        "SkuMeter": CLASS_LABEL[r["token_class"]], "SkuPriceDetails": None,
+        "ServiceSubcategory": "Generative AI", "SkuId": sku,
+        "SkuPriceId": f"{platform}/{sku}/{r['service_tier'] or 'standard'}/{r['endpoint_scope'] or 'any'}"
+                      f"/{r['price_valid_from']}",
+        "SkuMeter": CLASS_LABEL[r["token_class"]], "SkuPriceDetails": _sku_price_details(r, version),
         "SubAccountId": r["workspace"], "SubAccountName": r["workspace"], "Tags": _tags(r["tags"]),
         "x_FinopsRecordId": r["record_id"], "x_SourceFormat": r["source_format"], "x_SourceFile": r["source_file"],
         "x_SourceLine": r["source_line"], "x_Platform": platform, "x_Model": r["model"], "x_ModelRaw": r["model_raw"],
@@ -202,9 +327,9 @@ def _usage_focus(r: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _bill_rows(con: duckdb.DuckDBPyConnection) -> Iterator[dict[str, Any]]:
+def _bill_rows(con: duckdb.DuckDBPyConnection, spread: _Spread) -> Iterator[dict[str, Any]]:
     """Credits, discounts, refunds, tax and money-only lines of the cloud bills that are a spend basis."""
-    if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'billing'").fetchone()[0]:  # type: ignore[index]
+    if not _has_billing(con):
         return
     cursor = con.execute(f"""
         SELECT b.* FROM billing b
@@ -219,6 +344,9 @@ def _bill_rows(con: duckdb.DuckDBPyConnection) -> Iterator[dict[str, Any]]:
         start = r["charge_period_start"]
         period_start, period_end = _month_bounds(start)
         amount = _dec(r["billed_cost"])
+        # A discount spread over its group's usage lines is in their EffectiveCost already.
+        spread_key = (r["source_format"], platform, f"{start:%Y-%m}", r["model"], r["workspace"])
+        effective = _dec(0) if r["charge_kind"] == "discount" and spread_key in spread.groups else amount
         yield {
             "BilledCost": amount, "BillingAccountId": r["workspace"] if platform == "bedrock" and r["workspace"]
             else {"bedrock": "aws", "vertex": "gcp"}.get(platform, platform),
@@ -227,9 +355,10 @@ def _bill_rows(con: duckdb.DuckDBPyConnection) -> Iterator[dict[str, Any]]:
             "ChargeCategory": CHARGE_CATEGORY.get(r["charge_kind"], "Adjustment"), "ChargeClass": None,
             "ChargeDescription": r["description"] or r["charge_kind"],
             "ChargePeriodEnd": r["charge_period_end"] or start + _SECOND, "ChargePeriodStart": start,
-            "ContractedCost": amount, "EffectiveCost": amount,
+            "ContractedCost": amount, "EffectiveCost": effective,
             "InvoiceIssuerName": issuer, "ListCost": amount if r["charge_kind"] == "usage" else _dec(0),
             "PricingQuantity": None, "PricingUnit": None, "ProviderName": provider, "PublisherName": "Anthropic",
+            "ServiceProviderName": provider, "HostProviderName": provider,
             "ServiceCategory": "AI and Machine Learning", "ServiceName": service,
             "ChargeFrequency": "Usage-Based" if r["charge_kind"] == "usage" else "One-Time",
             "RegionId": r["region"], "RegionName": r["region"], "ServiceSubcategory": "Generative AI",
@@ -253,47 +382,54 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def write(con: duckdb.DuckDBPyConnection, out: Path) -> tuple[int, int]:
+def write(con: duckdb.DuckDBPyConnection, out: Path, version: str = FOCUS_VERSION) -> tuple[int, int]:
     """Write the FOCUS file (Parquet when the name ends in .parquet, else CSV); returns (rows, unpriced left out)."""
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise FinopsError(f"{out}: name the output .csv or .parquet (FOCUS as CSV or Parquet)")
+    names = list(columns(version))
+    schema = arrow_schema(version)
     unpriced = con.execute("SELECT count(*) FROM priced_usage WHERE in_totals AND NOT priced").fetchone()[0]  # type: ignore[index]
     rows = 0
+    spread = _Spread(_discount_groups(con))
 
     def records() -> Iterator[dict[str, Any]]:
-        yield from _usage_rows(con)
-        yield from _bill_rows(con)
+        for record in _usage_rows(con, version, spread):
+            yield {name: record.get(name) for name in names}
+        for record in _bill_rows(con, spread):
+            yield {name: record.get(name) for name in names}
 
     if suffix == ".parquet":
         import pyarrow.parquet as pq
 
-        with pq.ParquetWriter(out, ARROW_SCHEMA) as writer:
+        with pq.ParquetWriter(out, schema) as writer:
             batch: list[dict[str, Any]] = []
             for record in records():
                 batch.append(record)
                 if len(batch) >= 10_000:
-                    writer.write_table(pa.Table.from_pylist(batch, schema=ARROW_SCHEMA))
+                    writer.write_table(pa.Table.from_pylist(batch, schema=schema))
                     rows += len(batch)
                     batch.clear()
             if batch or rows == 0:
-                writer.write_table(pa.Table.from_pylist(batch, schema=ARROW_SCHEMA))
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
                 rows += len(batch)
         return rows, int(unpriced)
     with open(out, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(list(COLUMNS))
+        writer.writerow(names)
         for record in records():
-            writer.writerow([_text(record.get(name)) for name in COLUMNS])
+            writer.writerow([_text(record[name]) for name in names])
             rows += 1
     return rows, int(unpriced)
 
 
-def export(paths: list[Path], out: Path, prices_file: Path | None = None) -> tuple[int, int]:
-    """Read and price the given files and folders, then write them as FOCUS 1.2 to out."""
+def export(paths: list[Path], out: Path, prices_file: Path | None = None,
+           version: str = FOCUS_VERSION) -> tuple[int, int]:
+    """Read and price the given files and folders, then write them as FOCUS (1.4 unless told) to out."""
     from . import ingest, pricing
     from .pipeline import NoUsableInput, _nothing_loaded
 
+    columns(version)  # an unknown version fails before any reading
     con = duckdb.connect()
     try:
         pricing.install(con, prices_file)
@@ -301,6 +437,6 @@ def export(paths: list[Path], out: Path, prices_file: Path | None = None) -> tup
         if sum(f.rows_loaded for f in result.files) == 0:
             raise NoUsableInput(_nothing_loaded(result), con)
         pricing.price_usage(con)
-        return write(con, out)
+        return write(con, out, version)
     finally:
         con.close()

@@ -14,6 +14,11 @@ _GEO_PROFILE = re.compile(r"^(?P<geo>global|us|eu|apac|jp|au|us-gov|in|ca)\.(?=a
 _VERSION_SUFFIX = re.compile(r"-v\d+(?::\d+)?$")
 _DATE_SUFFIX = re.compile(r"-\d{8}$")
 _VERTEX_DATE = re.compile(r"@\d{8}$")
+# A Vertex AI resource path, short or full; the location is the endpoint ("global", or a region or multi-region).
+_VERTEX_PATH = re.compile(r"^(?:projects/[^/]+/locations/(?P<location>[^/]+)/)?publishers/anthropic/models/"
+                          r"(?P<id>[^:/]+)(?::[a-z]+)?$", re.IGNORECASE)
+# Bedrock's ids of the Claude 2 era carry no date and put the version where later ids have "-v1:0".
+_BEDROCK_LEGACY = {"claude-v2": "claude-2-0", "claude-v2:1": "claude-2-1", "claude-instant-v1": "claude-instant-1"}
 
 # Older or alternative spellings of the same model.
 _ALIASES = {
@@ -26,6 +31,11 @@ _ALIASES = {
     "claude-haiku-3-5": "claude-3-5-haiku",
     "claude-opus-3": "claude-3-opus",
     "claude-sonnet-3-7": "claude-3-7-sonnet",
+    "claude-sonnet-3-5": "claude-3-5-sonnet",
+    "claude-3-5-sonnet-v2": "claude-3-5-sonnet",  # Vertex's id of the 2024-10-22 snapshot
+    "claude-sonnet-3": "claude-3-sonnet",
+    "claude-instant-1-1": "claude-instant-1",
+    "claude-instant-1-2": "claude-instant-1",
 }
 
 
@@ -60,6 +70,14 @@ def resolve(raw: str | None) -> ModelId:
     elif s.startswith(("vertex_ai/", "vertex/")):
         platform = "vertex"
     s = _PROVIDER_PREFIX.sub("", s)
+    vertex = _VERTEX_PATH.match(s)
+    if vertex:
+        platform, s = "vertex", vertex["id"]
+        location = (vertex["location"] or "").lower()
+        if location == "global":
+            scope = "global"
+        elif location:
+            scope, region = "regional", location
     arn = _ARN.match(s)
     if arn:
         platform, region, s = "bedrock", arn["region"] or None, arn["id"]
@@ -72,6 +90,7 @@ def resolve(raw: str | None) -> ModelId:
         platform = "bedrock"
         scope = scope or "regional"  # an in-region base model id
         s = s[len("anthropic.") :]
+        s = _BEDROCK_LEGACY.get(s, s)
     if "@" in s:
         platform = platform or "vertex"
         s = _VERTEX_DATE.sub("", s).split("@", 1)[0]

@@ -7,6 +7,7 @@ from typing import Any
 
 import duckdb
 
+from .pricing import lifecycle_checks
 from .report import Totals
 
 TOKEN_SUMS = """
@@ -110,6 +111,7 @@ def quality(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         SELECT source_format, count(*) AS rows, sum(cost) AS cost FROM priced_usage WHERE NOT in_totals
         GROUP BY 1 ORDER BY rows DESC, source_format""")
     return {"rejects_by_reason": rejects, "pricing_notes": notes, "detail_only_rows": detail_only,
+            "lifecycle": lifecycle_checks(con),
             "attribution_rows": ATTRIBUTION_BASIS}
 
 

@@ -215,9 +215,27 @@ def models_table() -> pa.Table:
     ])
 
 
+LIFECYCLE_EVENTS = ("retired", "fast_withdrawn")
+
+
+def lifecycle_table() -> pa.Table:
+    """Retirements on platforms other than the Claude API (whose dates are in models.csv) and fast-mode withdrawals,
+    each with its source (finops/data/lifecycle.csv)."""
+    text = files("finops").joinpath("data/lifecycle.csv").read_text(encoding="utf-8")
+    rows = []
+    for n, r in enumerate(csv.DictReader(text.splitlines()), start=2):
+        if r["event"] not in LIFECYCLE_EVENTS or r["platform"] not in PLATFORMS:
+            raise PricingError(f"lifecycle.csv line {n}: unknown event {r['event']!r} or platform {r['platform']!r}")
+        rows.append({"model": r["model"], "platform": r["platform"], "event": r["event"],
+                     "day": date.fromisoformat(r["date"]), "source": r["source"], "note": r["note"]})
+    schema = pa.schema([("model", pa.string()), ("platform", pa.string()), ("event", pa.string()),
+                        ("day", pa.date32()), ("source", pa.string()), ("note", pa.string())])
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
 def install(con: duckdb.DuckDBPyConnection, overrides_file: Path | None = None) -> None:
-    """Create the `prices` table (and its pivot, `price_pivot`), `models` and the constant tables the pricing SQL
-    and analyses read."""
+    """Create the `prices` table (and its pivot, `price_pivot`), `models`, `lifecycle` and the constant tables the
+    pricing SQL and analyses read."""
     from .models import known_models
 
     known = known_models()
@@ -232,6 +250,9 @@ def install(con: duckdb.DuckDBPyConnection, overrides_file: Path | None = None) 
     con.register("prices_arrow", price_table(builtin, overrides))
     con.register("price_pivot_arrow", price_pivot(builtin, overrides))
     con.register("models_arrow", models_table())
+    con.register("lifecycle_arrow", lifecycle_table())
+    con.execute("CREATE OR REPLACE TABLE lifecycle AS SELECT * FROM lifecycle_arrow")
+    con.unregister("lifecycle_arrow")
     con.execute("CREATE OR REPLACE TABLE prices AS SELECT * FROM prices_arrow")
     con.execute("CREATE OR REPLACE TABLE price_pivot AS SELECT * FROM price_pivot_arrow")
     con.execute("CREATE OR REPLACE TABLE models AS SELECT * FROM models_arrow")
@@ -249,3 +270,13 @@ def price_usage(con: duckdb.DuckDBPyConnection) -> None:
     """Create `priced_usage` from `usage`: every row's rates, rule, multiplier and cost (as-of join on date)."""
     sql = files("finops").joinpath("sql/price_usage.sql").read_text(encoding="utf-8")
     con.execute(sql)
+
+
+def lifecycle_checks(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
+    """Rows used after the model's retirement on their platform, fast mode after its withdrawal or inside a batch,
+    and Vertex rows without an endpoint where that changes the price: per check, model and platform, the row
+    count and the first file:line. The rows stay priced as logged."""
+    sql = files("finops").joinpath("sql/lifecycle_checks.sql").read_text(encoding="utf-8")
+    cursor = con.execute(sql)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -493,6 +493,8 @@ def context(report: Report) -> dict[str, Any]:
         "rejects_total": sum(int(r.get("rows") or 0) for r in quality.get("rejects_by_reason", [])),
         "rejects_file": report.rejects_file or "rejects.csv",
         "pricing_notes": quality.get("pricing_notes", []),
+        "lifecycle": [{**c, "first_row": _relative(str(c.get("first_row") or ""), base)}
+                      for c in quality.get("lifecycle", [])],
         "detail_only": [{**d, "label": labels.get(str(d.get("source_format")), d.get("source_format"))}
                         for d in quality.get("detail_only_rows", [])],
         "negotiated": any(p.get("negotiated") for p in report.prices),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from pathlib import Path
 
@@ -12,6 +15,9 @@ from hypothesis import strategies as st
 
 from finops import analysis
 from finops.errors import PricingError
+from finops.models import ModelId, resolve
+from finops.pipeline import run
+from finops.pricing import RATE_COLUMNS
 
 
 def cost_of(**row: object) -> Decimal:
@@ -134,7 +140,112 @@ def test_unknown_model_is_unpriced_never_zero():
 
 def test_model_used_before_its_first_price_is_unpriced():
     con = usage_con([dict(model="claude-opus-4-6", charge_period_start="2025-12-01T00:00:00", input_tokens=10)])
-    assert con.execute("SELECT priced, cost FROM priced_usage").fetchone() == (False, None)
+    assert con.execute("SELECT priced, cost, unpriced_reason FROM priced_usage").fetchone() == (
+        False, None, "dated before the model's release")
+
+
+@pytest.mark.parametrize("model, launch, rate", [
+    # Release dates from the model pages (platform.claude.com/docs/en/models/<id>/overview: "Released September 22,
+    # 2026", "Released September 28, 2026"); Fable 5.2 and Mythos 5.2 on the best documented date, 2026-11-09.
+    # The day before is before launch (unpriced, flagged); from the day itself 1M input costs the input rate.
+    ("claude-opus-5-5", "2026-09-22", "4"), ("claude-sonnet-5-5", "2026-09-28", "2"),
+    ("claude-fable-5-2", "2026-11-09", "8"), ("claude-mythos-5-2", "2026-11-09", "8"),
+])
+def test_launch_dates_from_the_model_pages(model: str, launch: str, rate: str):
+    day_before = str(date.fromisoformat(launch) - timedelta(days=1))
+    con = usage_con([dict(model=model, charge_period_start=f"{day}T12:00:00", input_tokens=1_000_000)
+                     for day in (day_before, launch)])
+    got = con.execute("SELECT cost, unpriced_reason FROM priced_usage ORDER BY charge_period_start").fetchall()
+    assert got == [(None, "dated before the model's release"), (Decimal(rate), None)]
+
+
+def test_claude_3_5_sonnet_to_the_cent():
+    # Anthropic's pricing page (2025 version): $3 input, $3.75 5m write, $6 1h write, $0.30 read, $15 output.
+    # 1M of each: 3 + 3.75 + 6 + 0.30 + 15 = 28.05; in batch, half: 14.025.
+    row = dict(model="claude-3-5-sonnet", charge_period_start="2025-05-01T00:00:00", input_tokens=1_000_000,
+               cache_write_5m_tokens=1_000_000, cache_write_1h_tokens=1_000_000, cache_read_tokens=1_000_000,
+               output_tokens=1_000_000)
+    assert cost_of(**row) == Decimal("28.05")
+    assert cost_of(**row, service_tier="batch") == Decimal("14.025")
+
+
+@pytest.mark.parametrize("raw", ["bedrock/us.anthropic.claude-3-5-sonnet-20241022-v2:0",
+                                 "projects/p/locations/us-east5/publishers/anthropic/models/claude-3-5-sonnet@20240620"])
+def test_claude_3_5_sonnet_on_bedrock_and_vertex_regional_endpoints(raw: str):
+    # A regional endpoint (a us. profile, a Vertex region) costs the same as global for models before the 4.5
+    # series (pricing.md 3.1, "Earlier models ... retain their existing pricing"): 1M in + 1M out = 3 + 15 = 18.
+    ident = resolve(raw)
+    assert (ident.platform, ident.endpoint_scope) in {("bedrock", "regional"), ("vertex", "regional")}
+    assert cost_of(model=ident.model, platform=ident.platform, endpoint_scope=ident.endpoint_scope,
+                   charge_period_start="2025-06-01T00:00:00", input_tokens=1_000_000,
+                   output_tokens=1_000_000) == Decimal("18")
+
+
+def test_anthropic_batch_results_example_on_claude_3_5_sonnet_is_priced(tmp_path: Path):
+    # The batch-results example of Anthropic's docs (formats.md 1, Message Batches), on claude-3-5-sonnet-20240620
+    # as the 2024-2025 docs had it: 11 input and 36 output tokens at batch rates ($1.50 / $7.50):
+    # 11 x 1.50 / 1e6 + 36 x 7.50 / 1e6 = 0.0000165 + 0.00027 = 0.0002865. It was "unknown model" before.
+    results = tmp_path / "results.jsonl"
+    results.write_text(json.dumps({
+        "custom_id": "my-second-request", "timestamp": "2025-03-01T00:00:00Z",
+        "result": {"type": "succeeded", "message": {
+            "id": "msg_014VwiXbi91y3JMjcpyGBHX5", "type": "message", "role": "assistant",
+            "model": "claude-3-5-sonnet-20240620", "content": [{"type": "text", "text": "Hello again!"}],
+            "stop_reason": "end_turn", "stop_sequence": None, "usage": {"input_tokens": 11, "output_tokens": 36}}}}
+    ) + "\n")
+    report = run([results], now=datetime(2026, 12, 3)).report
+    assert report.unpriced == []
+    assert report.totals.billed_cost == Decimal("0.0002865")
+
+
+@pytest.mark.parametrize("raw", ["claude-2.0", "claude-2.1", "anthropic.claude-v2:1", "claude-instant-1.2",
+                                 "anthropic.claude-instant-v1", "claude-3-sonnet-20240229", "claude-mythos-preview"])
+def test_models_without_a_documented_price_are_known_and_unpriced(raw: str):
+    # pricing.md has no rate for Claude 2.x, Claude Instant, Claude 3 Sonnet or Mythos Preview: never invented,
+    # so their rows are unpriced, but named as the known model they are, not "unknown model".
+    ident = resolve(raw)
+    assert ident.model is not None
+    con = usage_con([dict(model=ident.model, model_raw=raw, charge_period_start="2025-01-01T00:00:00",
+                          input_tokens=1000)])
+    assert con.execute("SELECT priced, cost, unpriced_reason FROM priced_usage").fetchone() == (
+        False, None, "known model without a documented price")
+
+
+@pytest.mark.parametrize("raw, model, platform, scope, region", [
+    # Vertex AI resource paths, short and full; the location is the endpoint (pricing.md 3.3).
+    ("publishers/anthropic/models/claude-sonnet-4-5@20250929", "claude-sonnet-4-5", "vertex", None, None),
+    ("projects/acme-prod/locations/us-east5/publishers/anthropic/models/claude-opus-4-1@20250805",
+     "claude-opus-4-1", "vertex", "regional", "us-east5"),
+    ("projects/acme-prod/locations/global/publishers/anthropic/models/claude-sonnet-4-6",
+     "claude-sonnet-4-6", "vertex", "global", None),
+    ("projects/p/locations/europe-west1/publishers/anthropic/models/claude-3-5-sonnet-v2@20241022:streamRawPredict",
+     "claude-3-5-sonnet", "vertex", "regional", "europe-west1"),
+    # Gateway prefixes as LiteLLM writes them.
+    ("bedrock/us.anthropic.claude-3-5-sonnet-20241022-v2:0", "claude-3-5-sonnet", "bedrock", "regional", None),
+    ("bedrock/global.anthropic.claude-sonnet-4-5-20250929-v1:0", "claude-sonnet-4-5", "bedrock", "global", None),
+    ("bedrock/converse/anthropic.claude-3-haiku-20240307-v1:0", "claude-3-haiku", "bedrock", "regional", None),
+    ("vertex_ai/claude-3-5-sonnet-v2@20241022", "claude-3-5-sonnet", "vertex", None, None),
+    ("vertex_ai/claude-opus-4-6", "claude-opus-4-6", "vertex", None, None),
+    ("anthropic/claude-3-5-sonnet-20240620", "claude-3-5-sonnet", None, None, None),
+    ("anthropic/claude-haiku-4-5-20251001", "claude-haiku-4-5", None, None, None),
+    # -latest aliases, 3.x and 4.x.
+    ("claude-3-5-sonnet-latest", "claude-3-5-sonnet", None, None, None),
+    ("claude-sonnet-4-latest", "claude-sonnet-4", None, None, None),
+    ("claude-opus-4-1-latest", "claude-opus-4-1", None, None, None),
+    ("claude-sonnet-4-5-latest", "claude-sonnet-4-5", None, None, None),
+    ("claude-haiku-4-5-latest", "claude-haiku-4-5", None, None, None),
+    ("claude-opus-4-5-latest", "claude-opus-4-5", None, None, None),
+    ("claude-3-5-sonnet-20241022", "claude-3-5-sonnet", None, None, None),
+])
+def test_model_ids_resolve(raw: str, model: str, platform: str | None, scope: str | None, region: str | None):
+    assert resolve(raw) == ModelId(model, platform, scope, region)
+
+
+def test_every_price_row_names_its_primary_source_and_when_it_was_read():
+    con = usage_con([])
+    for (source,) in con.execute("SELECT DISTINCT source FROM prices").fetchall():
+        assert not source.startswith("pricing.md"), source  # the primary document, not our notes
+        assert re.search(r"read 20\d\d-\d\d-\d\d", source), source
 
 
 def test_aggregated_bucket_uses_its_stated_context_tier():
@@ -175,12 +286,17 @@ def test_bad_override_file_is_a_clear_error(tmp_path: Path, body: str, message: 
         usage_con([], prices_file=bad)
 
 
+# Known models whose rates the reference does not give (pricing.md has neither Claude 2.x, Claude Instant, Claude 3
+# Sonnet nor Mythos Preview rates): they resolve, and their rows are unpriced rather than priced on a guess.
+WITHOUT_DOCUMENTED_PRICE = {"claude-2-0", "claude-2-1", "claude-instant-1", "claude-3-sonnet", "claude-mythos-preview"}
+
+
 def test_every_model_has_a_standard_price_and_lifecycle_row():
     con = usage_con([])
-    missing = con.execute("""
+    missing = {m for (m,) in con.execute("""
         SELECT model FROM models WHERE model NOT IN (SELECT model FROM prices WHERE variant = 'standard')
-    """).fetchall()
-    assert missing == []
+    """).fetchall()}
+    assert missing == WITHOUT_DOCUMENTED_PRICE
     orphans = con.execute("SELECT DISTINCT model FROM prices WHERE model NOT IN (SELECT model FROM models)").fetchall()
     assert orphans == []
 
@@ -198,3 +314,42 @@ def test_prorate_spreads_money_exactly(amount: Decimal, part: int, extra: int):
     with localcontext() as ctx:
         ctx.prec = 60
         assert got == (amount * part / whole).quantize(Decimal("0.000000000001"), rounding=ROUND_HALF_UP)
+
+
+# Where finops and genai-prices (0.2.3) disagree on a base rate, and why finops is right (pricing.md 4.3).
+GENAI_PRICES_DIFFERENCES = {
+    ("claude-sonnet-5-5", "2026-09-28", "cache_read"):
+        "genai-prices has no history for the Sonnet 5.5 cache-read cut: a flat $0.10, which was $0.20 until "
+        "2026-10-07 (pricing.md 1.3 and 4.3, gap 5)",
+}
+# Models finops knows that genai-prices does not: nothing to compare (pricing.md 4.3 lists only Mythos 5.2).
+GENAI_PRICES_UNKNOWN = {"claude-mythos-5", "claude-mythos-5-1"}
+
+
+def test_base_rates_agree_with_genai_prices():
+    genai_prices = pytest.importorskip("genai_prices", reason="the genai-prices package (test extra) is not installed")
+    con = usage_con([])
+    rows = con.execute("""
+        SELECT model, valid_from, list_input, list_cache_write_5m, list_cache_write_1h, list_cache_read, list_output
+        FROM prices WHERE platform = 'anthropic' AND variant = 'standard' AND list_input IS NOT NULL
+        ORDER BY model, valid_from""").fetchall()
+    differences, unknown, compared = {}, set(), 0
+    for model, valid_from, *ours in rows:
+        when = datetime.combine(valid_from, datetime.min.time()).replace(hour=12)
+        try:
+            found = genai_prices.calc_price(genai_prices.Usage(input_tokens=1), model, provider_id="anthropic",
+                                            genai_request_timestamp=when).model_price
+        except LookupError:
+            unknown.add(model)
+            continue
+        theirs = [getattr(v, "base", v) for v in (found.input_mtok, found.cache_write_mtok,
+                                                  found.cache_write_1h_mtok, found.cache_read_mtok,
+                                                  found.output_mtok)]  # the base of a tiered price
+        for name, mine, other in zip(RATE_COLUMNS, ours, theirs, strict=True):
+            if other is None or Decimal(mine) != Decimal(other):
+                differences[(model, str(valid_from), name)] = (mine, other)
+        compared += 1
+    assert compared >= 20  # every model both know, on every date its rates changed
+    assert set(differences) == set(GENAI_PRICES_DIFFERENCES), differences
+    assert differences[("claude-sonnet-5-5", "2026-09-28", "cache_read")] == (Decimal("0.20"), Decimal("0.1"))
+    assert unknown == GENAI_PRICES_UNKNOWN

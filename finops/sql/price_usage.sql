@@ -48,7 +48,8 @@ chosen AS (
              WHEN is_fast THEN 2
              WHEN is_long THEN 1
              ELSE 0 END AS v,
-        m.us_geo_premium, m.regional_premium,
+        m.us_geo_premium, m.regional_premium, m.released,
+        t.model IN (SELECT model FROM price_pivot) AS has_prices,
         CASE WHEN service_tier = 'batch' THEN r.batch_discount ELSE 1.00 END AS batch_factor,
         CASE WHEN t.platform = 'anthropic' AND inference_geo = 'us' AND m.us_geo_premium
              THEN r.us_geo_premium ELSE 1.00 END AS geo_factor,
@@ -160,7 +161,8 @@ request_models AS (
     FROM usage WHERE granularity = 'request'
 )
 SELECT
-    c.* EXCLUDE (pr, v, us_geo_premium, regional_premium, batch_factor, geo_factor, regional_factor,
+    c.* EXCLUDE (pr, v, us_geo_premium, regional_premium, released, has_prices, batch_factor, geo_factor,
+                 regional_factor,
                  web_search_usd, multiplier, cost_std, cost_long, cost_fast, cost_fastlong,
                  p_eff_input, p_eff_cache_write_5m, p_eff_cache_write_1h, p_eff_cache_read, p_eff_output,
                  p_list_input, p_list_cache_write_5m, p_list_cache_write_1h, p_list_cache_read, p_list_output,
@@ -189,6 +191,8 @@ SELECT
                             + c.web_search_cost END AS cost,
     CASE WHEN c.priced THEN c.list_cost_all END AS list_cost,
     CASE WHEN c.model IS NULL THEN 'unknown model'
+         WHEN c.pr.std_list_input IS NULL AND NOT c.has_prices THEN 'known model without a documented price'
+         WHEN c.pr.std_list_input IS NULL AND c.usage_date < c.released THEN 'dated before the model''s release'
          WHEN c.pr.std_list_input IS NULL THEN 'no price for this model, platform and date'
     END AS unpriced_reason,
     nullif(concat_ws('; ',
