@@ -21,6 +21,7 @@ so its rows add up to more than was used (formats-2026.md 2.4). Its rows are rej
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
@@ -50,7 +51,7 @@ PRICE_DIMENSIONS = {"service_tier": "standard tier", "speed": "standard speed", 
 def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
     ungrouped: dict[str, int] = {}
     pages = file_pages(stream, emit)
-    dims = set().union(*(grouped(items) for items, _, _ in pages))
+    dims = set().union(*(grouped(items) for items, _, _ in pages), query_dims(path))
     for items, where, counter in pages:
         _page(items, dims, where, counter, emit, ungrouped)
     for dim, count in sorted(ungrouped.items()):
@@ -69,6 +70,39 @@ def file_pages(stream: IO[bytes], emit: Emitter) -> list[tuple[list[Any], int, b
 
     read_pages(stream, emit, keep)
     return pages
+
+
+# `finops pull` saves each page of a query as its own file: <start>_<end>_<width>_pageNNNN.json.
+_PULLED_PAGE = re.compile(r"^(.+_(?:1d|1h|1m))_page\d{4,}\.json$")
+_SIBLING_LIMIT = 64 * 1024 * 1024  # a page is far smaller; a larger file is left to its own read to judge
+
+
+def query_dims(path: Path) -> set[str]:
+    """The dimensions grouped on any other saved page of the same pulled query. Paging splits a day's rows across
+    pages, so a page whose rows all sit in the default workspace must not look like a coarser query (it would
+    then compete with its own siblings in the spend basis). A sibling that cannot be read adds nothing: its own
+    read reports why."""
+    match = _PULLED_PAGE.match(path.name)
+    if not match:
+        return set()
+    dims: set[str] = set()
+    for sibling in sorted(path.parent.glob(f"{glob_escape(match.group(1))}_page*.json")):
+        if sibling == path or not _PULLED_PAGE.match(sibling.name):
+            continue
+        try:
+            if sibling.stat().st_size > _SIBLING_LIMIT:
+                continue
+            page = json.loads(sibling.read_bytes())
+        except (OSError, ValueError, RecursionError):
+            continue
+        items = page.get("data") if isinstance(page, dict) else None
+        if isinstance(items, list):
+            dims |= grouped(items) - set(OVERCOUNTING)
+    return dims
+
+
+def glob_escape(text: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", text)
 
 
 def grouped(items: list[Any]) -> set[str]:

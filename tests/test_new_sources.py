@@ -60,6 +60,23 @@ def toks(row: dict[str, Any]) -> tuple[int, ...]:
 # ---- Usage and Cost Analytics API ----------------------------------------------------------------------------
 
 
+def test_a_pulled_querys_pages_in_separate_files_are_one_grouping(tmp_path: Path) -> None:
+    # `finops pull` saves each page of a query as its own file (<start>_<end>_<width>_pageNNNN.json). Page 2 of
+    # the fixture holds only a default-workspace row (workspace_id null): judged alone it would look grouped by
+    # fewer dimensions, compete with page 1 for the same day in the spend basis, and drop out of the totals.
+    folder = tmp_path / "analytics_usage" / "2026-11"
+    folder.mkdir(parents=True)
+    pages = A_USAGE.read_text(encoding="utf-8").splitlines()
+    for number, page in enumerate(pages, 1):
+        (folder / f"2026-11-01T00Z_2026-12-01T00Z_1d_page{number:04d}.json").write_text(page, encoding="utf-8")
+    con, _ = load(tmp_path)
+    got = rows(con, "SELECT model, grouping, in_totals, list_cost FROM priced_usage ORDER BY model")
+    assert len({r["grouping"] for r in got}) == 1, got
+    assert all(r["in_totals"] for r in got)
+    # The same three rows as the one-file fixture: 1.7475 + 1.415 + 1.0 (worked out in the next test).
+    assert sum(r["list_cost"] for r in got) == Decimal("4.1625")
+
+
 def test_analytics_usage_rows_map_every_dimension() -> None:
     con, result = load(A_USAGE)
     # two pages, one per line: page 1 holds 2 items, page 2 one.
