@@ -103,6 +103,7 @@ def connect(db: Path) -> duckdb.DuckDBPyConnection:
     con.execute(create_table_sql("usage").replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1))
     con.execute("CREATE TABLE IF NOT EXISTS rejects (source_file VARCHAR, source_line BIGINT, reason VARCHAR)")
     _add_billing(con)
+    _add_losers(con)
     return con
 
 
@@ -115,6 +116,23 @@ def _add_billing(con: duckdb.DuckDBPyConnection) -> None:
     try:
         con.execute(create_billing_sql("billing").replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1))
         con.execute("UPDATE files SET sha256 = NULL WHERE contains(notes, ?)", [BILLS_DROPPED_NOTE])
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+
+
+def _add_losers(con: duckdb.DuckDBPyConnection) -> None:
+    """Migration: give a store made before the losing copies of a record were kept its `usage_duplicates` and
+    `billing_duplicates`, and have the next ingest read again the files that had a duplicate (their copies were
+    dropped), so that those copies are there if the file holding the kept one changes."""
+    if _has_table(con, "usage_duplicates"):
+        return
+    con.begin()
+    try:
+        con.execute(create_table_sql("usage_duplicates"))
+        con.execute(create_billing_sql("billing_duplicates"))
+        con.execute("UPDATE files SET sha256 = NULL WHERE rows_duplicate > 0")
         con.commit()
     except BaseException:
         con.rollback()
@@ -246,11 +264,81 @@ def _record_file(con: duckdb.DuckDBPyConnection, stats: FileStats, name: str, si
 
 
 def _forget(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    """Drop what an earlier version of this file put in the store."""
-    con.execute("DELETE FROM usage WHERE source_file = ?", [name])
-    con.execute("DELETE FROM billing WHERE source_file = ?", [name])
+    """Drop what an earlier version of this file put in the store. A record whose kept row was this file's goes
+    back to its best copy in another file (from the duplicates tables), whose accounting gains the row."""
+    for kind in KINDS:
+        _withdraw(con, name, kind)
     con.execute("DELETE FROM rejects WHERE source_file = ?", [name])
     con.execute("DELETE FROM files WHERE path = ?", [name])
+    _restore_covered(con)
+
+
+def _withdraw(con: duckdb.DuckDBPyConnection, name: str, kind: Kind) -> None:
+    con.execute(f"CREATE OR REPLACE TEMP TABLE gone AS SELECT record_id FROM {kind.target} WHERE source_file = ?",
+                [name])
+    con.execute(f"DELETE FROM {kind.target} WHERE source_file = ?", [name])
+    con.execute(f"DELETE FROM {kind.losers} WHERE source_file = ?", [name])
+    if _count(con, "SELECT count(*) FROM gone"):
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE back AS SELECT * FROM {kind.losers} s SEMI JOIN gone USING (record_id)
+            QUALIFY row_number() OVER (PARTITION BY record_id ORDER BY {kind.terms("s")}) = 1""")
+        con.execute(f"INSERT INTO {kind.target} SELECT {kind.columns} FROM back")
+        con.execute(f"DELETE FROM {kind.losers} WHERE (record_id, source_file) IN "
+                    "(SELECT (record_id, source_file) FROM back)")
+        con.execute(f"""
+            UPDATE files SET rows_loaded = rows_loaded + c.n, rows_duplicate = rows_duplicate - c.n
+            FROM (SELECT source_file, count(*) AS n FROM back b WHERE {kind.counted.format(t="b")} GROUP BY 1) c
+            WHERE files.path = c.source_file""")
+        con.execute("DROP TABLE back")
+    con.execute("DROP TABLE gone")
+
+
+def _drop_covered(con: duckdb.DuckDBPyConnection, stats: FileStats | None) -> None:
+    """Move the telemetry rows another row already counts (overlap.py) to usage_duplicates, so they come back if
+    the rows covering them are withdrawn; their files' accounting moves them from loaded to duplicate (stats: the
+    file being read, whose files row is not written yet)."""
+    if not _count(con, "SELECT count(*) FROM usage WHERE source_format = ?", [overlap.OTEL]):
+        return
+    columns = ", ".join(NAMES)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE telemetry AS SELECT {columns} FROM usage WHERE source_format = ?",
+                [overlap.OTEL])
+    covered = overlap.drop_covered(con, "usage")
+    if covered:
+        con.execute(f"INSERT INTO usage_duplicates SELECT {columns} FROM telemetry "
+                    "WHERE record_id NOT IN (SELECT record_id FROM usage)")
+    con.execute("DROP TABLE telemetry")
+    for source, rows in covered.items():
+        if stats is not None and source == stats.path:
+            stats.rows_loaded -= rows
+            stats.notes.append(overlap.NOTE.format(n=rows))
+        else:
+            con.execute("UPDATE files SET rows_loaded = rows_loaded - ?, rows_duplicate = rows_duplicate + ? "
+                        "WHERE path = ?", [rows, rows, source])
+
+
+def _restore_covered(con: duckdb.DuckDBPyConnection) -> None:
+    """After a file is withdrawn: telemetry rows that were covered (in usage_duplicates, their record in no usage
+    row) go back to usage, and are covered again only if something still covers them."""
+    if not _count(con, "SELECT count(*) FROM usage_duplicates WHERE source_format = ?", [overlap.OTEL]):
+        return
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE back AS SELECT * FROM usage_duplicates s
+        WHERE source_format = ? AND record_id NOT IN (SELECT record_id FROM usage)
+        QUALIFY row_number() OVER (PARTITION BY record_id ORDER BY {KINDS[0].terms("s")}) = 1""", [overlap.OTEL])
+    if _count(con, "SELECT count(*) FROM back"):
+        con.execute(f"INSERT INTO usage SELECT {KINDS[0].columns} FROM back")
+        con.execute("DELETE FROM usage_duplicates WHERE (record_id, source_file) IN "
+                    "(SELECT (record_id, source_file) FROM back)")
+        con.execute("""
+            UPDATE files SET rows_loaded = rows_loaded + c.n, rows_duplicate = rows_duplicate - c.n
+            FROM (SELECT source_file, count(*) AS n FROM back GROUP BY 1) c WHERE files.path = c.source_file""")
+        _drop_covered(con, None)
+    con.execute("DROP TABLE back")
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> int:
+    row = con.execute(sql, params or []).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
 
 
 def _load(con: duckdb.DuckDBPyConnection, path: Path, stats: FileStats, fast: bool) -> bool:
@@ -267,58 +355,77 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path, stats: FileStats, fast: bo
     else:
         read_file(path, stats, staging.row, staging.reject, staging.bill)
     staging.flush()
-    stats.rows_loaded = (_merge(con, "staged", "usage", NAMES, USAGE_RANK)
-                         + _merge(con, "billing_raw", "billing", BILLING_NAMES, BILL_RANK, "NOT {t}.derived"))
+    stats.rows_loaded = sum(_merge(con, kind) for kind in KINDS)
     # One record under two keys (Claude Code telemetry and transcripts, ingest/overlap.py), whichever came first.
-    covered = overlap.drop_covered(con, "usage") if stats.format in overlap.FORMATS else {}
-    for source, rows in covered.items():
-        if source == stats.path:
-            stats.rows_loaded -= rows
-            stats.notes.append(overlap.NOTE.format(n=rows))
-        else:
-            con.execute("UPDATE files SET rows_loaded = rows_loaded - ?, rows_duplicate = rows_duplicate + ? "
-                        "WHERE path = ?", [rows, rows, source])
+    if stats.format in overlap.FORMATS:
+        _drop_covered(con, stats)
     stats.rows_duplicate = stats.rows_staged - stats.rows_loaded
     con.execute("DROP TABLE staged")
     con.execute("DROP TABLE billing_raw")
     return True
 
 
-# How a record staged twice is settled, as in ingest.load: usage keeps the row with most tokens, then the earliest
-# file and line; bills keep the earliest line. Each rank is a list of SQL terms over alias {t}: lower wins.
-USAGE_RANK = [f"-({TOTAL})", "{t}.source_file", "{t}.source_line"]
-BILL_RANK = ["{t}.source_file", "{t}.source_line"]
+@dataclass(frozen=True)
+class Kind:
+    """A table of records deduplicated across files: where one file's rows are staged, where the kept row of each
+    record is, where the other files' copies wait (losers: one row per record and file), and how a record staged
+    twice is settled (rank: SQL terms over alias {t}, lower wins, as in ingest.load; counted: which rows are
+    records, a derived bill line is kept but is not one)."""
+
+    staged: str
+    target: str
+    losers: str
+    names: tuple[str, ...]
+    rank: tuple[str, ...]
+    counted: str = "true"
+
+    @property
+    def columns(self) -> str:
+        return ", ".join(self.names)
+
+    def terms(self, t: str) -> str:
+        return ", ".join(term.format(t=t) for term in self.rank)
 
 
-def _merge(con: duckdb.DuckDBPyConnection, staged: str, target: str, names: list[str], rank: list[str],
-           counted: str = "true") -> int:
-    """Move the staged rows into target: one per record_id, the lowest rank, whether staged now or stored by an
-    earlier file (whose accounting then moves one row from loaded to duplicate). counted: which rows are records
-    (over alias {t}; a derived bill line is kept but is not one). Returns how many staged records stay."""
-    def terms(t: str) -> str:
-        return ", ".join(term.format(t=t) for term in rank)
+# Usage keeps the row with most tokens, then the earliest file and line; bills keep the earliest line.
+KINDS = (
+    Kind("staged", "usage", "usage_duplicates", tuple(NAMES),
+         (f"-({TOTAL})", "{t}.source_file", "{t}.source_line")),
+    Kind("billing_raw", "billing", "billing_duplicates", tuple(BILLING_NAMES),
+         ("{t}.source_file", "{t}.source_line"), "NOT {t}.derived"),
+)
 
-    con.execute(f"CREATE OR REPLACE TEMP TABLE best AS SELECT * FROM {staged} s "
-                f"QUALIFY row_number() OVER (PARTITION BY record_id ORDER BY {terms('s')}) = 1")
+
+def _merge(con: duckdb.DuckDBPyConnection, kind: Kind) -> int:
+    """Move the staged rows into the target: one per record_id, the lowest rank, whether staged now or stored by
+    an earlier file (whose accounting then moves one row from loaded to duplicate). The copy that loses, new or
+    stored, goes to the losers table, so that it takes over if the winner's file changes. Returns how many staged
+    records stay."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE best AS SELECT * FROM {kind.staged} s "
+                f"QUALIFY row_number() OVER (PARTITION BY record_id ORDER BY {kind.terms('s')}) = 1")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE clash AS
-        SELECT b.record_id, u.source_file AS old_file, {counted.format(t="u")} AS old_counted,
-            ({terms("b")}) < ({terms("u")}) AS new_wins
-        FROM best b JOIN {target} u ON u.record_id = b.record_id""")
-    con.execute(f"DELETE FROM {target} WHERE record_id IN (SELECT record_id FROM clash WHERE new_wins)")
-    con.execute(f"""
-        INSERT INTO {target} SELECT {", ".join(names)} FROM best
-        WHERE record_id NOT IN (SELECT record_id FROM clash WHERE NOT new_wins)""")
-    con.execute("""
-        UPDATE files SET rows_loaded = rows_loaded - c.n, rows_duplicate = rows_duplicate + c.n
-        FROM (SELECT old_file, count(*) AS n FROM clash WHERE new_wins AND old_counted GROUP BY 1) c
-        WHERE files.path = c.old_file""")
-    kept = con.execute(f"""
-        SELECT count(*) FROM best b WHERE {counted.format(t="b")}
-            AND record_id NOT IN (SELECT record_id FROM clash WHERE NOT new_wins)""").fetchone()
+        SELECT b.record_id, u.source_file AS old_file, {kind.counted.format(t="u")} AS old_counted,
+            ({kind.terms("b")}) < ({kind.terms("u")}) AS new_wins
+        FROM best b JOIN {kind.target} u ON u.record_id = b.record_id""")
+    # The common case (new records only) skips the statements that would scan the target for no row.
+    if _count(con, "SELECT count(*) FROM clash WHERE new_wins"):
+        con.execute(f"INSERT INTO {kind.losers} SELECT {kind.columns} FROM {kind.target} "
+                    "WHERE record_id IN (SELECT record_id FROM clash WHERE new_wins)")
+        con.execute(f"DELETE FROM {kind.target} WHERE record_id IN (SELECT record_id FROM clash WHERE new_wins)")
+        con.execute("""
+            UPDATE files SET rows_loaded = rows_loaded - c.n, rows_duplicate = rows_duplicate + c.n
+            FROM (SELECT old_file, count(*) AS n FROM clash WHERE new_wins AND old_counted GROUP BY 1) c
+            WHERE files.path = c.old_file""")
+    if _count(con, "SELECT count(*) FROM clash WHERE NOT new_wins"):
+        con.execute(f"INSERT INTO {kind.losers} SELECT {kind.columns} FROM best "
+                    "WHERE record_id IN (SELECT record_id FROM clash WHERE NOT new_wins)")
+        con.execute("DELETE FROM best WHERE record_id IN (SELECT record_id FROM clash WHERE NOT new_wins)")
+    con.execute(f"INSERT INTO {kind.target} SELECT {kind.columns} FROM best")
+    kept = _count(con, f"SELECT count(*) FROM best b WHERE {kind.counted.format(t='b')}")
     con.execute("DROP TABLE best")
     con.execute("DROP TABLE clash")
-    return int(kept[0]) if kept else 0
+    return kept
 
 
 # ---- reading the store -------------------------------------------------------------------------------------

@@ -389,3 +389,49 @@ def test_a_store_without_a_billing_table_opens_and_gains_it(tmp_path: Path, monk
     before = snapshot(db)
     assert "0 file(s) loaded" in invoke("ingest", str(COST_REPORT), "--db", str(db)).output
     assert snapshot(db) == before
+
+
+# ---- a store after any sequence of ingests equals one run over the files as they are now ----------------------
+
+
+def store_state(db: Path) -> tuple[dict, dict]:
+    """The usage rows by message id (file, output tokens) and each file's accounting (read, loaded, rejected, dup)."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = {r[0].removeprefix("req_"): r[1:]
+                for r in con.execute("SELECT request_id, source_file, output_tokens FROM usage").fetchall()}
+        files = {r[0]: r[1:] for r in con.execute(
+            "SELECT path, rows_read, rows_loaded, rows_rejected, rows_duplicate FROM files").fetchall()}
+        return rows, files
+    finally:
+        con.close()
+
+
+def test_a_record_whose_kept_copy_is_withdrawn_comes_back_from_the_other_file(tmp_path: Path):
+    """a holds R; b holds R with more tokens (b's copy wins) and S. b then loses R: a's copy of R is the one left,
+    as a one-shot run over a and b as they are now keeps it."""
+    logs, db = tmp_path / "logs", tmp_path / "store.duckdb"
+    logs.mkdir()
+    a, b = logs / "a.jsonl", logs / "b.jsonl"
+    a.write_text(cc_line("msg_R", "2026-07-01", 10, 5) + "\n")
+    b.write_text(cc_line("msg_R", "2026-07-01", 10, 50) + "\n" + cc_line("msg_S", "2026-07-02", 2, 2) + "\n")
+    invoke("ingest", str(logs), "--db", str(db))
+    rows, files = store_state(db)
+    assert {k: v[1] for k, v in rows.items()} == {"msg_R": 50, "msg_S": 2}
+    assert files[str(a)] == (1, 0, 0, 1) and files[str(b)] == (2, 2, 0, 0)
+
+    b.write_text(cc_line("msg_S", "2026-07-02", 2, 2) + "\n")
+    invoke("ingest", str(logs), "--db", str(db))
+    rows, files = store_state(db)
+    # R is a's again (5 output tokens), S is b's; a: 1 read = 1 loaded; b: 1 read = 1 loaded.
+    assert rows == {"msg_R": (str(a), 5), "msg_S": (str(b), 2)}
+    assert files == {str(a): (1, 1, 0, 0), str(b): (1, 1, 0, 0)}
+    direct = report([str(a), str(b)], tmp_path / "direct")
+    from_store = report(["--db", str(db)], tmp_path / "store")
+    assert from_store["totals"] == direct["totals"] and from_store["inputs"] == direct["inputs"]
+
+    b.write_text(cc_line("msg_R", "2026-07-01", 10, 70) + "\n")  # b takes R back, S is gone with b's old copy
+    invoke("ingest", str(logs), "--db", str(db))
+    rows, files = store_state(db)
+    assert rows == {"msg_R": (str(b), 70)}
+    assert files == {str(a): (1, 0, 0, 1), str(b): (1, 1, 0, 0)}
