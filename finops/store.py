@@ -54,7 +54,7 @@ from finops.ingest import (
 from finops.ingest.common import FileStats
 from finops.schema import BILLING_NAMES, NAMES, TOKEN_COLUMNS, create_billing_sql, create_table_sql
 
-STORE_VERSION = 1
+STORE_VERSION = 2  # 2: paths resolved, losing copies kept; version 1 stores are migrated
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 TOTAL = " + ".join(f"coalesce({{t}}.{c}, 0)" for c in TOKEN_COLUMNS)
 # Tests only: pause for this many seconds before committing the N-th file loaded (FINOPS_TEST_PAUSE=N:SECONDS),
@@ -97,13 +97,14 @@ def connect(db: Path) -> duckdb.DuckDBPyConnection:
     version = con.execute("SELECT value FROM store_meta WHERE key = 'version'").fetchone()
     if version is None:
         con.execute("INSERT INTO store_meta VALUES ('version', ?)", [str(STORE_VERSION)])
-    elif int(version[0]) != STORE_VERSION:
+    elif int(version[0]) not in (1, STORE_VERSION):
         raise StoreError(f"{db}: store version {version[0]}, this finops reads version {STORE_VERSION}")
     con.execute(FILES_DDL)
     con.execute(create_table_sql("usage").replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1))
     con.execute("CREATE TABLE IF NOT EXISTS rejects (source_file VARCHAR, source_line BIGINT, reason VARCHAR)")
     _add_billing(con)
     _add_losers(con)
+    con.execute("UPDATE store_meta SET value = ? WHERE key = 'version'", [str(STORE_VERSION)])
     return con
 
 
@@ -176,18 +177,37 @@ def file_hash(path: Path) -> str:
 
 def ingest(paths: Iterable[Path], db: Path, progress: Callable[[Path, int], None] | None = None) -> IngestSummary:
     """Add the files under paths to the store, one transaction per file."""
-    files = iter_files(paths)
+    files = list(dict.fromkeys(identity(p) for p in iter_files(paths)))  # one file however often it was named
     con = connect(db)
     summary = IngestSummary()
     pause = _pause_setting()
     try:
+        legacy = _legacy_paths(con)
         for path in files:
-            _ingest_file(con, path, summary, pause)
+            _ingest_file(con, path, summary, pause, legacy)
             if progress:
                 progress(path, path.stat().st_size)
     finally:
         con.close()
     return summary
+
+
+def identity(path: Path) -> Path:
+    """A file's name in the store: absolute, its folder resolved (`.`, `..`, links to folders), so a file is one
+    file however its path is spelled. The name itself is kept: a link to a file is a file of its own, as in a
+    one-shot run."""
+    return path.parent.resolve() / path.name
+
+
+def _legacy_paths(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, int, str | None], list[str]]:
+    """Files recorded by older finops versions under the path as given (relative, or with `.` or `..`), by name,
+    size and content hash (None: a file that a migration marked to be read again): the same file met under its
+    resolved path replaces them."""
+    found: dict[tuple[str, int, str | None], list[str]] = {}
+    for path, size, digest in con.execute("SELECT path, size, sha256 FROM files").fetchall():
+        if not os.path.isabs(path) or os.path.normpath(path) != path:
+            found.setdefault((Path(path).name, size, digest), []).append(path)
+    return found
 
 
 def _pause_setting() -> tuple[int, float] | None:
@@ -199,19 +219,23 @@ def _pause_setting() -> tuple[int, float] | None:
 
 
 def _ingest_file(con: duckdb.DuckDBPyConnection, path: Path, summary: IngestSummary,
-                 pause: tuple[int, float] | None) -> None:
+                 pause: tuple[int, float] | None, legacy: dict[tuple[str, int, str | None], list[str]]) -> None:
     name = str(path)
     size = path.stat().st_size
     digest = file_hash(path)
     known = con.execute("SELECT size, sha256 FROM files WHERE path = ?", [name]).fetchone()
-    if known == (size, digest):
+    # Its earlier spellings go, and the file is read again: its accounting was shared with them.
+    stale = legacy.pop((path.name, size, digest), []) + legacy.pop((path.name, size, None), [])
+    if known == (size, digest) and not stale:
         summary.unchanged += 1
         return
+    if known is not None:
+        stale.append(name)
     fmt, why = detect(path)
     try:
-        _ingest_once(con, path, name, size, digest, known, fmt, why, summary, pause, fast=True)
+        _ingest_once(con, path, name, size, digest, stale, fmt, why, summary, pause, fast=True)
     except _FastPathFailed:  # DuckDB could not read it (its error ended the transaction): the Python reader
-        _ingest_once(con, path, name, size, digest, known, fmt, why, summary, pause, fast=False)
+        _ingest_once(con, path, name, size, digest, stale, fmt, why, summary, pause, fast=False)
 
 
 class _FastPathFailed(Exception):
@@ -219,12 +243,12 @@ class _FastPathFailed(Exception):
 
 
 def _ingest_once(con: duckdb.DuckDBPyConnection, path: Path, name: str, size: int, digest: str,
-                 known: Any, fmt: str | None, why: str, summary: IngestSummary,
+                 stale: list[str], fmt: str | None, why: str, summary: IngestSummary,
                  pause: tuple[int, float] | None, fast: bool) -> None:
     con.begin()
     try:
-        if known is not None:
-            _forget(con, name)
+        for old in stale:
+            _forget(con, old)
         now = datetime.now(UTC).replace(tzinfo=None)
         if fmt is None:
             con.execute("INSERT INTO files (path, size, sha256, skip_reason, loaded_at) VALUES (?, ?, ?, ?, ?)",

@@ -435,3 +435,53 @@ def test_a_record_whose_kept_copy_is_withdrawn_comes_back_from_the_other_file(tm
     rows, files = store_state(db)
     assert rows == {"msg_R": (str(b), 70)}
     assert files == {str(a): (1, 0, 0, 1), str(b): (1, 1, 0, 0)}
+
+
+def eight_records(folder: Path) -> Path:
+    """5 good records and 3 bad lines: 8 read = 5 loaded + 3 rejected + 0 duplicates."""
+    folder.mkdir()
+    f = folder / "s.jsonl"
+    good = [cc_line(f"msg_{i}", "2026-07-01", 10 + i, 1) for i in range(5)]
+    f.write_text("\n".join([*good[:2], "{bad", *good[2:4], "{\"broken\": ", good[4], "not json"]) + "\n")
+    return f
+
+
+def test_a_file_named_three_ways_is_one_file(tmp_path: Path, monkeypatch):
+    f = eight_records(tmp_path / "name")
+    db = tmp_path / "store.duckdb"
+    monkeypatch.chdir(tmp_path / "name")
+    for spelling in (".", str(tmp_path / "name"), "./../name/"):
+        invoke("ingest", spelling, "--db", str(db))
+    rows, files = store_state(db)
+    assert files == {str(f): (8, 5, 3, 0)} and len(rows) == 5
+    out = invoke("analyze", "--db", str(db), "-o", str(tmp_path / "out"), "--format", "json").output
+    assert "8 read = 5 loaded + 3 rejected + 0 duplicates, from 1 files" in " ".join(out.split())
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM rejects").fetchone()[0] == 3
+    con.close()
+
+
+def test_an_older_store_with_a_file_under_three_spellings_counts_it_once(tmp_path: Path, monkeypatch):
+    """A version 1 store recorded paths as given and kept no losing copies: the file under its resolved path
+    replaces its other spellings and is read again, so its accounting is exact."""
+    f = eight_records(tmp_path / "name")
+    db = tmp_path / "store.duckdb"
+    monkeypatch.chdir(tmp_path / "name")
+    monkeypatch.setattr(store, "identity", lambda p: p)  # what version 1 did: paths as given
+    monkeypatch.setattr(store, "_legacy_paths", lambda con: {})
+    for spelling in (".", str(tmp_path / "name"), "./../name/"):
+        store.ingest([Path(spelling)], db)
+    monkeypatch.undo()
+    monkeypatch.chdir(tmp_path / "name")
+    con = duckdb.connect(str(db))
+    con.execute("DROP TABLE usage_duplicates")
+    con.execute("DROP TABLE billing_duplicates")
+    con.execute("UPDATE store_meta SET value = '1' WHERE key = 'version'")
+    assert con.execute("SELECT sum(rows_read) FROM files").fetchone()[0] == 24  # the defect: 3 x 8
+    con.close()
+    invoke("ingest", ".", "--db", str(db))
+    rows, files = store_state(db)
+    assert files == {str(f): (8, 5, 3, 0)} and len(rows) == 5
+    before = snapshot(db)
+    assert "0 file(s) loaded, 1 unchanged" in invoke("ingest", "../name", "--db", str(db)).output
+    assert snapshot(db) == before
