@@ -91,7 +91,7 @@ def connect(db: Path) -> duckdb.DuckDBPyConnection:
     try:
         con = duckdb.connect(str(db))
     except duckdb.Error as e:
-        raise StoreError(f"{db}: cannot open the store: {e}") from e
+        raise open_error(db, e) from e
     configure(con)
     con.execute("CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR, value VARCHAR)")
     version = con.execute("SELECT value FROM store_meta WHERE key = 'version'").fetchone()
@@ -106,6 +106,17 @@ def connect(db: Path) -> duckdb.DuckDBPyConnection:
     _add_losers(con)
     con.execute("UPDATE store_meta SET value = ? WHERE key = 'version'", [str(STORE_VERSION)])
     return con
+
+
+def open_error(db: Path, error: duckdb.Error) -> StoreError:
+    """The one-line error for a store that cannot be opened; DuckDB's lock conflict in words a user can act on."""
+    text = str(error)
+    if "Could not set lock" in text or "Conflicting lock" in text:
+        pid = re.search(r"\(PID (\d+)\)", text)
+        who = f" (PID {pid.group(1)})" if pid else ""
+        return StoreError(f"{db}: another finops process{who} is using the store; wait for it to finish, "
+                          "or use another --db")
+    return StoreError(f"{db}: cannot open the store: {text}")
 
 
 def _add_billing(con: duckdb.DuckDBPyConnection) -> None:
@@ -473,7 +484,7 @@ def attach(con: duckdb.DuckDBPyConnection, db: Path, month: str | None = None) -
     try:
         con.execute("ATTACH ? AS store (READ_ONLY)", [str(db)])
     except duckdb.Error as e:
-        raise StoreError(f"{db}: cannot open the store: {e}") from e
+        raise open_error(db, e) from e
     where = ""
     if month:
         start, end = month_bounds(month)
@@ -512,7 +523,10 @@ def export_parquet(db: Path, out: Path) -> int:
     con = duckdb.connect()
     configure(con)
     try:
-        con.execute("ATTACH ? AS store (READ_ONLY)", [str(db)])
+        try:
+            con.execute("ATTACH ? AS store (READ_ONLY)", [str(db)])
+        except duckdb.Error as e:
+            raise open_error(db, e) from e
         out.mkdir(parents=True, exist_ok=True)
         rows = con.execute("SELECT count(*) FROM store.usage").fetchone()[0]  # type: ignore[index]
         con.execute(f"""

@@ -485,3 +485,32 @@ def test_an_older_store_with_a_file_under_three_spellings_counts_it_once(tmp_pat
     before = snapshot(db)
     assert "0 file(s) loaded, 1 unchanged" in invoke("ingest", "../name", "--db", str(db)).output
     assert snapshot(db) == before
+
+
+FINOPS = [sys.executable, "-c", "from finops.cli import cli; cli()"]
+
+
+def test_a_store_in_use_by_another_ingest_is_one_line_that_says_what_to_do(tmp_path: Path):
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    (folder / "s.jsonl").write_text(cc_line("msg_1", "2026-07-01", 1, 1) + "\n")
+    db, marker = tmp_path / "store.duckdb", tmp_path / "marker"
+    env = {**os.environ, store.PAUSE_ENV: "1:60", store.PAUSE_ENV + "_MARKER": str(marker)}
+    holder = subprocess.Popen([*FINOPS, "ingest", str(folder), "--db", str(db)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.time() + 60
+        while not marker.exists() and time.time() < deadline and holder.poll() is None:
+            time.sleep(0.05)
+        assert marker.exists(), "the first ingest never reached its pause"
+        for args in (["ingest", str(folder), "--db", str(db)],
+                     ["analyze", "--db", str(db), "-o", str(tmp_path / "out"), "--format", "json"]):
+            run = subprocess.run([*FINOPS, *args], capture_output=True, text=True, timeout=120)
+            said = (run.stdout + run.stderr).strip()
+            assert run.returncode != 0, said
+            assert len(said.splitlines()) == 1 and "Traceback" not in said and "IO Error" not in said, said
+            assert f"another finops process (PID {holder.pid}) is using the store" in said
+            assert "wait for it to finish, or use another --db" in said
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
