@@ -152,13 +152,22 @@ def run(
         savings_stacked=sum(stacked.values(), Decimal(0)),
         prices=overview.price_rows(con),
         params={a.id: analysis.coerce_params(a, params.get(a.id, {})) for a in analyses},
-        quality=overview.quality(con),
+        quality={**overview.quality(con), **_store_quality(con, db)},
         organisation=organisation,
         options={**({"month": month} if month else {}),
                  **({"tolerance": tolerance} if tolerance is not None else {})},
     )
     report = replace(report, sections=sections.build_all(con, report))
     return Audit(report=report, con=con)
+
+
+def _store_quality(con: duckdb.DuckDBPyConnection, db: Path | None) -> dict[str, Any]:
+    """A store's data-quality facts: how many of its files the last ingest did not see (their rows are kept)."""
+    from finops import store
+
+    if db is None or (missing := store.files_not_seen(con)) is None:
+        return {}
+    return {"files_not_seen_in_last_ingest": missing}
 
 
 def _select(analyses: list[analysis.Analysis], only: set[str], skip: set[str]) -> list[analysis.Analysis]:

@@ -68,7 +68,7 @@ FILES_DDL = """
 CREATE TABLE IF NOT EXISTS files (
   path VARCHAR, size BIGINT, sha256 VARCHAR, format VARCHAR,
   rows_read BIGINT, rows_loaded BIGINT, rows_rejected BIGINT, rows_duplicate BIGINT, lines_ignored BIGINT,
-  error VARCHAR, notes VARCHAR, reasons VARCHAR, skip_reason VARCHAR, loaded_at TIMESTAMP
+  error VARCHAR, notes VARCHAR, reasons VARCHAR, skip_reason VARCHAR, loaded_at TIMESTAMP, last_seen BIGINT
 )"""
 
 
@@ -84,6 +84,8 @@ class IngestSummary:
     unchanged: int = 0  # files skipped: same path, size and content hash as already loaded
     skipped: list[tuple[str, str]] = field(default_factory=list)  # files in no known format
     rows_added: int = 0
+    run: int = 0  # this ingest's number (store_meta last_ingest)
+    seen: list[str] = field(default_factory=list)  # the unchanged files: marked seen by this run at the end
 
 
 def connect(db: Path) -> duckdb.DuckDBPyConnection:
@@ -100,6 +102,7 @@ def connect(db: Path) -> duckdb.DuckDBPyConnection:
     elif int(version[0]) not in (1, STORE_VERSION):
         raise StoreError(f"{db}: store version {version[0]}, this finops reads version {STORE_VERSION}")
     con.execute(FILES_DDL)
+    con.execute("ALTER TABLE files ADD COLUMN IF NOT EXISTS last_seen BIGINT")  # stores of version 1
     con.execute(create_table_sql("usage").replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1))
     con.execute("CREATE TABLE IF NOT EXISTS rejects (source_file VARCHAR, source_line BIGINT, reason VARCHAR)")
     _add_billing(con)
@@ -190,7 +193,7 @@ def ingest(paths: Iterable[Path], db: Path, progress: Callable[[Path, int], None
     """Add the files under paths to the store, one transaction per file."""
     files = list(dict.fromkeys(identity(p) for p in iter_files(paths)))  # one file however often it was named
     con = connect(db)
-    summary = IngestSummary()
+    summary = IngestSummary(run=_next_run(con))
     pause = _pause_setting()
     try:
         legacy = _legacy_paths(con)
@@ -199,8 +202,33 @@ def ingest(paths: Iterable[Path], db: Path, progress: Callable[[Path, int], None
             if progress:
                 progress(path, path.stat().st_size)
     finally:
+        try:
+            con.execute("UPDATE files SET last_seen = ? WHERE path IN (SELECT unnest(?::VARCHAR[]))",
+                        [summary.run, summary.seen])
+        except duckdb.Error:  # only a mark: those files would be counted as not seen, their rows are intact
+            pass
         con.close()
     return summary
+
+
+def _next_run(con: duckdb.DuckDBPyConnection) -> int:
+    """Number this ingest (store_meta last_ingest), so the files it does not see can be told apart."""
+    row = con.execute("SELECT value FROM store_meta WHERE key = 'last_ingest'").fetchone()
+    run = int(row[0]) + 1 if row else 1
+    con.execute("DELETE FROM store_meta WHERE key = 'last_ingest'")
+    con.execute("INSERT INTO store_meta VALUES ('last_ingest', ?)", [str(run)])
+    return run
+
+
+def files_not_seen(con: duckdb.DuckDBPyConnection, schema: str = "store") -> int | None:
+    """How many files of the attached store the last ingest did not see (gone from their folder, or not given):
+    their rows stay. None for a store no ingest of this version has run on."""
+    if not _has_table(con, "store_meta", schema):
+        return None
+    row = con.execute(f"SELECT value FROM {schema}.store_meta WHERE key = 'last_ingest'").fetchone()
+    if row is None:
+        return None
+    return _count(con, f"SELECT count(*) FROM {schema}.files WHERE last_seen IS DISTINCT FROM ?", [int(row[0])])
 
 
 def identity(path: Path) -> Path:
@@ -239,6 +267,7 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, path: Path, summary: IngestSumm
     stale = legacy.pop((path.name, size, digest), []) + legacy.pop((path.name, size, None), [])
     if known == (size, digest) and not stale:
         summary.unchanged += 1
+        summary.seen.append(name)
         return
     if known is not None:
         stale.append(name)
@@ -262,8 +291,8 @@ def _ingest_once(con: duckdb.DuckDBPyConnection, path: Path, name: str, size: in
             _forget(con, old)
         now = datetime.now(UTC).replace(tzinfo=None)
         if fmt is None:
-            con.execute("INSERT INTO files (path, size, sha256, skip_reason, loaded_at) VALUES (?, ?, ?, ?, ?)",
-                        [name, size, digest, why, now])
+            con.execute("INSERT INTO files (path, size, sha256, skip_reason, loaded_at, last_seen) "
+                        "VALUES (?, ?, ?, ?, ?, ?)", [name, size, digest, why, now, summary.run])
             summary.skipped.append((name, why))
         else:
             stats = FileStats(path=name, format=fmt)
@@ -281,14 +310,14 @@ def _record_file(con: duckdb.DuckDBPyConnection, stats: FileStats, name: str, si
     """The files row of a file read: loaded with its accounting, or skipped when its reader found nothing of ours
     in it (a FOCUS export with no Claude line)."""
     if stats.skip_reason and stats.rows_read == 0:
-        con.execute("INSERT INTO files (path, size, sha256, skip_reason, loaded_at) VALUES (?, ?, ?, ?, ?)",
-                    [name, size, digest, stats.skip_reason, now])
+        con.execute("INSERT INTO files (path, size, sha256, skip_reason, loaded_at, last_seen) "
+                    "VALUES (?, ?, ?, ?, ?, ?)", [name, size, digest, stats.skip_reason, now, summary.run])
         summary.skipped.append((name, stats.skip_reason))
         return
-    con.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)", [
+    con.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)", [
         name, size, digest, stats.format, stats.rows_read, stats.rows_loaded, stats.rows_rejected,
         stats.rows_duplicate, stats.lines_ignored, stats.error, json.dumps(stats.notes),
-        json.dumps(stats.reasons, sort_keys=True), now])
+        json.dumps(stats.reasons, sort_keys=True), now, summary.run])
     summary.loaded.append(stats)
     summary.rows_added += stats.rows_loaded
     if pause and len(summary.loaded) == pause[0]:

@@ -84,6 +84,9 @@ def print_summary(report: Report, written: list[Path]) -> None:
     console.print(f"Records: {count(read)} read = {count(loaded)} loaded + {count(rejected)} rejected "
                   f"+ {count(dupes)} duplicates, from {len(report.inputs)} files"
                   + (f" ({len(report.skipped)} skipped)" if report.skipped else ""))
+    not_seen = report.quality.get("files_not_seen_in_last_ingest")
+    if not_seen:
+        console.print(f"Store: {count(not_seen)} file(s) not seen by the last ingest; their rows are kept")
     for f in report.inputs:
         if f.error:
             console.print(f"  [yellow]{escape(f.path)}: {escape(f.error)}[/]")

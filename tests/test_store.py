@@ -116,6 +116,7 @@ def test_store_report_equals_the_in_memory_report(tmp_path: Path):
     invoke("ingest", str(FIXTURES), "--db", str(db))
     from_store = report(["--db", str(db)], tmp_path / "a")
     direct = report([str(FIXTURES)], tmp_path / "b")
+    assert from_store["data_quality"].pop("files_not_seen_in_last_ingest") == 0  # the store's own fact
     assert from_store["reconciliation"] is not None
     assert same_order(from_store) == same_order(direct)
     assert (tmp_path / "a" / "rejects.csv").read_text() == (tmp_path / "b" / "rejects.csv").read_text()
@@ -277,6 +278,7 @@ def test_sample_logs_from_the_store_reconcile_as_from_the_files(tmp_path: Path):
     from_store = report(["--db", str(db)], tmp_path / "a")
     direct = report([str(SAMPLE_LOGS)], tmp_path / "b")
     same_order(from_store), same_order(direct)
+    assert from_store["data_quality"].pop("files_not_seen_in_last_ingest") == 0  # the store's own fact
     assert from_store["reconciliation"] == direct["reconciliation"]
     assert from_store["inputs"] == direct["inputs"]  # per-file accounting: read, loaded, rejected, duplicate
     assert from_store == direct  # and everything else
@@ -514,3 +516,22 @@ def test_a_store_in_use_by_another_ingest_is_one_line_that_says_what_to_do(tmp_p
     finally:
         holder.kill()
         holder.wait(timeout=30)
+
+
+def test_a_file_gone_from_the_folder_keeps_its_rows_and_the_report_counts_it(tmp_path: Path):
+    logs, db = tmp_path / "logs", tmp_path / "store.duckdb"
+    logs.mkdir()
+    (logs / "a.jsonl").write_text(cc_line("msg_1", "2026-07-01", 100, 10) + "\n")
+    (logs / "b.jsonl").write_text(cc_line("msg_2", "2026-07-01", 7, 3) + "\n")
+    invoke("ingest", str(logs), "--db", str(db))
+    assert report(["--db", str(db)], tmp_path / "r0")["data_quality"]["files_not_seen_in_last_ingest"] == 0
+    (logs / "b.jsonl").unlink()  # pruned at the source: the store keeps its history
+    invoke("ingest", str(logs), "--db", str(db))
+    data = report(["--db", str(db)], tmp_path / "r1")
+    assert data["data_quality"]["files_not_seen_in_last_ingest"] == 1
+    assert data["totals"]["input_tokens"] == 107 and data["totals"]["output_tokens"] == 13  # 100 + 7, 10 + 3
+    assert [Path(i["path"]).name for i in data["inputs"]] == ["a.jsonl", "b.jsonl"]
+    out = invoke("analyze", "--db", str(db), "-o", str(tmp_path / "r2"), "--format", "html,json").output
+    assert "Store: 1 file(s) not seen by the last ingest; their rows are kept" in " ".join(out.split())
+    html = " ".join((tmp_path / "r2" / "report.html").read_text().split())
+    assert "1 file of the store was not seen by its last ingest" in html
