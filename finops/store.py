@@ -4,24 +4,37 @@ Tables (the store is a plain DuckDB file; any DuckDB client can read it):
 
 - `files`: one row per input file ever offered: path, size, sha256 of the content, format (NULL when the file
   was skipped, with skip_reason), the accounting (rows_read = rows_loaded + rows_rejected + rows_duplicate),
-  lines_ignored, error, notes, reject reasons, and when it was loaded.
+  lines_ignored, error, notes, reject reasons, when it was loaded, and the number of the last ingest that saw
+  it (last_seen; store_meta `last_ingest` is the latest ingest's number).
 - `usage`: the normalised usage table (finops/schema.py), deduplicated on record_id across every file loaded.
 - `billing`: money-only bill lines (finops/schema.py BILLING_COLUMNS: Anthropic's cost report and Console cost
   export, the credits, tax and other non-usage lines of cloud bills), deduplicated on record_id across every file
   loaded, as the in-memory run does (the first by file and line is kept).
+- `usage_duplicates`, `billing_duplicates`: the copies of a record that lost to a copy in another file, one per
+  record and file (a file's own repeats of a record are settled when it is read and not kept).
 - `rejects`: every rejected record with its file, line and reason.
 
+A file is named by its absolute path, its folder resolved, so it is one file however its path was spelled.
 Each file is loaded in its own transaction: an interrupted ingest leaves the store as it was before the file it
 was reading, and running the same ingest again finishes the job. A file already loaded with the same path, size
 and content hash is skipped. A record already in the store (same record_id) is not added twice: the row with
 more tokens is kept (ties: the earlier file and line), exactly as one in-memory run over all the files keeps it,
-and the accounting of the file whose row lost is updated in the same transaction. A file whose content changed
-since it was loaded is loaded again: its earlier rows, bill lines and rejects are replaced. Bill lines count in
-a file's accounting like usage rows (a derived line, such as the credits split from a GCP usage row, is kept but
-is not a record of its own), so the accounting equals that of an in-memory run over the same files.
+the losing copy goes to the duplicates table, and the accounting of the file whose row lost is updated in the
+same transaction. A file whose content changed since it was loaded is loaded again: its earlier rows, bill lines,
+losing copies and rejects are withdrawn, and a record whose kept row was its own goes back to the best copy left
+in another file. So the store equals one in-memory run over every file it has seen, each as last read, without
+reading unchanged files again. Bill lines count in a file's accounting like usage rows (a derived line, such as
+the credits split from a GCP usage row, is kept but is not a record of its own).
 
-Stores made before the `billing` table existed gain it when opened read-write; their files whose bill lines were
-then dropped (counted as ignored lines) are read again by the next ingest of their paths.
+Cost of keeping that invariant: new records only (the common case) cost what they did before (the staged rows are
+joined with the kept ones on record_id; the statements that move losing copies run only when there is one). The
+duplicates tables hold one row per cross-file copy. A changed file costs one more pass over the kept rows' file
+column (to find the records it held) and a look-up of those records in the duplicates tables.
+
+Stores of version 1 are migrated when opened read-write: they gain the `billing` table (files whose bill lines
+were then dropped are read again), the duplicates tables (files with duplicates are read again, so their losing
+copies are there), and `last_seen`; a file they recorded under another spelling of its path (relative, `.`,
+`..`) is replaced by the same file (name, size, content) met under its resolved path, which is read again.
 """
 
 from __future__ import annotations
