@@ -535,3 +535,25 @@ def test_a_file_gone_from_the_folder_keeps_its_rows_and_the_report_counts_it(tmp
     assert "Store: 1 file(s) not seen by the last ingest; their rows are kept" in " ".join(out.split())
     html = " ".join((tmp_path / "r2" / "report.html").read_text().split())
     assert "1 file of the store was not seen by its last ingest" in html
+
+
+def test_a_bill_line_whose_kept_copy_is_withdrawn_comes_back_from_the_other_file(tmp_path: Path):
+    """The same three Console cost lines in a.csv and b.csv: a's are kept (first file). a then keeps one line only:
+    the other two come back from b, as one run over a and b as they are now keeps them."""
+    header, *lines = gzip.decompress(COST_CSV.read_bytes()).decode("utf-8-sig").splitlines()[:4]
+    logs, db = tmp_path / "logs", tmp_path / "store.duckdb"
+    logs.mkdir()
+    a, b = logs / "a.csv", logs / "b.csv"
+    a.write_text("\n".join([header, *lines]) + "\n")
+    b.write_text("\n".join([header, *lines]) + "\n")
+    invoke("ingest", str(logs), "--db", str(db))
+    a.write_text("\n".join([header, lines[0]]) + "\n")
+    invoke("ingest", str(logs), "--db", str(db))
+    con = duckdb.connect(str(db), read_only=True)
+    kept = con.execute("SELECT source_file, source_line FROM billing ORDER BY source_file, source_line").fetchall()
+    files = dict(con.execute("SELECT path, (rows_read, rows_loaded, rows_rejected, rows_duplicate) FROM files")
+                 .fetchall())
+    con.close()
+    # Line numbers count the header as line 1: a keeps its line 2; b's lines 3 and 4 come back.
+    assert kept == [(str(a), 2), (str(b), 3), (str(b), 4)]
+    assert files == {str(a): (1, 1, 0, 0), str(b): (3, 2, 0, 1)}
