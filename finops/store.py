@@ -213,7 +213,7 @@ def ingest(paths: Iterable[Path], db: Path, progress: Callable[[Path, int], None
         for path in files:
             _ingest_file(con, path, summary, pause, legacy)
             if progress:
-                progress(path, path.stat().st_size)
+                progress(path, path.stat().st_size if path.is_file() else 0)
     finally:
         try:
             con.execute("UPDATE files SET last_seen = ? WHERE path IN (SELECT unnest(?::VARCHAR[]))",
@@ -273,8 +273,13 @@ def _pause_setting() -> tuple[int, float] | None:
 def _ingest_file(con: duckdb.DuckDBPyConnection, path: Path, summary: IngestSummary,
                  pause: tuple[int, float] | None, legacy: dict[tuple[str, int, str | None], list[str]]) -> None:
     name = str(path)
-    size = path.stat().st_size
-    digest = file_hash(path)
+    size, digest = 0, None  # a link to a folder, a pipe, a broken link: never opened, reported as skipped
+    if path.is_file():
+        size = path.stat().st_size
+        try:
+            digest = file_hash(path)
+        except OSError:  # unreadable: detect() says why
+            pass
     known = con.execute("SELECT size, sha256 FROM files WHERE path = ?", [name]).fetchone()
     # Its earlier spellings go, and the file is read again: its accounting was shared with them.
     stale = legacy.pop((path.name, size, digest), []) + legacy.pop((path.name, size, None), [])
@@ -295,7 +300,7 @@ class _FastPathFailed(Exception):
     pass
 
 
-def _ingest_once(con: duckdb.DuckDBPyConnection, path: Path, name: str, size: int, digest: str,
+def _ingest_once(con: duckdb.DuckDBPyConnection, path: Path, name: str, size: int, digest: str | None,
                  stale: list[str], fmt: str | None, why: str, summary: IngestSummary,
                  pause: tuple[int, float] | None, fast: bool) -> None:
     con.begin()

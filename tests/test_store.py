@@ -557,3 +557,21 @@ def test_a_bill_line_whose_kept_copy_is_withdrawn_comes_back_from_the_other_file
     # Line numbers count the header as line 1: a keeps its line 2; b's lines 3 and 4 come back.
     assert kept == [(str(a), 2), (str(b), 3), (str(b), 4)]
     assert files == {str(a): (1, 1, 0, 0), str(b): (3, 2, 0, 1)}
+
+
+def test_a_link_to_a_folder_and_a_broken_link_are_skipped_not_a_traceback(tmp_path: Path):
+    logs, db = tmp_path / "logs", tmp_path / "store.duckdb"
+    logs.mkdir()
+    (logs / "s.jsonl").write_text(cc_line("msg_1", "2026-07-01", 1, 1) + "\n")
+    (tmp_path / "elsewhere").mkdir()
+    (logs / "folder-link").symlink_to(tmp_path / "elsewhere")
+    (logs / "broken-link.jsonl").symlink_to(tmp_path / "missing.jsonl")
+    assert "1 file(s) loaded, 0 unchanged, 2 skipped" in invoke("ingest", str(logs), "--db", str(db)).output
+    assert "0 file(s) loaded, 3 unchanged, 0 skipped" in invoke("ingest", str(logs), "--db", str(db)).output
+    con = duckdb.connect(str(db), read_only=True)
+    skipped = dict(con.execute("SELECT path, skip_reason FROM files WHERE format IS NULL").fetchall())
+    con.close()
+    assert skipped == {
+        str(logs / "folder-link"): "a link to a folder: not followed (pass the folder itself to read it)",
+        str(logs / "broken-link.jsonl"): "not a regular file (a pipe, socket, device or broken link)",
+    }
