@@ -323,7 +323,7 @@ def _ingest_once(con: duckdb.DuckDBPyConnection, path: Path, name: str, size: in
         raise
 
 
-def _record_file(con: duckdb.DuckDBPyConnection, stats: FileStats, name: str, size: int, digest: str,
+def _record_file(con: duckdb.DuckDBPyConnection, stats: FileStats, name: str, size: int, digest: str | None,
                  now: datetime, summary: IngestSummary, pause: tuple[int, float] | None) -> None:
     """The files row of a file read: loaded with its accounting, or skipped when its reader found nothing of ours
     in it (a FOCUS export with no Claude line)."""

@@ -400,7 +400,7 @@ def store_state(db: Path) -> tuple[dict, dict]:
     """The usage rows by message id (file, output tokens) and each file's accounting (read, loaded, rejected, dup)."""
     con = duckdb.connect(str(db), read_only=True)
     try:
-        rows = {r[0].removeprefix("req_"): r[1:]
+        rows = {(r[0] or "").removeprefix("req_"): r[1:]
                 for r in con.execute("SELECT request_id, source_file, output_tokens FROM usage").fetchall()}
         files = {r[0]: r[1:] for r in con.execute(
             "SELECT path, rows_read, rows_loaded, rows_rejected, rows_duplicate FROM files").fetchall()}
@@ -575,3 +575,37 @@ def test_a_link_to_a_folder_and_a_broken_link_are_skipped_not_a_traceback(tmp_pa
         str(logs / "folder-link"): "a link to a folder: not followed (pass the folder itself to read it)",
         str(logs / "broken-link.jsonl"): "not a regular file (a pipe, socket, device or broken link)",
     }
+
+
+def test_a_telemetry_event_covered_by_a_transcript_comes_back_when_the_transcript_loses_the_call(tmp_path: Path):
+    """Claude Code telemetry: event A (request req_011OT1) is counted from the transcript that holds the same call
+    (ingest/overlap.py). The transcript then no longer holds it: the event counts again, as in a one-shot run."""
+    from finops import ingest
+
+    logs, db = tmp_path / "logs", tmp_path / "store.duckdb"
+    (logs / "p").mkdir(parents=True)
+    otel = logs / "otel.jsonl"
+    otel.write_bytes((FIXTURES / "claude_code_otel" / "logs.jsonl").read_bytes())
+    transcript = logs / "p" / "t.jsonl"
+    call = {"type": "assistant", "sessionId": "6f1c2b7e-0d7a-4f7e-9a51-3d2f0c9b8e11", "uuid": "u1",
+            "timestamp": "2026-12-01T08:00:31Z", "requestId": "req_011OT1", "message": {
+                "id": "msg_01A", "model": "claude-sonnet-4-6", "usage": {
+                    "input_tokens": 312, "output_tokens": 1180, "cache_read_input_tokens": 51200,
+                    "cache_creation_input_tokens": 2048}}}
+    transcript.write_text(json.dumps(call) + "\n")
+    invoke("ingest", str(logs), "--db", str(db))
+    assert store_state(db)[1][str(otel)] == (3, 2, 0, 1)  # A is the transcript's
+    other = {**call, "requestId": "req_other", "timestamp": "2026-12-02T08:00:00Z",
+             "message": {**call["message"], "id": "msg_other"}}
+    transcript.write_text(json.dumps(other) + "\n")
+    invoke("ingest", str(logs), "--db", str(db))
+    rows, files = store_state(db)
+    assert files[str(otel)] == (3, 3, 0, 0) and files[str(transcript)] == (1, 1, 0, 0)
+    con = duckdb.connect()
+    result = ingest.load([logs], con)
+    assert {f.path: (f.rows_read, f.rows_loaded, f.rows_rejected, f.rows_duplicate) for f in result.files} == files
+    one_shot = con.execute("SELECT sum(input_tokens), sum(output_tokens), count(*) FROM usage").fetchone()
+    con.close()
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT sum(input_tokens), sum(output_tokens), count(*) FROM usage").fetchone() == one_shot
+    con.close()
