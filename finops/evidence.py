@@ -70,6 +70,12 @@ def month_range(first: str, last: str) -> list[str]:
     return out
 
 
+def month_label(month: str) -> str:
+    """'2026-10' -> 'Oct 2026' (as the report prints months)."""
+    y, m = (int(p) for p in month.split("-"))
+    return f"{calendar.month_abbr[m]} {y}"
+
+
 def add_months(month: str, n: int) -> str:
     y, m = (int(p) for p in month.split("-"))
     k = y * 12 + (m - 1) + n

@@ -87,7 +87,7 @@ def comparison(report: Report, data: dict[str, Any], number: int) -> dict[str, A
     rounded = apportion([Decimal(c["amount_usd"]) for c in causes], "0.01", target)
     rows = []
     for c, amount in zip(causes, rounded, strict=True):
-        if c["cause"] == "web_search" and amount == 0 and Decimal(c["amount_usd"]) == 0:
+        if c["cause"] in ("web_search", "coverage") and amount == 0 and Decimal(c["amount_usd"]) == 0:
             continue
         rows.append({**c, "amount": amount, "text": signed_usd(amount),
                      "share": signed_pct(amount / target) if target else "—"})

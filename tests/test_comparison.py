@@ -54,8 +54,8 @@ def test_change_split_by_hand() -> None:
     data = comparison.build(con, report_for(con))
     assert (data["month"], data["previous"], data["chosen"]) == ("2026-10", "2026-09", "last full month")
     assert data["spend_usd"] == D("71") and data["previous_spend_usd"] == D("60")
-    assert causes(data) == {"volume": D("60"), "model_mix": D("-40"), "usage_mix": D("-9"), "price": D("0"),
-                            "web_search": D("0")}
+    assert causes(data) == {"coverage": D("0"), "volume": D("60"), "model_mix": D("-40"), "usage_mix": D("-9"),
+                            "price": D("0"), "web_search": D("0")}
     assert data["change_usd"] == D("11") and sum(causes(data).values()) == D("11")
     assert data["change_share"] == D("0.183333")  # 11 / 60
     haiku = next(m for m in data["by_model"] if m["model"] == "claude-haiku-4-5")
@@ -71,9 +71,53 @@ def test_a_rate_change_is_price_only(tmp_path: Path) -> None:
                      "*,claude-opus-4-6,standard,2026-10-01,4.00,5.00,8.00,0.40,20.00\n")
     con = usage_con(ROWS, prices_file=rates)
     data = comparison.build(con, report_for(con))
-    assert causes(data) == {"volume": D("60"), "model_mix": D("-40"), "usage_mix": D("-9"), "price": D("-10"),
-                            "web_search": D("0")}
+    assert causes(data) == {"coverage": D("0"), "volume": D("60"), "model_mix": D("-40"), "usage_mix": D("-9"),
+                            "price": D("-10"), "web_search": D("0")}
     assert data["change_usd"] == D("1")
+
+
+# Steady Anthropic traffic: Opus 4.6 10M input ($5/MTok: $50) in each month. Bedrock (global endpoint, no regional
+# premium): Haiku 4.5 20M input ($1/MTok: $20), in October only: its logs start in October.
+STEADY = [row(SEP, "claude-opus-4-6", input_tokens=10_000_000), row(OCT, "claude-opus-4-6", input_tokens=10_000_000)]
+BEDROCK = dict(platform="bedrock", endpoint_scope="global", source_format="bedrock_invocation")
+
+
+def test_a_platform_that_starts_in_the_month_is_coverage_not_volume() -> None:
+    # S0 = 50, S1 = 50 + 20 = 70. Bedrock has no source in September: its $20 is coverage. On the rest (Anthropic
+    # alone, the same 10M tokens at the same rate) volume, mix and price are 0. Today's code calls it volume:
+    # (30M - 10M) x 50 / 10M = +100, and model mix -80.
+    con = usage_con([*STEADY, row("2026-10-15T00:00:00", "claude-haiku-4-5", input_tokens=20_000_000, **BEDROCK)])
+    data = comparison.build(con, report_for(con))
+    assert causes(data) == {"coverage": D("20"), "volume": D("0"), "model_mix": D("0"), "usage_mix": D("0"),
+                            "price": D("0"), "web_search": D("0")}
+    assert data["change_usd"] == D("20")
+    cov = data["causes"][0]
+    assert "Amazon Bedrock" in cov["explanation"] and "Oct 2026 only" in cov["explanation"]
+    assert cov["sources"] == [{"platform": "bedrock", "source": "bedrock_invocation",
+                               "source_formats": ["bedrock_invocation"], "change": "new"}]
+
+
+def test_a_platform_that_stopped_is_negative_coverage_and_the_rest_is_still_split() -> None:
+    # Bedrock in September only ($20). Anthropic grows from 10M to 12M Opus input ($50 -> $60): volume +10.
+    # change = 60 - 70 = -10 = coverage -20 + volume +10.
+    con = usage_con([row(SEP, "claude-opus-4-6", input_tokens=10_000_000),
+                     row(OCT, "claude-opus-4-6", input_tokens=12_000_000),
+                     row("2026-09-15T00:00:00", "claude-haiku-4-5", input_tokens=20_000_000, **BEDROCK)])
+    data = comparison.build(con, report_for(con))
+    assert causes(data) == {"coverage": D("-20"), "volume": D("10"), "model_mix": D("0"), "usage_mix": D("0"),
+                            "price": D("0"), "web_search": D("0")}
+    assert data["change_usd"] == D("-10") and "Sep 2026 only" in data["causes"][0]["explanation"]
+
+
+def test_an_aggregated_report_replacing_another_is_no_coverage_change() -> None:
+    # The usage report in September, the Console export in October: both cover every Anthropic request, so the
+    # $10 more (12M against 10M tokens) is volume, not coverage.
+    agg = dict(granularity="bucket", grouping="1d")
+    con = usage_con([row(SEP, "claude-opus-4-6", input_tokens=10_000_000, source_format="anthropic_usage_report",
+                         **agg),
+                     row(OCT, "claude-opus-4-6", input_tokens=12_000_000, source_format="console_usage_csv", **agg)])
+    data = comparison.build(con, report_for(con))
+    assert causes(data)["coverage"] == D("0") and causes(data)["volume"] == D("10")
 
 
 def test_web_searches_are_their_own_line() -> None:
