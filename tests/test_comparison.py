@@ -200,3 +200,22 @@ def test_report_options_are_not_in_the_json() -> None:
 
     con = usage_con(ROWS)
     assert "options" not in to_dict(replace(report_for(con, month="2026-10")))
+
+
+def test_the_html_shows_the_causes_worked_out_by_hand() -> None:
+    # The report's month over month for the fixture above (steady Anthropic $50 a month, Bedrock $20 from October):
+    # Sep $50.00, Oct $70.00, change +$20.00, all of it coverage (+100.0% of the change); volume, mix and price $0.00.
+    from bs4 import BeautifulSoup
+    from finops.reports import render_html
+
+    con = usage_con([*STEADY, row("2026-10-15T00:00:00", "claude-haiku-4-5", input_tokens=20_000_000, **BEDROCK)])
+    report = report_for(con)
+    report = replace(report, sections={"comparison": comparison.build(con, report)})
+    mom = BeautifulSoup(render_html(report), "html.parser").select_one("#month-over-month")
+    kpi = [td.get_text(" ", strip=True) for td in mom.select("table.kpi td")]
+    assert kpi == ["Sep 2026 $50.00", "Oct 2026 $70.00", "Change +$20.00", "Change in % +40.0%"]
+    rows = {tr.select("td")[0].get_text(strip=True): [td.get_text(" ", strip=True) for td in tr.select("td")[2:]]
+            for tr in mom.select("table.causes tbody:not(.totals) tr")}
+    assert rows == {"Coverage": ["+$20.00", "+100.0%"], "Volume": ["$0.00", "0.0%"], "Model mix": ["$0.00", "0.0%"],
+                    "Usage mix within models": ["$0.00", "0.0%"], "Price": ["$0.00", "0.0%"]}
+    assert "Amazon Bedrock (bedrock_invocation)" in mom.select_one("table.causes").get_text(" ", strip=True)

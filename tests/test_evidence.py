@@ -309,3 +309,44 @@ def test_the_commitment_is_never_above_the_lowest_optimised_month_of_the_last_th
     got = cm["vendors"][0]["recommended_per_month_usd"]
     assert got <= lowest and lowest - got < D("0.01")
     assert cm["recommended_per_month_usd"] == got
+
+
+def test_the_html_shows_the_figures_worked_out_by_hand() -> None:
+    # The pack for LATE_BEDROCK, figures as worked out in the tests above.
+    from dataclasses import replace
+
+    from bs4 import BeautifulSoup
+    from finops.reports import render_html
+
+    from finops import coverage
+
+    con = with_savings(usage_con(LATE_BEDROCK), LATE_SAVINGS)
+    report = report_for(con, savings=D("80"))
+    report = replace(report, sections={"coverage": coverage.build(con), "evidence": evidence.build(con, report)})
+    pack = BeautifulSoup(render_html(report), "html.parser").select_one("#evidence-pack")
+
+    def cells(selector: str) -> list[list[str]]:
+        return [[td.get_text(" ", strip=True) for td in tr.select("th, td")] for tr in pack.select(selector)]
+
+    # Coverage: Bedrock's logs on 1 and 30 September only
+    assert cells("table.ev-coverage tbody tr")[1] == [
+        "Amazon Bedrock", "bedrock_invocation", "not covered", "not covered", "1–30 2 d · 2 rows"]
+    # Spend by platform: not covered, never $0; CV and trend on covered full months only
+    assert cells("table.ev-platforms tbody:not(.totals) tr") == [
+        ["Jul 2026", "$100.00", "not covered", "$100.00"], ["Aug 2026", "$120.00", "not covered", "$120.00"],
+        ["Sep 2026", "$110.00", "$50.00", "$160.00"]]
+    stats = cells("table.ev-platforms tbody.totals tr")
+    assert stats[0] == ["Covered full months", "3", "1", "1"]
+    assert stats[2] == ["Stability (CV)", "9.1% (stable)", "—", "—"]
+    assert stats[3] == ["Trend a month ± standard error", "+$5.00 ± $8.66", "—", "—"]
+    # Forecast for October: 120 +- 18.71, 100 after the savings
+    assert cells("table.ev-forecast tbody:not(.totals) tr")[0] == [
+        "Oct 2026", "$120.00", "$101.29", "$138.71", "$100.00"]
+    # Commitment: Anthropic $80.00 (August's 120 - 40); Bedrock none; all vendors $80.00
+    commitment = cells("table.ev-commitment tbody:not(.totals) tr")
+    assert commitment[0][-1] == "$80.00" and commitment[1][-1] == "none"
+    assert cells("table.ev-commitment tbody.totals tr")[0][-1] == "$80.00"
+    # 10% above at 15%: $88.00 a month, pay $74.80, $6.80 of it unused, saving $5.20 a month and $62.40 a year
+    assert cells("table.ev-above tbody tr")[3] == ["10% above", "$88.00", "15%", "$74.80", "$6.80", "+$5.20",
+                                                   "+$62.40"]
+    assert "$9,890.00 a month away" in pack.get_text(" ", strip=True)
