@@ -101,6 +101,7 @@ def evidence_json(report: Report) -> str:
         "list_cost_usd": money(report.totals.list_cost),
         "savings": {"standalone_usd": money(report.savings_standalone),
                     "stacked_usd": money(report.savings_stacked)},
+        "coverage": _plain(report.sections.get("coverage")),
         "evidence": _plain(report.sections.get("evidence")),
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
