@@ -188,6 +188,21 @@ def test_the_parts_always_add_up(segments: list[dict[str, Any]]) -> None:
     assert sum((v for k, v in parts.items() if k != "total"), Fraction(0)) == parts["total"]
 
 
+@given(st.lists(st.tuples(segment, st.sampled_from([("anthropic", "logs"), ("bedrock", "aggregated")])),
+                max_size=12), st.sets(st.sampled_from([("anthropic", "logs"), ("bedrock", "aggregated")])))
+def test_coverage_and_the_other_causes_always_add_up(tagged: list[tuple[dict[str, Any], Any]],
+                                                      in_both: set[Any]) -> None:
+    # Sources in both months go to the other causes; the rest is coverage: together they are the whole change.
+    segments = [{**replace_tokens(s), "source": source} for s, source in tagged]
+    months = {"2026-09": set(in_both), "2026-10": set(in_both)}
+    for s in segments:
+        months[s["month"]].add(s["source"])
+    coverage, rest = comparison.split_coverage(segments, months, "2026-09", "2026-10")
+    parts = comparison.decompose(rest, "2026-09", "2026-10")
+    spend = {m: sum((s["cost"] for s in segments if s["month"] == m), Fraction(0)) for m in ("2026-09", "2026-10")}
+    assert coverage + parts["total"] == spend["2026-10"] - spend["2026-09"]
+
+
 def replace_tokens(s: dict[str, Any]) -> dict[str, Any]:
     # Web searches have no tokens; a token segment with no tokens has no cost.
     if s["cls"] == "web_search":
