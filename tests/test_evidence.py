@@ -330,7 +330,7 @@ def test_the_html_shows_the_figures_worked_out_by_hand() -> None:
 
     # Coverage: Bedrock's logs on 1 and 30 September only
     assert cells("table.ev-coverage tbody tr")[1] == [
-        "Amazon Bedrock", "bedrock_invocation", "not covered", "not covered", "1–30 2 d · 2 rows"]
+        "Amazon Bedrock", "bedrock_invocation", "—", "—", "1–30 2 d · 2 rows"]
     # Spend by platform: not covered, never $0; CV and trend on covered full months only
     assert cells("table.ev-platforms tbody:not(.totals) tr") == [
         ["Jul 2026", "$100.00", "not covered", "$100.00"], ["Aug 2026", "$120.00", "not covered", "$120.00"],
