@@ -42,7 +42,8 @@ from typing import Any
 
 import duckdb
 
-from .evidence import add_months, apportion, coverage, month_range, rows, to_decimal
+from .coverage import PLATFORM_LABEL, matrix, platform_months
+from .evidence import add_months, apportion, coverage, month_label, month_range, rows, to_decimal
 from .report import Report
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -122,9 +123,6 @@ def split_coverage(segments: list[dict[str, Any]], sources: dict[str, set[tuple[
 
 def _coverage_text(named: dict[str, dict[tuple[str, str], list[str]]], prev: str, cur: str) -> tuple[str, list]:
     """The coverage cause's explanation, naming each platform and source in one month only."""
-    from .coverage import PLATFORM_LABEL
-    from .evidence import month_label
-
     def names(keys: dict[tuple[str, str], list[str]]) -> str:
         return "; ".join(f"{PLATFORM_LABEL.get(p, p)} ({', '.join(formats)})" for (p, _), formats in keys.items())
 
@@ -414,6 +412,12 @@ def build(con: duckdb.DuckDBPyConnection, report: Report) -> dict[str, Any] | No
                      for (k, lbl, why), v in zip(CAUSES, rounded, strict=True)]
     text, changed = _coverage_text(named, prev, cur)
     out["causes"][0].update(explanation=text, sources=changed)
+    # Platforms in both months but covered only in part in one of them: their change is partly days missing.
+    covered = platform_months(matrix(con))
+    out["partly_covered"] = [
+        {"platform": p, "month": m, "first_day": c["first_day"], "last_day": c["last_day"]}
+        for p, months in sorted(covered.items()) for m in (prev, cur)
+        if (c := months.get(m)) and not c["full"] and prev in months and cur in months]
     out["by_model"] = _by_model(segments, prev, cur)
     out["realised"] = _realised(con, report, prev, cur)
     out["realised_usd"] = sum((r["realised_usd"] for r in out["realised"]), Decimal(0))

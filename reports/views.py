@@ -79,6 +79,11 @@ def comparison(report: Report, data: dict[str, Any], number: int) -> dict[str, A
         if has and not full:
             notes.append(f"{month_label(m)} is covered only in part ({_month_note(c['first_day'], c['last_day'], m)}):"
                          " the change in volume reflects the days missing as much as any change in use.")
+    for x in data.get("partly_covered") or []:
+        first, last = _as_date(x["first_day"]), _as_date(x["last_day"])
+        notes.append(f"{PLATFORM_LABEL.get(x['platform'], x['platform'])}'s sources cover {month_label(x['month'])}"
+                     f" only in part ({first.day}–{last.day}): its change reflects the days missing as much as any"
+                     " change in use.")
     view["coverage_notes"] = notes
     if "causes" not in data:
         return view

@@ -120,6 +120,16 @@ def test_an_aggregated_report_replacing_another_is_no_coverage_change() -> None:
     assert causes(data)["coverage"] == D("0") and causes(data)["volume"] == D("10")
 
 
+def test_a_platform_covered_in_part_is_named() -> None:
+    # Bedrock's logs start on 15 September (one row that day): September is covered in part for Bedrock (its
+    # rows: 15 September only), October in full.
+    con = usage_con([*STEADY, row("2026-09-15T00:00:00", "claude-haiku-4-5", input_tokens=1_000_000, **BEDROCK),
+                     row("2026-10-31T00:00:00", "claude-haiku-4-5", input_tokens=1_000_000, **BEDROCK)])
+    data = comparison.build(con, report_for(con))
+    (x,) = data["partly_covered"]
+    assert (x["platform"], x["month"], x["first_day"].day, x["last_day"].day) == ("bedrock", "2026-09", 15, 15)
+
+
 def test_web_searches_are_their_own_line() -> None:
     con = usage_con([*ROWS, row(OCT, "claude-haiku-4-5", web_search_requests=100)])  # 100 x $0.01
     data = comparison.build(con, report_for(con))
