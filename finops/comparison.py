@@ -13,7 +13,14 @@ token in that month). With T the month's tokens, m a model (platform and model),
                                                           and tiers (caching, batch, long context, fast mode)
     price       = sum_s T1_s x (p1_s - p0_s)                the rates themselves (price list, negotiated rates)
 
-plus web search fees, which are not tokens, on their own line. A segment new this month takes this month's rate
+plus web search fees, which are not tokens, on their own line.
+
+Coverage comes first. A platform or source present in one of the two months and absent from the other is its own
+cause, `coverage`: its spend in the month that has it (negative when it disappeared). The spend basis of a platform
+is a source: an aggregated report or bill (usage report, Console export, cloud bill: every request of the
+platform, whichever of them it is) or a request-level source (each format its own traffic: gateway logs, Claude
+Code transcripts, Bedrock invocation logs). Volume, mix, price and web search are computed on the rest, so a
+platform whose logs start this month is never called growth. A segment new this month takes this month's rate
 as last month's (it cannot have changed price); that puts new models and new token classes in the mix, never in
 price. The four parts add up to S1 - S0 exactly (fractions), and are then rounded so that the rounded parts still
 add up to the rounded total.
@@ -35,22 +42,28 @@ from typing import Any
 
 import duckdb
 
-from .evidence import add_months, apportion, coverage, month_range, rows, to_decimal
+from .coverage import PLATFORM_LABEL, matrix, platform_months
+from .evidence import add_months, apportion, coverage, month_label, month_range, rows, to_decimal
 from .report import Report
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 CLASSES = (("input", "input_tokens"), ("cache_write_5m", "cache_write_5m_tokens"),
            ("cache_write_1h", "cache_write_1h_tokens"), ("cache_read", "cache_read_tokens"),
            ("output", "output_tokens"))
-CAUSES = (("volume", "Volume", "More or fewer tokens, at last month's mix and rates"),
+CAUSES = (("coverage", "Coverage", "Platforms or sources in one of the two months only"),
+          ("volume", "Volume", "More or fewer tokens, at last month's mix and rates"),
           ("model_mix", "Model mix", "Tokens moving between models and platforms"),
           ("usage_mix", "Usage mix within models",
            "Tokens moving between token classes and tiers: caching, batch, long context, fast mode"),
           ("price", "Price", "Rate changes: price list or negotiated rates"),
           ("web_search", "Web searches", "Web search fees ($10 per 1,000), which are not tokens"))
 
-_SEGMENTS = """
-    SELECT strftime(charge_period_start, '%Y-%m') AS month, platform, model,
+# The coverage unit of a spend-basis row: an aggregated source covers the platform's every request, whichever
+# report or bill it is; each request-level format is its own traffic.
+_SOURCE = "CASE WHEN granularity = 'request' THEN source_format ELSE 'aggregated' END"
+
+_SEGMENTS = f"""
+    SELECT strftime(charge_period_start, '%Y-%m') AS month, platform, model, {_SOURCE} AS source,
         coalesce(service_tier, 'standard') || '/' || coalesce(speed, 'standard') || '/' || price_variant
             || '/x' || CAST(multiplier AS VARCHAR) AS tier,
         sum(coalesce(input_tokens, 0))::BIGINT AS input_tokens, sum(input_cost) AS input_cost,
@@ -66,6 +79,12 @@ _SEGMENTS = """
     WHERE in_totals AND priced AND strftime(charge_period_start, '%Y-%m') IN (?, ?)
     GROUP BY ALL"""
 
+_SOURCES = f"""
+    SELECT DISTINCT strftime(charge_period_start, '%Y-%m') AS month, platform, {_SOURCE} AS source, source_format
+    FROM priced_usage
+    WHERE in_totals AND strftime(charge_period_start, '%Y-%m') IN (?, ?)
+    ORDER BY month, platform, source, source_format"""
+
 
 def _segments(con: duckdb.DuckDBPyConnection, prev: str, cur: str) -> list[dict[str, Any]]:
     """One row per month, model, tier and token class: tokens and cost (Fraction), web searches apart."""
@@ -79,15 +98,50 @@ def _segments(con: duckdb.DuckDBPyConnection, prev: str, cur: str) -> list[dict[
             tokens = int(r[column] or 0)
             if tokens or costs[cls]:
                 out.append({"month": r["month"], "model": (r["platform"], r["model"]), "tier": r["tier"],
-                            "cls": cls, "tokens": tokens, "cost": costs[cls]})
+                            "cls": cls, "tokens": tokens, "cost": costs[cls], "source": (r["platform"], r["source"])})
         if r["web_searches"] or r["web_search_cost"]:
             out.append({"month": r["month"], "model": (r["platform"], r["model"]), "tier": r["tier"],
-                        "cls": "web_search", "tokens": 0, "cost": Fraction(r["web_search_cost"] or 0)})
+                        "cls": "web_search", "tokens": 0, "cost": Fraction(r["web_search_cost"] or 0),
+                        "source": (r["platform"], r["source"])})
     return out
 
 
+def split_coverage(segments: list[dict[str, Any]], sources: dict[str, set[tuple[str, str]]], prev: str,
+                   cur: str) -> tuple[Fraction, list[dict[str, Any]]]:
+    """The coverage cause (spend of the sources in cur only, less that of the sources in prev only) and the
+    segments of the sources in both months, on which the other causes are computed."""
+    both = sources.get(prev, set()) & sources.get(cur, set())
+    amount = Fraction(0)
+    rest = []
+    for s in segments:
+        if s.get("source") is None or s["source"] in both:
+            rest.append(s)
+        else:
+            amount += s["cost"] if s["month"] == cur else -s["cost"]
+    return amount, rest
+
+
+def _coverage_text(named: dict[str, dict[tuple[str, str], list[str]]], prev: str, cur: str) -> tuple[str, list]:
+    """The coverage cause's explanation, naming each platform and source in one month only."""
+    def names(keys: dict[tuple[str, str], list[str]]) -> str:
+        return "; ".join(f"{PLATFORM_LABEL.get(p, p)} ({', '.join(formats)})" for (p, _), formats in keys.items())
+
+    parts, changed = [], []
+    for month, other, sign in ((cur, prev, "new"), (prev, cur, "gone")):
+        keys = {k: v for k, v in named[month].items() if k not in named[other]}
+        for (platform, source), formats in keys.items():
+            changed.append({"platform": platform, "source": source, "source_formats": formats, "change": sign})
+        if keys:
+            parts.append(f"in {month_label(month)} only: {names(keys)}")
+    if not parts:
+        return f"The same platforms and sources in both months: {names(named[cur])}", changed
+    return ("Platforms or sources " + ", ".join(parts) + ": their spend is what the data covers, not growth or "
+            "decline"), changed
+
+
 def decompose(segments: list[dict[str, Any]], prev: str, cur: str) -> dict[str, Fraction]:
-    """The exact split of the change in spend from prev to cur (see the module docstring)."""
+    """The exact split of the change in spend from prev to cur (see the module docstring); the segments are
+    those of the sources in both months (split_coverage)."""
     t: dict[tuple[str, Any], dict[str, Any]] = defaultdict(lambda: {"tokens": 0, "cost": Fraction(0)})
     web = {prev: Fraction(0), cur: Fraction(0)}
     for s in segments:
@@ -342,7 +396,13 @@ def build(con: duckdb.DuckDBPyConnection, report: Report) -> dict[str, Any] | No
     if cur not in spend or prev not in spend:
         return out
     segments = _segments(con, prev, cur)
-    parts = decompose(segments, prev, cur)
+    named: dict[str, dict[tuple[str, str], list[str]]] = {prev: {}, cur: {}}
+    for r in rows(con, _SOURCES, [prev, cur]):
+        named[r["month"]].setdefault((r["platform"], r["source"]), []).append(r["source_format"])
+    sources = {m: set(keys) for m, keys in named.items()}
+    coverage_usd, rest = split_coverage(segments, sources, prev, cur)
+    parts = {**decompose(rest, prev, cur), "coverage": coverage_usd}
+    parts["total"] += coverage_usd
     names = [k for k, _, _ in CAUSES]
     rounded = apportion([parts[k] for k in names])
     out["change_usd"] = sum(rounded, Decimal(0))
@@ -350,6 +410,14 @@ def build(con: duckdb.DuckDBPyConnection, report: Report) -> dict[str, Any] | No
                            if out["previous_spend_usd"] else None)
     out["causes"] = [{"cause": k, "label": lbl, "explanation": why, "amount_usd": v}
                      for (k, lbl, why), v in zip(CAUSES, rounded, strict=True)]
+    text, changed = _coverage_text(named, prev, cur)
+    out["causes"][0].update(explanation=text, sources=changed)
+    # Platforms in both months but covered only in part in one of them: their change is partly days missing.
+    covered = platform_months(matrix(con))
+    out["partly_covered"] = [
+        {"platform": p, "month": m, "first_day": c["first_day"], "last_day": c["last_day"]}
+        for p, months in sorted(covered.items()) for m in (prev, cur)
+        if (c := months.get(m)) and not c["full"] and prev in months and cur in months]
     out["by_model"] = _by_model(segments, prev, cur)
     out["realised"] = _realised(con, report, prev, cur)
     out["realised_usd"] = sum((r["realised_usd"] for r in out["realised"]), Decimal(0))

@@ -101,6 +101,7 @@ def evidence_json(report: Report) -> str:
         "list_cost_usd": money(report.totals.list_cost),
         "savings": {"standalone_usd": money(report.savings_standalone),
                     "stacked_usd": money(report.savings_stacked)},
+        "coverage": _plain(report.sections.get("coverage")),
         "evidence": _plain(report.sections.get("evidence")),
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
@@ -140,9 +141,10 @@ def summary_markdown(report: Report, *, top: int = 5) -> str:
         lines.append(f"| {month_label(c['month'])} against {month_label(c['previous'])} | "
                      f"{usd(c['spend_usd'])} ({sign}{usd(abs(change))}, {sign}{share}) |")
     ev = report.sections.get("evidence") or {}
-    if ev.get("scenarios"):
-        base = ev["scenarios"][0]
-        lines.append(f"| Optimised baseline for a commitment | {usd(base['per_month_usd'])} a month |")
+    cm = ev.get("commitment") or {}
+    if cm.get("recommended_per_month_usd") is not None:
+        lines.append("| Commitment the usage meets even if nothing grows | "
+                     f"{usd(cm['recommended_per_month_usd'])} a month |")
     lines.append("")
     if report.findings:
         lines += [f"### Top findings ({min(top, len(report.findings))} of {len(report.findings)})", "",

@@ -12,13 +12,14 @@ from typing import Any
 
 import duckdb
 
-from . import comparison, evidence, reconcile
+from . import comparison, coverage, evidence, reconcile
 from .report import Report
 
 Builder = Callable[[duckdb.DuckDBPyConnection, Report], Any]
 
 # name -> builder, in the order the sections appear. Add a line here to add a section.
 BUILDERS: dict[str, Builder] = {
+    "coverage": coverage.build,  # which sources cover which platform on which days (finops/coverage.py)
     "comparison": comparison.build,  # month over month (finops/comparison.py)
     "evidence": evidence.build,  # the negotiation evidence pack (finops/evidence.py)
     "reconciliation": reconcile.build,  # logs against the bill, per platform and month (finops/reconcile.py)

@@ -36,6 +36,7 @@ def stack(con: duckdb.DuckDBPyConnection, findings: list[Finding]) -> dict[str, 
     order = sorted(findings, key=lambda f: (stage_rank(f.stage), f.id))
     kinds = [STAGES[f.stage] for f in order]
     stacked = [ZERO] * len(order)
+    by_month: dict[tuple[str, str], Decimal] = {}
     con.execute("CREATE OR REPLACE TEMP TABLE stack_order AS "
                 "SELECT unnest(?::VARCHAR[]) AS finding_id, unnest(?::INTEGER[]) AS rank",
                 [[f.id for f in order], list(range(len(order)))])
@@ -50,28 +51,39 @@ def stack(con: duckdb.DuckDBPyConnection, findings: list[Finding]) -> dict[str, 
     with localcontext() as ctx:
         ctx.prec = PRECISION
         # Records touched by one finding only: the stacked saving is the standalone one (capped by the cost).
-        for rank, amount in con.execute("""
-            SELECT r.first_rank, sum(least(r.savings, coalesce(u.cost, 0)))
+        for rank, month, platform, amount in con.execute("""
+            SELECT r.first_rank, strftime(u.charge_period_start, '%Y-%m'), u.platform,
+                sum(least(r.savings, coalesce(u.cost, 0)))
             FROM stack_records r JOIN priced_usage u USING (record_id)
             WHERE r.changes = 1 AND u.in_findings
-            GROUP BY 1""").fetchall():
+            GROUP BY ALL""").fetchall():
             stacked[rank] += Decimal(amount)
+            by_month[(month, platform)] = by_month.get((month, platform), ZERO) + Decimal(amount)
         # Records touched by several findings: replay the changes in order.
         cursor = con.execute("""
             SELECT u.cost::VARCHAR, (u.input_cost + u.cache_write_cost + u.cache_read_cost)::VARCHAR,
-                u.output_cost::VARCHAR, u.thinking_tokens, u.output_tokens, r.changes_text
+                u.output_cost::VARCHAR, u.thinking_tokens, u.output_tokens, r.changes_text,
+                strftime(u.charge_period_start, '%Y-%m'), u.platform
             FROM stack_records r JOIN priced_usage u USING (record_id)
             WHERE r.changes > 1 AND u.in_findings AND u.priced""")
         while batch := cursor.fetchmany(50_000):
-            _replay(batch, kinds, stacked)
+            _replay(batch, kinds, stacked, by_month)
     con.execute("DROP TABLE stack_order")
     con.execute("DROP TABLE stack_records")
+    con.execute("CREATE OR REPLACE TEMP TABLE stacked_savings "
+                "(month VARCHAR, platform VARCHAR, savings DECIMAL(38, 12))")
+    if by_month:
+        con.executemany("INSERT INTO stacked_savings VALUES (?, ?, ?)",
+                        [(m, p, v.quantize(PLACES)) for (m, p), v in sorted(by_month.items(), key=lambda kv: (
+                            str(kv[0][0]), str(kv[0][1])))])
     return {f.id: v.quantize(PLACES) for f, v in zip(order, stacked, strict=True)}
 
 
-def _replay(batch: list[tuple], kinds: list[str], stacked: list[Decimal]) -> None:
-    """Replay each record's changes on its cost parts (input side, thinking, the rest); add what each removes."""
-    for cost_text, input_text, output_text, thinking_tokens, output_tokens, changes_text in batch:
+def _replay(batch: list[tuple], kinds: list[str], stacked: list[Decimal],
+            by_month: dict[tuple[str, str], Decimal]) -> None:
+    """Replay each record's changes on its cost parts (input side, thinking, the rest); add what each removes,
+    per finding and per month and platform of the record."""
+    for cost_text, input_text, output_text, thinking_tokens, output_tokens, changes_text, month, platform in batch:
         cost, input_side, output_cost = Decimal(cost_text), Decimal(input_text), Decimal(output_text)
         changes = sorted((int(rank), Decimal(saving)) for rank, saving in
                          (change.split(":") for change in changes_text.split(";")))
@@ -95,3 +107,4 @@ def _replay(batch: list[tuple], kinds: list[str], stacked: list[Decimal]) -> Non
             after = part_input + part_thinking + part_rest
             stacked[rank] += before - after
             before = after
+        by_month[(month, platform)] = by_month.get((month, platform), ZERO) + cost - before

@@ -154,6 +154,6 @@ def render_evidence_html(report: Report, *, for_print: bool = True) -> str:
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
     context: dict[str, Any] = {"r": report, "css": Markup(css), "for_print": for_print, "standalone": True}
     context.update(filters.context(report))
-    only = replace(report, sections={k: v for k, v in report.sections.items() if k == "evidence"})
+    only = replace(report, sections={k: v for k, v in report.sections.items() if k in ("coverage", "evidence")})
     context["chapters"] = views.chapters(only, first=1)
     return env.get_template("evidence.html").render(context)

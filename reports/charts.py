@@ -375,12 +375,15 @@ def bridge(start_label: str, start: Decimal, steps: Sequence[tuple[str, Decimal]
 
 
 def forecast_chart(months: Sequence[str], actual: Sequence[Decimal | None], trend: Sequence[Decimal | None],
-                   plain: Sequence[Decimal | None], optimised: Sequence[Decimal | None], label: str) -> Markup:
+                   plain: Sequence[Decimal | None], optimised: Sequence[Decimal | None], label: str,
+                   band: tuple[Sequence[Decimal | None], Sequence[Decimal | None]] | None = None) -> Markup:
     """Monthly spend as bars (the months the line is fitted on), the fitted line through them and on as the
-    forecast (dashed), and the forecast after the savings (green): one value per month in `months`."""
+    forecast (dashed), its uncertainty band (shaded, low and high per month), and the forecast after the savings
+    (green): one value per month in `months`."""
     width, plot_h = 680.0, 190.0
     left, right, top = 58.0, 8.0, 14.0
-    values = [float(v) for seq in (actual, trend, plain, optimised) for v in seq if v is not None]
+    low, high = band if band else ([], [])
+    values = [float(v) for seq in (actual, trend, plain, optimised, high) for v in seq if v is not None]
     ticks = nice_ticks(max(values, default=0.0))
     scale = plot_h / ticks[-1]
     base = top + plot_h
@@ -408,6 +411,11 @@ def forecast_chart(months: Sequence[str], actual: Sequence[Decimal | None], tren
             extra = f' stroke-dasharray="{dash}"' if dash else ""
             body.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="{w}"{extra}/>')
 
+    lows = [(xs[i], base - float(v) * scale) for i, v in enumerate(low) if v is not None]
+    highs = [(xs[i], base - float(v) * scale) for i, v in enumerate(high) if v is not None]
+    if len(lows) > 1 and len(highs) == len(lows):
+        outline = " ".join(f"{_num(a)},{_num(b)}" for a, b in [*highs, *reversed(lows)])
+        body.append(f'<polygon points="{outline}" fill="{PALETTE[2]}" fill-opacity="0.55" stroke="none"/>')
     line(trend, INK, "2 2", 1.0)
     line(plain, INK, "5 3")
     line(optimised, SAVING, "", 2.0)
@@ -420,7 +428,9 @@ def forecast_chart(months: Sequence[str], actual: Sequence[Decimal | None], tren
     legend_top = base + 58
     series = [Series("Monthly spend (months fitted)", PALETTE[1], []),
               Series("Least-squares line and forecast (dashed)", INK, []),
-              Series("Forecast after the savings: the optimised baseline", SAVING, [])]
+              Series("Forecast after the savings", SAVING, [])]
+    if band:
+        series.append(Series("Band: one standard error of the line", PALETTE[2], []))
     legend, legend_h = _legend(series, left, legend_top, width - left - right)
     body.extend(legend)
     return _svg(width, legend_top + legend_h, label, body)

@@ -507,5 +507,8 @@ def context(report: Report) -> dict[str, Any]:
         "waterfall_steps": [{"title": x["f"].title, "number": x["number"], "savings": x["f"].savings,
                              "stacked": x["stacked"]} for x in findings],
         "evidence_months": (report.sections.get("evidence") or {}).get("months") or [],
-        "baseline": ((report.sections.get("evidence") or {}).get("scenarios") or [None])[0],
+        # the recommended monthly commitment, all vendors (finops/evidence.py commitment)
+        "baseline": ({"per_month_usd": cm["recommended_per_month_usd"]}
+                     if (cm := (report.sections.get("evidence") or {}).get("commitment"))
+                     and cm.get("recommended_per_month_usd") is not None else None),
     }

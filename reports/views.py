@@ -8,12 +8,14 @@ A section without a view function gets its data as is.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
 
+from finops.coverage import PLATFORM_LABEL, VENDOR, month_bounds
 from finops.evidence import apportion
 from finops.report import Report
 
@@ -24,6 +26,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 FIRST_NUMBER = 6  # after 1 summary, 2 month, 3 model, 4 attribution, 5 findings
 TITLES = {"comparison": "Month over month", "evidence": "Negotiation evidence pack"}
 ANCHORS = {"comparison": "month-over-month", "evidence": "evidence-pack"}
+PLATFORM_ORDER = {p: i for i, p in enumerate(VENDOR)}
 
 
 def share(value: Any, places: int = 1) -> str:
@@ -76,6 +79,11 @@ def comparison(report: Report, data: dict[str, Any], number: int) -> dict[str, A
         if has and not full:
             notes.append(f"{month_label(m)} is covered only in part ({_month_note(c['first_day'], c['last_day'], m)}):"
                          " the change in volume reflects the days missing as much as any change in use.")
+    for x in data.get("partly_covered") or []:
+        first, last = _as_date(x["first_day"]), _as_date(x["last_day"])
+        notes.append(f"{PLATFORM_LABEL.get(x['platform'], x['platform'])}'s sources cover {month_label(x['month'])}"
+                     f" only in part ({first.day}–{last.day}): its change reflects the days missing as much as any"
+                     " change in use.")
     view["coverage_notes"] = notes
     if "causes" not in data:
         return view
@@ -87,7 +95,7 @@ def comparison(report: Report, data: dict[str, Any], number: int) -> dict[str, A
     rounded = apportion([Decimal(c["amount_usd"]) for c in causes], "0.01", target)
     rows = []
     for c, amount in zip(causes, rounded, strict=True):
-        if c["cause"] == "web_search" and amount == 0 and Decimal(c["amount_usd"]) == 0:
+        if c["cause"] in ("web_search", "coverage") and amount == 0 and Decimal(c["amount_usd"]) == 0:
             continue
         rows.append({**c, "amount": amount, "text": signed_usd(amount),
                      "share": signed_pct(amount / target) if target else "—"})
@@ -125,10 +133,57 @@ def cache_batch_chart(months: list[dict[str, Any]]) -> Markup:
                               [not m["full"] for m in months])
 
 
+def coverage_table(rows: list[dict[str, Any]], last: int = 12) -> dict[str, Any]:
+    """The coverage matrix as a table: one row per platform and source, one column per month (the last 12)."""
+    months = sorted({r["month"] for r in rows})[-last:]
+    keys = sorted({(r["platform"], r["source_format"]) for r in rows if r["month"] in months},
+                  key=lambda k: (PLATFORM_ORDER.get(k[0], 99), k[0], k[1]))
+    cells = {(r["platform"], r["source_format"], r["month"]): r for r in rows}
+    out = []
+    for platform, fmt in keys:
+        line = []
+        for m in months:
+            c = cells.get((platform, fmt, m))
+            if c is None:
+                line.append(None)
+                continue
+            first, last_day = _as_date(c["first_day"]), _as_date(c["last_day"])
+            _, end = month_bounds(m)
+            line.append({"days_text": f"{first.day}–{last_day.day}", "days": c["days"], "rows": c["rows"],
+                         "whole": first.day == 1 and last_day == end,
+                         "gaps": c["days"] < (last_day - first).days + 1})
+        out.append({"platform": PLATFORM_LABEL.get(platform, platform), "source_format": fmt, "cells": line})
+    return {"months": [month_label(m) for m in months], "rows": out, "cut": len({r["month"] for r in rows}) > last}
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _forecast_chart(window: list[str], p: dict[str, Any], f: dict[str, Any]) -> Markup:
+    """One platform's fitted months, its line, the forecast with its band, and the forecast after the savings."""
+    months = {r["month"]: r for r in p["months"]}
+    n = len(window)
+    intercept, slope = Decimal(f["intercept_usd"]), Decimal(f["trend_usd_per_month"])
+    labels = [month_label(m) for m in window] + [month_label(x["month"]) for x in f["months"]]
+    actual = [Decimal(months[m]["cost_usd"]) if months[m]["full"] else None for m in window] + [None] * len(f["months"])
+    fitted = [i for i, m in enumerate(window) if months[m]["full"]]
+    trend = [max(intercept + slope * i, ZERO) if fitted[0] <= i else None for i in range(n)] + [None] * len(f["months"])
+    plain = [None] * (n - 1) + [trend[n - 1]] + [x["forecast_usd"] for x in f["months"]]
+    optimised = [None] * n + [x["optimised_usd"] for x in f["months"]]
+    low = [None] * n + [x["low_usd"] for x in f["months"]]
+    high = [None] * n + [x["high_usd"] for x in f["months"]]
+    return charts.forecast_chart(
+        labels, actual, trend, plain, optimised,
+        f"{f['label']}: monthly spend, the least-squares line, and the 12-month forecast with its band, with and "
+        "without the savings", band=(low, high))
+
+
 def evidence(report: Report, data: dict[str, Any], number: int) -> dict[str, Any]:
     window = data["window"]
     months = {m["month"]: m for m in data["months"]}
     rows = [months[m] for m in window]
+    platforms = data.get("platforms", [])
     view: dict[str, Any] = {
         "window": [month_label(m) for m in window],
         "window_text": (f"{month_label(window[0])} to {month_label(window[-1])}" if len(window) > 1
@@ -136,34 +191,26 @@ def evidence(report: Report, data: dict[str, Any], number: int) -> dict[str, Any
         "partial": [f"{month_label(p['month'])} ({_month_note(p['first_day'], p['last_day'], p['month'])})"
                     for p in data["partial_months"]],
         "rows": rows, "series": data["consumption"],
+        "coverage": coverage_table(report.sections.get("coverage") or []),
+        "platforms": platforms,
+        "platform_rows": [{"month": m, "label": month_label(m), "cells": [p["months"][i] for p in platforms],
+                           "total": months[m]["cost_usd"]} for i, m in enumerate(window)],
         "cache_batch_chart": cache_batch_chart(data["months"]),
-        "forecast_chart": None, "forecast": None, "scenarios": None, "baseline": None,
-        "toc": [("ev-consumption", "Monthly consumption, stability and trend"),
+        "forecast_charts": [], "forecast": data.get("forecast"), "commitment": data.get("commitment"),
+        "toc": [("ev-coverage", "Which sources cover which platform"),
+                ("ev-consumption", "Monthly spend by platform, stability and trend"),
                 ("ev-models", "Consumption by model and platform"),
                 ("ev-prices", "Effective price paid against list"),
                 ("ev-patterns", "Cache hit ratio and batch share")],
     }
-    if data["forecast"]:
-        f = data["forecast"]
-        intercept = Decimal(data["total"]["intercept_usd"])
-        slope = Decimal(data["total"]["trend_usd_per_month"])
-        n = len(window)
-        labels = [month_label(m) for m in window] + [month_label(x["month"]) for x in f["months"]]
-        actual = [Decimal(r["cost_usd"]) for r in rows] + [None] * len(f["months"])
-        trend = [max(intercept + slope * i, ZERO) for i in range(n)] + [None] * len(f["months"])
-        plain = [None] * (n - 1) + [trend[n - 1]] + [x["forecast_usd"] for x in f["months"]]
-        optimised = [None] * n + [x["optimised_usd"] for x in f["months"]]
-        view["forecast_chart"] = charts.forecast_chart(
-            labels, actual, trend, plain, optimised,
-            "Monthly spend, the least-squares line, and the 12-month forecast with and without the savings")
-        view["forecast"] = f
+    f = data.get("forecast")
+    if f:
+        by_platform = {p["platform"]: p for p in platforms}
+        view["forecast_charts"] = [_forecast_chart(window, by_platform[x["platform"]], x) for x in f["platforms"]]
         view["first_forecast"] = month_label(f["months"][0]["month"])
         view["last_forecast"] = month_label(f["months"][-1]["month"])
-        view["scenarios"] = data["scenarios"]
-        view["baseline"] = data["scenarios"][0]
-        view["toc"] += [("ev-forecast", "12-month forecast and the optimised baseline"),
-                        ("ev-scenarios", "Committed-spend scenarios")]
-    view["toc"] += [("ev-data", "Monthly consumption in full")]
+        view["toc"] += [("ev-forecast", "12-month forecast per platform, with its band")]
+    view["toc"] += [("ev-commitment", "The commitment, per vendor"), ("ev-data", "Monthly consumption in full")]
     return view
 
 

@@ -54,8 +54,8 @@ def test_change_split_by_hand() -> None:
     data = comparison.build(con, report_for(con))
     assert (data["month"], data["previous"], data["chosen"]) == ("2026-10", "2026-09", "last full month")
     assert data["spend_usd"] == D("71") and data["previous_spend_usd"] == D("60")
-    assert causes(data) == {"volume": D("60"), "model_mix": D("-40"), "usage_mix": D("-9"), "price": D("0"),
-                            "web_search": D("0")}
+    assert causes(data) == {"coverage": D("0"), "volume": D("60"), "model_mix": D("-40"), "usage_mix": D("-9"),
+                            "price": D("0"), "web_search": D("0")}
     assert data["change_usd"] == D("11") and sum(causes(data).values()) == D("11")
     assert data["change_share"] == D("0.183333")  # 11 / 60
     haiku = next(m for m in data["by_model"] if m["model"] == "claude-haiku-4-5")
@@ -71,9 +71,63 @@ def test_a_rate_change_is_price_only(tmp_path: Path) -> None:
                      "*,claude-opus-4-6,standard,2026-10-01,4.00,5.00,8.00,0.40,20.00\n")
     con = usage_con(ROWS, prices_file=rates)
     data = comparison.build(con, report_for(con))
-    assert causes(data) == {"volume": D("60"), "model_mix": D("-40"), "usage_mix": D("-9"), "price": D("-10"),
-                            "web_search": D("0")}
+    assert causes(data) == {"coverage": D("0"), "volume": D("60"), "model_mix": D("-40"), "usage_mix": D("-9"),
+                            "price": D("-10"), "web_search": D("0")}
     assert data["change_usd"] == D("1")
+
+
+# Steady Anthropic traffic: Opus 4.6 10M input ($5/MTok: $50) in each month. Bedrock (global endpoint, no regional
+# premium): Haiku 4.5 20M input ($1/MTok: $20), in October only: its logs start in October.
+STEADY = [row(SEP, "claude-opus-4-6", input_tokens=10_000_000), row(OCT, "claude-opus-4-6", input_tokens=10_000_000)]
+BEDROCK = dict(platform="bedrock", endpoint_scope="global", source_format="bedrock_invocation")
+
+
+def test_a_platform_that_starts_in_the_month_is_coverage_not_volume() -> None:
+    # S0 = 50, S1 = 50 + 20 = 70. Bedrock has no source in September: its $20 is coverage. On the rest (Anthropic
+    # alone, the same 10M tokens at the same rate) volume, mix and price are 0. Today's code calls it volume:
+    # (30M - 10M) x 50 / 10M = +100, and model mix -80.
+    con = usage_con([*STEADY, row("2026-10-15T00:00:00", "claude-haiku-4-5", input_tokens=20_000_000, **BEDROCK)])
+    data = comparison.build(con, report_for(con))
+    assert causes(data) == {"coverage": D("20"), "volume": D("0"), "model_mix": D("0"), "usage_mix": D("0"),
+                            "price": D("0"), "web_search": D("0")}
+    assert data["change_usd"] == D("20")
+    cov = data["causes"][0]
+    assert "Amazon Bedrock" in cov["explanation"] and "Oct 2026 only" in cov["explanation"]
+    assert cov["sources"] == [{"platform": "bedrock", "source": "bedrock_invocation",
+                               "source_formats": ["bedrock_invocation"], "change": "new"}]
+
+
+def test_a_platform_that_stopped_is_negative_coverage_and_the_rest_is_still_split() -> None:
+    # Bedrock in September only ($20). Anthropic grows from 10M to 12M Opus input ($50 -> $60): volume +10.
+    # change = 60 - 70 = -10 = coverage -20 + volume +10.
+    con = usage_con([row(SEP, "claude-opus-4-6", input_tokens=10_000_000),
+                     row(OCT, "claude-opus-4-6", input_tokens=12_000_000),
+                     row("2026-09-15T00:00:00", "claude-haiku-4-5", input_tokens=20_000_000, **BEDROCK)])
+    data = comparison.build(con, report_for(con))
+    assert causes(data) == {"coverage": D("-20"), "volume": D("10"), "model_mix": D("0"), "usage_mix": D("0"),
+                            "price": D("0"), "web_search": D("0")}
+    assert data["change_usd"] == D("-10") and "Sep 2026 only" in data["causes"][0]["explanation"]
+
+
+def test_an_aggregated_report_replacing_another_is_no_coverage_change() -> None:
+    # The usage report in September, the Console export in October: both cover every Anthropic request, so the
+    # $10 more (12M against 10M tokens) is volume, not coverage.
+    agg = dict(granularity="bucket", grouping="1d")
+    con = usage_con([row(SEP, "claude-opus-4-6", input_tokens=10_000_000, source_format="anthropic_usage_report",
+                         **agg),
+                     row(OCT, "claude-opus-4-6", input_tokens=12_000_000, source_format="console_usage_csv", **agg)])
+    data = comparison.build(con, report_for(con))
+    assert causes(data)["coverage"] == D("0") and causes(data)["volume"] == D("10")
+
+
+def test_a_platform_covered_in_part_is_named() -> None:
+    # Bedrock's logs start on 15 September (one row that day): September is covered in part for Bedrock (its
+    # rows: 15 September only), October in full.
+    con = usage_con([*STEADY, row("2026-09-15T00:00:00", "claude-haiku-4-5", input_tokens=1_000_000, **BEDROCK),
+                     row("2026-10-31T00:00:00", "claude-haiku-4-5", input_tokens=1_000_000, **BEDROCK)])
+    data = comparison.build(con, report_for(con))
+    (x,) = data["partly_covered"]
+    assert (x["platform"], x["month"], x["first_day"].day, x["last_day"].day) == ("bedrock", "2026-09", 15, 15)
 
 
 def test_web_searches_are_their_own_line() -> None:
@@ -144,6 +198,21 @@ def test_the_parts_always_add_up(segments: list[dict[str, Any]]) -> None:
     assert sum((v for k, v in parts.items() if k != "total"), Fraction(0)) == parts["total"]
 
 
+@given(st.lists(st.tuples(segment, st.sampled_from([("anthropic", "logs"), ("bedrock", "aggregated")])),
+                max_size=12), st.sets(st.sampled_from([("anthropic", "logs"), ("bedrock", "aggregated")])))
+def test_coverage_and_the_other_causes_always_add_up(tagged: list[tuple[dict[str, Any], Any]],
+                                                      in_both: set[Any]) -> None:
+    # Sources in both months go to the other causes; the rest is coverage: together they are the whole change.
+    segments = [{**replace_tokens(s), "source": source} for s, source in tagged]
+    months = {"2026-09": set(in_both), "2026-10": set(in_both)}
+    for s in segments:
+        months[s["month"]].add(s["source"])
+    coverage, rest = comparison.split_coverage(segments, months, "2026-09", "2026-10")
+    parts = comparison.decompose(rest, "2026-09", "2026-10")
+    spend = {m: sum((s["cost"] for s in segments if s["month"] == m), Fraction(0)) for m in ("2026-09", "2026-10")}
+    assert coverage + parts["total"] == spend["2026-10"] - spend["2026-09"]
+
+
 def replace_tokens(s: dict[str, Any]) -> dict[str, Any]:
     # Web searches have no tokens; a token segment with no tokens has no cost.
     if s["cls"] == "web_search":
@@ -156,3 +225,22 @@ def test_report_options_are_not_in_the_json() -> None:
 
     con = usage_con(ROWS)
     assert "options" not in to_dict(replace(report_for(con, month="2026-10")))
+
+
+def test_the_html_shows_the_causes_worked_out_by_hand() -> None:
+    # The report's month over month for the fixture above (steady Anthropic $50 a month, Bedrock $20 from October):
+    # Sep $50.00, Oct $70.00, change +$20.00, all of it coverage (+100.0% of the change); volume, mix and price $0.00.
+    from bs4 import BeautifulSoup
+    from finops.reports import render_html
+
+    con = usage_con([*STEADY, row("2026-10-15T00:00:00", "claude-haiku-4-5", input_tokens=20_000_000, **BEDROCK)])
+    report = report_for(con)
+    report = replace(report, sections={"comparison": comparison.build(con, report)})
+    mom = BeautifulSoup(render_html(report), "html.parser").select_one("#month-over-month")
+    kpi = [td.get_text(" ", strip=True) for td in mom.select("table.kpi td")]
+    assert kpi == ["Sep 2026 $50.00", "Oct 2026 $70.00", "Change +$20.00", "Change in % +40.0%"]
+    rows = {tr.select("td")[0].get_text(strip=True): [td.get_text(" ", strip=True) for td in tr.select("td")[2:]]
+            for tr in mom.select("table.causes tbody:not(.totals) tr")}
+    assert rows == {"Coverage": ["+$20.00", "+100.0%"], "Volume": ["$0.00", "0.0%"], "Model mix": ["$0.00", "0.0%"],
+                    "Usage mix within models": ["$0.00", "0.0%"], "Price": ["$0.00", "0.0%"]}
+    assert "Amazon Bedrock (bedrock_invocation)" in mom.select_one("table.causes").get_text(" ", strip=True)

@@ -1,4 +1,4 @@
-"""The negotiation evidence pack: statistics, forecast and commitment scenarios worked out by hand."""
+"""The negotiation evidence pack: statistics, coverage, forecast and the commitment, worked out by hand."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from helpers import usage_con
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from finops import evidence, overview
 from finops.report import Report, to_dict
@@ -48,35 +50,6 @@ def test_forecast_by_hand() -> None:
     assert evidence.forecast([F(0), F(1, 3)], 1) == [D("0.67")]
 
 
-def test_scenarios_by_hand() -> None:
-    # Optimised baseline: the forecast less 25%: 101.25, 107.25, ..., 167.25; U = 0.75 x 2,148 = 1,611.00
-    baseline = [evidence.cents(F(v) * F(3, 4)) for v in evidence.forecast(SERIES)]
-    assert sum(baseline) == D("1611.00")
-    rows = {s["level"]: s for s in evidence.scenarios(baseline)}
-    base = rows["baseline"]
-    assert base["per_month_usd"] == D("134.25") and base["commit_usd"] == D("1611.00")
-    assert [(x["worth_usd"], x["unused_commitment_usd"], x["net_usd"]) for x in base["discounts"]] == [
-        (D("241.65"), D("0.00"), D("241.65")),  # 15% of 1,611
-        (D("322.20"), D("0.00"), D("322.20")),
-        (D("483.30"), D("0.00"), D("483.30"))]
-    entry = rows["entry"]  # $10K a month for 12 months: 120,000, far above the baseline
-    assert entry["commit_usd"] == D("120000") and not entry["baseline_reaches"]
-    assert entry["baseline_share"] == D("0.013425")  # 134.25 / 10,000
-    # unused = (1 - d) x (120,000 - 1,611); net = 1,611 - (1 - d) x 120,000
-    assert [(x["unused_commitment_usd"], x["net_usd"]) for x in entry["discounts"]] == [
-        (D("100630.65"), D("-100389.00")), (D("94711.20"), D("-94389.00")), (D("82872.30"), D("-82389.00"))]
-    large = rows["large"]
-    assert large["commit_usd"] == D("600000") and large["discounts"][0]["net_usd"] == D("-508389.00")
-
-
-def test_a_baseline_above_the_entry_level_gets_the_whole_discount() -> None:
-    rows = {s["level"]: s for s in evidence.scenarios([D("12000.00")] * 12)}  # U = 144,000
-    entry = rows["entry"]
-    assert entry["baseline_reaches"]
-    assert [x["net_usd"] for x in entry["discounts"]] == [D("21600.00"), D("28800.00"), D("43200.00")]
-    assert not rows["large"]["baseline_reaches"]
-
-
 def test_apportion_keeps_the_sum() -> None:
     assert evidence.apportion([F(1, 3)] * 3, "0.01") == [D("0.34"), D("0.33"), D("0.33")]
     parts = evidence.apportion([D("-880.615"), D("145.325"), D("91.085"), D("-9.29")], "0.01", D("-653.50"))
@@ -97,6 +70,15 @@ def opus_input(day: str, usd: int, **extra: Any) -> dict[str, Any]:
     return dict(model="claude-opus-4-6", charge_period_start=day, input_tokens=usd * 200_000, **extra)
 
 
+def with_savings(con: Any, savings: dict[tuple[str, str], str]) -> Any:
+    """The stacked savings per month and platform, as finops/stacking.py leaves them."""
+    con.execute("CREATE OR REPLACE TEMP TABLE stacked_savings (month VARCHAR, platform VARCHAR, "
+                "savings DECIMAL(38, 12))")
+    con.executemany("INSERT INTO stacked_savings VALUES (?, ?, ?)",
+                    [(m, p, D(v)) for (m, p), v in savings.items()])
+    return con
+
+
 def report_for(con: Any, savings: Decimal | None = None) -> Report:
     start, end = overview.period(con)
     return Report(generated_at=datetime(2026, 12, 1), period_start=start, period_end=end, inputs=[], skipped=[],
@@ -112,8 +94,9 @@ FOUR_MONTHS = [opus_input("2026-06-01T00:00:00", 100), opus_input("2026-07-15T00
 
 def test_pack_from_four_full_months() -> None:
     # August: 12M tokens at $5 ($60) and 10M at batch rates, half price ($25): the series is 100, 120, 85, 130.
-    con = usage_con(FOUR_MONTHS)
-    data = evidence.build(con, report_for(con, savings=D("108.75")))  # 25% of 435
+    con = with_savings(usage_con(FOUR_MONTHS), {("2026-06", "anthropic"): "25", ("2026-07", "anthropic"): "30",
+                                                ("2026-08", "anthropic"): "21.25", ("2026-09", "anthropic"): "32.5"})
+    data = evidence.build(con, report_for(con, savings=D("108.75")))  # 25% of each month, 435 in all
     assert data["enough_months"] and data["window"] == ["2026-06", "2026-07", "2026-08", "2026-09"]
     assert data["partial_months"] == []
     assert [m["cost_usd"] for m in data["months"]] == [D(100), D(120), D(85), D(130)]
@@ -129,7 +112,7 @@ def test_pack_from_four_full_months() -> None:
     f = data["forecast"]
     assert f["months"][0] == {"month": "2026-10", "forecast_usd": D("122.50"), "optimised_usd": D("91.88")}
     assert f["total_usd"] == D("1833.00")
-    assert f["savings_share"] == D("0.25")
+    assert f["platforms"][0]["savings_share"] == D("0.25")
     # optimised = forecast x 0.75, each month rounded half up to cents (122.50 x 0.75 = 91.875 -> 91.88)
     assert f["optimised_total_usd"] == sum(evidence.cents(Fraction(m["forecast_usd"]) * F(3, 4))
                                            for m in f["months"])
@@ -155,7 +138,7 @@ def test_fewer_than_three_full_months_says_so_and_does_not_extrapolate() -> None
     con = usage_con([opus_input("2026-07-01T00:00:00", 100), opus_input("2026-08-31T00:00:00", 120)])
     data = evidence.build(con, report_for(con))
     assert not data["enough_months"]
-    assert data["forecast"] is None and data["scenarios"] is None
+    assert data["forecast"] is None and data["commitment"]["recommended_per_month_usd"] is None
     assert data["total"]["cv"] is None and data["total"]["trend_usd_per_month"] is None
     assert data["window"] == ["2026-07", "2026-08"]
 
@@ -207,3 +190,163 @@ def test_no_money_is_a_float_in_json() -> None:
 def test_month_range(first: str, last: str, expected: list[str]) -> None:
     assert evidence.month_range(first, last) == expected
     assert evidence.add_months("2026-12", 1) == "2027-01" and evidence.add_months("2026-01", -1) == "2025-12"
+
+
+# ---- coverage: a platform whose data starts late is not covered before, never $0 -------------------------
+
+# Anthropic (Opus 4.6 input, $5/MTok): $100 in July, $120 in August, $110 in September, from 1 July to 30 September.
+# Amazon Bedrock (global endpoint, the same rates): its logs start on 1 September: $20 on the 1st, $30 on the 30th.
+BEDROCK = dict(platform="bedrock", endpoint_scope="global", source_format="bedrock_invocation")
+LATE_BEDROCK = [opus_input("2026-07-01T00:00:00", 100), opus_input("2026-08-15T00:00:00", 120),
+                opus_input("2026-09-30T12:00:00", 110),
+                opus_input("2026-09-01T00:00:00", 20, **BEDROCK), opus_input("2026-09-30T18:00:00", 30, **BEDROCK)]
+# Stacked savings per month: Anthropic 10, 40, 5; Bedrock 25 in September.
+LATE_SAVINGS = {("2026-07", "anthropic"): "10", ("2026-08", "anthropic"): "40", ("2026-09", "anthropic"): "5",
+                ("2026-09", "bedrock"): "25"}
+
+
+def late_bedrock() -> dict[str, Any]:
+    con = with_savings(usage_con(LATE_BEDROCK), LATE_SAVINGS)
+    return evidence.build(con, report_for(con, savings=D("80")))
+
+
+def test_a_platform_is_not_covered_before_its_data_starts() -> None:
+    data = late_bedrock()
+    anthropic, bedrock = data["platforms"]
+    assert (anthropic["platform"], bedrock["platform"]) == ("anthropic", "bedrock")
+    assert [m["cost_usd"] for m in bedrock["months"]] == [None, None, D(50)]  # not covered, never $0
+    assert [m["covered"] for m in bedrock["months"]] == [False, False, True]
+    assert bedrock["covered_full_months"] == ["2026-09"]
+    # today: the Bedrock series 0, 0, 50 has CV 1.732051 (173%) and the total 100, 120, 160 a trend of +30 a month
+    assert bedrock["cv"] is None and bedrock["trend_usd_per_month"] is None and not bedrock["enough_months"]
+    assert "1 covered full month" in bedrock["note"]
+    series = {(s["platform"], s["model"]): s for s in data["consumption"]}
+    b = series[("bedrock", "claude-opus-4-6")]
+    assert b["monthly_cost_usd"] == [None, None, D(50)] and b["cv"] is None and b["trend_usd_per_month"] is None
+
+
+def test_cv_and_trend_on_covered_months_only() -> None:
+    data = late_bedrock()
+    anthropic = data["platforms"][0]
+    # Anthropic 100, 120, 110: mean 110; deviations -10, 10, 0; sample variance 200 / 2 = 100; sd 10;
+    # CV = 10 / 110 = 0.090909 (stable)
+    assert anthropic["cv"] == D("0.090909") and anthropic["stability"] == "stable"
+    # slope: sum (x - 1)(y - 110) = (-1)(-10) + 0 + (1)(0) = 10, / sum (x - 1)^2 = 2: 5 a month; intercept 105
+    # fitted 105, 110, 115; residuals -5, 10, -5; SSE 150; s^2 = 150 / (3 - 2) = 150;
+    # SE(slope) = sqrt(150 / 2) = sqrt(75) = 8.660254: within two standard errors of 0, and the pack says so
+    assert anthropic["trend_usd_per_month"] == D("5") and anthropic["intercept_usd"] == D("105")
+    assert anthropic["trend_se_usd"] == D("8.660254") and anthropic["residual_se_usd"] == D("12.247449")
+    assert "cannot tell a trend" in anthropic["note"]
+    # The total: only September has both platforms covered in full, too few for a CV or a trend
+    assert data["total"]["months"] == ["2026-09"]
+    assert data["total"]["cv"] is None and data["total"]["trend_usd_per_month"] is None
+
+
+def test_forecast_per_platform_with_its_band_and_none_for_a_platform_with_one_month() -> None:
+    f = late_bedrock()["forecast"]
+    assert [p["platform"] for p in f["platforms"]] == ["anthropic"]
+    assert [x["platform"] for x in f["not_forecast"]] == ["bedrock"]
+    oct_ = f["platforms"][0]["months"][0]
+    # October, k = 3: 105 + 5 x 3 = 120. SE of the line at k = 3: s x sqrt(1/3 + (3 - 1)^2 / 2)
+    # = sqrt(150 x 7/3) = sqrt(350) = 18.708287: band 101.29 to 138.71
+    assert (oct_["month"], oct_["forecast_usd"], oct_["low_usd"], oct_["high_usd"]) == (
+        "2026-10", D("120.00"), D("101.29"), D("138.71"))
+    # after the savings: Anthropic saved 55 of 330 in the months fitted, 1/6: 120 x 5/6 = 100
+    assert oct_["optimised_usd"] == D("100.00") and f["platforms"][0]["savings_share"] == D("0.166667")
+    assert f["months"][0] == {"month": "2026-10", "forecast_usd": D("120.00"), "optimised_usd": D("100.00")}
+
+
+def test_commitment_per_vendor_on_the_lowest_optimised_month() -> None:
+    cm = late_bedrock()["commitment"]
+    anthropic, bedrock = cm["vendors"]
+    # Anthropic optimised: 100 - 10 = 90, 120 - 40 = 80, 110 - 5 = 105: the lowest is 80 (August). Today's code
+    # sizes it on the trend's 12-month average instead.
+    assert [m["optimised_usd"] for m in anthropic["months"]] == [D(90), D(80), D(105)]
+    assert anthropic["recommended_per_month_usd"] == D("80.00") and anthropic["kind"] == "commitment"
+    assert "first-party API spend only" in anthropic["basis"] and "Aug 2026" in anthropic["basis"]
+    # Bedrock: one covered full month, no figure, and why; never added to Anthropic's
+    assert bedrock["recommended_per_month_usd"] is None and bedrock["kind"] == "drawdown"
+    assert "1 covered full month" in bedrock["basis"]
+    assert cm["recommended_per_month_usd"] == D("80.00")
+    # 10% above: C = 88; at 15% off pay 0.85 x 88 = 74.80, of which 0.85 x 8 = 6.80 for unused commitment;
+    # saving 80 - 74.80 = 5.20 a month, 62.40 a year. 25% above at 20%: 0.8 x 100 = 80, saving 0.
+    # 50% above at 15%: 0.85 x 120 = 102, saving -22.
+    above = {a["above_share"]: a for a in anthropic["above"]}
+    ten = above[D("0.10")]["discounts"][0]
+    assert (above[D("0.10")]["per_month_usd"], ten["pay_usd"], ten["unused_usd"], ten["net_usd"],
+            ten["net_per_year_usd"]) == (D("88.00"), D("74.80"), D("6.80"), D("5.20"), D("62.40"))
+    assert above[D("0.25")]["discounts"][1]["net_usd"] == D("0.00")
+    assert above[D("0.50")]["discounts"][0]["net_usd"] == D("-22.00")
+    assert [x["net_usd"] for x in above[D("0")]["discounts"]] == [D("12.00"), D("16.00"), D("24.00")]  # d x 80
+    # The tiers as a distance from today's spend (September, 110): 9,890 and 49,890 a month away
+    tiers = {t["level"]: t for t in anthropic["tiers"]}
+    assert (tiers["entry"]["distance_usd"], tiers["large"]["distance_usd"]) == (D("9890"), D("49890"))
+    assert tiers["entry"]["share"] == D("0.011") and not tiers["entry"]["reached"]
+
+
+def test_no_commitment_with_fewer_than_three_covered_full_months() -> None:
+    con = usage_con([opus_input("2026-07-01T00:00:00", 100), opus_input("2026-08-31T00:00:00", 120)])
+    cm = evidence.build(con, report_for(con))["commitment"]
+    (anthropic,) = cm["vendors"]
+    assert anthropic["recommended_per_month_usd"] is None and cm["recommended_per_month_usd"] is None
+    assert "2 covered full months" in anthropic["basis"]
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 500), st.integers(0, 100)), min_size=3, max_size=6))
+def test_the_commitment_is_never_above_the_lowest_optimised_month_of_the_last_three(
+        months: list[tuple[int, int]]) -> None:
+    # Month i (from June 2026) spends `usd` dollars on the 1st; `percent` of it is saved. The last month ends
+    # with a row on its last day, so every month is covered in full.
+    names = [f"2026-{i + 6:02d}" for i in range(len(months))]
+    rows = [opus_input(f"{m}-01T00:00:00", usd) for m, (usd, _) in zip(names, months, strict=True)]
+    last_day = evidence.coverage(names[-1], None, None)["days_in_month"]
+    rows.append(opus_input(f"{names[-1]}-{last_day:02d}T23:00:00", 0))
+    savings = {(m, "anthropic"): str(D(usd * pct) / 100) for m, (usd, pct) in zip(names, months, strict=True)}
+    con = with_savings(usage_con(rows), savings)
+    cm = evidence.build(con, report_for(con))["commitment"]
+    lowest = min(D(usd) - D(usd * pct) / 100 for usd, pct in months[-3:])
+    got = cm["vendors"][0]["recommended_per_month_usd"]
+    assert got <= lowest and lowest - got < D("0.01")
+    assert cm["recommended_per_month_usd"] == got
+
+
+def test_the_html_shows_the_figures_worked_out_by_hand() -> None:
+    # The pack for LATE_BEDROCK, figures as worked out in the tests above.
+    from dataclasses import replace
+
+    from bs4 import BeautifulSoup
+    from finops.reports import render_html
+
+    from finops import coverage
+
+    con = with_savings(usage_con(LATE_BEDROCK), LATE_SAVINGS)
+    report = report_for(con, savings=D("80"))
+    report = replace(report, sections={"coverage": coverage.build(con), "evidence": evidence.build(con, report)})
+    pack = BeautifulSoup(render_html(report), "html.parser").select_one("#evidence-pack")
+
+    def cells(selector: str) -> list[list[str]]:
+        return [[td.get_text(" ", strip=True) for td in tr.select("th, td")] for tr in pack.select(selector)]
+
+    # Coverage: Bedrock's logs on 1 and 30 September only
+    assert cells("table.ev-coverage tbody tr")[1] == [
+        "Amazon Bedrock", "bedrock_invocation", "—", "—", "1–30 2 d · 2 rows"]
+    # Spend by platform: not covered, never $0; CV and trend on covered full months only
+    assert cells("table.ev-platforms tbody:not(.totals) tr") == [
+        ["Jul 2026", "$100.00", "not covered", "$100.00"], ["Aug 2026", "$120.00", "not covered", "$120.00"],
+        ["Sep 2026", "$110.00", "$50.00", "$160.00"]]
+    stats = cells("table.ev-platforms tbody.totals tr")
+    assert stats[0] == ["Covered full months", "3", "1", "1"]
+    assert stats[2] == ["Stability (CV)", "9.1% (stable)", "—", "—"]
+    assert stats[3] == ["Trend a month ± standard error", "+$5.00 ± $8.66", "—", "—"]
+    # Forecast for October: 120 +- 18.71, 100 after the savings
+    assert cells("table.ev-forecast tbody:not(.totals) tr")[0] == [
+        "Oct 2026", "$120.00", "$101.29", "$138.71", "$100.00"]
+    # Commitment: Anthropic $80.00 (August's 120 - 40); Bedrock none; all vendors $80.00
+    commitment = cells("table.ev-commitment tbody:not(.totals) tr")
+    assert commitment[0][-1] == "$80.00" and commitment[1][-1] == "none"
+    assert cells("table.ev-commitment tbody.totals tr")[0][-1] == "$80.00"
+    # 10% above at 15%: $88.00 a month, pay $74.80, $6.80 of it unused, saving $5.20 a month and $62.40 a year
+    assert cells("table.ev-above tbody tr")[3] == ["10% above", "$88.00", "15%", "$74.80", "$6.80", "+$5.20",
+                                                   "+$62.40"]
+    assert "$9,890.00 a month away" in pack.get_text(" ", strip=True)

@@ -74,7 +74,7 @@ def test_markdown_summary() -> None:
     assert "| Spend in the period | **$1,234.56** |" in text
     assert "**$340.00** (27.5%)" in text and "| Spend after the savings | $894.56 |" in text
     assert "| Feb 2026 against Jan 2026 |" in text
-    assert "| Optimised baseline for a commitment |" in text
+    assert "| Commitment the usage meets even if nothing grows |" in text
     assert "| 1 | Legacy and retired models | high (measured) | $300.00 |" in text
     assert "**Coverage:** 2 files read, 1 skipped; 1,220 records read = 1,210 loaded + 3 rejected + 7 duplicates" \
         in text and "4 unpriced rows" in text

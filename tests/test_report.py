@@ -385,7 +385,7 @@ def test_screen_version_has_no_page_numbers() -> None:
 def test_sections_are_numbered_after_the_findings_and_listed_in_contents(soup: BeautifulSoup) -> None:
     toc = text(soup.select_one("nav.toc"))
     assert "6 Month over month" in toc and "7 Negotiation evidence pack" in toc
-    assert "7.6 Committed-spend scenarios" in toc and "C The numbers behind the charts" in toc
+    assert "7.7 The commitment, per vendor" in toc and "C The numbers behind the charts" in toc
     chapters = [s["id"] for s in soup.select("section.chapter")]
     assert chapters.index("findings") < chapters.index("month-over-month") < chapters.index("evidence-pack") \
         < chapters.index("data-quality")
@@ -412,8 +412,11 @@ def test_evidence_pack_says_list_prices_and_sizes_on_the_baseline(soup: Beautifu
     assert "Left out, because the data covers them only in part: Nov 2025 (28–30 Nov only)" in body
     assert "Every token here was priced at list" in body and "no discount to show" in body
     assert len(pack.select("table.ev-forecast tbody:not(.totals) tr")) == 12
-    assert len(pack.select("table.scenarios tbody tr")) == 9  # 3 levels x 15, 20, 30%
-    assert "$10,000.00" in text(pack.select_one("table.scenarios")) and "$50,000.00" in body
+    # The commitment: Anthropic spend Dec 120, Jan 110 + 60 (Opus 4.1), Feb 130 + 15 + 1.30 (Haiku at batch
+    # rates); no savings in the stub: the lowest is December's $120.00
+    assert "$120.00" in text(pack.select_one("table.ev-commitment tbody.totals"))
+    assert len(pack.select("table.ev-above tbody tr")) == 12  # the recommendation, 10, 25, 50% above x 15, 20, 30%
+    assert "$9,853.70 a month away" in body  # $10,000 - Feb's $146.30
     assert len(pack.select("svg.chart")) == 2  # forecast, cache hit ratio and batch share
     # Exact token counts in the pack's data table
     assert "26,000,000" in text(pack.select_one("table.ev-data"))
@@ -425,8 +428,8 @@ def test_fewer_than_three_months_says_so() -> None:
     soup = BeautifulSoup(render_html(make_report(sections=two)), "html.parser")
     pack = soup.select_one("#evidence-pack")
     assert "Fewer than 3 full months of data" in text(pack)
-    assert pack.select("table.scenarios") == [] and pack.select("table.ev-forecast") == []
-    assert "7.5 Monthly consumption in full" in text(soup.select_one("nav.toc"))
+    assert pack.select("table.ev-above") == [] and pack.select("table.ev-forecast") == []
+    assert "7.7 Monthly consumption in full" in text(soup.select_one("nav.toc"))
 
 
 def test_a_report_without_sections_has_no_section_chapters() -> None:
