@@ -14,8 +14,11 @@ CONFIG_FILE = "finops.toml"
 def load(folder: Path) -> dict[str, Any]:
     """The parsed finops.toml in folder, or {} when there is none."""
     path = folder / CONFIG_FILE
-    if not path.is_file():
+    if not path.exists():
         return {}
+    if not path.is_file():
+        raise FinopsError(f"{path}: not a file (a folder or a device); finops reads its settings from a file "
+                          f"of that name")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as e:

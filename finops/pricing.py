@@ -233,6 +233,21 @@ def lifecycle_table() -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schema)
 
 
+def _read_utf8(path: Path) -> str:
+    """A --prices file's text; one line naming the file (and the first bad byte) when it cannot be read."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise PricingError(f"{path}: {e.strerror or e}") from e
+    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    try:
+        return data[bom:].decode("utf-8")
+    except UnicodeDecodeError as e:
+        offset = bom + e.start
+        raise PricingError(f"{path}: not UTF-8 text (byte 0x{data[offset]:02x} at offset {offset}); "
+                           "save the price file as UTF-8") from None
+
+
 def install(con: duckdb.DuckDBPyConnection, overrides_file: Path | None = None) -> None:
     """Create the `prices` table (and its pivot, `price_pivot`), `models`, `lifecycle` and the constant tables the
     pricing SQL and analyses read."""
@@ -241,11 +256,7 @@ def install(con: duckdb.DuckDBPyConnection, overrides_file: Path | None = None) 
     known = known_models()
     overrides = []
     if overrides_file is not None:
-        try:
-            text = overrides_file.read_text(encoding="utf-8-sig")
-        except OSError as e:
-            raise PricingError(f"{overrides_file}: {e.strerror or e}") from e
-        overrides = read_price_file(text, str(overrides_file), known)
+        overrides = read_price_file(_read_utf8(overrides_file), str(overrides_file), known)
     builtin = builtin_rows(known)
     con.register("prices_arrow", price_table(builtin, overrides))
     con.register("price_pivot_arrow", price_pivot(builtin, overrides))

@@ -64,7 +64,7 @@ from finops.ingest import (
     overlap,
     read_file,
 )
-from finops.ingest.common import FileStats
+from finops.ingest.common import FileStats, display_path
 from finops.schema import BILLING_NAMES, NAMES, TOKEN_COLUMNS, create_billing_sql, create_table_sql
 
 STORE_VERSION = 2  # 2: paths resolved, losing copies kept; version 1 stores are migrated
@@ -272,7 +272,7 @@ def _pause_setting() -> tuple[int, float] | None:
 
 def _ingest_file(con: duckdb.DuckDBPyConnection, path: Path, summary: IngestSummary,
                  pause: tuple[int, float] | None, legacy: dict[tuple[str, int, str | None], list[str]]) -> None:
-    name = str(path)
+    name = display_path(path)
     size, digest = 0, None  # a link to a folder, a pipe, a broken link: never opened, reported as skipped
     if path.is_file():
         size = path.stat().st_size

@@ -46,7 +46,7 @@ from . import (
     overlap,
     usage_report,
 )
-from .common import JSON_ERRORS, READ_ERRORS, Emitter, FileStats, decode, open_binary
+from .common import JSON_ERRORS, READ_ERRORS, Emitter, FileStats, decode, display_path, open_binary, writable
 
 # Order matters: the first reader whose sniff() accepts a file reads it.
 READERS: dict[str, ModuleType] = {
@@ -169,9 +169,9 @@ def detect(path: Path) -> tuple[str | None, str]:
     try:
         sample = take_sample(path)
     except READ_ERRORS as e:
-        return None, f"cannot read: {e}"
+        return None, writable(f"cannot read: {e}")
     if sample.error and not sample.head.strip():
-        return None, f"cannot read: {sample.error}"
+        return None, writable(f"cannot read: {sample.error}")
     if not sample.head.strip():
         return None, "empty or binary file"
     if why := not_data.recognise(path, sample.first_obj, sample.head):
@@ -184,7 +184,7 @@ def detect(path: Path) -> tuple[str | None, str]:
         if why:
             return None, why
     if sample.error:  # what could be read is no known format: the break is the likelier story
-        return None, f"cannot read: {sample.error}"
+        return None, writable(f"cannot read: {sample.error}")
     return None, "not a recognised log, usage or billing format"
 
 
@@ -251,11 +251,11 @@ def load(
     for path in files:
         fmt, why = detect(path)
         if fmt is None:
-            result.skipped.append((str(path), why))
+            result.skipped.append((display_path(path), why))
             if progress:
                 progress(path, _size(path))
         else:
-            stats = FileStats(path=str(path), format=fmt)
+            stats = FileStats(path=display_path(path), format=fmt)
             detected.append((path, stats))
             result.files.append(stats)
     # Claude Code transcripts: DuckDB reads them in batches (fast_claude_code.py); the rest, and any file
@@ -304,6 +304,9 @@ def read_file(path: Path, stats: FileStats, on_row: Callable[[dict[str, Any]], N
             READERS[stats.format].read(path, stream, emit)
     except READ_ERRORS as e:
         stats.error = f"reading stopped after {stats.rows_read} records: {e}"
+    finally:  # notes and errors may quote input text: always writable
+        stats.notes = [writable(n) for n in stats.notes]
+        stats.error = writable(stats.error) if stats.error else stats.error
 
 
 def _deduplicate(con: duckdb.DuckDBPyConnection, result: IngestResult, parts: list[str]) -> None:

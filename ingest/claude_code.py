@@ -17,6 +17,7 @@ from .common import (
     Emitter,
     LineTooLong,
     RowError,
+    display_path,
     iter_lines,
     model_fields,
     money,
@@ -47,8 +48,8 @@ def project_of(path: Path) -> str:
     if "projects" in parts:
         i = len(parts) - 1 - parts[::-1].index("projects")
         if i + 1 < len(parts) - 1:
-            return parts[i + 1]
-    return path.parent.name
+            return display_path(parts[i + 1])
+    return display_path(path.parent.name)
 
 
 def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:

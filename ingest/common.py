@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import re
 import zlib
 from collections.abc import Callable, Iterator
@@ -269,6 +270,36 @@ def money(value: Any, name: str) -> Decimal | None:
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 MAX_TEXT = 500
+# A JSON escape such as \ud800 decodes to a lone surrogate: Python keeps it in a str, but it is not Unicode text
+# and nothing (Arrow, DuckDB, a UTF-8 file) can write it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+NOT_UNICODE = "is not valid Unicode text: it holds a lone surrogate (a broken \\u escape)"
+
+
+def has_surrogate(value: str) -> bool:
+    return not value.isascii() and _SURROGATE.search(value) is not None
+
+
+def writable(value: str) -> str:
+    """Text that can be written as UTF-8: a lone surrogate shown as its escape (\\ud800)."""
+    return value.encode("utf-8", "backslashreplace").decode("utf-8") if has_surrogate(value) else value
+
+
+def display_path(path: str | os.PathLike[str]) -> str:
+    """A path as text that can always be written and shown: bytes of a file name that are not UTF-8 (which
+    Python holds as lone surrogates) appear as \\xNN escapes, e.g. bad\\xffname.jsonl."""
+    try:
+        return os.fsencode(path).decode("utf-8", "backslashreplace")
+    except UnicodeError:  # a surrogate no file system produced (a library caller's str): its escape
+        return writable(os.fspath(path))
+
+
+def _surrogate_field(record: dict[str, Any]) -> str | None:
+    """The first text field of a record that holds a lone surrogate, if any."""
+    for name, value in record.items():
+        if type(value) is str and has_surrogate(value):
+            return name.removesuffix("_raw")
+    return None
 
 
 def clean(value: str, limit: int = MAX_TEXT) -> str:
@@ -346,6 +377,10 @@ class Emitter:
 
     def row(self, record: dict[str, Any], line: int) -> None:
         """Accept one normalised record (missing columns become NULL)."""
+        broken = _surrogate_field(record)
+        if broken is not None:
+            self.reject(line, f"{broken} {NOT_UNICODE}")
+            return
         record["source_format"] = self.stats.format
         record["source_file"] = self.stats.path
         record["source_line"] = line
@@ -357,7 +392,7 @@ class Emitter:
         """Set one record aside with its reason; it is counted and written to the rejects file."""
         self.stats.rows_read += 1
         self.stats.rows_rejected += 1
-        reason = clean(reason, 300)  # reasons quote input values: masked, bounded, one line
+        reason = writable(clean(reason, 300))  # reasons quote input values: masked, bounded, one line, writable
         key = reason.split(":")[0]
         self.stats.reasons[key] = self.stats.reasons.get(key, 0) + 1
         self._on_reject(self.stats.path, line, reason)
@@ -373,6 +408,13 @@ class Emitter:
         record["source_file"] = self.stats.path
         record["source_line"] = line
         record["derived"] = derived
+        broken = _surrogate_field(record)
+        if broken is not None:
+            if derived:  # part of a record already counted: kept, its text escaped
+                record.update({k: writable(v) for k, v in record.items() if type(v) is str})
+            else:
+                self.reject(line, f"{broken} {NOT_UNICODE}")
+                return
         if self._on_bill is None:  # a caller that keeps no billing table
             if not derived:
                 self.stats.lines_ignored += 1

@@ -26,7 +26,7 @@ import pyarrow as pa
 from finops.schema import COLUMNS, KEEP_BEST
 
 from . import claude_code
-from .common import GZIP_MAGIC, MAX_LINE_BYTES, Emitter, FileStats, model_fields, text
+from .common import GZIP_MAGIC, MAX_LINE_BYTES, Emitter, FileStats, display_path, model_fields, text
 
 BATCH_BYTES = 128 * 1024 * 1024
 THREADS = max(1, min(4, os.cpu_count() or 1))  # concurrent read_text scans
@@ -47,8 +47,8 @@ USAGE_PATHS = ["$.input_tokens", "$.output_tokens", "$.cache_creation_input_toke
 def eligible(path: Path) -> bool:
     """Whether a file can take the fast path (else the Python reader reads it whole)."""
     name = str(path)
-    if GLOB_CHARS & set(name) or os.environ.get("FINOPS_NO_FAST_PATH"):
-        return False
+    if GLOB_CHARS & set(name) or os.environ.get("FINOPS_NO_FAST_PATH") or display_path(path) != name:
+        return False  # a name that is not UTF-8 (shown escaped) cannot be passed to DuckDB
     try:
         if path.stat().st_size >= MAX_LINE_BYTES:
             return False

@@ -167,3 +167,13 @@ def test_config_file_names_workspace_ids(tmp_path: Path, monkeypatch: pytest.Mon
     (tmp_path / "finops.toml").write_text("[workspaces]\nwrkspc_data_platform = 5\n")
     result = CliRunner().invoke(cli, ["analyze", str(SAMPLE_LOGS), "-o", str(tmp_path / "o2")])
     assert result.exit_code != 0 and '[workspaces] expects id = "name" pairs' in result.output
+
+
+def test_a_price_file_that_is_not_utf8_is_a_one_line_error(logs: Path, tmp_path: Path):
+    prices = tmp_path / "negotiated.csv"
+    prices.write_bytes(b"model,variant,valid_from,input,cache_write_5m,cache_write_1h,cache_read,output\n"
+                       b"claude-opus-4-6,standard,2026-01-01,4.00,5.00,8.00,0.40,20.00 \xa3\n")
+    result = CliRunner().invoke(cli, ["analyze", str(logs), "-o", str(tmp_path / "o"), "--prices", str(prices)])
+    # The pound sign (0xa3) follows the header (78 characters and a line feed) and 62 bytes of the row: offset 141.
+    assert result.exit_code == 1 and result.output.count("\n") == 1, result.output
+    assert result.output == f"Error: {prices}: not UTF-8 text (byte 0xa3 at offset 141); save the price file as UTF-8\n"

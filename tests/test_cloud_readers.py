@@ -38,6 +38,7 @@ COST_REPORT = FIX / "anthropic_cost_report" / "cost_report_2026-09.json"
 CONSOLE_COST = FIX / "console_cost_csv" / "cost_2026_08.csv"
 CONSOLE_COST_OLD = FIX / "console_cost_csv" / "cost_2025_12.csv"
 MARKER = "MARKER-PROMPT-7f3a"
+NOT_UNICODE = "is not valid Unicode text: it holds a lone surrogate"
 TOKENS = ("input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "cache_read_tokens", "output_tokens")
 
 
@@ -389,14 +390,17 @@ HOSTILE_REJECTS: dict[str, dict[tuple[str, int], str]] = {
     "bedrock_invocation": {("mixed.jsonl", 2): "invalid JSON", ("mixed.jsonl", 3): "line is not a JSON object",
                            ("mixed.jsonl", 4): "input.inputTokenCount is negative",
                            ("mixed.jsonl", 5): "output.outputTokenCount is not a number",
-                           ("mixed.jsonl", 6): "implausible for one request", ("mixed.jsonl", 7): "missing timestamp"},
+                           ("mixed.jsonl", 6): "implausible for one request", ("mixed.jsonl", 7): "missing timestamp",
+                           ("surrogate.jsonl", 2): "workspace " + NOT_UNICODE},
     "gcp_billing": {("bad_rows.jsonl", 2): "usage_end_time is not after usage_start_time",
                     ("bad_rows.jsonl", 3): "missing cost", ("bad_rows.jsonl", 4): "usage.amount is negative",
                     ("bad_rows.jsonl", 5): "usage unit not understood",
-                    ("bad_rows.jsonl", 6): "line is not a JSON object"},
+                    ("bad_rows.jsonl", 6): "line is not a JSON object",
+                    ("surrogate.jsonl", 2): "workspace " + NOT_UNICODE},
     "anthropic_cost_report": {("truncated.json", 1): "invalid JSON: truncated or malformed document",
                               ("pages.jsonl", 2): "invalid JSON: truncated or malformed page",
-                              ("pages.jsonl", 3): "page has no data list"},
+                              ("pages.jsonl", 3): "page has no data list",
+                              ("surrogate.json", 2): "workspace " + NOT_UNICODE},
     "console_cost_csv": {("bad_rows.csv", 3): "expected 10 fields, found 9",
                          ("bad_rows.csv", 4): "usage_date_utc is not a timestamp",
                          ("bad_rows.csv", 5): "cost_usd is implausibly large",
@@ -416,13 +420,17 @@ HOSTILE_COUNTS: dict[str, dict[str, tuple[int, int, int, int, int, str | None]]]
     "aws_focus": {"bad_rows.csv": (6, 1, 5, 0, 1, None)},
     # mixed.jsonl: 1 good; 2 nested 5,000 deep, 3 a list, 4 negative input, 5 output 'lots', 6 10^9 input,
     # 7 no timestamp, 8 a secret in the identity (kept masked): good.
-    "bedrock_invocation": {"mixed.jsonl": (8, 2, 6, 0, 0, None)},
+    # surrogate.jsonl (every JSON reader has one): 1 good; 2 a lone surrogate ("\\ud800") in its account id.
+    "bedrock_invocation": {"mixed.jsonl": (8, 2, 6, 0, 0, None), "surrogate.jsonl": (2, 1, 1, 0, 0, None)},
     # bad_rows.jsonl: 1 good; 2 ends before it starts, 3 no cost, 4 negative amount, 5 unit 'bytes',
     # 6 not an object; 7 a non-Claude row (ignored).
-    "gcp_billing": {"bad_rows.jsonl": (6, 1, 5, 0, 1, None)},
+    # surrogate.jsonl: 1 good; 2 a lone surrogate in its project id.
+    "gcp_billing": {"bad_rows.jsonl": (6, 1, 5, 0, 1, None), "surrogate.jsonl": (2, 1, 1, 0, 0, None)},
     # truncated.json: one document cut short: one reject; pages.jsonl: page 1 good (2 results), 2 cut short,
     # 3 not a page.
-    "anthropic_cost_report": {"truncated.json": (1, 0, 1, 0, 0, None), "pages.jsonl": (4, 2, 2, 0, 0, None)},
+    # surrogate.json: one bucket, result 1 good, result 2 a lone surrogate in its workspace id.
+    "anthropic_cost_report": {"truncated.json": (1, 0, 1, 0, 0, None), "pages.jsonl": (4, 2, 2, 0, 0, None),
+                              "surrogate.json": (2, 1, 1, 0, 0, None)},
     # bad_rows.csv: 2 good, 3 a field short, 4 date '08/05/2026', 5 cost 1e400, 6 a cost in EUR.
     "console_cost_csv": {"bad_rows.csv": (5, 1, 4, 0, 0, None)},
 }

@@ -110,6 +110,7 @@ class Case:
 
 
 BAD_JSON = "invalid JSON: truncated or malformed line"
+NOT_UNICODE = "is not valid Unicode text: it holds a lone surrogate"
 CASES: dict[str, Case] = {
     # ---- claude_code ----------------------------------------------------------------------------------
     # 1, 4, 8 good (1000/100, 2000/200, 3000/300); 2 a user turn and 9 blank: ignored; 3 and 10 cut short,
@@ -187,6 +188,14 @@ CASES: dict[str, Case] = {
         {"claude_code/dup_a.jsonl": (4, 3, 0, 1, 0), "claude_code/dup_b.jsonl": (3, 1, 0, 2, 0)}, {},
         (10000, 1000), 4, "0.045",
         good={"claude_code/dup_a.jsonl": (1, 3, 4), "claude_code/dup_b.jsonl": (3,)}),
+    # A JSON escape of a lone surrogate ("\\ud800") is no Unicode text: the record holding one in a kept field is
+    # rejected, the others load. 1 (1000/100) and 4 (2000/200, a valid surrogate pair in its session id) good;
+    # 2 (session id) and 5 (model) rejected; 3, a user turn with one in its text, is not a record.
+    # 3000 x 4.5e-6 = 0.0135.
+    "cc_surrogate": Case(
+        ("claude_code/surrogate.jsonl",), {"claude_code/surrogate.jsonl": (4, 2, 2, 0, 1)},
+        {"claude_code/surrogate.jsonl": {2: "session_id " + NOT_UNICODE, 5: "model " + NOT_UNICODE}},
+        (3000, 300), 2, "0.0135", good={"claude_code/surrogate.jsonl": (1, 4)}),
     # ---- anthropic_log --------------------------------------------------------------------------------
     # 1, 3, 7 good; 4 blank (not a record); 2, 5, 6, 8 rejected.
     "log_truncated": Case(
@@ -234,6 +243,12 @@ CASES: dict[str, Case] = {
     "log_currency": Case(
         ("anthropic_log/currency.jsonl",), {"anthropic_log/currency.jsonl": (2, 2, 0, 0, 0)}, {},
         (3000, 300), 2, "0.0135", notes={"anthropic_log/currency.jsonl": "1 row(s) state cost_usd in EUR"}),
+    # 1 (1000/100, a lone surrogate in its prompt: never stored, only hashed) and 3 (2000/200) good; 2 (workspace)
+    # and 4 (stop reason) rejected. 3000 x 4.5e-6 = 0.0135.
+    "log_surrogate": Case(
+        ("anthropic_log/surrogate.jsonl",), {"anthropic_log/surrogate.jsonl": (4, 2, 2, 0, 0)},
+        {"anthropic_log/surrogate.jsonl": {2: "workspace " + NOT_UNICODE, 4: "stop_reason " + NOT_UNICODE}},
+        (3000, 300), 2, "0.0135", good={"anthropic_log/surrogate.jsonl": (1, 3)}),
     "log_bom_crlf": Case(
         ("anthropic_log/bom_crlf.jsonl",), {"anthropic_log/bom_crlf.jsonl": (4, 3, 1, 0, 0)},
         {"anthropic_log/bom_crlf.jsonl": {3: BAD_JSON}}, (6000, 600), 3, "0.027",
@@ -272,6 +287,12 @@ CASES: dict[str, Case] = {
         (3000, 300), 2, "0.00675",
         notes={"anthropic_batch/undated.jsonl": "dated by the file's modification time"},
         period=("2026-09-01T12:00:00Z", "2026-09-01T12:00:00Z")),
+    # 1 good (1000/100 at batch rates: 1000 x 2.25e-6 = 0.00225); 2 (custom_id) rejected; 3's result type is a
+    # lone surrogate: not billed, rejected with the value escaped.
+    "batch_surrogate": Case(
+        ("anthropic_batch/surrogate.jsonl",), {"anthropic_batch/surrogate.jsonl": (3, 1, 2, 0, 0)},
+        {"anthropic_batch/surrogate.jsonl": {2: "request_id " + NOT_UNICODE, 3: "not billed: batch result \\ud800"}},
+        (1000, 100), 1, "0.00225", good={"anthropic_batch/surrogate.jsonl": (1,)}),
     "batch_bom_crlf": Case(
         ("anthropic_batch/bom_crlf.jsonl",), {"anthropic_batch/bom_crlf.jsonl": (3, 2, 1, 0, 0)},
         {"anthropic_batch/bom_crlf.jsonl": {2: BAD_JSON}}, (3000, 300), 2, "0.00675",
@@ -306,6 +327,10 @@ CASES: dict[str, Case] = {
         {"anthropic_usage_report/pages.jsonl": {2: "invalid JSON: truncated or malformed page",
                                                 3: "page has no data list", 6: "page has no data list"}},
         (3000, 300), 0, "0.0135", good={"anthropic_usage_report/pages.jsonl": (1, 4)}),
+    # One bucket of two results: 1 good (1000/100); 2 has a lone surrogate in its workspace id: rejected.
+    "report_surrogate": Case(
+        ("anthropic_usage_report/surrogate.json",), {"anthropic_usage_report/surrogate.json": (2, 1, 1, 0, 0)},
+        {"anthropic_usage_report/surrogate.json": {2: "workspace " + NOT_UNICODE}}, (1000, 100), 0, "0.0045"),
     "report_bom_crlf": Case(
         ("anthropic_usage_report/bom_crlf.json",), {"anthropic_usage_report/bom_crlf.json": (1, 1, 0, 0, 0)},
         {}, (1000, 100), 0, "0.0045"),
@@ -1003,3 +1028,37 @@ def test_templates_autoescape() -> None:
     import finops.reports as reports
 
     assert reports._environment().autoescape is True
+
+
+# ---- file names that are not UTF-8 ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("env", [None, FAST_OFF], ids=["fast", "python"])
+def test_a_file_name_that_is_not_utf8_is_read_and_shown_escaped(env: dict[str, str] | None, tmp_path: Path) -> None:
+    """Linux file names are bytes: b"bad\\xffname.jsonl" is read like any file, and every output names it with the
+    byte escaped (bad\\xffname.jsonl), never aborting on the undecodable name."""
+    root = os.fsencode(tmp_path / "in")
+    os.makedirs(root + b"/projects/pr\xfeoj")
+    shutil.copyfile(HOSTILE / "anthropic_log/truncated.jsonl", root + b"/bad\xffname.jsonl")
+    shutil.copyfile(HOSTILE / "anthropic_log/truncated.jsonl.gz", root + b"/cut\xff.jsonl.gz")
+    shutil.copyfile(HOSTILE / "claude_code/truncated.jsonl", root + b"/projects/pr\xfeoj/s\xff.jsonl")
+    out = tmp_path / "out"
+    result = analyze(tmp_path / "in", out=out, formats="json,html,pdf", env=env)
+    assert result.exit_code == 0, result.output
+    shown = {str(tmp_path / "in" / name) for name in
+             ("bad\\xffname.jsonl", "cut\\xff.jsonl.gz", "projects/pr\\xfeoj/s\\xff.jsonl")}
+    report = report_of(out)
+    # truncated.jsonl (log): 7 read = 3 + 4 rejected; its gzip: 2 records, then the break; the transcript: 8 read,
+    # 3 loaded, 5 rejected (the cases log_truncated, log_truncated_gzip and cc_truncated above).
+    counts = {i["path"]: (i["rows_read"], i["rows_loaded"], i["rows_rejected"]) for i in report["inputs"]}
+    assert counts == dict(zip(sorted(shown), [(7, 3, 4), (2, 2, 0), (8, 3, 5)], strict=True))
+    assert {f for f, _, _ in rejects_of(out)} == shown - {str(tmp_path / "in" / "cut\\xff.jsonl.gz")}
+    assert "pr\\xfeoj" in {row["project"] for row in report["spend_by"]["project"]}  # the transcript's folder
+    terminal = "".join(result.output.split())  # long paths wrap
+    assert "cut\\xff.jsonl.gz:readingstoppedafter2records" in terminal
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert all(name[len(str(tmp_path / "in")) + 1:] in html for name in shown)  # relative to the input folder
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(out / "report.pdf"), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        assert "bad\\xffname.jsonl" in "".join(text.split())

@@ -353,3 +353,19 @@ def test_base_rates_agree_with_genai_prices():
     assert set(differences) == set(GENAI_PRICES_DIFFERENCES), differences
     assert differences[("claude-sonnet-5-5", "2026-09-28", "cache_read")] == (Decimal("0.20"), Decimal("0.1"))
     assert unknown == GENAI_PRICES_UNKNOWN
+
+
+def test_a_price_file_that_is_not_utf8_names_the_file_and_the_first_bad_byte(tmp_path: Path):
+    header = b"model,variant,valid_from,input,cache_write_5m,cache_write_1h,cache_read,output,note\n"
+    bad = tmp_path / "latin1.csv"
+    # A Latin-1 e-acute (0xe9) in the note: the byte after the header (84 bytes with its line feed) and
+    # 'claude-opus-4-6,' (16) 'standard,' (9) '2026-01-01,' (11) '1,1,1,1,1,' (10) 'caf' (3): 84 + 49 = 133.
+    bad.write_bytes(header + b"claude-opus-4-6,standard,2026-01-01,1,1,1,1,1,caf\xe9\n")
+    offset = 133
+    assert len(header) == 84
+    with pytest.raises(PricingError, match=rf"^{bad}: not UTF-8 text \(byte 0xe9 at offset {offset}\)"):
+        usage_con([], prices_file=bad)
+    bom = tmp_path / "bom.csv"  # behind a BOM, the offset still counts from the first byte of the file
+    bom.write_bytes(b"\xef\xbb\xbf" + header + b"claude-opus-4-6,standard,2026-01-01,1,1,1,1,1,caf\xe9\n")
+    with pytest.raises(PricingError, match=rf"at offset {offset + 3}\)"):
+        usage_con([], prices_file=bom)
