@@ -8,6 +8,7 @@ The runner sums them into a Finding and groups them into evidence; stacking.py c
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -16,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from finops.errors import AnalysisError
+from finops.errors import AnalysisError, did_you_mean, unknown
 
 SEVERITIES = ("low", "medium", "high")
 CONFIDENCES = ("measured", "estimated")
@@ -111,25 +112,64 @@ def load_all() -> list[Analysis]:
     return analyses
 
 
+# What a parameter's value must be, by the type of its default, for error messages.
+TYPE_WORDS = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}
+
+
+def _coerce(value: Any, default: Any) -> Any:
+    """value (text from --param, or a TOML value) as the type of default; ValueError when it is not one."""
+    if isinstance(default, bool):
+        word = str(value).strip().lower()
+        if word in ("1", "true", "yes", "on"):
+            return True
+        if word in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(value)
+    if isinstance(value, bool) or isinstance(value, list | dict):
+        raise ValueError(value)
+    if isinstance(default, int):
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise ValueError(value)
+            return int(value)
+        return int(str(value).strip())
+    if isinstance(default, float):
+        number = float(value)
+        if not math.isfinite(number):
+            raise ValueError(value)
+        return number
+    if isinstance(default, str):
+        if not isinstance(value, str):
+            raise ValueError(value)
+        return value
+    return type(default)(value)
+
+
 def coerce_params(analysis: Analysis, overrides: dict[str, Any]) -> dict[str, Any]:
     """The header's params with overrides applied, each converted to the type of its default."""
     params = dict(analysis.params)
     for name, value in overrides.items():
         if name not in params:
-            raise AnalysisError(f"{analysis.id} has no parameter {name!r} (it has: {', '.join(params) or 'none'})")
+            raise AnalysisError(f"{analysis.id} has no parameter {name!r}{did_you_mean(name, params)} "
+                                f"(it has: {', '.join(params) or 'none'})")
         default = params[name]
         try:
-            if isinstance(default, bool):
-                params[name] = str(value).lower() in ("1", "true", "yes", "on")
-            elif isinstance(default, int) and not isinstance(value, bool):
-                params[name] = int(value)
-            elif isinstance(default, float):
-                params[name] = float(value)
-            else:
-                params[name] = type(default)(value)
-        except (TypeError, ValueError) as e:
-            raise AnalysisError(f"{analysis.id}.{name}: {value!r} is not a {type(default).__name__}") from e
+            params[name] = _coerce(value, default)
+        except (TypeError, ValueError, OverflowError) as e:
+            kind = TYPE_WORDS.get(type(default), f"of type {type(default).__name__}")
+            raise AnalysisError(f"{analysis.id}.{name}: {value!r} is not {kind}") from e
     return params
+
+
+def check_overrides(params: dict[str, dict[str, Any]], analyses: list[Analysis] | None = None) -> None:
+    """Every override names a known analysis and one of its parameters, with a value of the right type: a typo
+    is an error, never a silently kept default."""
+    by_id = {a.id: a for a in (analyses if analyses is not None else load_all())}
+    for analysis_id, overrides in params.items():
+        if analysis_id not in by_id:
+            names = ", ".join(f"{analysis_id}.{n}" for n in overrides) or analysis_id
+            raise AnalysisError(f"{names}: " + unknown("analysis id", analysis_id, by_id))
+        coerce_params(by_id[analysis_id], overrides)
 
 
 def _quote(name: str) -> str:

@@ -6,9 +6,19 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from .errors import FinopsError
+from .errors import FinopsError, unknown
 
 CONFIG_FILE = "finops.toml"
+# Every top-level key finops.toml may hold (README "Findings"), with what it is for. Any other key is an error, so
+# that a typo is never silently ignored: add new settings here.
+KNOWN_KEYS = {
+    "organisation": "name on the report cover",
+    "prices": "negotiated-rates CSV (as --prices)",
+    "params": "[params.<analysis id>] thresholds (as --param)",
+    "workspaces": "[workspaces] names for workspace ids",
+    "api_keys": "[api_keys] names for API key ids",
+    "reconciliation": "[reconciliation] tolerance (as --tolerance)",
+}
 
 
 def load(folder: Path) -> dict[str, Any]:
@@ -23,9 +33,18 @@ def load(folder: Path) -> dict[str, Any]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise FinopsError(f"{path}: {e}") from e
+    for key in data:
+        if key not in KNOWN_KEYS:
+            raise FinopsError(f"{path}: {unknown('setting', key, KNOWN_KEYS)}")
     params = data.get("params", {})
     if not isinstance(params, dict) or not all(isinstance(v, dict) for v in params.values()):
         raise FinopsError(f"{path}: [params.<analysis id>] tables expected")
+    from . import analysis
+
+    try:
+        analysis.check_overrides(params)
+    except FinopsError as e:
+        raise FinopsError(f"{path}: [params]: {e}") from e
     return data
 
 

@@ -1,5 +1,22 @@
 """Errors the CLI turns into a one-line message and exit code 1."""
 
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """" (did you mean 'closest'?)" when one of known is close to name (a typo), else ""."""
+    close = difflib.get_close_matches(name, sorted(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def unknown(kind: str, name: str, known: Iterable[str]) -> str:
+    """"unknown <kind> 'name' (did you mean 'closest'?); known: a, b, c": for a name that is not one of known."""
+    names = sorted(known)
+    return f"unknown {kind} {name!r}{did_you_mean(name, names)}; known: {', '.join(names) or 'none'}"
+
 
 class FinopsError(Exception):
     """Base class: a problem the user can fix, reported without a traceback."""

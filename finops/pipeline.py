@@ -114,10 +114,10 @@ def run(
     con = duckdb.connect()
     store.configure(con)
     pricing.install(con, prices_file)  # first, so a bad --prices file fails before a long read
-    analyses = _select(analysis.load_all(), set(only), set(skip))
+    every = analysis.load_all()
+    analyses = _select(every, set(only), set(skip))
     params = params or {}
-    for a in analyses:  # validate overrides before reading anything
-        analysis.coerce_params(a, params.get(a.id, {}))
+    analysis.check_overrides(params, every)  # before reading anything: an unknown id or name is an error
     if db is not None:
         if paths:
             store.ingest(paths, db, progress)
@@ -172,9 +172,8 @@ def _store_quality(con: duckdb.DuckDBPyConnection, db: Path | None) -> dict[str,
 
 def _select(analyses: list[analysis.Analysis], only: set[str], skip: set[str]) -> list[analysis.Analysis]:
     known = {a.id for a in analyses}
-    unknown = (only | skip) - known
-    if unknown:
-        from finops.errors import AnalysisError
+    for name in sorted((only | skip) - known):
+        from finops.errors import AnalysisError, unknown
 
-        raise AnalysisError(f"unknown analysis id(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
+        raise AnalysisError(unknown("analysis id", name, known))
     return [a for a in analyses if (not only or a.id in only) and a.id not in skip]

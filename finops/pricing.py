@@ -55,7 +55,9 @@ def read_price_file(text: str, origin: str, known_models: frozenset[str]) -> lis
         missing = sorted(needed - set(reader.fieldnames or []))
         raise PricingError(f"{origin}: missing columns {', '.join(missing)}")
     rows = []
-    for n, raw in enumerate(reader, start=2):
+    first_line: dict[tuple[str, str, str, date], int] = {}  # (platform, model, variant, valid_from) -> line
+    for raw in reader:
+        n = reader.line_num  # the line the row ends on (a blank line or a quoted line break counts)
         where = f"{origin} line {n}"
         platform = (raw.get("platform") or "*").strip()
         model = raw["model"].strip()
@@ -70,6 +72,11 @@ def read_price_file(text: str, origin: str, known_models: frozenset[str]) -> lis
             valid_from = date.fromisoformat(raw["valid_from"].strip())
         except ValueError as e:
             raise PricingError(f"{where}: valid_from {raw['valid_from']!r} is not a date") from e
+        key = (platform, model, variant, valid_from)
+        if key in first_line:  # the row order would decide which rate applies
+            raise PricingError(f"{origin} lines {first_line[key]} and {n}: two rows for {model} {variant} on "
+                               f"{'every platform' if platform == '*' else platform} from {valid_from}; keep one")
+        first_line[key] = n
         values = [(raw.get(c) or "").strip() for c in RATE_COLUMNS]
         if all(values):
             rates: tuple[Decimal, ...] | None = tuple(_decimal(v, where) for v in values)

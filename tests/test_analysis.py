@@ -81,3 +81,26 @@ def test_unknown_parameter_is_refused():
     with pytest.raises(AnalysisError, match="no parameter"):
         analysis.coerce_params(a, {"nope": "1"})
     assert analysis.coerce_params(a, {"min_savings_usd": "5"})["min_savings_usd"] == 5
+
+
+def test_a_value_of_the_wrong_type_is_refused_in_plain_words():
+    """'abc' is not a int: the message named the Python type, with the wrong article. Each type, in words."""
+    routing = next(a for a in ANALYSES if a.id == "model_routing")  # max_input_tokens = 2000: a whole number
+    batch = next(a for a in ANALYSES if a.id == "batch_candidates")  # min_unstreamed_share = 0.95: a number
+    with pytest.raises(AnalysisError, match=r"^model_routing.max_input_tokens: 'abc' is not a whole number$"):
+        analysis.coerce_params(routing, {"max_input_tokens": "abc"})
+    with pytest.raises(AnalysisError, match=r"^model_routing.max_input_tokens: 2.5 is not a whole number$"):
+        analysis.coerce_params(routing, {"max_input_tokens": 2.5})  # a TOML float is not truncated to 2
+    with pytest.raises(AnalysisError, match=r"^batch_candidates.min_unstreamed_share: 'lots' is not a number$"):
+        analysis.coerce_params(batch, {"min_unstreamed_share": "lots"})
+    with pytest.raises(AnalysisError, match=r"is not a number$"):
+        analysis.coerce_params(batch, {"min_unstreamed_share": "nan"})
+    with pytest.raises(AnalysisError, match=r"^model_routing.target_model: 3 is not text$"):
+        analysis.coerce_params(routing, {"target_model": 3})
+    flag = analysis.Analysis(**{**routing.__dict__, "params": {"strict": False}})
+    with pytest.raises(AnalysisError, match=r"^model_routing.strict: 'maybe' is not true or false$"):
+        analysis.coerce_params(flag, {"strict": "maybe"})  # was read as false
+    assert analysis.coerce_params(flag, {"strict": "yes"})["strict"] is True
+    assert analysis.coerce_params(routing, {"max_input_tokens": "3000", "target_model": "claude-haiku-4-5"}) == {
+        "max_input_tokens": 3000, "max_output_tokens": 300, "target_model": "claude-haiku-4-5"}
+    assert analysis.coerce_params(batch, {"min_unstreamed_share": "0.5"})["min_unstreamed_share"] == 0.5

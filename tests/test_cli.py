@@ -6,6 +6,7 @@ import json
 import re
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -177,3 +178,46 @@ def test_a_price_file_that_is_not_utf8_is_a_one_line_error(logs: Path, tmp_path:
     # The pound sign (0xa3) follows the header (78 characters and a line feed) and 62 bytes of the row: offset 141.
     assert result.exit_code == 1 and result.output.count("\n") == 1, result.output
     assert result.output == f"Error: {prices}: not UTF-8 text (byte 0xa3 at offset 141); save the price file as UTF-8\n"
+
+
+KNOWN_IDS = "known: batch_candidates, cache_missed, cache_missed_estimated, cache_ttl"  # the list starts so
+
+
+def one_line_error(result: Any) -> str:
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("Error: ") and result.output.count("\n") == 1, result.output
+    return result.output
+
+
+def test_a_typo_in_a_param_is_an_error_that_suggests_the_closest(logs: Path, tmp_path: Path):
+    """--param with an unknown analysis id (or parameter) used to be ignored: the default stayed, exit 0."""
+    out = str(tmp_path / "o")
+    typo = one_line_error(invoke("analyze", str(logs), "-o", out, "--param", "thinking_over_budgt.cap_tokens=1"))
+    assert ("thinking_over_budgt.cap_tokens: unknown analysis id 'thinking_over_budgt' "
+            "(did you mean 'thinking_over_budget'?); " + KNOWN_IDS) in typo
+    nothing_close = one_line_error(invoke("analyze", str(logs), "-o", out, "--param", "nonexistent.x=1"))
+    assert "unknown analysis id 'nonexistent'; known: batch_candidates" in nothing_close
+    name = one_line_error(invoke("analyze", str(logs), "-o", out, "--param", "thinking_over_budget.cap_tokenz=1"))
+    assert "thinking_over_budget has no parameter 'cap_tokenz' (did you mean 'cap_tokens'?)" in name
+    # Refused even for an analysis this run skips: it is a typo all the same.
+    skipped = invoke("analyze", str(logs), "-o", out, "--skip", "legacy_model", "--param", "legacy_model.nope=1")
+    assert "has no parameter 'nope'" in one_line_error(skipped)
+    assert not (tmp_path / "o" / "report.json").exists()
+
+
+def test_finops_toml_that_is_wrong_says_so(logs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "finops.toml"
+    args = ("analyze", str(logs), "-o", str(tmp_path / "o"), "--format", "json")
+    config.write_text("[params.thinking_over_budgt]\ncap_tokens = 8000\n")
+    assert (f"Error: {config}: [params]: thinking_over_budgt.cap_tokens: unknown analysis id "
+            "'thinking_over_budgt' (did you mean 'thinking_over_budget'?); ") in one_line_error(invoke(*args))
+    config.write_text('organization = "Acme"\n')  # American spelling
+    assert (f"Error: {config}: unknown setting 'organization' (did you mean 'organisation'?); known: api_keys, "
+            "organisation, params, prices, reconciliation, workspaces") in one_line_error(invoke(*args))
+    config.write_text("[params.thinking_over_budget]\ncap_tokens = 8000.5\n")
+    assert "thinking_over_budget.cap_tokens: 8000.5 is not a whole number" in one_line_error(invoke(*args))
+    config.unlink()
+    config.mkdir()
+    assert f"Error: {config}: not a file" in one_line_error(invoke(*args))
+    assert not (tmp_path / "o" / "report.json").exists()

@@ -369,3 +369,18 @@ def test_a_price_file_that_is_not_utf8_names_the_file_and_the_first_bad_byte(tmp
     bom.write_bytes(b"\xef\xbb\xbf" + header + b"claude-opus-4-6,standard,2026-01-01,1,1,1,1,1,caf\xe9\n")
     with pytest.raises(PricingError, match=rf"at offset {offset + 3}\)"):
         usage_con([], prices_file=bom)
+
+
+def test_two_rows_for_the_same_model_variant_and_date_are_refused_naming_both(tmp_path: Path):
+    """Two rates for one platform, model, variant and valid_from: the row order used to decide the price."""
+    prices = tmp_path / "negotiated.csv"
+    prices.write_text(
+        "platform,model,variant,valid_from,input,cache_write_5m,cache_write_1h,cache_read,output\n"
+        "*,claude-opus-4-6,standard,2026-06-01,4.00,5.00,8.00,0.40,20.00\n"
+        "bedrock,claude-opus-4-6,standard,2026-06-01,4.50,5.00,8.00,0.40,20.00\n"  # another platform: fine
+        "*,claude-opus-4-6,standard,2026-07-01,3.00,5.00,8.00,0.40,20.00\n"  # another date: fine
+        "\n"
+        "*,claude-opus-4-6,standard,2026-06-01,9.00,5.00,8.00,0.40,20.00\n")  # line 6, after a blank line
+    with pytest.raises(PricingError, match=rf"^{prices} lines 2 and 6: two rows for claude-opus-4-6 standard on "
+                                           r"every platform from 2026-06-01; keep one$"):
+        usage_con([], prices_file=prices)
