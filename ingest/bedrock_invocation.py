@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from pathlib import Path
 from typing import IO, Any
 
@@ -34,7 +35,8 @@ from .common import (
     JSON_ERRORS,
     Emitter,
     RowError,
-    json_lines,
+    clean,
+    json_records,
     model_fields,
     stable_id,
     text,
@@ -46,7 +48,13 @@ from .usage_fields import MAX_REQUEST_TOKENS
 
 FORMAT = "bedrock_invocation"
 LABEL = "Amazon Bedrock model invocation logs"
-_PREFIX = re.compile(r"^\S+\s+(?=\{)")  # CloudWatch export: "2026-10-06T09:00:00.000Z {...}"
+# A line exported from CloudWatch Logs starts with its timestamp (and, from `aws logs tail`, the log stream name):
+# "2026-10-06T09:00:00.000Z {...}". A line that starts as JSON has no prefix.
+_PREFIX = re.compile(r"^(?!\{)\S+\s+(?:[^\s{]\S*\s+)?(?=\{)")
+# Inference-profile prefixes before the provider in a model id (us.anthropic.claude-..., apac.amazon.nova-...).
+_GEOS = {"us", "eu", "apac", "jp", "au", "ca", "global", "us-gov"}
+_PROVIDER = re.compile(r"[a-z][a-z0-9-]*")
+NOTED_FAMILIES = 5
 
 
 def sniff(sample: Any) -> bool:
@@ -54,24 +62,60 @@ def sniff(sample: Any) -> bool:
 
 
 def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
-    for number, obj in json_lines(stream, emit, prefix=_PREFIX):
-        if isinstance(obj, dict) and isinstance(obj.get("logEvents"), list):
-            if obj.get("messageType") not in (None, "DATA_MESSAGE"):
-                emit.ignore()  # CONTROL_MESSAGE: a delivery check, not a record
-                continue
-            for index, event in enumerate(obj["logEvents"]):
-                message = event.get("message") if isinstance(event, dict) else None
-                try:
-                    inner = json.loads(message) if isinstance(message, str) else message
-                except JSON_ERRORS:
-                    emit.reject(number, f"invalid JSON: log event {index + 1} is truncated or malformed")
+    """Records from JSON Lines (as delivered to S3 or exported), or a pretty-printed copy: one record, an array of
+    them, or several one after another (json_records); CloudWatch subscription envelopes and `aws logs` output
+    (`{"events": [...]}`) hold records as log events."""
+    others: Counter[str] = Counter()  # records of other Bedrock models, by family
+    try:
+        for number, obj in json_records(stream, emit, prefix=_PREFIX):
+            events = obj.get("logEvents", obj.get("events")) if isinstance(obj, dict) else None
+            if isinstance(events, list):
+                if obj.get("messageType") not in (None, "DATA_MESSAGE"):
+                    emit.ignore()  # CONTROL_MESSAGE: a delivery check, not a record
                     continue
-                _one(inner, path, number, emit, index)
-            continue
-        _one(obj, path, number, emit, None)
+                for index, event in enumerate(events):
+                    message = event.get("message") if isinstance(event, dict) else None
+                    try:
+                        inner = json.loads(message) if isinstance(message, str) else message
+                    except JSON_ERRORS:
+                        emit.reject(number, f"invalid JSON: log event {index + 1} is truncated or malformed")
+                        continue
+                    _one(inner, path, number, emit, index, others)
+                continue
+            _one(obj, path, number, emit, None, others)
+    finally:
+        if others:
+            listed = ", ".join(f"{clean(family, 60)} ({count})" for family, count in
+                               sorted(others.items(), key=lambda kv: (-kv[1], kv[0]))[:NOTED_FAMILIES])
+            more = len(others) - NOTED_FAMILIES
+            emit.stats.notes.append(
+                f"{sum(others.values())} record(s) of other Bedrock models ignored (not Claude): {listed}"
+                + (f" and {more} more famil{'y' if more == 1 else 'ies'}" if more > 0 else ""))
 
 
-def _one(obj: Any, path: Path, number: int, emit: Emitter, index: int | None) -> None:
+def other_model_family(obj: Any) -> str | None:
+    """The provider and family of a record's model when it is not Claude ('amazon.nova', 'meta.llama3'); None for
+    a Claude model (known or not) and for an id that names no provider (an application inference profile)."""
+    model_id = obj.get("modelId") if isinstance(obj, dict) else None
+    if not isinstance(model_id, str):
+        return None
+    ident = model_id.rsplit("/", 1)[-1].strip().lower()
+    if "claude" in ident or "anthropic" in ident or model_fields(model_id)["model"] is not None:
+        return None
+    parts = ident.split(".")
+    if len(parts) > 2 and parts[0] in _GEOS:
+        parts = parts[1:]
+    if len(parts) < 2 or not _PROVIDER.fullmatch(parts[0]):
+        return None
+    return f"{parts[0]}.{re.split(r'[-:_]', parts[1])[0]}"
+
+
+def _one(obj: Any, path: Path, number: int, emit: Emitter, index: int | None, others: Counter[str]) -> None:
+    family = other_model_family(obj)
+    if family is not None:
+        others[family] += 1
+        emit.ignore()  # a Nova, Llama, Mistral... request: not Claude usage, never an unpriced Claude row
+        return
     try:
         emit.row(record(obj, path, number, index), number)
     except RowError as e:

@@ -181,6 +181,96 @@ def json_lines(stream: IO[bytes], emit: Emitter, prefix: re.Pattern[str] | None 
         yield number, parsed
 
 
+MAX_DOCUMENT_BYTES = 256 * 1024 * 1024  # a file read as one JSON document (not line by line) may be this large
+
+
+class _Replay:
+    """A byte stream that first gives back lines already read, then the rest of the stream (for readline)."""
+
+    def __init__(self, lines: list[bytes], stream: IO[bytes]) -> None:
+        self._lines = lines
+        self._stream = stream
+
+    def readline(self, limit: int = -1) -> bytes:
+        return self._lines.pop(0) if self._lines else self._stream.readline(limit)
+
+
+def json_records(stream: IO[bytes], emit: Emitter, prefix: re.Pattern[str] | None = None,
+                 unit: str = "line") -> Iterator[tuple[int, Any]]:
+    """Yield (line, parsed JSON) for each record of a file that is JSON Lines (streamed, as json_lines) or, when
+    its first line is not a JSON object on its own, a document: one JSON object, an array of them, or objects one
+    after another, pretty-printed (as copied from a console or documentation). A document's records are counted,
+    not its lines: each is numbered by the line it starts on. A document is read whole, up to MAX_DOCUMENT_BYTES.
+    """
+    read: list[bytes] = []
+    while raw := stream.readline(MAX_LINE_BYTES + 1):
+        read.append(raw)
+        if raw.strip():
+            break
+    if not read:
+        return
+    first = decode(read[-1]).strip()
+    if len(read[-1]) > MAX_LINE_BYTES or _is_object(prefix.sub("", first, count=1) if prefix else first):
+        yield from json_lines(_Replay(read, stream), emit, prefix, unit)
+        return
+    body = b"".join(read) + stream.read(MAX_DOCUMENT_BYTES)
+    if stream.read(1):
+        emit.stats.error = f"a JSON document larger than {MAX_DOCUMENT_BYTES} bytes: not read"
+        return
+    try:
+        text_body = body.decode("utf-8")
+    except UnicodeDecodeError:  # as the line readers do: Latin-1 never fails and keeps every byte
+        text_body = body.decode("latin-1")
+    yield from json_document(text_body.lstrip("\ufeff"), emit)
+
+
+def _is_object(line: str) -> bool:
+    if not line.startswith("{"):
+        return False
+    try:
+        return isinstance(json.loads(line), dict)
+    except JSON_ERRORS:
+        return False
+
+
+_SPACE = re.compile(r"[ \t\r\n]*")
+_DECODER = json.JSONDecoder()
+
+
+def json_document(body: str, emit: Emitter) -> Iterator[tuple[int, Any]]:
+    """Yield (line, value) for each top-level JSON value of body, and for each element of a top-level array.
+
+    A value that does not parse is rejected at the line it starts on; reading goes on at the next line that
+    starts, as it did, a value at the same indentation (the next record of a pretty-printed file).
+    """
+    pos, line, counted = _SPACE.match(body).end(), 1, 0  # type: ignore[union-attr]
+    depth = 0  # 1 inside a top-level array
+    while pos < len(body):
+        line += body.count("\n", counted, pos)
+        counted = pos
+        if depth == 0 and body[pos] == "[":
+            depth, pos = 1, _SPACE.match(body, pos + 1).end()  # type: ignore[union-attr]
+            continue
+        if depth == 1 and body[pos] == "]":
+            depth, pos = 0, _SPACE.match(body, pos + 1).end()  # type: ignore[union-attr]
+            continue
+        try:
+            value, end = _DECODER.raw_decode(body, pos)
+        except JSON_ERRORS:
+            emit.reject(line, "invalid JSON: truncated or malformed record")
+            indent = re.escape(body[body.rfind("\n", 0, pos) + 1:pos])
+            next_line = body.find("\n", pos)
+            resume = re.compile(rf"^{indent}[{{\[]", re.M).search(body, next_line + 1) if next_line >= 0 else None
+            if resume is None:
+                return
+            pos = resume.end() - 1
+            continue
+        yield line, value
+        pos = _SPACE.match(body, end).end()  # type: ignore[union-attr]
+        if pos < len(body) and body[pos] == ",":  # between array elements (or objects copied with commas)
+            pos = _SPACE.match(body, pos + 1).end()  # type: ignore[union-attr]
+
+
 # ---- value parsing: strict, so bad values become rejects instead of silent zeros -------------------------
 
 

@@ -32,6 +32,10 @@ CUR2 = FIX / "bedrock_cur" / "cur2_october.csv"
 CUR_LEGACY = FIX / "bedrock_cur" / "legacy_cur_2026-09.csv.gz"
 FOCUS = FIX / "aws_focus" / "focus_1_2_aws_2026-10.csv"
 INVOCATIONS = FIX / "bedrock_invocation" / "invocations.jsonl"
+CONSOLE_COPY = FIX / "bedrock_invocation" / "console_copy.json"  # three records, pretty-printed, one after another
+DOC_ARRAY = FIX / "bedrock_invocation" / "documentation_array.json"  # a JSON array of two records
+AWS_LOGS = FIX / "bedrock_invocation" / "aws_logs_filter_log_events.json"  # `aws logs filter-log-events` output
+OTHER_MODELS = FIX / "bedrock_invocation" / "other_models.jsonl"  # Claude among Nova, Titan, Llama, Mistral...
 GCP_JSON = FIX / "gcp_billing" / "billing_export_2026-07.jsonl"
 GCP_CSV = FIX / "gcp_billing" / "billing_query_2026-07-15.csv"
 COST_REPORT = FIX / "anthropic_cost_report" / "cost_report_2026-09.json"
@@ -241,6 +245,52 @@ def test_bedrock_invocation_logs() -> None:
     assert MARKER not in text  # prompt and answer text is never stored
 
 
+def test_pretty_printed_invocation_logs_are_read_as_records_not_lines() -> None:
+    """A record copied from the CloudWatch console spans some 50 lines: each line used to be a rejected record
+    (and a file of them "no usable input"). Records are counted, each numbered by the line it starts on."""
+    con, result = load(CONSOLE_COPY, DOC_ARRAY, AWS_LOGS, price=True)
+    # console_copy.json: records start on lines 1, 53 and 74 (the "{" at column 0); 53 is a Nova request.
+    assert (stats(result, CONSOLE_COPY).format, counts(stats(result, CONSOLE_COPY))) == (
+        "bedrock_invocation", (2, 2, 0, 0, 1))
+    assert [(r["source_line"], r["request_id"]) for r in table(con, "usage", CONSOLE_COPY)] == [
+        (1, "pp-1"), (74, "pp-3")]
+    one = at(con, CONSOLE_COPY, 1)
+    assert (toks(one), one["model"], one["endpoint_scope"], one["max_tokens"]) == (
+        (1000, 0, 0, 0, 200), "claude-sonnet-4-5", "regional", 512)
+    assert toks(at(con, CONSOLE_COPY, 74)) == (2000, 0, 0, 3000, 100)
+    # documentation_array.json: "[" on line 1, the elements start on lines 2 and 23 (a Llama request).
+    assert counts(stats(result, DOC_ARRAY)) == (1, 1, 0, 0, 1)
+    assert (at(con, DOC_ARRAY, 2)["model"], toks(at(con, DOC_ARRAY, 2))) == ("claude-opus-4-1", (100, 0, 0, 0, 10))
+    # aws_logs_filter_log_events.json: three events (Claude, Mistral, Cohere), numbered by the document's line.
+    assert counts(stats(result, AWS_LOGS)) == (1, 1, 0, 0, 2)
+    assert (at(con, AWS_LOGS, 1)["request_id"], toks(at(con, AWS_LOGS, 1))) == ("ev-1", (300, 0, 0, 0, 30))
+    assert con.execute("SELECT count(*) FROM rejects").fetchone() == (0,)
+    # Sonnet 4.5 regional: (1000 x 3 + 200 x 15) x 1.1 = 6,600e-6; Haiku 4.5 global: 2000 x 1 + 3000 x 0.1 +
+    # 100 x 5 = 2,800e-6; Opus 4.1 (no regional premium before 4.5): 100 x 15 + 10 x 75 = 2,250e-6;
+    # Sonnet 4.6 global: 300 x 3 + 30 x 15 = 1,350e-6.
+    assert money(con, "SELECT sum(list_cost) FROM priced_usage") == Decimal("0.013")
+    assert MARKER not in json.dumps(table(con, "usage", CONSOLE_COPY), default=str)
+
+
+def test_records_of_other_bedrock_models_are_ignored_lines_with_a_note() -> None:
+    """Nova, Titan, Llama, Mistral, DeepSeek, AI21 and Cohere requests share the invocation log: they are not
+    Claude usage, so never requests and never unpriced Claude rows. An unknown Claude model, and an application
+    inference profile that names no model, stay unpriced rows as before."""
+    con, result = load(OTHER_MODELS, price=True)
+    s = stats(result, OTHER_MODELS)
+    # 11 lines: 1 Sonnet 4.6, 10 an unknown Claude, 11 an application inference profile; 2-9 other models (3, a
+    # Nova request that failed, is ignored too: it is no Claude record).
+    assert counts(s) == (3, 3, 0, 0, 8)
+    assert s.notes == ["8 record(s) of other Bedrock models ignored (not Claude): amazon.nova (2), ai21.jamba (1), "
+                       "amazon.titan (1), cohere.command (1), deepseek.r1 (1) and 2 more families"]
+    assert [(r["source_line"], r["model"]) for r in table(con, "usage", OTHER_MODELS)] == [
+        (1, "claude-sonnet-4-6"), (10, None), (11, None)]
+    unpriced = con.execute("SELECT model_raw FROM priced_usage WHERE NOT priced ORDER BY 1").fetchall()
+    assert unpriced == [("anthropic.claude-mystery-9-v1:0",),
+                        ("arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/a1b2c3d4e5f6",)]
+    assert money(con, "SELECT sum(list_cost) FROM priced_usage WHERE priced") == Decimal("0.0045")  # 3000 + 1500
+
+
 # ---- Google Cloud billing export ---------------------------------------------------------------------------
 
 
@@ -343,6 +393,8 @@ def test_a_bill_alone_is_usable_input(tmp_path: Path) -> None:
 
 def test_formats_are_detected_from_content(tmp_path: Path) -> None:
     for path, fmt in ((CUR2, "bedrock_cur"), (FOCUS, "aws_focus"), (INVOCATIONS, "bedrock_invocation"),
+                      (CONSOLE_COPY, "bedrock_invocation"), (DOC_ARRAY, "bedrock_invocation"),
+                      (AWS_LOGS, "bedrock_invocation"), (OTHER_MODELS, "bedrock_invocation"),
                       (GCP_JSON, "gcp_billing"), (GCP_CSV, "gcp_billing"), (COST_REPORT, "anthropic_cost_report"),
                       (CONSOLE_COST, "console_cost_csv")):
         renamed = tmp_path / f"x{path.suffix}.gz"
@@ -391,7 +443,9 @@ HOSTILE_REJECTS: dict[str, dict[tuple[str, int], str]] = {
                            ("mixed.jsonl", 4): "input.inputTokenCount is negative",
                            ("mixed.jsonl", 5): "output.outputTokenCount is not a number",
                            ("mixed.jsonl", 6): "implausible for one request", ("mixed.jsonl", 7): "missing timestamp",
-                           ("surrogate.jsonl", 2): "workspace " + NOT_UNICODE},
+                           ("surrogate.jsonl", 2): "workspace " + NOT_UNICODE,
+                           ("pretty_cut.json", 20): "invalid JSON: truncated or malformed record",
+                           ("pretty_cut.json", 52): "invalid JSON: truncated or malformed record"},
     "gcp_billing": {("bad_rows.jsonl", 2): "usage_end_time is not after usage_start_time",
                     ("bad_rows.jsonl", 3): "missing cost", ("bad_rows.jsonl", 4): "usage.amount is negative",
                     ("bad_rows.jsonl", 5): "usage unit not understood",
@@ -421,7 +475,10 @@ HOSTILE_COUNTS: dict[str, dict[str, tuple[int, int, int, int, int, str | None]]]
     # mixed.jsonl: 1 good; 2 nested 5,000 deep, 3 a list, 4 negative input, 5 output 'lots', 6 10^9 input,
     # 7 no timestamp, 8 a secret in the identity (kept masked): good.
     # surrogate.jsonl (every JSON reader has one): 1 good; 2 a lone surrogate ("\\ud800") in its account id.
-    "bedrock_invocation": {"mixed.jsonl": (8, 2, 6, 0, 0, None), "surrogate.jsonl": (2, 1, 1, 0, 0, None)},
+    # pretty_cut.json: four pretty-printed records starting on lines 1, 20, 33 and 52; 20 lacks its last six lines
+    # (the next record follows it) and 52 is where the file ends: rejected, 1 and 33 good.
+    "bedrock_invocation": {"mixed.jsonl": (8, 2, 6, 0, 0, None), "surrogate.jsonl": (2, 1, 1, 0, 0, None),
+                           "pretty_cut.json": (4, 2, 2, 0, 0, None)},
     # bad_rows.jsonl: 1 good; 2 ends before it starts, 3 no cost, 4 negative amount, 5 unit 'bytes',
     # 6 not an object; 7 a non-Claude row (ignored).
     # surrogate.jsonl: 1 good; 2 a lone surrogate in its project id.
@@ -434,3 +491,12 @@ HOSTILE_COUNTS: dict[str, dict[str, tuple[int, int, int, int, int, str | None]]]
     # bad_rows.csv: 2 good, 3 a field short, 4 date '08/05/2026', 5 cost 1e400, 6 a cost in EUR.
     "console_cost_csv": {"bad_rows.csv": (5, 1, 4, 0, 0, None)},
 }
+
+
+def test_a_pretty_printed_log_is_read_whole_only_up_to_the_document_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    from finops.ingest import common
+
+    monkeypatch.setattr(common, "MAX_DOCUMENT_BYTES", 1000)  # console_copy.json is some 3 KB
+    _, result = load(CONSOLE_COPY)
+    s = stats(result, CONSOLE_COPY)
+    assert counts(s) == (0, 0, 0, 0, 0) and s.error == "a JSON document larger than 1000 bytes: not read"
