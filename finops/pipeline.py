@@ -60,6 +60,9 @@ def _nothing_loaded(result: ingest.IngestResult) -> str:
     if reasons:
         top = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
         parts.append("rejected: " + ", ".join(f"{reason} ({rows})" for reason, rows in top))
+    ignored = sum(f.lines_ignored for f in result.files)
+    if ignored and not read:
+        parts.append(f"{ignored} line(s) ignored: none is a usage record (e.g. user turns, summaries, other models)")
     errors = [f"{Path(f.path).name}: {f.error}" for f in result.files if f.error]
     if errors:
         parts.append(errors[0] + (f" (and {len(errors) - 1} more file errors)" if len(errors) > 1 else ""))

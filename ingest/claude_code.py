@@ -77,7 +77,7 @@ def handle_line(line: str, number: int, project: str, path: Path, emit: Emitter)
     except JSON_ERRORS:
         emit.reject(number, "invalid JSON: truncated or malformed line")
         return
-    if not isinstance(obj, dict) or obj.get("type") != "assistant":
+    if not isinstance(obj, dict) or not is_response(obj):
         emit.ignore()
         return
     message = obj.get("message")
@@ -94,6 +94,17 @@ def handle_line(line: str, number: int, project: str, path: Path, emit: Emitter)
         emit.reject(number, str(e))
     except RecursionError:
         emit.reject(number, "invalid JSON: nested too deeply")
+
+
+def is_response(obj: dict[str, Any]) -> bool:
+    """Whether a transcript line is an API response: type "assistant", or (lines written without a type) a
+    message that says so itself: role "assistant", a usage object, and an id or a model."""
+    kind = obj.get("type")
+    if kind is not None:
+        return kind == "assistant"
+    message = obj.get("message")
+    return (isinstance(message, dict) and message.get("role") == "assistant"
+            and isinstance(message.get("usage"), dict) and bool(message.get("id") or message.get("model")))
 
 
 def _is_json(text: str) -> bool:

@@ -4,11 +4,11 @@ The Python reader (claude_code.py) stays the reference: this path only decides l
 prove is the same, and hands every other line to claude_code.handle_line with its file and line number, so
 rejects keep their reason and every file's accounting identity holds. A line goes to Python when DuckDB cannot
 parse it, when it could parse differently (duplicate keys, trailing commas, escapes in a field that is used),
-or when any used value is not of the plain type the fast path expects (a token count that is not a small
-non-negative integer, a timestamp not in Claude Code's own format, a string that masking could change, a
-costUSD with more than 6 decimals). Whole files go to Python when they are gzip, when they are large enough
-to hold a line longer than
-the reader's limit, when their name would be read as a glob pattern, or when DuckDB cannot read them as UTF-8.
+when it has no type but a message role (claude_code.is_response decides), or when any used value is not of the
+plain type the fast path expects (a token count that is not a small non-negative integer, a timestamp not in
+Claude Code's own format, a string that masking could change, a costUSD with more than 6 decimals). Whole files
+go to Python when they are gzip, when they are large enough to hold a line longer than the reader's limit, when
+their name would be read as a glob pattern or is not UTF-8, or when DuckDB cannot read them as UTF-8.
 Memory stays flat: files are read in batches of at most BATCH_BYTES.
 """
 
@@ -36,7 +36,7 @@ MAX_TOKENS = 1_000_000  # the largest context window
 
 # Top-level and message fields read, in the order of the `p` list below.
 PATHS = ["$.type", "$.isApiErrorMessage", "$.requestId", "$.sessionId", "$.timestamp", "$.costUSD",
-         "$.message.model", "$.message.id", "$.message.stop_reason", "$.message.usage"]
+         "$.message.model", "$.message.id", "$.message.stop_reason", "$.message.usage", "$.message.role"]
 USAGE_PATHS = ["$.input_tokens", "$.output_tokens", "$.cache_creation_input_tokens", "$.cache_creation",
                "$.cache_creation.ephemeral_5m_input_tokens", "$.cache_creation.ephemeral_1h_input_tokens",
                "$.output_tokens_details", "$.output_tokens_details.thinking_tokens", "$.server_tool_use",
@@ -95,7 +95,7 @@ def _int_ok(i: int, required: bool = False) -> str:
 def _classify_sql() -> str:
     p = [f"p[{i}]" for i in range(1, len(PATHS) + 1)]
     q = [f"q[{i}]" for i in range(1, len(USAGE_PATHS) + 1)]
-    typ, api_err, req, sess, ts, cost, model, mid, stop, usage = p
+    typ, api_err, req, sess, ts, cost, model, mid, stop, usage, role = p
     inp, out, cw, split, w5, w1, det, think, srv, web, geo, tier, speed, rd = q
     num = {name: i for i, name in enumerate(
         ["inp", "out", "cw", "split", "w5", "w1", "det", "think", "srv", "web", "geo", "tier", "speed", "rd"], start=1)}
@@ -162,7 +162,10 @@ def _classify_sql() -> str:
                 WHEN len(list_distinct(k[1])) < len(k[1]) OR len(list_distinct(k[2])) < len(k[2]) THEN 'python'
                 WHEN trailing_comma THEN 'python'
                 WHEN {typ} IS DISTINCT FROM '"assistant"' THEN
-                    CASE WHEN contains(coalesce({typ}, ''), '\\') THEN 'python' ELSE 'ignore' END
+                    CASE WHEN contains(coalesce({typ}, ''), '\\') THEN 'python'
+                         -- no type, but a message role: claude_code.is_response decides
+                         WHEN coalesce({typ}, 'null') = 'null' AND coalesce({role}, 'null') <> 'null' THEN 'python'
+                         ELSE 'ignore' END
                 WHEN {usage} IS NULL OR {usage} = 'null' THEN 'ignore'
                 WHEN contains(coalesce({api_err}, '') || coalesce({model}, ''), '\\') THEN 'python'
                 WHEN {api_err} = 'true' OR {model} = '"<synthetic>"' THEN 'ignore'

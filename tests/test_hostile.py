@@ -141,13 +141,14 @@ CASES: dict[str, Case] = {
             8: "implausible for one request", 10: BAD_JSON}},
         (1000, 100), 2, "0.0045", good={"claude_code/negative_absurd.jsonl": (1, 9)}),
     # 1 (1000/100) and 5 (500/50, no ids: keyed by file and line) priced; 6 (10/1) has no model: unpriced;
-    # 7 (no usage) and 8 (no type) are not records. Priced 1500 x 4.5e-6 = 0.00675.
+    # 7 (no usage) is not a record; 8 has no type but its message is a response (role, usage, id, model): priced
+    # (1/1). Priced 1500 x 4.5e-6 + 1 x 3e-6 + 1 x 15e-6 = 0.00675 + 0.000018 = 0.006768.
     "cc_missing_fields": Case(
-        ("claude_code/missing_fields.jsonl",), {"claude_code/missing_fields.jsonl": (6, 3, 3, 0, 2)},
+        ("claude_code/missing_fields.jsonl",), {"claude_code/missing_fields.jsonl": (7, 4, 3, 0, 1)},
         {"claude_code/missing_fields.jsonl": {2: "missing timestamp", 3: "missing output_tokens",
                                               4: "missing input_tokens"}},
-        (1510, 151), 3, "0.00675", {"(no model given)": 1},
-        good={"claude_code/missing_fields.jsonl": (1, 5, 6)}),
+        (1511, 152), 4, "0.006768", {"(no model given)": 1},
+        good={"claude_code/missing_fields.jsonl": (1, 5, 6, 8)}),
     # Unknown models are loaded and listed as unpriced, never priced at $0: only line 1 is priced.
     "cc_unknown_model": Case(
         ("claude_code/unknown_model.jsonl",), {"claude_code/unknown_model.jsonl": (3, 3, 0, 0, 0)}, {},
@@ -196,6 +197,14 @@ CASES: dict[str, Case] = {
         ("claude_code/surrogate.jsonl",), {"claude_code/surrogate.jsonl": (4, 2, 2, 0, 1)},
         {"claude_code/surrogate.jsonl": {2: "session_id " + NOT_UNICODE, 5: "model " + NOT_UNICODE}},
         (3000, 300), 2, "0.0135", good={"claude_code/surrogate.jsonl": (1, 4)}),
+    # Lines written without a top-level "type" used to vanish. Read when the message says it is a response: 1 (id,
+    # model, 1000/100) and 2 (model, no id: keyed by file and line; 2000/200), 6 (no timestamp: rejected); not
+    # when it is ambiguous: 3 (neither id nor model), 4 (role user), 5 (type user). 7 is typed (3000/300).
+    # 6000 x 4.5e-6 = 0.027.
+    "cc_untyped": Case(
+        ("claude_code/untyped.jsonl",), {"claude_code/untyped.jsonl": (4, 3, 1, 0, 3)},
+        {"claude_code/untyped.jsonl": {6: "missing timestamp"}}, (6000, 600), 3, "0.027",
+        good={"claude_code/untyped.jsonl": (1, 2, 7)}),
     # ---- anthropic_log --------------------------------------------------------------------------------
     # 1, 3, 7 good; 4 blank (not a record); 2, 5, 6, 8 rejected.
     "log_truncated": Case(
@@ -381,6 +390,9 @@ FAILURES: dict[str, tuple[str, tuple[str, ...], int]] = {  # file -> (message fr
     "claude_code/empty.jsonl": ("no usable input: 1 file(s) skipped", (), 0),
     "claude_code/blank.jsonl": ("no usable input: 1 file(s) skipped", (), 0),
     "claude_code/binary.jsonl": ("no usable input: 1 file(s) skipped", (), 0),
+    # Two user turns and a summary: a transcript without one response says why nothing was read.
+    "claude_code/user_turns_only.jsonl": (
+        "no usable input: 0 record(s) read", ("3 line(s) ignored: none is a usage record",), 0),
     "anthropic_log/empty.jsonl": ("no usable input: 1 file(s) skipped", (), 0),
     "console_usage_csv/not_console.csv": ("no usable input: 1 file(s) skipped", ("finops formats",), 0),
     "console_usage_csv/header_only.csv": ("no usable input: 0 record(s) read", (), 0),
