@@ -129,6 +129,10 @@ def summary_markdown(report: Report, *, top: int = 5) -> str:
              f"{start} to {end}. Amounts in US dollars.", "",
              "| | |", "|---|---:|",
              f"| Spend in the period | **{usd(spend)}** |"]
+    if report.bill_only:  # bills without usage: what they charged, not a usage spend of $0
+        b = report.bill_only
+        lines[-1] = (f"| Billed in the period ({b['bill_lines']} bill lines; no usage to analyse) | "
+                     f"**{usd(b['billed_cost'])}** |")
     if t.list_cost != spend:
         lines.append(f"| At list prices | {usd(t.list_cost)} |")
     lines += [f"| Savings available (stacked, no double counting) | **{usd(stacked)}** ({pct(stacked, spend)}) |",

@@ -125,3 +125,21 @@ def price_rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         WHERE (p.platform, p.model, p.variant, p.valid_from) IN (
             SELECT (platform, model, price_variant, price_valid_from) FROM priced_usage WHERE priced)
         ORDER BY p.model, p.platform, p.variant, p.valid_from""")
+
+
+def bill_only(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+    """When the inputs hold bills but no usage: what the bills charged (tax apart), over what period, in how many
+    lines. None when there is usage (or no bill either)."""
+    if con.execute("SELECT count(*) FROM priced_usage").fetchone()[0]:  # type: ignore[index]
+        return None
+    row = con.execute("""
+        SELECT count(*) FILTER (WHERE NOT derived),
+            coalesce(sum(billed_cost) FILTER (WHERE coalesce(charge_kind, '') <> 'tax'), 0),
+            coalesce(sum(billed_cost) FILTER (WHERE charge_kind = 'tax'), 0), min(charge_period_start),
+            max(coalesce(charge_period_end - INTERVAL 1 MICROSECOND, charge_period_start))
+        FROM billing""").fetchone()
+    if not row or not row[0]:
+        return None
+    lines, billed, tax, start, end = row
+    return {"bill_lines": int(lines), "billed_cost": Decimal(billed), "tax_cost": Decimal(tax),
+            "period_start": start, "period_end": end}

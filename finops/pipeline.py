@@ -139,6 +139,14 @@ def run(
     findings = [replace(f, stacked_savings=stacked.get(f.id, Decimal(0))) for f in found]
     standalone = sum((f.savings for f in findings), Decimal(0))
     start, end = overview.period(con)
+    bills = overview.bill_only(con)
+    notes = []
+    if bills:  # no usage to analyse: the period is the bills', and the report says so rather than "$0 spend"
+        start, end = bills["period_start"], bills["period_end"]
+        tax = f", ${bills['tax_cost']:,.2f} tax" if bills["tax_cost"] else ""
+        notes.append(f"Only bills were read ({bills['bill_lines']} bill lines, ${bills['billed_cost']:,.2f} billed"
+                     f"{tax}): there is no usage to analyse. Spend by model, findings and savings need logs or "
+                     "usage reports.")
     report = Report(
         generated_at=now,
         period_start=start,
@@ -157,6 +165,8 @@ def run(
         params={a.id: analysis.coerce_params(a, params.get(a.id, {})) for a in analyses},
         quality={**overview.quality(con), **_store_quality(con, db)},
         organisation=organisation,
+        notes=notes,
+        bill_only=bills,
         options={**({"month": month} if month else {}),
                  **({"tolerance": tolerance} if tolerance is not None else {})},
     )

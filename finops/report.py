@@ -56,6 +56,8 @@ class Report:
     sections: dict[str, Any] = field(default_factory=dict)
     # Run options the section builders read (e.g. "month": the month the comparison reports on); not in report.json.
     options: dict[str, Any] = field(default_factory=dict)
+    # Bills without any usage (overview.bill_only): what they charged and when; the totals then count no usage.
+    bill_only: dict[str, Any] | None = None
 
 
 def money(value: Decimal | int | None) -> str | None:
@@ -129,6 +131,7 @@ def to_dict(report: Report) -> dict[str, Any]:
                     "stacked_usd": money(report.savings_stacked)},
         "data_quality": _plain(report.quality),
         "notes": report.notes,
+        **({"bill_only": _money_keys(report.bill_only)} if report.bill_only else {}),
         **{name: _plain(data) for name, data in report.sections.items()},
     }
 

@@ -74,7 +74,14 @@ def print_summary(report: Report, written: list[Path]) -> None:
     end = report.period_end.date() if report.period_end else "?"
     volume = (f"over {count(t.requests)} requests" if not t.bucket_rows
               else f"({count(t.bucket_rows)} report rows, {count(t.logged_requests)} logged requests)")
-    console.print(f"[bold]Claude API spend[/] {start} to {end}: [bold]{usd(t.billed_cost)}[/] {volume}")
+    if report.bill_only:  # bills without usage: what they charged, never "$0.00 over 0 requests"
+        b = report.bill_only
+        tax = f" + {usd(b['tax_cost'])} tax" if b["tax_cost"] else ""
+        console.print(f"[bold]Claude API bills[/] {start} to {end}: [bold]{usd(b['billed_cost'])}[/]{tax} billed "
+                      f"over {count(b['bill_lines'])} bill lines; no usage to analyse (findings need logs or "
+                      "usage reports)")
+    else:
+        console.print(f"[bold]Claude API spend[/] {start} to {end}: [bold]{usd(t.billed_cost)}[/] {volume}")
     if t.list_cost != t.billed_cost:
         console.print(f"  at list prices: {usd(t.list_cost)}")
     read = sum(f.rows_read for f in report.inputs)

@@ -391,6 +391,28 @@ def test_a_bill_alone_is_usable_input(tmp_path: Path) -> None:
     assert (bill["platform"], bill["month"], bill["billed_usd"]) == ("anthropic", "2026-09", "2.951846")
 
 
+def test_a_bill_alone_shows_what_it_billed_and_says_there_is_no_usage(tmp_path: Path) -> None:
+    """A run on a bill alone printed "Claude API spend ? to ?: $0.00 over 0 requests"."""
+    result = CliRunner().invoke(cli, ["analyze", str(COST_REPORT), "-o", str(tmp_path), "--format", "json,html,md"])
+    assert result.exit_code == 0, result.output
+    # Two daily buckets, 1 and 2 September; 1.2345 + 0.5 + 0.2 + 0.105 + 0.012346 + 0.9 = 2.951846 over 6 lines.
+    printed = " ".join(result.output.split())  # the summary wraps at the terminal's width
+    assert printed.startswith("Claude API bills 2026-09-01 to 2026-09-02: $2.95 billed over 6 bill lines; no usage "
+                              "to analyse (findings need logs or usage reports) Records: 8 read")
+    assert "$0.00" not in printed and " ? " not in printed
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["bill_only"] == {"bill_lines": 6, "billed_cost_usd": "2.951846", "tax_cost_usd": "0.000000",
+                                   "period_start": "2026-09-01T00:00:00Z",
+                                   "period_end": "2026-09-02T23:59:59.999999Z"}
+    assert report["period"] == {"start": "2026-09-01T00:00:00Z", "end": "2026-09-02T23:59:59.999999Z"}
+    assert any("there is no usage to analyse" in n for n in report["notes"])
+    html = (tmp_path / "report.html").read_text()
+    assert "Billed in the period" in html and "$2.95" in html and "Spend in the period" not in html.split(
+        'id="spend-by-month"')[0]  # neither the cover nor the summary claims a spend of $0.00
+    summary = (tmp_path / "summary.md").read_text()
+    assert "| Billed in the period (6 bill lines; no usage to analyse) | **$2.95** |" in summary
+
+
 def test_formats_are_detected_from_content(tmp_path: Path) -> None:
     for path, fmt in ((CUR2, "bedrock_cur"), (FOCUS, "aws_focus"), (INVOCATIONS, "bedrock_invocation"),
                       (CONSOLE_COPY, "bedrock_invocation"), (DOC_ARRAY, "bedrock_invocation"),
