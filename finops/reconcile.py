@@ -21,7 +21,11 @@ Each bill line is valued at its list cost (finops's, from its tokens; or the lis
 neither is known (Anthropic's cost report states only what it billed), at its billed amount.
 
 The usage gap = the gap without credits, discounts and adjustments: the bill's usage at list minus the logs' at
-list. It passes when |usage gap| <= tolerance x the bill's usage at list (tolerance 1% unless set).
+list (shown, labelled "usage gap"; the "whole gap" is billed - logs at list).
+A month passes when the part *not explained* is within the tolerance: |not explained| <= tolerance x the bill's
+usage at list (tolerance 1% unless set). A gap made of days or accounts the logs do not have, credits or discounts
+is explained, and passes; `explained` lists those parts in groups a reader can act on (logs missing for these
+days/accounts, credits, discounts, ...).
 
 The realised discount per platform (billed / list, and 1 minus that) uses the bill lines whose list cost is known;
 for a bill that states none, the logs' list cost of the months reconciled.
@@ -73,6 +77,16 @@ CAUSES = {
     "unexplained": "Not explained: the bill's and the logs' matched usage differ",
 }
 MONEY_CAUSES = ("credits", "discounts", "adjustments")
+# The explained causes in groups, for the one-line "explained by" of a month (executive summary, terminal).
+EXPLAINED_GROUPS = {
+    "logs_missing": ("logs missing for", ("outside_range", "no_logs_model", "no_logs_region", "no_logs_workspace")),
+    "bill_missing": ("logged usage the bill does not have", ("no_bill_days", "no_bill_model")),
+    "credits": ("credits", ("credits",)),
+    "discounts": ("discounts", ("discounts",)),
+    "adjustments": ("adjustments", ("adjustments",)),
+    "other_charges": ("charges without tokens", ("other_charges",)),
+    "unpriced": ("models finops cannot price", ("unpriced",)),
+}
 ZERO = Decimal(0)
 SHARE_PLACES = Decimal("0.000001")
 
@@ -265,7 +279,8 @@ def _pair(key: tuple[str, str], source: str, bill: list[dict[str, Any]], logs: l
     for c in items:
         c["label"] = CAUSES[c["cause"]]
         c["what"] = _what(c, platform)
-    passed = abs(usage_gap) <= tolerance * abs(value) if value else usage_gap == 0
+    unexplained = sum((c["amount_usd"] for c in items if c["cause"] == "unexplained"), ZERO)
+    passed = abs(unexplained) <= tolerance * abs(value) if value else unexplained == 0
     return {
         "platform": platform, "platform_label": PLATFORM_LABEL.get(platform, platform), "month": month,
         "logs_source": _label({r["source_format"] for r in logs}), "bill_source": _label({source}),
@@ -278,9 +293,23 @@ def _pair(key: tuple[str, str], source: str, bill: list[dict[str, Any]], logs: l
         "bill_value_usd": value, "billed_usd": billed, "tax_usd": tax,
         "gap_usd": gap, "gap_share": _share(gap, value),
         "usage_gap_usd": usage_gap, "usage_gap_share": _share(usage_gap, value),
+        "unexplained_usd": unexplained, "unexplained_share": _share(unexplained, value),
         "tolerance": tolerance, "result": "pass" if passed else "fail",
-        "causes": items,
+        "explained": _explained(items), "causes": items,
     }
+
+
+def _explained(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The explained causes in groups (EXPLAINED_GROUPS), each with its amount and what it names, largest first."""
+    out = []
+    for group, (words, causes) in EXPLAINED_GROUPS.items():
+        mine = [c for c in items if c["cause"] in causes and c["amount_usd"] != 0]
+        if not mine:
+            continue
+        details = [c["detail"] for c in mine if c["detail"] and c["cause"] not in MONEY_CAUSES]
+        out.append({"group": group, "label": words, "detail": "; ".join(details),
+                    "amount_usd": sum((c["amount_usd"] for c in mine), ZERO)})
+    return sorted(out, key=lambda g: (-abs(g["amount_usd"]), g["group"]))
 
 
 def _share(part: Decimal, whole: Decimal) -> Decimal | None:
