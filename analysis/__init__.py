@@ -1,9 +1,12 @@
 """Analyses: one SQL file per finding. The directory listing is the registry; the header is TOML.
 
-Each file starts with a `/* --- ... --- */` TOML header (id, title, severity, confidence, stage, params,
+Each file starts with a `/* --- ... --- */` TOML header (id, title, confidence, stage, params,
 recommendation, method) and returns only the offending usage rows, one per record: `record_id`, `requests`,
 `cost`, `savings` (what this change alone would save on that record) and the columns the evidence table shows.
 The runner sums them into a Finding and groups them into evidence; stacking.py combines findings per record.
+
+Severity is not set per analysis: it follows the money (`severity()`), so that a finding worth $21 on a $1,488
+spend outranks one worth $0.10 whatever analysis found it.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import duckdb
 from finops.errors import AnalysisError, did_you_mean, unknown
 
 SEVERITIES = ("low", "medium", "high")
+# Severity from a finding's savings: high at 5% of spend or $10,000, medium at 1% of spend or $1,000, else low.
+SEVERITY_RULE = (("high", Decimal("0.05"), Decimal(10_000)), ("medium", Decimal("0.01"), Decimal(1_000)))
 CONFIDENCES = ("measured", "estimated")
 # The order in which changes are applied when savings are stacked, and what part of a request's cost each
 # kind of change acts on: "replace" sets the request's cost to a new one (a different model), "request"
@@ -35,7 +40,6 @@ EVIDENCE_ROWS = 10
 class Analysis:
     id: str
     title: str
-    severity: str
     confidence: str
     recommendation: str
     method: str
@@ -83,8 +87,6 @@ def parse(name: str, text: str) -> Analysis:
         raise AnalysisError(f"{name}: header is not valid TOML: {e}") from e
     if header.get("id") != stem:
         raise AnalysisError(f"{name}: header id {header.get('id')!r} differs from the file name")
-    if header.get("severity") not in SEVERITIES:
-        raise AnalysisError(f"{name}: severity must be one of {', '.join(SEVERITIES)}")
     if header.get("confidence") not in CONFIDENCES:
         raise AnalysisError(f"{name}: confidence must be one of {', '.join(CONFIDENCES)}")
     if header.get("stage") not in STAGES:
@@ -93,7 +95,7 @@ def parse(name: str, text: str) -> Analysis:
         if not str(header.get(key) or "").strip():
             raise AnalysisError(f"{name}: {key} is empty")
     return Analysis(
-        id=stem, title=header["title"], severity=header["severity"], confidence=header["confidence"],
+        id=stem, title=header["title"], confidence=header["confidence"],
         recommendation=" ".join(header["recommendation"].split()), method=" ".join(header["method"].split()),
         stage=header["stage"], params=dict(header.get("params") or {}),
         evidence_by=list(header.get("evidence_by") or DEFAULT_EVIDENCE_BY),
@@ -177,8 +179,18 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def run(con: duckdb.DuckDBPyConnection, analysis: Analysis, overrides: dict[str, Any] | None = None) -> Finding | None:
-    """Run one analysis; None when it returns no rows. Its per-record savings go to `finding_savings`."""
+def severity(savings: Decimal, spend: Decimal | None) -> str:
+    """A finding's severity from its money (SEVERITY_RULE): its savings as a share of spend, or in dollars."""
+    for level, share, dollars in SEVERITY_RULE:
+        if savings >= dollars or (spend and spend > 0 and savings >= share * spend):
+            return level
+    return "low"
+
+
+def run(con: duckdb.DuckDBPyConnection, analysis: Analysis, overrides: dict[str, Any] | None = None,
+        spend: Decimal | None = None) -> Finding | None:
+    """Run one analysis; None when it returns no rows. Its per-record savings go to `finding_savings`.
+    spend: the period's spend, which the severity is weighed against (None: dollars only)."""
     params = coerce_params(analysis, overrides or {})
     try:
         con.execute("DROP TABLE IF EXISTS finding_rows")
@@ -208,7 +220,7 @@ def run(con: duckdb.DuckDBPyConnection, analysis: Analysis, overrides: dict[str,
     groups = [dict(zip(evidence_columns, r, strict=True)) for r in cursor.fetchall()]
     con.execute("INSERT INTO finding_savings SELECT ?, record_id, savings FROM finding_rows", [analysis.id])
     return Finding(
-        id=analysis.id, title=analysis.title, severity=analysis.severity,
+        id=analysis.id, title=analysis.title, severity=severity(Decimal(savings), spend),
         confidence="estimated" if estimated else analysis.confidence,
         recommendation=analysis.recommendation, method=analysis.method, params=params,
         affected_requests=int(requests), affected_cost=Decimal(cost), savings=Decimal(savings),

@@ -1,7 +1,6 @@
 /* ---
 id = "batch_candidates"
 title = "Workloads that could use the Batch API"
-severity = "high"
 confidence = "estimated"
 stage = "batch"
 evidence_by = ["workspace", "api_key_id", "project", "model", "signals", "unstreamed_share", "offhours_share", "peak_requests_per_minute"]

@@ -1,7 +1,6 @@
 /* ---
 id = "cache_missed"
 title = "Repeated prompt prefixes sent without prompt caching"
-severity = "high"
 confidence = "measured"
 stage = "cache"
 evidence_by = ["platform", "workspace", "api_key_id", "project", "model"]

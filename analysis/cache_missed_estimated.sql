@@ -1,7 +1,6 @@
 /* ---
 id = "cache_missed_estimated"
 title = "Bursts of large uncached requests from one key (no request body logged)"
-severity = "medium"
 confidence = "estimated"
 stage = "cache"
 evidence_by = ["platform", "workspace", "api_key_id", "project", "model"]

@@ -1,7 +1,6 @@
 /* ---
 id = "cache_ttl"
 title = "Prompt-cache TTL that does not fit the traffic"
-severity = "medium"
 confidence = "measured"
 stage = "cache"
 evidence_by = ["platform", "workspace", "api_key_id", "project", "model", "current_ttl", "recommended_ttl"]

@@ -1,7 +1,6 @@
 /* ---
 id = "cache_write_unread"
 title = "Cache writes that nothing read"
-severity = "medium"
 confidence = "measured"
 stage = "cache"
 evidence_by = ["platform", "workspace", "api_key_id", "project", "model"]

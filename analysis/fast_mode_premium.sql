@@ -1,7 +1,6 @@
 /* ---
 id = "fast_mode_premium"
 title = "Fast mode premium"
-severity = "medium"
 confidence = "measured"
 stage = "premium"
 params = {}

@@ -1,7 +1,6 @@
 /* ---
 id = "legacy_model"
 title = "Legacy and retired models"
-severity = "high"
 confidence = "measured"
 stage = "migrate"
 evidence_by = ["platform", "workspace", "api_key_id", "project", "model", "successor", "retired_on"]

@@ -1,7 +1,6 @@
 /* ---
 id = "long_context_premium"
 title = "Long-context premium"
-severity = "medium"
 confidence = "measured"
 stage = "premium"
 params = {}

@@ -1,7 +1,6 @@
 /* ---
 id = "model_routing"
 title = "Simple requests on Opus and Sonnet"
-severity = "medium"
 confidence = "estimated"
 stage = "route"
 evidence_by = ["workspace", "api_key_id", "project", "model", "target_model"]

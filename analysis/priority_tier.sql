@@ -1,7 +1,6 @@
 /* ---
 id = "priority_tier"
 title = "Priority Tier traffic to review"
-severity = "low"
 confidence = "measured"
 stage = "review"
 params = {}

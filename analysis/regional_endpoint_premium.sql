@@ -1,7 +1,6 @@
 /* ---
 id = "regional_endpoint_premium"
 title = "Regional endpoint premium on Bedrock and Vertex"
-severity = "low"
 confidence = "measured"
 stage = "premium"
 params = {}

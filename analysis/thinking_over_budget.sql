@@ -1,7 +1,6 @@
 /* ---
 id = "thinking_over_budget"
 title = "Extended thinking over budget"
-severity = "medium"
 confidence = "measured"
 stage = "thinking"
 evidence_by = ["workspace", "api_key_id", "project", "model", "thinking_budget", "rate_output", "multiplier"]

@@ -1,7 +1,6 @@
 /* ---
 id = "thinking_short_answers"
 title = "Extended thinking on endpoints with short answers"
-severity = "medium"
 confidence = "estimated"
 stage = "thinking"
 evidence_by = ["workspace", "api_key_id", "project", "model", "endpoint_requests", "median_answer_tokens", "rate_output", "multiplier"]

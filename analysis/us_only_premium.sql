@@ -1,7 +1,6 @@
 /* ---
 id = "us_only_premium"
 title = "US-only inference premium"
-severity = "low"
 confidence = "measured"
 stage = "premium"
 params = {}

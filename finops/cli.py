@@ -352,7 +352,7 @@ def list_analyses() -> None:
     """List the analyses, their parameters and defaults."""
     for a in analysis.load_all():
         params = ", ".join(f"{k}={v}" for k, v in a.params.items()) or "no parameters"
-        click.echo(f"{a.id:22} {a.severity:6} {a.title}  ({params})")
+        click.echo(f"{a.id:22} {a.confidence:9} {a.title}  ({params})")
 
 
 @cli.group()

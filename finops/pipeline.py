@@ -134,7 +134,9 @@ def run(
         naming.apply(con, names)
     pricing.price_usage(con)
     analysis.prepare(con)
-    found = [f for a in analyses if (f := analysis.run(con, a, params.get(a.id))) is not None]
+    totals = overview.totals(con)  # before the analyses: severity is weighed against spend
+    found = [f for a in analyses
+             if (f := analysis.run(con, a, params.get(a.id), spend=totals.billed_cost)) is not None]
     stacked = stacking.stack(con, found)
     findings = [replace(f, stacked_savings=stacked.get(f.id, Decimal(0))) for f in found]
     standalone = sum((f.savings for f in findings), Decimal(0))
@@ -153,7 +155,7 @@ def run(
         period_end=end,
         inputs=result.files,
         skipped=result.skipped,
-        totals=overview.totals(con),
+        totals=totals,
         unpriced=overview.unpriced(con),
         spend_by_model=overview.by_model(con),
         spend_by_month=overview.by_month(con),

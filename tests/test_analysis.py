@@ -65,15 +65,26 @@ def test_every_analysis_has_valid_metadata():
     ids = [a.id for a in ANALYSES]
     assert len(ids) == len(set(ids))
     for a in ANALYSES:
-        assert a.severity in analysis.SEVERITIES and a.confidence in analysis.CONFIDENCES
+        assert a.confidence in analysis.CONFIDENCES
         assert a.recommendation and a.method and a.title
 
 
 def test_bad_header_is_rejected_with_the_file_name():
     with pytest.raises(AnalysisError, match="x.sql: header id"):
         analysis.parse("x.sql", '/* ---\nid = "y"\n--- */\nselect 1')
-    with pytest.raises(AnalysisError, match="severity"):
-        analysis.parse("x.sql", '/* ---\nid = "x"\nseverity = "dire"\n--- */\nselect 1')
+    with pytest.raises(AnalysisError, match="confidence"):
+        analysis.parse("x.sql", '/* ---\nid = "x"\ntitle = "t"\nconfidence = "dire"\n--- */\nselect 1')
+
+
+def test_severity_follows_the_money():
+    # Spend $1,487.88: 5% is $74.39, 1% is $14.88. $85.06 is high, $21.09 medium, $0.10 low, whatever the analysis.
+    spend = Decimal("1487.88")
+    assert [analysis.severity(Decimal(x), spend) for x in ("85.06", "21.09", "0.10", "0")] == [
+        "high", "medium", "low", "low"]
+    # Dollars alone: $10,000 is high and $1,000 medium on any spend (0.1% of $10M is still $10,000).
+    assert analysis.severity(Decimal("10000"), Decimal("10000000")) == "high"
+    assert analysis.severity(Decimal("1000"), Decimal("10000000")) == "medium"
+    assert analysis.severity(Decimal("999"), None) == "low"
 
 
 def test_unknown_parameter_is_refused():
