@@ -142,10 +142,11 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, db: Path | None, formats: st
             audit = pipeline.run(
                 paths, now=datetime.now(UTC).replace(tzinfo=None), params=params, prices_file=prices_file,
                 only=only, skip=skip,
-                organisation=organisation or settings.get("organisation") or "Your organisation",
+                organisation=organisation or settings.get("organisation") or "",
                 progress=progress.advance, month=month, db=db,
                 tolerance=tolerance if tolerance is not None else _tolerance_setting(settings),
                 names=names.from_settings(settings),
+                minor_finding_share=config.minor_finding_share(settings),
             )
     except pipeline.NoUsableInput as e:
         # Still say, line by line, what was rejected and why: the reason nothing could be used.
@@ -208,7 +209,7 @@ def evidence(paths: tuple[Path, ...], out_dir: Path, formats: str, param_args: t
         check_renderer()
     audit = pipeline.run(paths, now=datetime.now(UTC).replace(tzinfo=None), params=params,
                          prices_file=prices_file,
-                         organisation=organisation or settings.get("organisation") or "Your organisation",
+                         organisation=organisation or settings.get("organisation") or "",
                          names=names.from_settings(settings))
     try:
         report = audit.report

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,12 @@ KNOWN_KEYS = {
     "workspaces": "[workspaces] names for workspace ids",
     "api_keys": "[api_keys] names for API key ids",
     "reconciliation": "[reconciliation] tolerance (as --tolerance)",
+    "report": "[report] minor_finding_share: findings under this share of spend share one table",
 }
+# [report]: how the report lays out. minor_finding_share: findings saving less than this share of spend go in one
+# table of smaller findings instead of a page each (default 0.005, i.e. 0.5%).
+REPORT_KEYS = {"minor_finding_share"}
+DEFAULT_MINOR_FINDING_SHARE = Decimal("0.005")
 
 
 def load(folder: Path) -> dict[str, Any]:
@@ -45,7 +51,23 @@ def load(folder: Path) -> dict[str, Any]:
         analysis.check_overrides(params)
     except FinopsError as e:
         raise FinopsError(f"{path}: [params]: {e}") from e
+    minor_finding_share(data, path)  # a bad [report] fails now, before a long read
     return data
+
+
+def minor_finding_share(settings: dict[str, Any], path: Path | str = CONFIG_FILE) -> Decimal:
+    """[report] minor_finding_share, checked: a share of spend from 0 to 1 (default 0.005)."""
+    report = settings.get("report", {})
+    if not isinstance(report, dict) or set(report) - REPORT_KEYS:
+        raise FinopsError(f"{path}: [report] takes only {', '.join(sorted(REPORT_KEYS))}")
+    value = report.get("minor_finding_share", DEFAULT_MINOR_FINDING_SHARE)
+    try:
+        share = Decimal(str(value)) if not isinstance(value, bool) else None
+    except InvalidOperation:
+        share = None
+    if share is None or not share.is_finite() or not 0 <= share <= 1:
+        raise FinopsError(f"{path}: [report] minor_finding_share must be a share of spend from 0 to 1, e.g. 0.005")
+    return share
 
 
 def parse_param(text: str) -> tuple[str, str, str]:

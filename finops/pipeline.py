@@ -92,12 +92,13 @@ def run(
     prices_file: Path | None = None,
     only: Iterable[str] = (),
     skip: Iterable[str] = (),
-    organisation: str = "Your organisation",
+    organisation: str = "",
     progress: Callable[[Path, int], None] | None = None,
     month: str | None = None,
     db: Path | None = None,
     tolerance: Decimal | None = None,
     names: dict[str, dict[str, str]] | None = None,
+    minor_finding_share: Decimal | None = None,
 ) -> Audit:
     """Read, normalise, price and analyse the given files and folders.
 
@@ -107,6 +108,7 @@ def run(
     names: workspace and API key names for ids ({"workspaces": {id: name}, "api_keys": ...}; finops/names.py);
     names files among the paths or next to them (finops-names.toml, written by `finops pull`) add to them, and
     these win over the files.
+    minor_finding_share: findings saving less than this share of spend share one table (finops/summary.py).
     """
     from finops import names as naming
     from finops import store
@@ -170,7 +172,8 @@ def run(
         notes=notes,
         bill_only=bills,
         options={**({"month": month} if month else {}),
-                 **({"tolerance": tolerance} if tolerance is not None else {})},
+                 **({"tolerance": tolerance} if tolerance is not None else {}),
+                 **({"minor_finding_share": minor_finding_share} if minor_finding_share is not None else {})},
     )
     report = replace(report, sections=sections.build_all(con, report))
     return Audit(report=report, con=con)

@@ -49,7 +49,7 @@ class Report:
     prices: list[dict[str, Any]]
     params: dict[str, dict[str, Any]]
     quality: dict[str, Any]  # data-quality facts: rejects by reason, assumptions, basis
-    organisation: str = "Your organisation"
+    organisation: str = ""  # the name on the cover; none when not set (never a placeholder)
     rejects_file: str | None = "rejects.csv"
     notes: list[str] = field(default_factory=list)
     # Optional sections built by finops.sections (reconciliation, evidence pack, comparison, ...): name -> data.

@@ -8,11 +8,12 @@ data lands in Report.sections[name] and in report.json under the same name, and 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import duckdb
 
-from . import comparison, coverage, evidence, reconcile
+from . import attribution, comparison, coverage, evidence, reconcile, summary
 from .report import Report
 
 Builder = Callable[[duckdb.DuckDBPyConnection, Report], Any]
@@ -23,14 +24,17 @@ BUILDERS: dict[str, Builder] = {
     "comparison": comparison.build,  # month over month (finops/comparison.py)
     "evidence": evidence.build,  # the negotiation evidence pack (finops/evidence.py)
     "reconciliation": reconcile.build,  # logs against the bill, per platform and month (finops/reconcile.py)
+    "attribution": attribution.build,  # spend by workspace, API key and project, one base each (no template)
+    "summary": summary.build,  # the executive summary's figures, read by every output; last: it reads the others
 }
 
 
 def build_all(con: duckdb.DuckDBPyConnection, report: Report) -> dict[str, Any]:
-    """Run every builder; a builder that returns None adds nothing."""
-    out = {}
+    """Run every builder in order, each seeing the sections built before it; a builder that returns None adds
+    nothing."""
+    out: dict[str, Any] = {}
     for name, builder in BUILDERS.items():
-        data = builder(con, report)
+        data = builder(con, replace(report, sections={**report.sections, **out}))
         if data is not None:
             out[name] = data
     return out

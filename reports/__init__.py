@@ -14,7 +14,7 @@ from markupsafe import Markup
 from finops.errors import ReportError
 from finops.report import Report
 
-from . import filters
+from . import filters, views
 
 TEMPLATES = Path(str(files("finops.reports").joinpath("templates")))
 
@@ -28,9 +28,6 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(filters.FILTERS)
-    from . import views
-
-    env.filters.update(views.FILTERS)
     return env
 
 
@@ -40,7 +37,7 @@ def render_html(report: Report, *, for_print: bool = True) -> str:
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
     # The stylesheet is ours, not input: mark it safe so its quotes are not escaped inside <style>.
     context: dict[str, Any] = {"r": report, "css": Markup(css), "for_print": for_print, "standalone": False}
-    context.update(filters.context(report))
+    context.update(views.context(report))
     return env.get_template("report.html").render(context)
 
 
@@ -148,12 +145,10 @@ def render_evidence_html(report: Report, *, for_print: bool = True) -> str:
     """The negotiation evidence pack alone, as one self-contained HTML document (`finops evidence`)."""
     from dataclasses import replace
 
-    from . import views
-
     env = _environment()
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
     context: dict[str, Any] = {"r": report, "css": Markup(css), "for_print": for_print, "standalone": True}
-    context.update(filters.context(report))
+    context.update(views.context(report))
     only = replace(report, sections={k: v for k, v in report.sections.items() if k in ("coverage", "evidence")})
     context["chapters"] = views.chapters(only, first=1)
     return env.get_template("evidence.html").render(context)

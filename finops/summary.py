@@ -1,0 +1,162 @@
+"""The executive summary's figures, computed once: report.json `summary`, rendered by the PDF/HTML, the terminal
+and summary.md alike, so that every output shows the same figure for the same quantity.
+
+- spend in the period, its report rows and the logged requests (two different counts, each labelled);
+- savings: for the period (stacked, no double counting); per month, for the last full month of the period; per
+  year, that month x 12. A month's share of the stacked savings is the month's share of the findings' standalone
+  savings (finding_savings by the month of each record), applied to the stacked total;
+- reconciliation per platform and month: pass or fail (on the part not explained), the whole gap, the usage gap,
+  what explains the rest ("logs missing for these days/accounts", credits, discounts, ...), and the part not
+  explained;
+- the three findings worth the most, each with its largest workload (the evidence row that saves the most, named by
+  its project, workspace, API key and model) and that workload's dollars;
+- the recommended commitment, only when the evidence pack states one (`evidence.commitment`);
+- the findings under `minor_finding_share` of spend ([report] in finops.toml, default 0.5%), shown in one table.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+
+from .analysis import Finding
+from .config import DEFAULT_MINOR_FINDING_SHARE
+from .report import Report
+
+ZERO = Decimal(0)
+TOP_ACTIONS = 3
+# How a workload is named, most specific first: the evidence columns that say whose traffic it is.
+WORKLOAD_COLUMNS = (("project", "project"), ("workspace", "workspace"), ("api_key_id", "API key"),
+                    ("model", "model"))
+NOT_RECORDED = (None, "", "(not recorded)", "—")
+
+
+def last_full_month(start: datetime | None, end: datetime | None) -> str | None:
+    """The last calendar month the period covers from its first to its last day ('2026-10'), or None."""
+    if start is None or end is None:
+        return None
+    year, month = end.year, end.month
+    if end.day != calendar.monthrange(year, month)[1]:
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    if (year, month) < (start.year, start.month) or ((year, month) == (start.year, start.month) and start.day != 1):
+        return None
+    return f"{year:04d}-{month:02d}"
+
+
+def _monthly_savings(con: duckdb.DuckDBPyConnection, report: Report, month: str | None) -> dict[str, Any]:
+    period = report.savings_stacked
+    out: dict[str, Any] = {"period_usd": period, "month": month, "per_month_usd": None, "per_year_usd": None}
+    if month is None or not report.findings:
+        return out
+    standalone, in_month = con.execute("""
+        SELECT coalesce(sum(s.savings), 0),
+            coalesce(sum(s.savings) FILTER (WHERE strftime(u.charge_period_start, '%Y-%m') = ?), 0)
+        FROM finding_savings s JOIN priced_usage u USING (record_id)""", [month]).fetchone()
+    standalone, in_month = Decimal(standalone), Decimal(in_month)
+    per_month = (period * in_month / standalone).quantize(Decimal("0.000001")) if standalone else ZERO
+    out.update(per_month_usd=per_month, per_year_usd=per_month * 12)
+    return out
+
+
+def workload(f: Finding) -> dict[str, Any] | None:
+    """The evidence row that saves the most, named by what it records: project, workspace, API key, model."""
+    rows = [r for r in f.evidence if r.get("savings") is not None]
+    if not rows:
+        return None
+    top = max(rows, key=lambda r: Decimal(r["savings"]))  # evidence is ordered by savings; max keeps the first tie
+    parts = [(what, str(top[column])) for column, what in WORKLOAD_COLUMNS if top.get(column) not in NOT_RECORDED]
+    if not parts:
+        return None
+    return {"kind": parts[0][0], "name": parts[0][1], "with": [f"{what} {name}" for what, name in parts[1:]],
+            "savings_usd": Decimal(top["savings"]), "cost_usd": Decimal(top.get("cost") or 0),
+            "requests": int(top.get("requests") or 0)}
+
+
+def _actions(report: Report) -> list[dict[str, Any]]:
+    top = sorted(report.findings, key=lambda f: (-f.savings, f.id))[:TOP_ACTIONS]
+    return [{"id": f.id, "title": f.title, "severity": f.severity, "confidence": f.confidence,
+             "savings_usd": f.savings, "recommendation": f.recommendation, "workload": workload(f)} for f in top]
+
+
+def _reconciliation(report: Report) -> list[dict[str, Any]]:
+    data = report.sections.get("reconciliation") or {}
+    return [{"platform": p["platform"], "platform_label": p["platform_label"], "month": p["month"],
+             "result": p["result"], "gap_usd": p["gap_usd"], "usage_gap_usd": p["usage_gap_usd"],
+             "unexplained_usd": p["unexplained_usd"], "tolerance": p["tolerance"], "explained": p["explained"]}
+            for p in data.get("pairs") or []]
+
+
+def _commitment(report: Report) -> dict[str, Any] | None:
+    """The evidence pack's recommended commitment, read defensively: absent key, no commitment said."""
+    commitment = (report.sections.get("evidence") or {}).get("commitment")
+    if not isinstance(commitment, dict) or commitment.get("recommended_per_month_usd") is None:
+        return None
+    basis = commitment.get("basis")
+    return {"per_month_usd": Decimal(str(commitment["recommended_per_month_usd"])),
+            "basis": basis if isinstance(basis, str) else None}
+
+
+def build(con: duckdb.DuckDBPyConnection, report: Report) -> dict[str, Any]:
+    """Report.sections['summary'] (built after the other sections, which it reads)."""
+    t = report.totals
+    return {
+        "spend_usd": t.billed_cost,
+        "rows": t.rows,
+        "logged_requests": t.logged_requests,
+        "savings": _monthly_savings(con, report, last_full_month(report.period_start, report.period_end)),
+        "reconciliation": _reconciliation(report),
+        "actions": _actions(report),
+        "commitment": _commitment(report),
+        **_minor(report),
+    }
+
+
+def _minor(report: Report) -> dict[str, Any]:
+    """Findings saving less than minor_finding_share of spend: one table in the report, not a page each."""
+    share = Decimal(str(report.options.get("minor_finding_share", DEFAULT_MINOR_FINDING_SHARE)))
+    limit = share * report.totals.billed_cost
+    return {"minor_finding_share": share, "minor_findings": [f.id for f in report.findings if f.savings < limit]}
+
+
+# ---- the same words in every output (PDF/HTML, terminal, summary.md) ----------------------------------------
+
+
+def _signed(amount: Any) -> str:
+    from .reports.filters import signed_usd
+
+    return signed_usd(amount)
+
+
+def explained_text(pair: dict[str, Any]) -> str:
+    """'logs missing for 2026-10-01 to 2026-10-05; AWS account 444455556666 +$45.05, discounts −$4.42' (parts
+    under half a cent left out); '' when nothing is explained."""
+    parts = [f"{g['label']}{' ' + g['detail'] if g['detail'] else ''} {_signed(g['amount_usd'])}"
+             for g in pair["explained"] if abs(Decimal(g["amount_usd"])) >= Decimal("0.005")]
+    return ", ".join(parts)
+
+
+def reconciliation_text(pair: dict[str, Any]) -> str:
+    """One month against its bill, every figure labelled: the whole gap, the usage gap, what explains it, and the
+    part not explained, which decides pass or fail."""
+    text = f"whole gap {_signed(pair['gap_usd'])}"
+    if Decimal(pair["usage_gap_usd"]).quantize(Decimal("0.01")) != Decimal(pair["gap_usd"]).quantize(Decimal("0.01")):
+        text += f" (usage gap {_signed(pair['usage_gap_usd'])})"
+    explained = explained_text(pair)
+    if explained:
+        text += f"; explained by: {explained}"
+    return text + f"; not explained {_signed(pair['unexplained_usd'])}"
+
+
+def workload_text(w: dict[str, Any] | None, savings: Any = None) -> str:
+    """'project nightly-etl (claude-sonnet-4-6): $85.06 of the $85.06': a finding's largest workload and its dollars."""
+    if not w:
+        return ""
+    from .reports.filters import usd
+
+    model = next((x.removeprefix("model ") for x in w["with"] if x.startswith("model ")), None)
+    name = f"{w['kind']} {w['name']}" + (f" ({model})" if model and w["kind"] != "model" else "")
+    return f"{name}: {usd(w['savings_usd'])}" + (f" of the {usd(savings)}" if savings is not None else "")
