@@ -117,48 +117,65 @@ def md(text: Any) -> str:
     return str(text).translate(_MD_SPECIAL)
 
 
-def summary_markdown(report: Report, *, top: int = 5) -> str:
-    """A short Markdown summary for a pull request or a chat message: spend, savings, top findings, coverage."""
-    from finops.reports.filters import first_sentence, month_label, pct, usd
+def summary_markdown(report: Report) -> str:
+    """A one-page Markdown summary for a pull request or a chat message: the executive summary of the PDF and the
+    terminal (report.json `summary`): spend, savings, the top actions, logs against the bill, coverage."""
+    from finops.reports.filters import first_sentence, month_label, pct, signed_usd, usd
+    from finops.summary import reconciliation_text, workload_text
 
     t = report.totals
+    sm = report.sections.get("summary") or {}
+    savings = sm.get("savings") or {}
     start = report.period_start.date().isoformat() if report.period_start else "?"
     end = report.period_end.date().isoformat() if report.period_end else "?"
     spend, stacked = t.billed_cost, report.savings_stacked
-    lines = [f"## Claude API spend audit: {md(report.organisation)}", "",
-             f"{start} to {end}. Amounts in US dollars.", "",
+    title = "## Claude API spend audit" + (f": {md(report.organisation)}" if report.organisation else "")
+    volume = (f"{t.rows:,} report rows, {t.logged_requests:,} logged requests" if t.bucket_rows
+              else f"{t.requests:,} requests")
+    lines = [title, "", f"{start} to {end}. Amounts in US dollars.", "",
              "| | |", "|---|---:|",
-             f"| Spend in the period | **{usd(spend)}** |"]
+             f"| Spend in the period ({volume}) | **{usd(spend)}** |"]
     if report.bill_only:  # bills without usage: what they charged, not a usage spend of $0
         b = report.bill_only
         lines[-1] = (f"| Billed in the period ({b['bill_lines']} bill lines; no usage to analyse) | "
                      f"**{usd(b['billed_cost'])}** |")
     if t.list_cost != spend:
         lines.append(f"| At list prices | {usd(t.list_cost)} |")
-    lines += [f"| Savings available (stacked, no double counting) | **{usd(stacked)}** ({pct(stacked, spend)}) |",
-              f"| Spend after the savings | {usd(spend - stacked)} |"]
+    lines += [f"| Savings in the period (stacked, no double counting) | **{usd(stacked)}** ({pct(stacked, spend)}) |"]
+    if savings.get("per_month_usd") is not None:
+        lines += [f"| Savings per month, at {month_label(savings['month'])}'s rate (the last full month) | "
+                  f"{usd(savings['per_month_usd'])} |",
+                  f"| Savings per year ({month_label(savings['month'])} x 12) | {usd(savings['per_year_usd'])} |"]
+    lines.append(f"| Spend after the savings | {usd(spend - stacked)} |")
     c = report.sections.get("comparison") or {}
     if c.get("spend_usd") is not None and c.get("previous_spend_usd") is not None:
         change = Decimal(c["spend_usd"]) - Decimal(c["previous_spend_usd"])
-        sign = "+" if change > 0 else "−" if change < 0 else ""
         share = pct(abs(change), c["previous_spend_usd"])
+        sign = "+" if change > 0 else "−" if change < 0 else ""
         lines.append(f"| {month_label(c['month'])} against {month_label(c['previous'])} | "
-                     f"{usd(c['spend_usd'])} ({sign}{usd(abs(change))}, {sign}{share}) |")
-    ev = report.sections.get("evidence") or {}
-    cm = ev.get("commitment") or {}
-    if cm.get("recommended_per_month_usd") is not None:
-        lines.append("| Commitment the usage meets even if nothing grows | "
-                     f"{usd(cm['recommended_per_month_usd'])} a month |")
+                     f"{usd(c['spend_usd'])} ({signed_usd(change)}, {sign}{share}) |")
+    if sm.get("commitment"):
+        lines.append("| Recommended commitment (the usage meets it even if nothing grows) | "
+                     f"{usd(sm['commitment']['per_month_usd'], 0)} a month |")
     lines.append("")
-    if report.findings:
-        lines += [f"### Top findings ({min(top, len(report.findings))} of {len(report.findings)})", "",
-                  "| # | Finding | Severity | Savings | Action |", "|---:|---|---|---:|---|"]
-        for n, f in enumerate(sorted(report.findings, key=lambda f: f.savings, reverse=True)[:top], start=1):
-            lines.append(f"| {n} | {md(f.title)} | {f.severity} ({f.confidence}) | {usd(f.savings)} | "
-                         f"{md(first_sentence(f.recommendation))} |")
+    if sm.get("actions"):
+        lines += ["### The actions worth the most", "",
+                  "| # | Finding | Severity | Savings | Action | Largest workload |", "|---:|---|---|---:|---|---|"]
+        for n, a in enumerate(sm["actions"], start=1):
+            lines.append(f"| {n} | {md(a['title'])} | {a['severity']} ({a['confidence']}) | {usd(a['savings_usd'])} | "
+                         f"{md(first_sentence(a['recommendation']))} | "
+                         f"{md(workload_text(a['workload'], a['savings_usd']))} |")
         lines.append("")
-    else:
+    elif not report.findings:
         lines += ["No analysis found savings above its threshold.", ""]
+    if sm.get("reconciliation"):
+        lines += ["### Logs against the bill", "",
+                  "Fail means the part not explained is over the tolerance.", "",
+                  "| Platform | Month | Result | Gaps |", "|---|---|---|---|"]
+        for p in sm["reconciliation"]:
+            lines.append(f"| {md(p['platform_label'])} | {p['month']} | {p['result']} | "
+                         f"{md(reconciliation_text(p))} |")
+        lines.append("")
     read = sum(s.rows_read for s in report.inputs)
     loaded = sum(s.rows_loaded for s in report.inputs)
     rejected = sum(s.rows_rejected for s in report.inputs)

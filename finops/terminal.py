@@ -17,7 +17,8 @@ from rich.table import Table
 
 from .pricing import PriceRow
 from .report import Report
-from .reports.filters import count, pct, usd
+from .reports.filters import count, month_label, pct, usd
+from .summary import reconciliation_text, workload_text
 
 console = Console(highlight=False)
 
@@ -68,12 +69,11 @@ class Progress:
 
 
 def print_summary(report: Report, written: list[Path]) -> None:
-    """Totals, inputs, findings and the files written."""
+    """The executive summary (report.json `summary`, as in the PDF and summary.md), inputs, findings, files."""
     t = report.totals
+    sm = report.sections.get("summary") or {}
     start = report.period_start.date() if report.period_start else "?"
     end = report.period_end.date() if report.period_end else "?"
-    volume = (f"over {count(t.requests)} requests" if not t.bucket_rows
-              else f"({count(t.bucket_rows)} report rows, {count(t.logged_requests)} logged requests)")
     if report.bill_only:  # bills without usage: what they charged, never "$0.00 over 0 requests"
         b = report.bill_only
         tax = f" + {usd(b['tax_cost'])} tax" if b["tax_cost"] else ""
@@ -81,7 +81,7 @@ def print_summary(report: Report, written: list[Path]) -> None:
                       f"over {count(b['bill_lines'])} bill lines; no usage to analyse (findings need logs or "
                       "usage reports)")
     else:
-        console.print(f"[bold]Claude API spend[/] {start} to {end}: [bold]{usd(t.billed_cost)}[/] {volume}")
+        console.print(f"[bold]Claude API spend[/] {start} to {end}: [bold]{usd(t.billed_cost)}[/] ({volume(report)})")
     if t.list_cost != t.billed_cost:
         console.print(f"  at list prices: {usd(t.list_cost)}")
     read = sum(f.rows_read for f in report.inputs)
@@ -105,39 +105,67 @@ def print_summary(report: Report, written: list[Path]) -> None:
     if report.findings:
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
         table.add_column("Finding", overflow="fold", max_width=40)
+        table.add_column("Severity")
         table.add_column("Requests", justify="right")
         table.add_column("Savings", justify="right")
-        table.add_column("Basis")
         for f in report.findings:
-            table.add_row(escape(f.title), count(f.affected_requests), usd(f.savings), f.confidence)
+            table.add_row(escape(f.title), f.severity, count(f.affected_requests), usd(f.savings))
         console.print(table)
-        console.print(f"Savings available: [bold]{usd(report.savings_stacked)}[/] "
-                      f"({pct(report.savings_stacked, t.billed_cost)} of spend)")
+        console.print(savings_line(report))
+        actions = Table.grid(padding=(0, 1))
+        actions.add_column(justify="right")
+        actions.add_column()
+        for n, a in enumerate(sm.get("actions") or [], start=1):
+            actions.add_row(f"{n}.", f"{escape(a['title'])}: {usd(a['savings_usd'])}"
+                            + (f"; largest: {escape(workload_text(a['workload'], a['savings_usd']))}"
+                               if a["workload"] else ""))
+        if actions.row_count:
+            console.print("The actions worth the most:")
+            console.print(actions)
     else:
         console.print("No findings.")
-    _print_reconciliation(report)
+    _print_reconciliation(sm)
+    if sm.get("commitment"):
+        console.print(f"Recommended commitment: {usd(sm['commitment']['per_month_usd'], 0)} a month")
     console.print("Wrote " + escape(", ".join(str(p) for p in written)))
+
+
+def volume(report: Report) -> str:
+    """What the spend counts, each count labelled: report rows, and the requests logged."""
+    t = report.totals
+    if not t.bucket_rows:
+        return f"{count(t.requests)} requests"
+    return f"{count(t.rows)} report rows, {count(t.logged_requests)} logged requests"
+
+
+def savings_line(report: Report) -> str:
+    """Savings in the period, per month (the last full month's rate) and per year, as in the PDF's summary."""
+    sm = (report.sections.get("summary") or {}).get("savings") or {}
+    text = (f"Savings: [bold]{usd(report.savings_stacked)}[/] in the period "
+            f"({pct(report.savings_stacked, report.totals.billed_cost)} of spend)")
+    if sm.get("per_month_usd") is not None:
+        text += (f"; {usd(sm['per_month_usd'])} a month at {month_label(sm['month'])}'s rate, "
+                 f"{usd(sm['per_year_usd'])} a year")
+    return text
 
 
 SHORT_VARIANT = {"standard": "std", "long_context": "long", "fast": "fast", "fast_long_context": "fast+long"}
 
 
-def _print_reconciliation(report: Report) -> None:
-    """One line per platform and month compared with a bill: pass, or the gap that fails it."""
-    pairs = (report.sections.get("reconciliation") or {}).get("pairs") or []
+def _print_reconciliation(sm: dict[str, Any]) -> None:
+    """One line per platform and month compared with a bill: pass or fail (on the part not explained), every
+    figure labelled (whole gap, usage gap, what explains it, not explained)."""
+    pairs = sm.get("reconciliation") or []
     if not pairs:
         return
-    parts = []
+    console.print("Logs vs bill (fail: the part not explained is over the tolerance):")
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
     for p in pairs:
-        label = f"{p['platform_label']} {p['month']}"
-        if p["result"] == "pass":
-            parts.append(f"{label} [green]pass[/]")
-        else:
-            gap = p.get("usage_gap_usd", p.get("gap_usd"))
-            share = p.get("usage_gap_share", p.get("gap_share"))
-            sign = "+" if gap is not None and gap >= 0 else ""
-            parts.append(f"{label} [red]{p['result']}[/] ({sign}{usd(gap)}, {pct(share, 1)})")
-    console.print("Logs vs bill: " + "; ".join(parts))
+        colour = "green" if p["result"] == "pass" else "red"
+        grid.add_row(f"  {p['platform_label']} {p['month']} [{colour}]{p['result']}[/]", escape(reconciliation_text(p)))
+    console.print(grid)
 
 
 def print_prices(rows: list[PriceRow]) -> None:
