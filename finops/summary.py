@@ -47,10 +47,10 @@ def last_full_month(start: datetime | None, end: datetime | None) -> str | None:
     return f"{year:04d}-{month:02d}"
 
 
-def _monthly_savings(con: duckdb.DuckDBPyConnection, report: Report, month: str | None) -> dict[str, Any]:
+def _monthly_savings(con: duckdb.DuckDBPyConnection | None, report: Report, month: str | None) -> dict[str, Any]:
     period = report.savings_stacked
     out: dict[str, Any] = {"period_usd": period, "month": month, "per_month_usd": None, "per_year_usd": None}
-    if month is None or not report.findings:
+    if con is None or month is None or not report.findings:
         return out
     standalone, in_month = con.execute("""
         SELECT coalesce(sum(s.savings), 0),
@@ -100,8 +100,9 @@ def _commitment(report: Report) -> dict[str, Any] | None:
             "basis": basis if isinstance(basis, str) else None}
 
 
-def build(con: duckdb.DuckDBPyConnection, report: Report) -> dict[str, Any]:
-    """Report.sections['summary'] (built after the other sections, which it reads)."""
+def build(con: duckdb.DuckDBPyConnection | None, report: Report) -> dict[str, Any]:
+    """Report.sections['summary'] (built after the other sections, which it reads). Without a connection (a
+    Report made by hand), no savings per month."""
     t = report.totals
     return {
         "spend_usd": t.billed_cost,

@@ -313,7 +313,7 @@ def _months(report: Report) -> dict[str, Any]:
 def _attribution(report: Report) -> list[dict[str, Any]]:
     """Spend by workspace, API key and project (report.json `attribution`): each table on its own base, with
     "All other" = the base's total - the rows shown, so that rows + All other = Total in every column."""
-    data = report.sections.get("attribution") or {}
+    data = report.sections.get("attribution") or _attribution_from_rows(report)
     out = []
     for key, d in data.items():
         singular, plural = ATTRIBUTION_LABELS.get(key, (label(key), label(key) + " values"))
@@ -334,6 +334,20 @@ def _attribution(report: Report) -> list[dict[str, Any]]:
                  "same_as": d["same_as"], "requests_unknown": any(i["requests"] is None for i in items)}
         entry["chart"] = attribution_chart(entry)
         out.append(entry)
+    return out
+
+
+def _attribution_from_rows(report: Report) -> dict[str, Any]:
+    """For a Report without the `attribution` section (made by hand): each dimension's rows, which are its total."""
+    out = {}
+    for key, rows in report.spend_by.items():
+        items = [{"name": r.get(key), "cost": Decimal(r.get("cost") or 0), "requests": r.get("requests") or None,
+                  "tokens": sum(int(r.get(t) or 0) for t in TOKEN_COLUMNS), "platforms": r.get("platforms")}
+                 for r in rows]
+        total = {"cost": sum((i["cost"] for i in items), ZERO), "requests": sum(i["requests"] or 0 for i in items),
+                 "tokens": sum(i["tokens"] for i in items)}
+        out[key] = {"basis": "spend basis" if total["cost"] == report.totals.billed_cost else "rows given",
+                    "total": total, "rows": items, "other": None, "sources_without": [], "same_as": []}
     return out
 
 
@@ -388,7 +402,7 @@ def _evidence(columns: Iterable[str], rows: list[dict[str, Any]]) -> dict[str, A
 
 
 def _findings(report: Report) -> list[dict[str, Any]]:
-    summary = report.sections.get("summary") or {}
+    summary = report.sections.get("summary") or summary_data.build(None, report)
     minor = set(summary.get("minor_findings") or [])
     actions = {a["id"]: a for a in summary.get("actions") or []}
     out = []
@@ -434,7 +448,7 @@ def _inputs(report: Report) -> dict[str, Any]:
 
 def _summary(report: Report, findings: list[dict[str, Any]]) -> dict[str, Any]:
     """The executive summary (report.json `summary`): the same figures and words as the terminal and summary.md."""
-    data = report.sections.get("summary") or {}
+    data = report.sections.get("summary") or summary_data.build(None, report)
     savings = data.get("savings") or {}
     numbers = {x["f"].id: x["number"] for x in findings}
     actions = [{**a, "number": numbers.get(a["id"]), "action": first_sentence(a["recommendation"]),

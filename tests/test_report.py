@@ -239,10 +239,14 @@ def test_summary_shows_the_totals(soup: BeautifulSoup) -> None:
     top = [text(a) for a in soup.select("#summary table.top a")]
     assert top == ["Legacy and retired models", "Repeated prompt prefixes sent without prompt caching"]
     assert "Move these workloads to the successor model named in each row." in summary  # one-line action
-    coverage = [text(td) for td in soup.select("#summary table.coverage td")]
-    assert coverage == ["2", "1", "1,220", "1,210", "3", "7", "4"]
+    # Each action names its largest workload (the evidence row saving the most) and its dollars.
+    workloads = [text(w) for w in soup.select("#summary table.top .workload")]
+    assert workloads == ["Largest: workspace research (claude-opus-4-1): $280.02 of the $300.00.",
+                         "Largest: project chatbot (claude-sonnet-4-5): $45.67 of the $45.67."]
+    assert "these workloads" not in " ".join(workloads)
+    assert "2 files read, 1 skipped; 1,220 records read = 1,210 loaded + 3 rejected + 7 duplicates" in summary
     assert "rejects.csv" in summary
-    assert soup.select_one("#summary svg.chart") is not None  # the waterfall
+    assert soup.select_one("#findings svg.chart") is not None  # the waterfall, with the findings
 
 
 def test_money_is_formatted_as_dollars(soup: BeautifulSoup) -> None:
@@ -456,13 +460,106 @@ def test_attribution_is_drawn_and_tabulated_in_the_appendix(soup: BeautifulSoup)
     assert "research" in " ".join(t.get_text() for t in chapter.select("svg text"))
     data = soup.select_one("#attribution-data").find_parent("section")
     assert "research" in text(data) and "$1,000.00" in text(data)
+    assert not data.select("tr.rest")  # a Report without the section: its rows are the whole table
     assert "Legacy and retired models" in text(soup.select_one("table.waterfall-data"))
 
 
 def test_summary_gives_the_change_from_the_previous_month(soup: BeautifulSoup) -> None:
     summary = text(soup.select_one("#summary"))
     assert "In Feb 2026, the last full month, spend was" in summary and "on Jan 2026" in summary
-    assert "a commitment would be about" in summary
+    # No commitment from the trend: the evidence pack states none (no `evidence.commitment`), so nothing is said.
+    assert "commitment" not in summary.lower()
+
+
+def test_summary_states_the_evidence_packs_commitment() -> None:
+    with_commitment = {**SECTIONS, "evidence": {**SECTIONS["evidence"], "commitment": {
+        "recommended_per_month_usd": "412.50", "basis": "the lowest optimised month of the last three"}}}
+    soup = BeautifulSoup(render_html(make_report(sections=with_commitment)), "html.parser")
+    line = " ".join(soup.select_one("#summary .commitment").get_text().split())
+    assert line == "Recommended commitment: $413 a month: the lowest optimised month of the last three (section 7)."
+
+
+def test_no_placeholder_organisation_on_the_cover() -> None:
+    soup = BeautifulSoup(render_html(make_report(organisation="")), "html.parser")
+    assert text(soup.select_one("#cover h1")) == "Claude API spend audit"
+    assert "organisation" not in text(soup).lower()
+    assert text(soup.select_one("#summary .lead")).startswith("From 5 Jan 2026 to 27 Feb 2026, spend on the Claude API")
+
+
+def attribution_section() -> dict[str, Any]:
+    """Workspaces on all spend ($1,234.56), projects on request-level rows only ($1,100.00), two shown each."""
+    return {
+        "workspace": {"basis": "spend basis", "total": {"cost": D("1234.56"), "requests": 1210, "tokens": 9000},
+                      "rows": [{"name": "wrkspc_research", "cost": D("1000.00"), "requests": 700, "tokens": 6000,
+                                "platforms": ["anthropic"]},
+                               {"name": "Research", "cost": D("200.00"), "requests": None, "tokens": 2000,
+                                "platforms": ["anthropic"]}],
+                      "other": {"values": 3, "cost": D("34.56"), "requests": 510, "tokens": 1000},
+                      "sources_without": ["Claude Code transcripts"],
+                      "same_as": [{"id": "wrkspc_research", "name": "Research", "section": "workspaces",
+                                   "toml": 'wrkspc_research = "Research"'}]},
+        "project": {"basis": "request-level logs", "total": {"cost": D("1100.00"), "requests": 1210, "tokens": 8000},
+                    "rows": [{"name": "chatbot", "cost": D("800.00"), "requests": 900, "tokens": 5000,
+                              "platforms": ["anthropic"]}],
+                    "other": {"values": 4, "cost": D("300.00"), "requests": 310, "tokens": 3000},
+                    "sources_without": ["Anthropic usage report"], "same_as": []},
+    }
+
+
+def test_attribution_other_rows_add_up_on_their_own_base() -> None:
+    soup = BeautifulSoup(render_html(make_report(sections={**SECTIONS, "attribution": attribution_section()})),
+                         "html.parser")
+    tables = soup.select("#attribution-data ~ table.attribution-table")
+    rows = {text(t.select_one("thead th")): [[text(td) for td in tr.select("th, td")] for tr in t.select("tbody tr")]
+            for t in tables}
+    # Workspaces: 1,000 + 200 + 34.56 = 1,234.56; 700 + 510 = 1,210 logged requests; "Research" has none logged.
+    assert rows["Workspace"] == [
+        ["wrkspc_research", "anthropic", "700", "6,000", "$1,000.00", "81.0%"],
+        ["Research", "anthropic", "not recorded", "2,000", "$200.00", "16.2%"],
+        ["All other workspaces (3)", "", "510", "1,000", "$34.56", "2.8%"],
+        ["Total, all spend", "1,210", "9,000", "$1,234.56", "100.0%"]]
+    # Projects: shares of the request-level total $1,100 (not of the $1,234.56 spend): 800 / 1,100 = 72.7%,
+    # 300 / 1,100 = 27.3%; 900 + 310 = 1,210 requests, never negative.
+    assert rows["Project"] == [
+        ["chatbot", "anthropic", "900", "5,000", "$800.00", "72.7%"],
+        ["All other projects (4)", "", "310", "3,000", "$300.00", "27.3%"],
+        ["Total, request-level logs", "1,210", "8,000", "$1,100.00", "100.0%"]]
+    chapter = text(soup.select_one("#spend-by-attribution"))
+    assert "Sources with no workspace: Claude Code transcripts." in chapter
+    assert "On the request-level logs only ($1,100.00 of the $1,234.56 spend)" in chapter
+    assert "wrkspc_research and “Research” appear as separate rows" in chapter
+    assert text(soup.select_one("#spend-by-attribution pre.toml")) == '[workspaces] wrkspc_research = "Research"'
+
+
+def test_summary_reconciliation_names_what_explains_the_gap() -> None:
+    pair = {"platform": "bedrock", "platform_label": "Amazon Bedrock", "month": "2026-10", "result": "pass",
+            "gap_usd": D("40.63"), "usage_gap_usd": D("45.05"), "unexplained_usd": D("0"), "tolerance": D("0.01"),
+            "explained": [{"group": "logs_missing", "label": "logs missing for",
+                           "detail": "2026-10-01 to 2026-10-05; AWS account 444455556666", "amount_usd": D("45.05")},
+                          {"group": "credits", "label": "credits", "detail": "", "amount_usd": D("-4.42")}]}
+    sections = {**SECTIONS, "reconciliation": {"tolerance": D("0.01"), "pairs": [], "unmatched": [], "realised": [],
+                                               "causes": {}}}
+    summary = {"spend_usd": D("1234.56"), "rows": 1210, "logged_requests": 1210,
+               "savings": {"period_usd": D("340"), "month": "2026-01", "per_month_usd": D("150"),
+                           "per_year_usd": D("1800")},
+               "reconciliation": [pair], "actions": [], "commitment": None, "minor_finding_share": D("0.005"),
+               "minor_findings": []}
+    soup = BeautifulSoup(render_html(make_report(sections={**sections, "summary": summary})), "html.parser")
+    row = [text(td) for td in soup.select("#summary table.summary-reconciliation tbody td")]
+    assert row == ["Amazon Bedrock", "Oct 2026", "pass", "+$40.63",
+                   "logs missing for 2026-10-01 to 2026-10-05; AWS account 444455556666 +$45.05, credits −$4.42 "
+                   "(usage gap, without credits and discounts: +$45.05)", "$0.00"]
+    kpis = [text(td) for td in soup.select("#summary table.kpi td")]
+    assert kpis[2:] == ["Savings per month $150.00 at Jan 2026's rate", "Savings per year $1,800.00 Jan 2026 × 12"]
+
+
+def test_minor_findings_share_one_table() -> None:
+    # $45.67 of $1,234.56 is 3.7%: under a 5% threshold it goes in the table of smaller findings, no page of its own.
+    soup = BeautifulSoup(render_html(make_report(options={"minor_finding_share": D("0.05")})), "html.parser")
+    assert [s["id"] for s in soup.select("section.finding")] == ["legacy_model", "minor-findings"]
+    row = soup.select_one("#minor-findings tr#cache_missed")
+    assert "Repeated prompt prefixes sent without prompt caching" in text(row) and "$45.67" in text(row)
+    assert soup.find(id="cache_missed") is row  # the contents and index still link to it
 
 
 def test_standalone_evidence_document(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
