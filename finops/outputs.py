@@ -121,17 +121,16 @@ def summary_markdown(report: Report) -> str:
     """A one-page Markdown summary for a pull request or a chat message: the executive summary of the PDF and the
     terminal (report.json `summary`): spend, savings, the top actions, logs against the bill, coverage."""
     from finops.reports.filters import first_sentence, month_label, pct, signed_usd, usd
-    from finops.summary import reconciliation_text, workload_text
+    from finops.summary import build, reconciliation_text, volume_text, workload_text
 
     t = report.totals
-    sm = report.sections.get("summary") or {}
+    sm = report.sections.get("summary") or build(None, report)
     savings = sm.get("savings") or {}
     start = report.period_start.date().isoformat() if report.period_start else "?"
     end = report.period_end.date().isoformat() if report.period_end else "?"
     spend, stacked = t.billed_cost, report.savings_stacked
     title = "## Claude API spend audit" + (f": {md(report.organisation)}" if report.organisation else "")
-    volume = (f"{t.rows:,} report rows, {t.logged_requests:,} logged requests" if t.bucket_rows
-              else f"{t.requests:,} requests")
+    volume = volume_text(report)
     lines = [title, "", f"{start} to {end}. Amounts in US dollars.", "",
              "| | |", "|---|---:|",
              f"| Spend in the period ({volume}) | **{usd(spend)}** |"]

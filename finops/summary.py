@@ -161,3 +161,14 @@ def workload_text(w: dict[str, Any] | None, savings: Any = None) -> str:
     model = next((x.removeprefix("model ") for x in w["with"] if x.startswith("model ")), None)
     name = f"{w['kind']} {w['name']}" + (f" ({model})" if model and w["kind"] != "model" else "")
     return f"{name}: {usd(w['savings_usd'])}" + (f" of the {usd(savings)}" if savings is not None else "")
+
+
+def volume_text(report: Report) -> str:
+    """What the spend counts, each count labelled: '1,281 rows of usage reports and bills, 2,045 logged requests'
+    (usage reports and bills count tokens, not requests), or '1,210 requests' when every row is a request."""
+    t = report.totals
+    if not t.bucket_rows:
+        return f"{t.requests:,} request{'' if t.requests == 1 else 's'}"
+    text = f"{t.rows:,} row{'' if t.rows == 1 else 's'} of usage reports and bills"
+    return text + (f", {t.logged_requests:,} logged request{'' if t.logged_requests == 1 else 's'}"
+                   if t.logged_requests else "")

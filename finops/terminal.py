@@ -15,6 +15,7 @@ from rich.progress import BarColumn, DownloadColumn, TextColumn, TimeRemainingCo
 from rich.progress import Progress as RichProgress
 from rich.table import Table
 
+from . import summary
 from .pricing import PriceRow
 from .report import Report
 from .reports.filters import count, month_label, pct, usd
@@ -71,7 +72,7 @@ class Progress:
 def print_summary(report: Report, written: list[Path]) -> None:
     """The executive summary (report.json `summary`, as in the PDF and summary.md), inputs, findings, files."""
     t = report.totals
-    sm = report.sections.get("summary") or {}
+    sm = report.sections.get("summary") or summary.build(None, report)
     start = report.period_start.date() if report.period_start else "?"
     end = report.period_end.date() if report.period_end else "?"
     if report.bill_only:  # bills without usage: what they charged, never "$0.00 over 0 requests"
@@ -81,7 +82,8 @@ def print_summary(report: Report, written: list[Path]) -> None:
                       f"over {count(b['bill_lines'])} bill lines; no usage to analyse (findings need logs or "
                       "usage reports)")
     else:
-        console.print(f"[bold]Claude API spend[/] {start} to {end}: [bold]{usd(t.billed_cost)}[/] ({volume(report)})")
+        volume = summary.volume_text(report)
+        console.print(f"[bold]Claude API spend[/] {start} to {end}: [bold]{usd(t.billed_cost)}[/] ({volume})")
     if t.list_cost != t.billed_cost:
         console.print(f"  at list prices: {usd(t.list_cost)}")
     read = sum(f.rows_read for f in report.inputs)
@@ -128,14 +130,6 @@ def print_summary(report: Report, written: list[Path]) -> None:
     if sm.get("commitment"):
         console.print(f"Recommended commitment: {usd(sm['commitment']['per_month_usd'], 0)} a month")
     console.print("Wrote " + escape(", ".join(str(p) for p in written)))
-
-
-def volume(report: Report) -> str:
-    """What the spend counts, each count labelled: report rows, and the requests logged."""
-    t = report.totals
-    if not t.bucket_rows:
-        return f"{count(t.requests)} requests"
-    return f"{count(t.rows)} report rows, {count(t.logged_requests)} logged requests"
 
 
 def savings_line(report: Report) -> str:

@@ -31,7 +31,6 @@ from .filters import (
     cell,
     column_kind,
     column_label,
-    count,
     day,
     first_sentence,
     label,
@@ -464,16 +463,6 @@ def _summary(report: Report, findings: list[dict[str, Any]]) -> dict[str, Any]:
             "minor_share": data.get("minor_finding_share"), "minor_count": len(minor)}
 
 
-def _volume(report: Report) -> str:
-    """What the spend counts: requests, rows of usage reports (which count tokens, not requests), or both."""
-    t = report.totals
-    if not t.bucket_rows:
-        return f"{count(t.requests)} request{'' if t.requests == 1 else 's'}"
-    rows = f"{count(t.bucket_rows)} row{'' if t.bucket_rows == 1 else 's'} of usage reports and bills"
-    logged = t.rows - t.bucket_rows
-    return rows + (f" and {count(logged)} logged request{'' if logged == 1 else 's'}" if logged > 0 else "")
-
-
 def _summary_change(report: Report) -> dict[str, Any] | None:
     """The change from the previous month, for the executive summary (from the comparison section)."""
     c = report.sections.get("comparison")
@@ -511,7 +500,7 @@ def context(report: Report) -> dict[str, Any]:
     labels = ingest.formats()
     return {
         "pct": pct,
-        "volume": _volume(report),
+        "volume": summary_data.volume_text(report),
         "requests_unknown": report.totals.bucket_rows > 0,
         "period": f"{day(start)} – {day(end)}" if start and end else "no dated rows",
         "period_words": f"From {day(start)} to {day(end)}" if start and end else "",

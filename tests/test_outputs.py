@@ -71,11 +71,13 @@ def test_csv_cells_cannot_become_formulas(tmp_path: Path) -> None:
 def test_markdown_summary() -> None:
     text = outputs.summary_markdown(make_report())
     assert text.startswith("## Claude API spend audit: Example Co")
-    assert "| Spend in the period | **$1,234.56** |" in text
+    assert "| Spend in the period (1,210 requests) | **$1,234.56** |" in text
     assert "**$340.00** (27.5%)" in text and "| Spend after the savings | $894.56 |" in text
     assert "| Feb 2026 against Jan 2026 |" in text
-    assert "| Commitment the usage meets even if nothing grows |" in text
-    assert "| 1 | Legacy and retired models | high (measured) | $300.00 |" in text
+    assert "commitment" not in text.lower()  # the evidence pack states none: no figure from a trend
+    # The action names its largest workload: the evidence row saving the most ($280.02 of the $300.00).
+    assert ("| 1 | Legacy and retired models | high (measured) | $300.00 | Move these workloads to the successor "
+            "model named in each row. | workspace research (claude-opus-4-1): $280.02 of the $300.00 |") in text
     assert "**Coverage:** 2 files read, 1 skipped; 1,220 records read = 1,210 loaded + 3 rejected + 7 duplicates" \
         in text and "4 unpriced rows" in text
     assert len(text.splitlines()) < 40  # fits a pull request comment or a chat message
@@ -155,3 +157,69 @@ def test_evidence_command_writes_the_pack_alone(logs: Path, tmp_path: Path) -> N
     assert "Negotiation evidence pack" in html and 'id="month-over-month"' not in html
     result = CliRunner().invoke(cli, ["evidence", str(logs), "-o", str(out), "--format", "md"])
     assert result.exit_code == 2
+
+
+# ---- one figure everywhere -------------------------------------------------------------------------------
+
+SAMPLE_LOGS = Path(__file__).parent.parent / "sample_logs"
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def every_output(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """One run of sample_logs/ rendered to every output: terminal, PDF (as text), HTML, Markdown and JSON."""
+    import subprocess
+
+    from bs4 import BeautifulSoup
+
+    out = tmp_path_factory.mktemp("all")
+    result = CliRunner().invoke(cli, ["analyze", str(SAMPLE_LOGS), "-o", str(out), "--format", "pdf,html,json,md"])
+    assert result.exit_code == 0, result.output
+    pdf = subprocess.run(["pdftotext", "-layout", str(out / "report.pdf"), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    html = BeautifulSoup((out / "report.html").read_text(encoding="utf-8"), "html.parser").get_text(" ")
+    return {"terminal": words(result.output), "pdf": words(pdf), "html": words(html),
+            "md": words((out / "summary.md").read_text(encoding="utf-8")),
+            "json": json.loads((out / "report.json").read_text(encoding="utf-8"))}
+
+
+@pytest.mark.skipif(not SAMPLE_LOGS.is_dir(), reason="sample_logs/ not present")
+def test_every_output_shows_the_same_figures(every_output: dict[str, object]) -> None:
+    doc = every_output["json"]
+    texts = {k: v for k, v in every_output.items() if k != "json"}
+    assert isinstance(doc, dict)
+    # The figures as report.json states them, each with its label, must read the same in every output.
+    spend = D(doc["totals"]["billed_cost_usd"])
+    stacked = D(doc["savings"]["stacked_usd"])
+    s = doc["summary"]
+    assert D(s["spend_usd"]) == spend and D(s["savings"]["period_usd"]) == stacked
+    per_month, per_year = D(s["savings"]["per_month_usd"]), D(s["savings"]["per_year_usd"])
+    assert per_year == per_month * 12  # annualised from the last full month
+    bedrock = next(p for p in doc["reconciliation"]["pairs"] if p["platform"] == "bedrock")
+    # Whole gap = billed - the logs at list; usage gap = the bill's usage at list - the logs at list.
+    assert D(bedrock["gap_usd"]) == D(bedrock["billed_usd"]) - D(bedrock["logs_list_usd"])
+    assert D(bedrock["usage_gap_usd"]) == D(bedrock["bill_value_usd"]) - D(bedrock["logs_list_usd"])
+    # Explained: five days and an AWS account the logs do not have; nothing unexplained, so it passes.
+    assert (bedrock["result"], D(bedrock["unexplained_usd"])) == ("pass", D(0))
+    requests, rows = doc["totals"]["logged_requests"], s["rows"]
+    assert requests == sum(r["requests"] or 0 for r in doc["attribution"]["project"]["rows"]) + (
+        (doc["attribution"]["project"]["other"] or {}).get("requests", 0))  # projects add up to the requests
+
+    def dollars(x: D) -> str:
+        return f"${x.quantize(D('0.01')):,}"
+
+    expected = {
+        "spend": dollars(spend), "savings": dollars(stacked), "per month": dollars(per_month),
+        "per year": dollars(per_year), "whole gap": f"+{dollars(D(bedrock['gap_usd']))}",
+        "usage gap": f"usage gap +{dollars(D(bedrock['usage_gap_usd']))}",
+        "requests": f"{requests:,} logged requests", "rows": f"{rows:,} rows of usage reports and bills",
+    }
+    for name, text in texts.items():
+        assert isinstance(text, str)
+        for what, figure in expected.items():
+            assert figure in text, f"{name}: {what} {figure}"
+        assert "whole gap" in text.lower(), name
+        assert "Your organisation" not in text and "a commitment would be about" not in text, name

@@ -548,7 +548,7 @@ def test_summary_reconciliation_names_what_explains_the_gap() -> None:
     row = [text(td) for td in soup.select("#summary table.summary-reconciliation tbody td")]
     assert row == ["Amazon Bedrock", "Oct 2026", "pass", "+$40.63",
                    "logs missing for 2026-10-01 to 2026-10-05; AWS account 444455556666 +$45.05, credits −$4.42 "
-                   "(usage gap, without credits and discounts: +$45.05)", "$0.00"]
+                   "(usage gap +$45.05, without credits and discounts)", "$0.00"]
     kpis = [text(td) for td in soup.select("#summary table.kpi td")]
     assert kpis[2:] == ["Savings per month $150.00 at Jan 2026's rate", "Savings per year $1,800.00 Jan 2026 × 12"]
 
