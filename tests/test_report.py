@@ -588,3 +588,35 @@ def test_hostile_names_in_the_sections_render_as_text() -> None:
     assert soup.find("img") is None and soup.find("script") is None
     assert HOSTILE_MODEL in text(soup.select_one("table.mom-models"))
     assert HOSTILE_MODEL in text(soup.select_one("table.ev-prices"))
+
+
+def test_attribution_builder_keeps_each_table_on_its_own_base(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A usage report (the spend basis, by workspace id) and four logged requests (projects, workspace by name)
+    on the same day: projects are summed over the logs only, workspaces over the spend basis."""
+    from finops import attribution
+
+    day = "2026-01-05T00:00:00"
+    report_row = dict(source_format="anthropic_usage_report", granularity="bucket", grouping="workspace",
+                      requests=None, model="claude-sonnet-4-5", charge_period_start=day,
+                      charge_period_end="2026-01-06T00:00:00", workspace="wrkspc_research", input_tokens=1_000_000)
+    logged = [dict(model="claude-sonnet-4-5", charge_period_start=day, workspace="Research", project=p,
+                   input_tokens=100_000) for p in ("chatbot", "chatbot", "search", None)]
+    con = usage_con([report_row, *logged])
+    monkeypatch.setattr(attribution, "SHOWN", 1)
+    data = attribution.build(con, _stub(con))
+    # Sonnet 4.5 input at $3 per million: the report's 1,000,000 tokens $3.00; each logged request $0.30.
+    ws, projects = data["workspace"], data["project"]
+    assert (ws["basis"], ws["total"]["cost"], ws["total"]["requests"]) == ("spend basis", D("3"), 4)
+    assert [(r["name"], r["cost"], r["requests"]) for r in ws["rows"]] == [("wrkspc_research", D("3"), None)]
+    # All other = the base's total minus the row shown: $3 - $3 = $0; 4 logged requests - 0 = 4 (all under
+    # "Research", a name the spend basis never uses).
+    assert ws["other"] == {"values": 1, "cost": D("0"), "requests": 4, "tokens": 0}  # 1,000,000 - 1,000,000 tokens
+    assert (projects["basis"], projects["total"]["cost"], projects["total"]["requests"]) == (
+        "request-level logs", D("1.2"), 4)
+    assert [(r["name"], r["cost"], r["requests"]) for r in projects["rows"]] == [("chatbot", D("0.6"), 2)]
+    # $1.20 - $0.60 = $0.60 and 4 - 2 = 2 requests for search and (not recorded): never the whole spend's $3.
+    assert (projects["other"]["values"], projects["other"]["cost"], projects["other"]["requests"]) == (2, D("0.6"), 2)
+    assert ws["same_as"] == [{"id": "wrkspc_research", "name": "Research", "section": "workspaces",
+                              "toml": 'wrkspc_research = "Research"'}]
+    assert ws["sources_without"] == []  # both sources carry a workspace
+    assert projects["sources_without"] == ["Anthropic Usage & Cost API usage report"]
