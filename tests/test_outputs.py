@@ -223,3 +223,15 @@ def test_every_output_shows_the_same_figures(every_output: dict[str, object]) ->
             assert figure in text, f"{name}: {what} {figure}"
         assert "whole gap" in text.lower(), name
         assert "Your organisation" not in text and "a commitment would be about" not in text, name
+
+
+def test_minor_finding_share_setting() -> None:
+    from finops import config
+    from finops.errors import FinopsError
+
+    assert config.minor_finding_share({}) == D("0.005")  # default: 0.5% of spend
+    assert config.minor_finding_share({"report": {"minor_finding_share": 0.02}}) == D("0.02")
+    for bad in ({"report": {"minor_finding_share": 2}}, {"report": {"minor_finding_share": "lots"}},
+                {"report": {"minor_finding_shares": 0.01}}, {"report": 3}):
+        with pytest.raises(FinopsError, match=r"\[report\]"):
+            config.minor_finding_share(bad)

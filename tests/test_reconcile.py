@@ -115,7 +115,8 @@ def test_bedrock_gap_split_into_named_causes(bedrock: Path) -> None:
         Decimal("0.6"), Decimal("0.044118"), "fail")
     # Explained, in groups a reader can act on: logs missing for a day (3) and an account (1), credits, discounts.
     assert [(g["group"], g["amount_usd"], g["detail"]) for g in p["explained"]] == [
-        ("logs_missing", Decimal("4"), "2026-10-05; model claude-haiku-4-5, region us-west-2, AWS account 444455556666"),
+        ("logs_missing", Decimal("4"),
+         "2026-10-05; model claude-haiku-4-5, region us-west-2, AWS account 444455556666"),
         ("credits", Decimal("-0.5"), ""),
         ("discounts", Decimal("-0.48"), ""),
     ]

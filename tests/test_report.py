@@ -641,3 +641,22 @@ def test_savings_per_month_are_the_last_full_months_share() -> None:
     # Feb's share of the standalone savings is 10 / 50; of the $45 stacked: $9 a month, $108 a year.
     assert (s["month"], s["per_month_usd"], s["per_year_usd"], s["period_usd"]) == (
         "2026-02", D("9"), D("108"), D("45"))
+
+
+def test_a_wide_evidence_table_keeps_savings_on_the_row() -> None:
+    """Twelve numeric columns do not fit the page: the extra numbers go on a line under their row, never into a
+    second table away from the row's savings."""
+    extra = [f"measure_{i}_tokens" for i in range(12)]
+    row = {"workspace": "research", "api_key_id": "key_01", "model": "claude-opus-4-1", "requests": 7,
+           **{c: 1_234_567_890 for c in extra}, "cost": D("10"), "savings": D("2.5")}
+    wide = replace(make_report().findings[1], evidence_columns=["workspace", "api_key_id", "model", "requests",
+                                                                *extra, "cost", "savings"], evidence=[row])
+    soup = BeautifulSoup(render_html(make_report(findings=[make_report().findings[0], wide])), "html.parser")
+    section = soup.select_one("section#cache_missed")
+    assert len(section.select("table.evidence")) == 1 and "matched by #" not in text(section)
+    headers = [text(th) for th in section.select("table.evidence thead th")]
+    cells = [text(td) for td in section.select("table.evidence tbody tr:first-child td")]
+    assert headers[-1] == "Savings" and cells[-1] == "$2.50" and headers[:3] == ["Workspace", "API key", "Model"]
+    more = text(section.select_one("table.evidence tr.more"))
+    shown = [h for h in headers if h.startswith("Measure")]
+    assert len(shown) + more.count("Measure") == 12 and "1,234,567,890" in more
