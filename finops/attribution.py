@@ -21,14 +21,13 @@ from typing import Any
 import duckdb
 
 from . import ingest
-from .overview import ATTRIBUTION, ATTRIBUTION_ROWS
+from .overview import ATTRIBUTION_BASIS, ATTRIBUTION_ROWS
 from .report import Report
 
 SHOWN = 15  # values listed per dimension; the rest are "All other"
 NOT_RECORDED = "(not recorded)"
 TOKEN_COLUMNS = ("input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "cache_read_tokens",
                  "output_tokens")
-BASES = {"in_totals": "spend basis", "granularity = 'request'": "request-level logs"}
 # finops.toml table that names the ids of a dimension (finops/names.py) and the prefixes its ids carry.
 ID_SECTIONS = {"workspace": ("workspaces", ("wrkspc_", "wrkspc-")), "api_key_id": ("api_keys", ("apikey_", "apikey-"))}
 ZERO = Decimal(0)
@@ -42,6 +41,9 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
 
 def _dimension(con: duckdb.DuckDBPyConnection, column: str) -> dict[str, Any]:
     base = ATTRIBUTION_ROWS[column]  # both are code constants, never input
+    # Logged requests: every request-level row when the base is the spend basis (the logs are detail beside a
+    # usage report); else the base's own request-level rows (a view of part of the spend, e.g. Claude Code).
+    logged_rows = "granularity = 'request'" + ("" if base == "in_totals" else f" AND ({base})")
     tokens = ", ".join(f"sum(coalesce({t}, 0))::BIGINT AS {t}" for t in TOKEN_COLUMNS)
     values = _rows(con, f"""
         WITH spend AS (
@@ -51,7 +53,7 @@ def _dimension(con: duckdb.DuckDBPyConnection, column: str) -> dict[str, Any]:
         logged AS (
             SELECT coalesce({column}, '{NOT_RECORDED}') AS name, count(*) AS requests,
                 list(DISTINCT platform ORDER BY platform) AS platforms
-            FROM priced_usage WHERE granularity = 'request' GROUP BY 1)
+            FROM priced_usage WHERE {logged_rows} GROUP BY 1)
         SELECT name, {", ".join(f"coalesce(s.{t}, 0) AS {t}" for t in TOKEN_COLUMNS)},
             coalesce(s.cost, 0) AS cost, coalesce(s.platforms, l.platforms) AS platforms, l.requests
         FROM spend s FULL JOIN logged l USING (name)
@@ -59,7 +61,7 @@ def _dimension(con: duckdb.DuckDBPyConnection, column: str) -> dict[str, Any]:
     total = _rows(con, f"""
         SELECT {tokens}, coalesce(sum(cost), 0) AS cost FROM priced_usage WHERE {base}""")[0]
     # Logged requests whose value has no spend on this base count in the total too (they are in "All other").
-    total["requests"] = con.execute("SELECT count(*) FROM priced_usage WHERE granularity = 'request'").fetchone()[0]
+    total["requests"] = con.execute(f"SELECT count(*) FROM priced_usage WHERE {logged_rows}").fetchone()[0]
     lacking = [r["source_format"] for r in _rows(con, f"""
         SELECT source_format FROM priced_usage GROUP BY 1 HAVING bool_and({column} IS NULL)
         ORDER BY 1""")]
@@ -69,7 +71,7 @@ def _dimension(con: duckdb.DuckDBPyConnection, column: str) -> dict[str, Any]:
     rest = _rest(shown, values[SHOWN:], total)
     labels = ingest.formats()
     return {
-        "basis": BASES[base],
+        "basis": ATTRIBUTION_BASIS[column],
         "total": {"cost": total["cost"], "requests": total["requests"],
                   "tokens": sum(int(total[t] or 0) for t in TOKEN_COLUMNS)},
         "rows": [{"name": v["name"], "cost": v["cost"], "requests": v["requests"], "tokens": v["tokens"],
@@ -121,5 +123,6 @@ def _same_as(con: duckdb.DuckDBPyConnection, column: str) -> list[dict[str, str]
 
 
 def build(con: duckdb.DuckDBPyConnection, report: Report) -> dict[str, Any] | None:
-    """Report.sections['attribution']: one entry per dimension (workspace, api_key_id, project)."""
-    return {column: _dimension(con, column) for column in ATTRIBUTION}
+    """Report.sections['attribution']: one entry per dimension of spend_by (workspace, api_key_id, project, and
+    user_id when a source names Claude Code's users)."""
+    return {column: _dimension(con, column) for column in report.spend_by if column in ATTRIBUTION_ROWS}

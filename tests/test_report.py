@@ -603,7 +603,7 @@ def test_attribution_builder_keeps_each_table_on_its_own_base(monkeypatch: pytes
                    input_tokens=100_000) for p in ("chatbot", "chatbot", "search", None)]
     con = usage_con([report_row, *logged])
     monkeypatch.setattr(attribution, "SHOWN", 1)
-    data = attribution.build(con, _stub(con))
+    data = attribution.build(con, replace(_stub(con), spend_by=overview.by_attribution(con)))
     # Sonnet 4.5 input at $3 per million: the report's 1,000,000 tokens $3.00; each logged request $0.30.
     ws, projects = data["workspace"], data["project"]
     assert (ws["basis"], ws["total"]["cost"], ws["total"]["requests"]) == ("spend basis", D("3"), 4)
