@@ -74,7 +74,8 @@ def test_markdown_summary() -> None:
     assert "| Spend in the period (1,210 requests) | **$1,234.56** |" in text
     assert "**$340.00** (27.5%)" in text and "| Spend after the savings | $894.56 |" in text
     assert "| Feb 2026 against Jan 2026 |" in text
-    assert "commitment" not in text.lower()  # the evidence pack states none: no figure from a trend
+    # The evidence pack's commitment (test_report.make_sections: the lowest month, December's $120), never a trend.
+    assert "| Recommended commitment (the usage meets it even if nothing grows) | $120 a month |" in text
     # The action names its largest workload: the evidence row saving the most ($280.02 of the $300.00).
     assert ("| 1 | Legacy and retired models | high (measured) | $300.00 | Move these workloads to the successor "
             "model named in each row. | workspace research (claude-opus-4-1): $280.02 of the $300.00 |") in text

@@ -467,16 +467,29 @@ def test_attribution_is_drawn_and_tabulated_in_the_appendix(soup: BeautifulSoup)
 def test_summary_gives_the_change_from_the_previous_month(soup: BeautifulSoup) -> None:
     summary = text(soup.select_one("#summary"))
     assert "In Feb 2026, the last full month, spend was" in summary and "on Jan 2026" in summary
-    # No commitment from the trend: the evidence pack states none (no `evidence.commitment`), so nothing is said.
-    assert "commitment" not in summary.lower()
+    assert "a commitment would be about" not in summary  # never a figure from the trend
 
 
-def test_summary_states_the_evidence_packs_commitment() -> None:
-    with_commitment = {**SECTIONS, "evidence": {**SECTIONS["evidence"], "commitment": {
-        "recommended_per_month_usd": "412.50", "basis": "the lowest optimised month of the last three"}}}
-    soup = BeautifulSoup(render_html(make_report(sections=with_commitment)), "html.parser")
+def test_summary_states_the_evidence_packs_commitment(soup: BeautifulSoup) -> None:
+    # The pack's commitment (make_sections): the lowest of Dec $120, Jan $170, Feb $146.30, no savings: $120.
     line = " ".join(soup.select_one("#summary .commitment").get_text().split())
-    assert line == "Recommended commitment: $413 a month: the lowest optimised month of the last three (section 7)."
+    assert line.startswith("Recommended commitment: $120 a month") and line.endswith("(section 7).")
+
+
+def test_summary_says_nothing_of_a_commitment_the_pack_does_not_state() -> None:
+    from finops import summary
+
+    for evidence_data in ({k: v for k, v in SECTIONS["evidence"].items() if k != "commitment"},
+                          {**SECTIONS["evidence"], "commitment": {"recommended_per_month_usd": None}}):
+        report = make_report(sections={**SECTIONS, "evidence": evidence_data})
+        assert summary.build(None, report)["commitment"] is None
+        assert "commitment" not in outputs_summary(report).lower()
+
+
+def outputs_summary(report: Report) -> str:
+    from finops import outputs
+
+    return outputs.summary_markdown(report)
 
 
 def test_no_placeholder_organisation_on_the_cover() -> None:
