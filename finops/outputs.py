@@ -155,7 +155,7 @@ def summary_markdown(report: Report) -> str:
                      f"{usd(c['spend_usd'])} ({signed_usd(change)}, {sign}{share}) |")
     if sm.get("commitment"):
         lines.append("| Recommended commitment (the usage meets it even if nothing grows) | "
-                     f"{usd(sm['commitment']['per_month_usd'], 0)} a month |")
+                     f"{usd(sm['commitment']['per_month_usd'])} a month |")
     lines.append("")
     if sm.get("actions"):
         lines += ["### The actions worth the most", "",

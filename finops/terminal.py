@@ -128,7 +128,9 @@ def print_summary(report: Report, written: list[Path]) -> None:
         console.print("No findings.")
     _print_reconciliation(sm)
     if sm.get("commitment"):
-        console.print(f"Recommended commitment: {usd(sm['commitment']['per_month_usd'], 0)} a month")
+        basis = sm["commitment"].get("basis")
+        console.print(f"Recommended commitment: {usd(sm['commitment']['per_month_usd'])} a month"
+                      + (f" ({escape(basis)})" if basis else ""))
     console.print("Wrote " + escape(", ".join(str(p) for p in written)))
 
 
