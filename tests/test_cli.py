@@ -214,7 +214,7 @@ def test_finops_toml_that_is_wrong_says_so(logs: Path, tmp_path: Path, monkeypat
             "'thinking_over_budgt' (did you mean 'thinking_over_budget'?); ") in one_line_error(invoke(*args))
     config.write_text('organization = "Acme"\n')  # American spelling
     assert (f"Error: {config}: unknown setting 'organization' (did you mean 'organisation'?); known: api_keys, "
-            "organisation, params, prices, reconciliation, workspaces") in one_line_error(invoke(*args))
+            "organisation, params, prices, reconciliation, report, workspaces") in one_line_error(invoke(*args))
     config.write_text("[params.thinking_over_budget]\ncap_tokens = 8000.5\n")
     assert "thinking_over_budget.cap_tokens: 8000.5 is not a whole number" in one_line_error(invoke(*args))
     config.unlink()
