@@ -466,9 +466,13 @@ def _commitment(platforms: list[dict[str, Any]]) -> dict[str, Any]:
     vendors = [_vendor_commitment(p) for p in platforms]
     sized = [v for v in vendors if v["recommended_per_month_usd"] is not None]
     total = sum((v["recommended_per_month_usd"] for v in sized), ZERO) if sized else None
-    basis = ("The sum of the per-vendor figures, each made with its own vendor, never one commitment: "
-             + "; ".join(f"{v['label']} ${v['recommended_per_month_usd']:,.2f}" for v in sized)) if sized else \
-        f"No vendor has {MIN_MONTHS} covered full months: no commitment can be sized on this data"
+    unsized = [v["label"] for v in vendors if v["recommended_per_month_usd"] is None]
+    parts = [f"{v['label']} ${v['recommended_per_month_usd']:,.2f}" for v in sized]
+    if unsized:
+        parts.append(f"no figure for {', '.join(unsized)} (fewer than {MIN_MONTHS} covered full months)")
+    basis = (f"per vendor, never pooled (the lowest optimised month of the last {MIN_MONTHS} covered full months): "
+             + "; ".join(parts)) if sized else \
+        f"no vendor has {MIN_MONTHS} covered full months: no commitment can be sized on this data"
     return {"rule": RULE, "recommended_per_month_usd": total, "basis": basis, "vendors": vendors}
 
 
