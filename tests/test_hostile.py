@@ -35,7 +35,7 @@ import duckdb
 import pytest
 from click.testing import CliRunner, Result
 from finops.ingest import common
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from finops import ingest
@@ -609,7 +609,9 @@ def test_gzip_bomb_stops_with_a_file_error_in_bounded_time_and_memory(
     assert source["rows_loaded"] == len(head.splitlines())  # the records before the bomb, all of them
     assert source["rows_rejected"] == len(rejects_of(out)) < 2 * common.GZIP_RATIO_FLOOR  # "{}" lines
     assert (report["totals"]["input_tokens"], report["totals"]["output_tokens"]) == (3000, 300)
-    assert "likely decompression bomb" in proc.stdout  # the summary says so too
+    # The summary says so too. It wraps at 80 columns, where the phrase can fall across a line break: how far
+    # along it starts depends on the length of the temporary path (longer under pytest-xdist's popen-gwN).
+    assert "likely decompression bomb" in " ".join(proc.stdout.split())
 
 
 def _words(count: int, seed: int) -> str:
@@ -745,7 +747,6 @@ def _corrupt_line(fmt: str, kind: str, key: str) -> str:
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(valid=VALID, names=st.lists(NAME, min_size=8, max_size=8), bad=CORRUPT,
        shuffle=st.randoms(use_true_random=False), fast=st.booleans())
 def test_readers_keep_the_identity_and_lose_no_valid_record(
