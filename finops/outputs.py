@@ -153,7 +153,7 @@ def summary_markdown(report: Report, *, top: int = 5) -> str:
     if report.findings:
         lines += [f"### Top findings ({min(top, len(report.findings))} of {len(report.findings)})", "",
                   "| # | Finding | Severity | Savings | Action |", "|---:|---|---|---:|---|"]
-        for n, f in enumerate(sorted(report.findings, key=lambda f: f.savings, reverse=True)[:top], start=1):
+        for n, f in enumerate(sorted(report.findings, key=lambda f: (-f.savings, f.id))[:top], start=1):
             lines.append(f"| {n} | {md(f.title)} | {f.severity} ({f.confidence}) | {usd(f.savings)} | "
                          f"{md(first_sentence(f.recommendation))} |")
         lines.append("")

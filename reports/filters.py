@@ -446,10 +446,10 @@ def context(report: Report) -> dict[str, Any]:
     spend = report.totals.billed_cost
     stacked = report.savings_stacked
     findings = _findings(report)
-    top = sorted(findings, key=lambda x: x["f"].savings, reverse=True)[:3]
+    top = sorted(findings, key=lambda x: (-x["f"].savings, x["f"].id))[:3]
     steps = [(x["f"].title, x["stacked"]) for x in findings if x["stacked"] > 0]
     if len(steps) > 6:  # keep the chart legible: the five biggest, then the rest together
-        steps = sorted(steps, key=lambda s: s[1], reverse=True)
+        steps = sorted(steps, key=lambda s: (-s[1], s[0]))
         steps = steps[:5] + [(f"{len(steps) - 5} other findings", sum((s for _, s in steps[5:]), ZERO))]
     floor = charts.waterfall_floor(spend, spend - sum((s for _, s in steps), ZERO))
     waterfall = (charts.waterfall("Spend in the period", spend, steps, "Spend after the savings", usd,
