@@ -213,9 +213,11 @@ def run(con: duckdb.DuckDBPyConnection, analysis: Analysis, overrides: dict[str,
         raise AnalysisError(f"{analysis.id}: a record has negative savings (per-record savings must be >= 0)")
     by = ", ".join(_quote(c) for c in analysis.evidence_by)
     sums = "".join(f", sum({_quote(c)}) AS {_quote(c)}" for c in analysis.evidence_sum)
+    # Groups that tie on savings and cost (a Bedrock account and a Vertex project with the same rows) come in the
+    # order of their evidence_by values, which are unique per group: the same order however the rows were stored.
     cursor = con.execute(
         f"SELECT {by}, sum(requests) AS requests, sum(cost) AS cost{sums}, sum(savings) AS savings "
-        f"FROM finding_rows GROUP BY ALL ORDER BY savings DESC NULLS LAST, cost DESC NULLS LAST")
+        f"FROM finding_rows GROUP BY ALL ORDER BY savings DESC NULLS LAST, cost DESC NULLS LAST, {by}")
     evidence_columns = [d[0] for d in cursor.description]
     groups = [dict(zip(evidence_columns, r, strict=True)) for r in cursor.fetchall()]
     con.execute("INSERT INTO finding_savings SELECT ?, record_id, savings FROM finding_rows", [analysis.id])

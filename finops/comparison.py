@@ -301,7 +301,8 @@ def _levers(con: duckdb.DuckDBPyConnection, prev: str, cur: str) -> list[dict[st
             LEFT JOIN fam f0 ON f0.family = t.family AND f0.month = ?
             LEFT JOIN fam f1 ON f1.family = t.family AND f1.month = ?
             WHERE t.successor IS NOT NULL
-            GROUP BY ALL ORDER BY legacy_prev DESC NULLS LAST, t.model""", [prev, cur, prev, cur, prev, cur]):
+            GROUP BY ALL ORDER BY legacy_prev DESC NULLS LAST, t.model, t.family""",
+            [prev, cur, prev, cur, prev, cur]):
             if not (r["legacy_prev"] or 0):
                 continue
             f0, f1 = int(r["family_prev"] or 0), int(r["family_cur"] or 0)

@@ -84,7 +84,7 @@ def by_attribution(con: duckdb.DuckDBPyConnection, limit: int = 15) -> dict[str,
             SELECT coalesce({column}, '(not recorded)') AS {column}, {TOKEN_SUMS},
                 sum(cost) AS cost, list(DISTINCT platform ORDER BY platform) AS platforms
             FROM priced_usage WHERE {ATTRIBUTION_ROWS[column]}
-            GROUP BY 1 ORDER BY cost DESC NULLS LAST, 1 LIMIT ?""", [limit])
+            GROUP BY 1 ORDER BY cost DESC NULLS LAST, 1 LIMIT ?""", [limit])  # ties (and the cut) by name
     if not any(r["user_id"] != "(not recorded)" for r in out["user_id"]):
         del out["user_id"]  # no source names Claude Code's users: no such view
     return out
@@ -124,7 +124,7 @@ def price_rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         FROM prices p
         WHERE (p.platform, p.model, p.variant, p.valid_from) IN (
             SELECT (platform, model, price_variant, price_valid_from) FROM priced_usage WHERE priced)
-        ORDER BY p.model, p.platform, p.variant, p.valid_from""")
+        ORDER BY ALL""")  # model, platform, variant, valid_from, threshold, then the rates: a total order
 
 
 def bill_only(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:

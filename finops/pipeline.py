@@ -19,7 +19,7 @@ from finops.report import Report
 
 def _write_rejects(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     """Write every rejected record (file, line, reason) as CSV; returns how many."""
-    cursor = con.execute("SELECT source_file, source_line, reason FROM rejects ORDER BY 1, 2")
+    cursor = con.execute("SELECT source_file, source_line, reason FROM rejects ORDER BY ALL")  # a line can have two
     count = 0
     with open(path, "w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
@@ -162,7 +162,7 @@ def run(
         spend_by_model=overview.by_model(con),
         spend_by_month=overview.by_month(con),
         spend_by=overview.by_attribution(con),
-        findings=sorted(findings, key=lambda f: f.savings, reverse=True),
+        findings=sorted(findings, key=lambda f: (-f.savings, f.id)),
         savings_standalone=standalone,
         savings_stacked=sum(stacked.values(), Decimal(0)),
         prices=overview.price_rows(con),

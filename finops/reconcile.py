@@ -127,7 +127,7 @@ def _usage_side(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         -- as in the spend basis (price_usage.sql): Claude Code's report replaces Claude Code's logs only
         WHERE c.ck = nb.k OR c.ck LIKE 'claude_code_report|%' AND nb.k = 'request'
             AND nb.source_format NOT IN ('claude_code', 'claude_code_otel')
-        GROUP BY ALL""")
+        GROUP BY ALL ORDER BY ALL""")
 
 
 def _bill_side(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -139,7 +139,7 @@ def _bill_side(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
             priced AS list_known, sum(CASE WHEN priced THEN list_cost END) AS list, sum(source_cost) AS billed,
             count(*) AS rows
         FROM priced_usage WHERE source_format IN ({_in(TOKEN_BILLS)})
-        GROUP BY ALL""")
+        GROUP BY ALL ORDER BY ALL""")
     if _has_table(con, "billing"):
         out += _rows(con, """
             SELECT platform, strftime(charge_period_start, '%Y-%m') AS month, source_format,
@@ -148,7 +148,7 @@ def _bill_side(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
                 model, model_raw, region, workspace, charge_kind AS kind, coalesce(cost_type, 'tokens') AS cost_type,
                 list_cost IS NOT NULL AS list_known, sum(list_cost) AS list, sum(billed_cost) AS billed,
                 count(*) AS rows
-            FROM billing GROUP BY ALL""")
+            FROM billing GROUP BY ALL ORDER BY ALL""")
     return out
 
 

@@ -65,7 +65,8 @@ def stack(con: duckdb.DuckDBPyConnection, findings: list[Finding]) -> dict[str, 
                 u.output_cost::VARCHAR, u.thinking_tokens, u.output_tokens, r.changes_text,
                 strftime(u.charge_period_start, '%Y-%m'), u.platform
             FROM stack_records r JOIN priced_usage u USING (record_id)
-            WHERE r.changes > 1 AND u.in_findings AND u.priced""")
+            WHERE r.changes > 1 AND u.in_findings AND u.priced
+            ORDER BY r.record_id""")  # Decimal sums at 50 digits: the same order gives the same last digit
         while batch := cursor.fetchmany(50_000):
             _replay(batch, kinds, stacked, by_month)
     con.execute("DROP TABLE stack_order")

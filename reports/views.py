@@ -484,7 +484,7 @@ def context(report: Report) -> dict[str, Any]:
     findings = _findings(report)
     steps = [(x["f"].title, x["stacked"]) for x in findings if x["stacked"] > 0]
     if len(steps) > 6:  # keep the chart legible: the five biggest, then the rest together
-        steps = sorted(steps, key=lambda s: s[1], reverse=True)
+        steps = sorted(steps, key=lambda s: (-s[1], s[0]))
         steps = steps[:5] + [(f"{len(steps) - 5} other findings", sum((s for _, s in steps[5:]), ZERO))]
     floor = charts.waterfall_floor(spend, spend - sum((s for _, s in steps), ZERO))
     waterfall = (charts.waterfall("Spend in the period", spend, steps, "Spend after the savings", usd,

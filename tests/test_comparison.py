@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers import usage_con
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from finops import analysis, comparison, overview
@@ -189,6 +189,7 @@ segment = st.fixed_dictionaries({
     "tokens": st.integers(0, 10**9), "cost": st.fractions(0, 10**4, max_denominator=10**6)})
 
 
+@settings(max_examples=settings.default.max_examples * 5)  # pure Python: cheap examples
 @given(st.lists(segment, max_size=12))
 def test_the_parts_always_add_up(segments: list[dict[str, Any]]) -> None:
     segments = [replace_tokens(s) for s in segments]

@@ -35,7 +35,7 @@ import duckdb
 import pytest
 from click.testing import CliRunner, Result
 from finops.ingest import common
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from finops import ingest
@@ -609,7 +609,9 @@ def test_gzip_bomb_stops_with_a_file_error_in_bounded_time_and_memory(
     assert source["rows_loaded"] == len(head.splitlines())  # the records before the bomb, all of them
     assert source["rows_rejected"] == len(rejects_of(out)) < 2 * common.GZIP_RATIO_FLOOR  # "{}" lines
     assert (report["totals"]["input_tokens"], report["totals"]["output_tokens"]) == (3000, 300)
-    assert "likely decompression bomb" in proc.stdout  # the summary says so too
+    # The summary says so too. It wraps at 80 columns, where the phrase can fall across a line break: how far
+    # along it starts depends on the length of the temporary path (longer under pytest-xdist's popen-gwN).
+    assert "likely decompression bomb" in " ".join(proc.stdout.split())
 
 
 def _words(count: int, seed: int) -> str:
@@ -745,7 +747,6 @@ def _corrupt_line(fmt: str, kind: str, key: str) -> str:
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(valid=VALID, names=st.lists(NAME, min_size=8, max_size=8), bad=CORRUPT,
        shuffle=st.randoms(use_true_random=False), fast=st.booleans())
 def test_readers_keep_the_identity_and_lose_no_valid_record(
@@ -946,23 +947,37 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 def _outputs(run: dict[str, Any]) -> dict[str, str]:
-    """Every file written (PDFs as their text), the store and its Parquet export, and the terminal."""
+    """Every file written but the PDFs, the store and its Parquet export, and the terminal."""
     texts = {p.name: p.read_text(encoding="utf-8") for folder in (run["out"], run["evidence"])
              for p in folder.iterdir() if p.suffix != ".pdf"}
     assert {"report.json", "report.html", "rejects.csv", "evidence.json"} <= set(texts)
-    assert {"report.pdf", "evidence.pdf"} <= set(run["pdf_text"])
     assert run["parquet"] and run["store"]
-    return {**texts, **run["pdf_text"], "parquet export": run["parquet"], "store": run["store"],
+    return {**texts, "parquet export": run["parquet"], "store": run["store"],
             "terminal": run["result"].output + run["terminals"]}
 
 
-def test_secrets_in_inputs_never_appear_in_full_in_any_output(hostile_run: dict[str, Any]) -> None:
-    if not hostile_run["pdf_text"]:
+def _pdf_texts(run: dict[str, Any]) -> dict[str, str]:
+    """The PDFs as their text; the PDF checks alone skip where pdftotext is missing."""
+    if not run["pdf_text"]:
         pytest.skip("pdftotext (poppler-utils) is not installed: apt-get install poppler-utils")
-    for name, body in _outputs(hostile_run).items():
+    assert {"report.pdf", "evidence.pdf"} <= set(run["pdf_text"])
+    return run["pdf_text"]
+
+
+def _no_secret_in(outputs: dict[str, str]) -> None:
+    for name, body in outputs.items():
         flat = "".join(body.split())  # the PDF's text wraps long values across lines
         for secret in SECRETS:
             assert secret not in body and "".join(secret.split()) not in flat, (name, secret[:12])
+
+
+def _no_prompt_in(outputs: dict[str, str]) -> None:
+    for name, body in outputs.items():
+        assert MARKER not in body and MARKER not in "".join(body.split()), name
+
+
+def test_secrets_in_inputs_never_appear_in_full_in_any_output(hostile_run: dict[str, Any]) -> None:
+    _no_secret_in(_outputs(hostile_run))
     report = report_of(hostile_run["out"])
     keys = {row["api_key_id"] for row in report["spend_by"]["api_key_id"]}
     assert MASKED_KEYS <= keys  # shown, masked to a prefix and the last 4 characters
@@ -971,13 +986,18 @@ def test_secrets_in_inputs_never_appear_in_full_in_any_output(hostile_run: dict[
     assert any(reason.startswith("timestamp is not a timestamp: 'ja….com'") for reason in reasons), reasons
 
 
+def test_secrets_in_inputs_never_appear_in_full_in_the_pdfs(hostile_run: dict[str, Any]) -> None:
+    _no_secret_in(_pdf_texts(hostile_run))
+
+
 def test_prompt_and_response_text_never_appear_in_any_output(hostile_run: dict[str, Any]) -> None:
-    if not hostile_run["pdf_text"]:
-        pytest.skip("pdftotext (poppler-utils) is not installed: apt-get install poppler-utils")
     assert all(MARKER in p.read_text() for p in hostile_run["inputs"][:3])  # it was there to leak
-    for name, body in _outputs(hostile_run).items():
-        assert MARKER not in body and MARKER not in "".join(body.split()), name
+    _no_prompt_in(_outputs(hostile_run))
     assert MARKER.encode() not in (hostile_run["out"] / "report.pdf").read_bytes()
+
+
+def test_prompt_and_response_text_never_appear_in_the_pdfs(hostile_run: dict[str, Any]) -> None:
+    _no_prompt_in(_pdf_texts(hostile_run))
 
 
 def test_a_model_named_like_terminal_markup_does_not_crash_the_summary(tmp_path: Path) -> None:

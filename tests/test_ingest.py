@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 import pytest
 from finops.ingest.common import FileStats
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from finops import ingest
@@ -590,7 +590,6 @@ def _corrupt(kind: str, fmt: str, key: str) -> str:
     return kind  # free text
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     valid=st.lists(VALID, min_size=1, max_size=10),
     bad=st.lists(CORRUPT, max_size=8),

@@ -301,16 +301,24 @@ def test_every_model_has_a_standard_price_and_lifecycle_row():
     assert orphans == []
 
 
-@settings(max_examples=200, deadline=None)
+@pytest.fixture(scope="module")
+def prepared_con():
+    # prorate() is a pure macro: one prepared connection serves every example (preparing one per example was
+    # most of this test's time).
+    con = usage_con([dict(model="claude-sonnet-4-5", charge_period_start="2026-05-01T12:00:00", input_tokens=1)])
+    analysis.prepare(con)
+    return con
+
+
+@settings(max_examples=settings.default.max_examples * 10)  # cheap examples: ten times the profile's budget
 @given(amount=st.decimals(min_value=0, max_value=10_000_000, places=12), part=st.integers(0, 10**9),
        extra=st.integers(1, 10**9))
-def test_prorate_spreads_money_exactly(amount: Decimal, part: int, extra: int):
+def test_prorate_spreads_money_exactly(prepared_con, amount: Decimal, part: int, extra: int):
     # A group's saving spread over its rows: amount x part / whole to 12 places, half up, from exact decimal
     # arithmetic (DuckDB's own decimal division would go through DOUBLE and lose the last places).
     whole = part + extra
-    con = usage_con([dict(model="claude-sonnet-4-5", charge_period_start="2026-05-01T12:00:00", input_tokens=1)])
-    analysis.prepare(con)
-    got = con.execute("SELECT prorate(CAST(? AS DECIMAL(38, 12)), ?, ?)", [str(amount), part, whole]).fetchone()[0]
+    got = prepared_con.execute("SELECT prorate(CAST(? AS DECIMAL(38, 12)), ?, ?)",
+                               [str(amount), part, whole]).fetchone()[0]
     with localcontext() as ctx:
         ctx.prec = 60
         assert got == (amount * part / whole).quantize(Decimal("0.000000000001"), rounding=ROUND_HALF_UP)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from finops.analysis import Finding
 from helpers import usage_con
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from finops import analysis, stacking
@@ -65,7 +65,6 @@ STAGES = [("legacy_model", "migrate"), ("model_routing", "route"), ("batch_candi
           ("cache_missed", "cache"), ("thinking_over_budget", "thinking"), ("us_only_premium", "premium")]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(records, st.data())
 def test_stacked_never_exceeds_spend_nor_standalone_sum(rows, data):
     con = usage_con([dict(model=m, charge_period_start="2026-07-01T00:00:00", input_tokens=i, cache_read_tokens=r,
