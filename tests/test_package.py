@@ -18,7 +18,8 @@ DATA_FOLDERS = {
 }
 # Warnings the project's own pyproject.toml would cause (setuptools' deprecations, data folders left out of
 # `packages`), as opposed to the build tools' own chatter.
-OWN_WARNINGS = ("BuildBackendWarning", "SetuptoolsDeprecationWarning", "absent from the `packages`", "_DeprecatedConfig")
+OWN_WARNINGS = ("BuildBackendWarning", "SetuptoolsDeprecationWarning", "absent from the `packages`",
+                "_DeprecatedConfig")
 
 
 @pytest.fixture(scope="module")
