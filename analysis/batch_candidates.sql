@@ -18,8 +18,9 @@ WITH population AS (
                        RANGE BETWEEN INTERVAL 60 SECONDS PRECEDING AND CURRENT ROW) AS in_last_minute,
         list_filter(list_transform(string_split($latency_tolerant, ','), lambda x: trim(x)), lambda x: x <> '')
             AS tolerant_names,
-        CASE WHEN json_valid(tags)
-             THEN list_concat(json_extract_string(tags, '$[*]'), json_extract_string(tags, '$.*')) END AS tag_values
+        -- the string values of the JSON tag list or object: a quoted string followed by , ] or } (a key is
+        -- followed by :); a regular expression both engines run the same way
+        regexp_extract_all(tags, '"([^"]*)" *(,|}|])', 1) AS tag_values
     FROM priced_usage
     WHERE in_findings AND priced
       AND granularity = 'request'
@@ -32,7 +33,7 @@ workloads AS (
         avg(CASE WHEN offhours THEN 1 ELSE 0 END) OVER w AS offhours_share_exact,
         max(in_last_minute) OVER w AS peak_requests_per_minute,
         coalesce(list_contains(tolerant_names, project), false) AS project_tolerant,
-        coalesce(list_has_any(tag_values, tolerant_names), false) AS tag_tolerant
+        coalesce(array_length(array_intersect(tag_values, tolerant_names)) > 0, false) AS tag_tolerant
     FROM population
     WINDOW w AS (PARTITION BY workspace, api_key_id, project)
 ),

@@ -24,7 +24,8 @@ WITH candidates AS (
 sequenced AS (
     SELECT *,
         count(*) OVER grp AS group_requests,
-        charge_period_start - lag(charge_period_start) OVER (grp ORDER BY charge_period_start, record_id) AS gap
+        charge_period_start - lag(charge_period_start) OVER (PARTITION BY platform, model, prefix_fingerprint
+                                                    ORDER BY charge_period_start, record_id) AS gap
     FROM candidates
     WHERE prefix_tokens >= min_cacheable_tokens
     WINDOW grp AS (PARTITION BY platform, model, prefix_fingerprint)

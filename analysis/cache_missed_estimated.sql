@@ -32,7 +32,8 @@ sequenced AS (
     SELECT *,
         count(*) OVER grp AS group_requests,
         max(requests_in_5m) OVER grp AS peak_requests_5m,
-        charge_period_start - lag(charge_period_start) OVER (grp ORDER BY charge_period_start, record_id) AS gap
+        charge_period_start - lag(charge_period_start) OVER (PARTITION BY platform, workspace, api_key_id, project, model
+                                                    ORDER BY charge_period_start, record_id) AS gap
     FROM windowed
     WINDOW grp AS (PARTITION BY platform, workspace, api_key_id, project, model)
 ),

@@ -22,6 +22,7 @@ cached AS (
 replayed AS (
     SELECT *,
         charge_period_start - lag(charge_period_start) OVER ordered AS gap,
+        date_diff('microsecond', lag(charge_period_start) OVER ordered, charge_period_start) AS gap_us,
         lag(cached_tokens) OVER ordered AS previous_cached_tokens,
         bool_or(coalesce(cache_ttl_assumed, false)
                 AND coalesce(cache_write_5m_tokens, 0) + coalesce(cache_write_1h_tokens, 0) > 0) OVER grp
@@ -55,7 +56,8 @@ grouped AS (
         CASE WHEN current_ttl = '1h' THEN '5m' ELSE '1h' END AS recommended_ttl,
         CASE WHEN current_ttl = '1h' THEN cost_1h ELSE cost_5m END AS current_cost,
         CASE WHEN current_ttl = '1h' THEN cost_5m ELSE cost_1h END AS recommended_cost,
-        row_number() OVER (grp ORDER BY charge_period_start, record_id) = 1 AS first_in_group,
+        row_number() OVER (PARTITION BY platform, model, cache_group ORDER BY charge_period_start, record_id) = 1
+            AS first_in_group,
         sum(actual_cache_cost) OVER grp AS group_actual_cost,
         sum(CASE WHEN current_ttl = '1h' THEN cost_1h ELSE cost_5m END) OVER grp AS group_current_cost,
         sum(cached_tokens) OVER grp AS group_cached_tokens
@@ -75,7 +77,7 @@ decided AS (
 SELECT record_id, platform, workspace, api_key_id, project, model, cache_group,
     current_ttl, recommended_ttl,
     coalesce(requests, 0) AS requests, cost, charge_period_start,
-    CAST(epoch(gap) / 60 AS DECIMAL(18, 2)) AS gap_minutes,
+    CAST(gap_us / 60000000 AS DECIMAL(18, 2)) AS gap_minutes,
     cached_tokens, read_5m_tokens, read_1h_tokens,
     CASE WHEN first_in_group THEN 1 ELSE 0 END AS cache_groups,
     actual_cache_cost, cost_5m, cost_1h, baseline_cost, recommended_cost, group_savings,

@@ -31,8 +31,8 @@ counterfactual AS (
                      THEN k.regional_premium ELSE 1.00 END)
              * 0.000001 + r.web_search_cost AS DECIMAL(38, 12)) AS successor_cost
     FROM rows r
-    ASOF JOIN (SELECT * FROM prices WHERE variant = 'standard') s
-        ON s.platform = r.platform AND s.model = r.successor AND r.successor_date >= s.valid_from
+    JOIN prices s ON s.variant = 'standard' AND s.platform = r.platform AND s.model = r.successor
+        AND s.valid_from <= r.successor_date AND (s.valid_to IS NULL OR r.successor_date < s.valid_to)
     CROSS JOIN pricing_rules k
 )
 SELECT record_id, platform, workspace, api_key_id, project, model, successor, retired AS retired_on,

@@ -11,7 +11,8 @@ method = """Request-level rows on an Opus or Sonnet model (the model table's fam
 --- */
 WITH target AS (
     -- a target_model that is not in the model table stops the run with a message instead of finding nothing
-    SELECT m.* REPLACE (coalesce(m.model, error('unknown target_model ' || w.wanted)) AS model)
+    SELECT coalesce(m.model, error('unknown target_model ' || w.wanted)) AS model,
+        m.us_geo_premium, m.regional_premium, m.min_cacheable_tokens, m.released
     FROM (SELECT $target_model AS wanted) w
     LEFT JOIN models m ON m.model = w.wanted
 ),
@@ -35,30 +36,43 @@ rows AS (
 ),
 rated AS (
     SELECT r.*,
-        CASE WHEN l.list_input IS NOT NULL AND r.prompt_tokens > l.threshold THEN l ELSE s END AS tp,
+        l.list_input IS NOT NULL AND r.prompt_tokens > l.threshold AS target_long,
+        s.eff_input AS s_input, s.eff_cache_write_5m AS s_write_5m, s.eff_cache_write_1h AS s_write_1h,
+        s.eff_cache_read AS s_read, s.eff_output AS s_output,
+        l.eff_input AS l_input, l.eff_cache_write_5m AS l_write_5m, l.eff_cache_write_1h AS l_write_1h,
+        l.eff_cache_read AS l_read, l.eff_output AS l_output,
         -- the target could not cache a prompt shorter than its minimum cacheable length
         coalesce(r.prompt_tokens < r.t_min_cacheable, false) AS uncacheable
     FROM rows r
-    ASOF JOIN (SELECT * FROM prices WHERE variant = 'standard') s
-        ON s.platform = r.platform AND s.model = r.target_model AND r.target_date >= s.valid_from
-    ASOF LEFT JOIN (SELECT * FROM prices WHERE variant = 'long_context') l
-        ON l.platform = r.platform AND l.model = r.target_model AND r.target_date >= l.valid_from
+    JOIN prices s ON s.variant = 'standard' AND s.platform = r.platform AND s.model = r.target_model
+        AND s.valid_from <= r.target_date AND (s.valid_to IS NULL OR r.target_date < s.valid_to)
+    LEFT JOIN prices l ON l.variant = 'long_context' AND l.platform = r.platform AND l.model = r.target_model
+        AND l.valid_from <= r.target_date AND (l.valid_to IS NULL OR r.target_date < l.valid_to)
+),
+target_rates AS (
+    SELECT *,  -- the target's rates: long context over its threshold, else standard
+        CASE WHEN target_long THEN l_input ELSE s_input END AS tp_input,
+        CASE WHEN target_long THEN l_write_5m ELSE s_write_5m END AS tp_write_5m,
+        CASE WHEN target_long THEN l_write_1h ELSE s_write_1h END AS tp_write_1h,
+        CASE WHEN target_long THEN l_read ELSE s_read END AS tp_read,
+        CASE WHEN target_long THEN l_output ELSE s_output END AS tp_output
+    FROM rated
 ),
 counterfactual AS (
     SELECT r.*,
-        CAST((CASE WHEN r.uncacheable THEN r.prompt_tokens * r.tp.eff_input
-                   ELSE coalesce(r.input_tokens, 0) * r.tp.eff_input
-                        + coalesce(r.cache_write_5m_tokens, 0) * r.tp.eff_cache_write_5m
-                        + coalesce(r.cache_write_1h_tokens, 0) * r.tp.eff_cache_write_1h
-                        + coalesce(r.cache_read_tokens, 0) * r.tp.eff_cache_read END
-              + coalesce(r.output_tokens, 0) * r.tp.eff_output)
+        CAST((CASE WHEN r.uncacheable THEN r.prompt_tokens * r.tp_input
+                   ELSE coalesce(r.input_tokens, 0) * r.tp_input
+                        + coalesce(r.cache_write_5m_tokens, 0) * r.tp_write_5m
+                        + coalesce(r.cache_write_1h_tokens, 0) * r.tp_write_1h
+                        + coalesce(r.cache_read_tokens, 0) * r.tp_read END
+              + coalesce(r.output_tokens, 0) * r.tp_output)
              * (CASE WHEN r.service_tier = 'batch' THEN k.batch_discount ELSE 1.00 END)
              * (CASE WHEN r.platform = 'anthropic' AND r.inference_geo = 'us' AND r.t_us
                      THEN k.us_geo_premium ELSE 1.00 END)
              * (CASE WHEN r.platform IN ('bedrock', 'vertex') AND r.endpoint_scope = 'regional' AND r.t_regional
                      THEN k.regional_premium ELSE 1.00 END)
              * 0.000001 + r.web_search_cost AS DECIMAL(38, 12)) AS target_cost
-    FROM rated r
+    FROM target_rates r
     CROSS JOIN pricing_rules k
 )
 SELECT record_id, platform, workspace, api_key_id, project, model, target_model, service_tier,

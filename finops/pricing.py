@@ -146,10 +146,13 @@ def _rate_fields(prefix: str, row: PriceRow) -> dict[str, object]:
 
 
 def _price_records(builtin: list[PriceRow], overrides: list[PriceRow]) -> list[dict[str, object]]:
-    records = []
+    records: list[dict[str, object]] = []
     for platform, model, variant, day, list_row, eff_row in merge(builtin, overrides):
+        if records and (records[-1]["platform"], records[-1]["model"], records[-1]["variant"]) == (
+                platform, model, variant):
+            records[-1]["valid_to"] = day
         records.append({
-            "platform": platform, "model": model, "variant": variant, "valid_from": day,
+            "platform": platform, "model": model, "variant": variant, "valid_from": day, "valid_to": None,
             "threshold": list_row.threshold if list_row.rates else eff_row.threshold,
             **_rate_fields("list_", list_row), **_rate_fields("eff_", eff_row),
             "source": list_row.source, "note": list_row.note,
@@ -167,19 +170,22 @@ PIVOT_PREFIXES = {"standard": "std_", "long_context": "long_", "fast": "fast_", 
 
 
 def price_table(builtin: list[PriceRow], overrides: list[PriceRow]) -> pa.Table:
-    """The merged timeline as an Arrow table for DuckDB (rates as DECIMAL, never float)."""
+    """The merged timeline as an Arrow table for DuckDB (rates as DECIMAL, never float). A row is in force from
+    valid_from to the day before valid_to (NULL: no end), so a join on that interval finds the row in force on a
+    day in every SQL engine (no as-of join needed)."""
     schema = pa.schema(
         [("platform", pa.string()), ("model", pa.string()), ("variant", pa.string()),
-         ("valid_from", pa.date32()), *_ROW_FIELDS]
+         ("valid_from", pa.date32()), ("valid_to", pa.date32()), *_ROW_FIELDS]
     )
     return pa.Table.from_pylist(_price_records(builtin, overrides), schema=schema)
 
 
 def price_pivot(builtin: list[PriceRow], overrides: list[PriceRow]) -> pa.Table:
     """The same timeline pivoted for pricing: one row per (platform, model, valid_from) over the union of every
-    variant's dates, with each variant's row in force that day as plain columns (std_, long_, fast_, fastlong_:
-    its own valid_from, threshold, list_ and eff_ rates, source, note, negotiated; all NULL when the variant
-    has no row yet). An as-of join on this one table finds the same rows as one as-of join per variant."""
+    variant's dates, in force until the next of those dates (valid_to, NULL for the last), with each variant's
+    row in force that day as the fields of one struct, `pr` (std_, long_, fast_, fastlong_: its own valid_from,
+    threshold, list_ and eff_ rates, source, note, negotiated; all NULL when the variant has no row yet). A join
+    on the validity interval of this one table finds the same rows as one as-of join per variant."""
     series: dict[tuple[str, str], dict[str, list[dict[str, object]]]] = {}
     for r in _price_records(builtin, overrides):  # sorted by (platform, model, variant, valid_from)
         key = (str(r["platform"]), str(r["model"]))
@@ -187,21 +193,22 @@ def price_pivot(builtin: list[PriceRow], overrides: list[PriceRow]) -> pa.Table:
     records = []
     for (platform, model), by_variant in sorted(series.items()):
         days = sorted({r["valid_from"] for rows in by_variant.values() for r in rows})  # type: ignore[type-var]
-        for day in days:
-            record: dict[str, object] = {"platform": platform, "model": model, "valid_from": day}
+        for day, next_day in zip(days, [*days[1:], None], strict=True):
+            pr: dict[str, object] = {}
             for variant, prefix in PIVOT_PREFIXES.items():
                 current = None
                 for r in by_variant.get(variant, []):
                     if r["valid_from"] <= day:  # type: ignore[operator]
                         current = r
-                record[f"{prefix}valid_from"] = current["valid_from"] if current else None
+                pr[f"{prefix}valid_from"] = current["valid_from"] if current else None
                 for name, _ in _ROW_FIELDS:
-                    record[f"{prefix}{name}"] = current[name] if current else None
-            records.append(record)
+                    pr[f"{prefix}{name}"] = current[name] if current else None
+            records.append({"platform": platform, "model": model, "valid_from": day, "valid_to": next_day, "pr": pr})
+    fields = pa.struct([(f"{prefix}{name}", kind) for prefix in PIVOT_PREFIXES.values()
+                        for name, kind in [("valid_from", pa.date32()), *_ROW_FIELDS]])
     schema = pa.schema(
-        [("platform", pa.string()), ("model", pa.string()), ("valid_from", pa.date32())]
-        + [(f"{prefix}{name}", kind) for prefix in PIVOT_PREFIXES.values()
-           for name, kind in [("valid_from", pa.date32()), *_ROW_FIELDS]]
+        [("platform", pa.string()), ("model", pa.string()), ("valid_from", pa.date32()), ("valid_to", pa.date32()),
+         ("pr", fields)]
     )
     return pa.Table.from_pylist(records, schema=schema)
 

@@ -5,7 +5,8 @@
 -- carry it (Anthropic API), regional Bedrock/Vertex endpoints x1.10 on 4.5-series and later; the multipliers
 -- stack on every token class. Web searches are $0.01 each, never discounted. Unknown models stay unpriced
 -- (NULL cost), never $0.
--- Speed: the as-of join runs on the few distinct (platform, model, day) of the usage, and every usage row is then
+-- Speed: the join on each price row's validity interval (valid_from <= day < valid_to, an as-of join that
+-- every SQL engine runs) is made on the few distinct (platform, model, day) of the usage, and every usage row is then
 -- hash-joined to its day's prices, so the wide usage rows stream through small hash joins and are never sorted.
 CREATE OR REPLACE MACRO token_cost(i, w5, w1, rd, o, r_i, r_w5, r_w1, r_rd, r_o) AS
     CAST((coalesce(i, 0) * r_i + coalesce(w5, 0) * r_w5 + coalesce(w1, 0) * r_w1 + coalesce(rd, 0) * r_rd
@@ -16,9 +17,10 @@ CREATE OR REPLACE MACRO pick_variant(v, std, lng, fst, fastlong) AS
 
 CREATE OR REPLACE TABLE priced_usage AS
 WITH day_prices AS (
-    SELECT d.platform, d.model, d.usage_date, pv.* EXCLUDE (platform, model, valid_from)
+    SELECT d.platform, d.model, d.usage_date, pv.pr
     FROM (SELECT DISTINCT platform, model, CAST(charge_period_start AS DATE) AS usage_date FROM usage) d
-    ASOF JOIN price_pivot pv ON pv.platform = d.platform AND pv.model = d.model AND d.usage_date >= pv.valid_from
+    JOIN price_pivot pv ON pv.platform = d.platform AND pv.model = d.model
+        AND pv.valid_from <= d.usage_date AND (pv.valid_to IS NULL OR d.usage_date < pv.valid_to)
 ),
 u AS (
     SELECT *,
@@ -34,11 +36,11 @@ u AS (
 ),
 tiers AS (
     SELECT u.*,
-        coalesce(dp.long_list_input IS NOT NULL AND (
-            (granularity = 'request' AND prompt_tokens > dp.long_threshold) OR context_window = '200k-1M'), false)
-            AS is_long,
-        coalesce(speed = 'fast' AND dp.fast_list_input IS NOT NULL, false) AS is_fast,
-        dp AS pr  -- the day's prices, one struct (plain fields: std_, long_, fast_, fastlong_)
+        coalesce(dp.pr.long_list_input IS NOT NULL AND (
+            (granularity = 'request' AND prompt_tokens > dp.pr.long_threshold) OR context_window = '200k-1M'),
+            false) AS is_long,
+        coalesce(speed = 'fast' AND dp.pr.fast_list_input IS NOT NULL, false) AS is_fast,
+        dp.pr  -- the day's prices, one struct (plain fields: std_, long_, fast_, fastlong_)
     FROM u
     LEFT JOIN day_prices dp ON dp.platform = u.platform AND dp.model = u.model AND dp.usage_date = u.usage_date
 ),
@@ -127,32 +129,39 @@ basis AS (
     -- before Console CSV; the finest grouping) when one covers the day, else the request-level logs.
     -- Rows of other sources that day are kept as detail for findings but not added to totals. A bucket covers
     -- every UTC day from its start to just before its end (a monthly bill line covers its month).
-    SELECT platform, usage_date,
-        arg_min(basis_key, (basis_rank, basis_key)) AS chosen_key  -- ties: the same key whatever the row order
+    SELECT platform, usage_date, basis_key AS chosen_key
     FROM (
-        SELECT DISTINCT platform, basis_key, basis_rank,
-            unnest(CASE WHEN last_day > usage_date
-                        THEN list_transform(generate_series(usage_date, last_day, INTERVAL 1 DAY),
-                                            lambda x: CAST(x AS DATE))
-                        ELSE [usage_date] END) AS usage_date
+        SELECT platform, usage_date, basis_key,
+            row_number() OVER (PARTITION BY platform, usage_date
+                               ORDER BY basis_rank, basis_key) AS pick  -- ties: the same key whatever the row order
         FROM (
-            SELECT platform, usage_date, last_day, basis_key,
-                CASE WHEN basis_key = 'request' THEN 1000000
-                     ELSE (CASE source_format WHEN 'bedrock_cur' THEN 0 WHEN 'gcp_billing' THEN 0
-                           WHEN 'aws_focus' THEN 1 WHEN 'focus' THEN 1 WHEN 'anthropic_usage_report' THEN 1
-                           WHEN 'anthropic_analytics_usage' THEN 1
-                           WHEN 'console_usage_csv' THEN 2 WHEN 'claude_code_report' THEN 4
-                           ELSE 3 END) * 10000 - length(grouping) END AS basis_rank
+            SELECT DISTINCT platform, basis_key, basis_rank, CAST(covered_day AS DATE) AS usage_date
             FROM (
-                SELECT DISTINCT platform, basis_key, source_format, grouping,  -- distinct first: the days are
-                    CAST(charge_period_start AS DATE) AS usage_date,          -- listed per key, not per row
-                    CASE WHEN granularity = 'bucket' AND charge_period_end > charge_period_start + INTERVAL 1 DAY
-                         THEN CAST(charge_period_end - INTERVAL 1 MICROSECOND AS DATE) END AS last_day
-                FROM u
+                SELECT platform, basis_key, basis_rank,
+                    unnest(generate_series(CAST(usage_date AS TIMESTAMP),
+                                           CAST(coalesce(last_day, usage_date) AS TIMESTAMP),
+                                           INTERVAL 1 DAY)) AS covered_day
+                FROM (
+                    SELECT platform, usage_date, last_day, basis_key,
+                        CASE WHEN basis_key = 'request' THEN 1000000
+                             ELSE (CASE source_format WHEN 'bedrock_cur' THEN 0 WHEN 'gcp_billing' THEN 0
+                                   WHEN 'aws_focus' THEN 1 WHEN 'focus' THEN 1 WHEN 'anthropic_usage_report' THEN 1
+                                   WHEN 'anthropic_analytics_usage' THEN 1
+                                   WHEN 'console_usage_csv' THEN 2 WHEN 'claude_code_report' THEN 4
+                                   ELSE 3 END) * 10000 - length(grouping) END AS basis_rank
+                    FROM (
+                        SELECT DISTINCT platform, basis_key, source_format, grouping,  -- distinct first: the days are
+                            CAST(charge_period_start AS DATE) AS usage_date,          -- listed per key, not per row
+                            CASE WHEN granularity = 'bucket'
+                                      AND charge_period_end > charge_period_start + INTERVAL 1 DAY
+                                 THEN CAST(charge_period_end - INTERVAL 1 MICROSECOND AS DATE) END AS last_day
+                        FROM u
+                    )
+                )
             )
         )
     )
-    GROUP BY ALL
+    WHERE pick = 1
 ),
 request_models AS (
     -- Findings read request-level rows where a platform, day and model has them (they carry the detail);

@@ -1,0 +1,179 @@
+"""The pricing and analysis SQL for other engines, generated from the one source the DuckDB run executes.
+
+The SQL files (finops/sql/price_usage.sql, analysis/*.sql and the macros of analysis/_shared.sql) are written in
+DuckDB's dialect. For another engine they are parsed with sqlglot, their macros are expanded in place, their
+`$name` parameters are bound as typed SQL literals built as sqlglot expressions (never by pasting text), and the
+tree is written out in the target dialect. There is no second copy of any query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from importlib.resources import files
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+
+from finops import analysis
+from finops.errors import AnalysisError
+
+DIALECTS = ("duckdb", "spark", "bigquery", "trino", "snowflake")
+SOURCE_DIALECT = "duckdb"
+VERIFIED = ("duckdb", "spark")  # the dialects whose generated SQL the tests run on the engine itself
+
+
+@dataclass(frozen=True)
+class Macro:
+    """A DuckDB macro: a scalar expression, or a table (a query) when table is True."""
+
+    params: tuple[str, ...]
+    body: exp.Expression
+    table: bool
+
+
+def _statements(text: str) -> list[exp.Expression]:
+    return [s for s in sqlglot.parse(text, read=SOURCE_DIALECT) if s is not None]
+
+
+def _split_macros(statements: list[exp.Expression]) -> tuple[dict[str, Macro], list[exp.Expression]]:
+    """The CREATE MACRO statements by name, and the other statements in order."""
+    macros: dict[str, Macro] = {}
+    rest = []
+    for s in statements:
+        if isinstance(s, exp.Create) and str(s.args.get("kind") or "").upper() == "MACRO":
+            fn = s.this
+            params = tuple(p.name for p in fn.expressions)
+            body = s.expression
+            macros[fn.this.name.lower()] = Macro(params, body, isinstance(body, exp.Query))
+        else:
+            rest.append(s)
+    return macros, rest
+
+
+def _substitute(body: exp.Expression, params: tuple[str, ...], args: list[exp.Expression]) -> exp.Expression:
+    """The macro body with each parameter (an unqualified column of its name) replaced by its argument."""
+    if len(args) != len(params):
+        raise AnalysisError(f"macro called with {len(args)} argument(s), it takes {len(params)}")
+    by_name = dict(zip(params, args, strict=True))
+
+    def replace(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column) and not node.table and node.name in by_name:
+            return exp.Paren(this=by_name[node.name].copy())
+        return node
+
+    return body.copy().transform(replace)
+
+
+def expand_macros(tree: exp.Expression, macros: dict[str, Macro]) -> exp.Expression:
+    """Replace every call of a macro by its body: scalar macros in place, table macros as a subquery."""
+
+    def replace(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Table) and isinstance(node.this, exp.Anonymous):
+            name = node.this.name.lower()
+            if name in macros and macros[name].table:
+                body = _substitute(macros[name].body, macros[name].params, list(node.this.expressions))
+                return exp.Subquery(this=expand_macros(body, macros), alias=exp.TableAlias(
+                    this=exp.to_identifier(node.alias_or_name if node.alias else name)))
+        if isinstance(node, exp.Anonymous) and node.name.lower() in macros:
+            macro = macros[node.name.lower()]
+            if not macro.table:
+                return exp.Paren(this=expand_macros(_substitute(macro.body, macro.params, list(node.expressions)),
+                                                    macros))
+        return node
+
+    return tree.transform(replace)
+
+
+def literal(value: Any) -> exp.Expression:
+    """A parameter value as a SQL literal of the type DuckDB binds it as (bool, BIGINT, DOUBLE, DECIMAL, text)."""
+    if isinstance(value, bool):
+        return exp.Boolean(this=value)
+    if isinstance(value, int):
+        return exp.Literal.number(value)
+    if isinstance(value, float):
+        return exp.cast(exp.Literal.string(repr(value)), exp.DataType.build("DOUBLE"))
+    if isinstance(value, Decimal):
+        digits = len(value.as_tuple().digits)
+        scale = max(-int(value.as_tuple().exponent), 0)
+        return exp.cast(exp.Literal.string(str(value)),
+                        exp.DataType.build(f"DECIMAL({max(digits, scale, 1)}, {scale})"))
+    if isinstance(value, str):
+        return exp.Literal.string(value)
+    raise AnalysisError(f"cannot bind a parameter of type {type(value).__name__}")
+
+
+def bind(tree: exp.Expression, params: dict[str, Any]) -> exp.Expression:
+    """Replace each `$name` placeholder by its value as a typed literal; an unknown name is an error."""
+
+    def replace(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Placeholder):
+            name = node.name
+            if name not in params:
+                raise AnalysisError(f"the SQL uses ${name}, which has no value")
+            return literal(params[name])
+        return node
+
+    return tree.transform(replace)
+
+
+def shared_macros() -> dict[str, Macro]:
+    """The macros of the pricing SQL and of analysis/_shared.sql."""
+    macros, _ = _split_macros(_statements(_read("finops", "sql/price_usage.sql")))
+    shared, _ = _split_macros(_statements(_read("finops.analysis", "_shared.sql")))
+    return {**macros, **shared}
+
+
+def _read(package: str, name: str) -> str:
+    return files(package).joinpath(name).read_text(encoding="utf-8")
+
+
+def pricing_query(dialect: str) -> str:
+    """The SELECT that makes `priced_usage` from `usage`, `price_pivot`, `models` and `pricing_rules`."""
+    macros, rest = _split_macros(_statements(_read("finops", "sql/price_usage.sql")))
+    (create,) = rest
+    return _generate(expand_macros(create.expression, macros), dialect)
+
+
+def analysis_query(a: analysis.Analysis, dialect: str, overrides: dict[str, Any] | None = None) -> str:
+    """One analysis's query (reading `priced_usage`), its parameters bound, for the dialect."""
+    (tree,) = _statements(a.sql)
+    tree = bind(expand_macros(tree, shared_macros()), analysis.coerce_params(a, overrides or {}))
+    return _generate(tree, dialect)
+
+
+# Functions DuckDB names differently from the target, where sqlglot keeps the DuckDB name.
+_RENAMED = {"spark": {"error": "raise_error"}, "trino": {"error": "fail"}}
+# The widest exact integer where the target has no 128-bit integer type.
+_INT128 = exp.DataType.build("DECIMAL(38, 0)")
+
+
+def _portable(tree: exp.Expression, dialect: str) -> exp.Expression:
+    """The few DuckDB constructs sqlglot does not carry over, written for the target: HUGEINT as DECIMAL(38, 0);
+    integer division of such numbers (prorate in analysis/_shared.sql) as the floor of an exact decimal division,
+    the divisor held to 19 digits so the quotient keeps 18 integer digits in Spark's decimal rules; DuckDB's
+    error() under the target's name."""
+    renamed = _RENAMED.get(dialect, {})
+
+    def widen(node: exp.Expression) -> exp.Expression:
+        return _INT128.copy() if isinstance(node, exp.DataType) and node.is_type("int128") else node
+
+    def replace(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.IntDiv):
+            divisor = exp.cast(node.expression, exp.DataType.build("DECIMAL(19, 0)"))
+            return exp.cast(exp.Floor(this=exp.Div(this=node.this, expression=divisor)), _INT128.copy())
+        if isinstance(node, exp.Anonymous) and node.name.lower() in renamed:
+            return exp.Anonymous(this=renamed[node.name.lower()], expressions=node.expressions)
+        return node
+
+    return tree if dialect == SOURCE_DIALECT else tree.transform(widen).transform(replace)
+
+
+def _generate(tree: exp.Expression, dialect: str) -> str:
+    if dialect not in DIALECTS:
+        raise AnalysisError(f"unknown dialect {dialect!r}; known: {', '.join(DIALECTS)}")
+    # Spark's SQL is run by the tests, so anything sqlglot cannot translate for it is an error; for the other
+    # warehouses sqlglot's best translation is printed (parsed back by the tests, not run).
+    level = sqlglot.ErrorLevel.RAISE if dialect in VERIFIED else sqlglot.ErrorLevel.IGNORE
+    return _portable(tree, dialect).sql(dialect=dialect, pretty=True, unsupported_level=level)

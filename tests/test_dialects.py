@@ -1,0 +1,76 @@
+"""The pricing and analysis SQL generated for other engines from the one DuckDB source (finops/dialects.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pytest
+import sqlglot
+from sqlglot import exp
+
+from finops import analysis, dialects, pricing
+from finops.errors import AnalysisError
+
+ANALYSES = analysis.load_all()
+DUCKDB_ONLY = ("ASOF", "INT128", "HUGEINT", "EXCLUDE", "$", "MACRO", "LIST_FILTER", "LIST_TRANSFORM",
+               "PRORATE(", "CACHE_SEQUENCED(")
+
+
+@pytest.mark.parametrize("dialect", dialects.DIALECTS)
+def test_every_analysis_and_the_pricing_transpile_and_parse_back(dialect: str):
+    queries = {"pricing": dialects.pricing_query(dialect)}
+    queries |= {a.id: dialects.analysis_query(a, dialect) for a in ANALYSES}
+    for name, sql in queries.items():
+        tree = sqlglot.parse_one(sql, read=dialect)  # raises on SQL the dialect's parser does not accept
+        assert isinstance(tree, exp.Query), name
+        if dialect == "spark":
+            upper = sql.upper()
+            assert not [t for t in DUCKDB_ONLY if t in upper], f"{name}: DuckDB-only SQL left for Spark"
+
+
+def test_parameters_are_bound_as_typed_literals():
+    assert dialects.literal(True).sql("spark") == "TRUE"
+    assert dialects.literal(10).sql("spark") == "10"
+    assert dialects.literal(0.95).sql("spark") == "CAST('0.95' AS DOUBLE)"  # DuckDB binds a float as DOUBLE
+    hostile = "it's'; DROP TABLE usage; --"
+    bound = dialects.literal(hostile)
+    for dialect in dialects.DIALECTS:  # the value comes back whole, as one string literal, in every dialect
+        back = sqlglot.parse_one(f"SELECT {bound.sql(dialect)} AS x", read=dialect)
+        assert back.selects[0].this.this == hostile
+
+
+def test_a_parameter_override_reaches_the_generated_sql():
+    routing = next(a for a in ANALYSES if a.id == "model_routing")
+    sql = dialects.analysis_query(routing, "spark", {"max_output_tokens": 77})
+    assert "<= 77" in sql
+
+
+def test_an_unbound_placeholder_is_an_error():
+    with pytest.raises(AnalysisError, match=r"\$nope"):
+        dialects.bind(sqlglot.parse_one("SELECT $nope", read="duckdb"), {})
+
+
+def test_macros_are_expanded_in_place():
+    ttl = next(a for a in ANALYSES if a.id == "cache_ttl")
+    sql = dialects.analysis_query(ttl, "spark").upper()
+    assert "PRORATE(" not in sql and "CACHE_SEQUENCED()" not in sql
+    assert "LEAD(CHARGE_PERIOD_START)" in sql  # the body of cache_sequenced() (analysis/_shared.sql)
+
+
+def test_price_rows_end_where_the_next_begins():
+    """Each price row is in force until the next row of its series (valid_to), the last one without end: the
+    interval join that replaces DuckDB's as-of join finds exactly one row per day."""
+    con = duckdb.connect()
+    pricing.install(con)
+    for table, key in (("prices", "platform, model, variant"), ("price_pivot", "platform, model")):
+        gaps = con.execute(f"""
+            SELECT count(*) FROM (
+                SELECT valid_to, lead(valid_from) OVER (PARTITION BY {key} ORDER BY valid_from) AS next_from
+                FROM {table})
+            WHERE valid_to IS DISTINCT FROM next_from""").fetchone()[0]
+        assert gaps == 0, table
+    # claude-3-opus on the Claude API: one standard row from its launch, without end (prices.csv)
+    rows = con.execute("SELECT valid_from, valid_to FROM prices WHERE platform = 'anthropic' "
+                       "AND model = 'claude-3-opus' AND variant = 'standard'").fetchall()
+    assert rows and rows[-1][1] is None and all(isinstance(r[0], date) for r in rows)
