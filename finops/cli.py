@@ -356,6 +356,57 @@ def list_analyses() -> None:
         click.echo(f"{a.id:22} {a.confidence:9} {a.title}  ({params})")
 
 
+@cli.command("sql")
+@click.option("--dialect", type=click.Choice(["spark", "bigquery", "trino", "snowflake", "duckdb"]),
+              default="spark", show_default=True, help="SQL dialect of the warehouse that runs it.")
+@click.option("--only", multiple=True, help="Print only this analysis (repeatable); pricing is always printed.")
+@click.option("--param", "param_args", multiple=True, metavar="ID.NAME=VALUE",
+              help="Override an analysis threshold, e.g. legacy_model.min_savings_usd=10.")
+@click.option("--tables", "tables_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Also write the reference tables the SQL reads (price_pivot, prices, models, pricing_rules) "
+                   "as Parquet files in this folder.")
+@click.option("--prices", "prices_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Negotiated rates for --tables: a CSV shaped like `finops prices --csv`.")
+def sql_command(dialect: str, only: tuple[str, ...], param_args: tuple[str, ...], tables_dir: Path | None,
+                prices_file: Path | None) -> None:
+    """Print the pricing and analysis SQL for your own warehouse, reading the usage table of `finops export
+    parquet`.
+
+    \b
+    Example:
+        finops sql --dialect spark --tables reference/ > finops.sql
+    """
+    from . import dialects
+
+    settings = config.load(Path.cwd())
+    params: dict[str, dict[str, Any]] = {k: dict(v) for k, v in settings.get("params", {}).items()}
+    for text in param_args:
+        analysis_id, name, value = config.parse_param(text)
+        params.setdefault(analysis_id, {})[name] = value
+    text = dialects.script(dialect, params, only)
+    if tables_dir is not None:
+        _write_reference_tables(tables_dir, prices_file)
+    click.echo(text, nl=False)
+
+
+def _write_reference_tables(out_dir: Path, prices_file: Path | None) -> None:
+    import duckdb
+    import pyarrow.parquet as pq
+
+    from .spark_engine import REFERENCE_TABLES
+
+    con = duckdb.connect()
+    try:
+        pricing.install(con, prices_file)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name in REFERENCE_TABLES:
+            pq.write_table(con.sql(f"SELECT * FROM {name}").to_arrow_table(), out_dir / f"{name}.parquet")
+    except OSError as e:
+        raise FinopsError(f"{out_dir}: {e.strerror or e}") from e
+    finally:
+        con.close()
+
+
 @cli.group()
 def export() -> None:
     """Export the normalised usage for other tools (FOCUS, Parquet)."""

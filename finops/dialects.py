@@ -177,3 +177,32 @@ def _generate(tree: exp.Expression, dialect: str) -> str:
     # warehouses sqlglot's best translation is printed (parsed back by the tests, not run).
     level = sqlglot.ErrorLevel.RAISE if dialect in VERIFIED else sqlglot.ErrorLevel.IGNORE
     return _portable(tree, dialect).sql(dialect=dialect, pretty=True, unsupported_level=level)
+
+
+def script(dialect: str, overrides: dict[str, dict[str, Any]] | None = None, only: tuple[str, ...] = ()) -> str:
+    """The whole audit as one SQL script for a warehouse: `priced_usage` from `usage`, then each analysis's query,
+    every statement ended by `;` and preceded by a comment naming it."""
+    from finops import __version__
+
+    overrides = overrides or {}
+    analyses = [a for a in analysis.load_all() if not only or a.id in only]
+    unknown = set(only) - {a.id for a in analyses}
+    if unknown:
+        raise AnalysisError(f"unknown analysis id(s): {', '.join(sorted(unknown))}")
+    macros, rest = _split_macros(_statements(_read("finops", "sql/price_usage.sql")))
+    (create,) = rest
+    priced = exp.Create(this=exp.to_table("priced_usage"), kind="TABLE",
+                        expression=expand_macros(create.expression, macros))
+    parts = [
+        f"-- finops {__version__}: pricing and analyses in {dialect} SQL, generated from finops/sql/price_usage.sql"
+        " and analysis/*.sql.",
+        "-- Reads usage (the columns of `finops export parquet`) and the reference tables price_pivot, prices,\n"
+        "-- models and pricing_rules (`finops sql --tables DIR` writes them as Parquet).",
+    ]
+    if dialect == "spark":
+        parts.append("-- Money keeps every decimal only with this session setting:\n"
+                     "SET spark.sql.decimalOperations.allowPrecisionLoss = false;")
+    parts += ["", "-- pricing: every usage row priced", _generate(priced, dialect) + ";"]
+    for a in analyses:
+        parts += ["", f"-- {a.id}: {a.title}", analysis_query(a, dialect, overrides.get(a.id)) + ";"]
+    return "\n".join(parts) + "\n"

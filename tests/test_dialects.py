@@ -74,3 +74,27 @@ def test_price_rows_end_where_the_next_begins():
     rows = con.execute("SELECT valid_from, valid_to FROM prices WHERE platform = 'anthropic' "
                        "AND model = 'claude-3-opus' AND variant = 'standard'").fetchall()
     assert rows and rows[-1][1] is None and all(isinstance(r[0], date) for r in rows)
+
+
+@pytest.mark.parametrize("dialect", dialects.DIALECTS)
+def test_finops_sql_prints_pricing_and_every_analysis_in_the_dialect(dialect: str, tmp_path):
+    from click.testing import CliRunner
+
+    from finops.cli import cli
+
+    result = CliRunner().invoke(cli, ["sql", "--dialect", dialect, "--param", "model_routing.max_output_tokens=77",
+                                      "--tables", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    statements = [s for s in sqlglot.parse(result.output, read=dialect) if s is not None]
+    queries = [s for s in statements if isinstance(s, (exp.Query, exp.Create))]
+    assert len(queries) == 1 + len(ANALYSES)  # priced_usage, then one query per analysis
+    created = queries[0]
+    assert isinstance(created, exp.Create) and created.this.name == "priced_usage"
+    assert "<= 77" in result.output
+    if dialect == "spark":  # exact decimals: the setting is in the script, as a statement
+        assert "SET spark.sql.decimalOperations.allowPrecisionLoss = false;" in result.output
+    import pyarrow.parquet as pq
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "models.parquet", "price_pivot.parquet", "prices.parquet", "pricing_rules.parquet"]
+    assert "valid_to" in pq.read_schema(tmp_path / "prices.parquet").names
