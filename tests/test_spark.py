@@ -1,0 +1,100 @@
+"""Pricing and every analysis on Apache Spark (local mode) give the DuckDB figures: money to the last decimal, every
+count, every row. Skipped, with the reason, only where pyspark or Java is missing."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from helpers import read_csv_rows, usage_con
+
+from finops import analysis, pricing, spark_engine, store
+from finops.schema import NAMES
+
+ROOT = Path(__file__).parent.parent
+CASES = Path(__file__).parent / "analysis_cases"
+ANALYSES = analysis.load_all()
+
+pytestmark = [
+    pytest.mark.skipif(importlib.util.find_spec("pyspark") is None,
+                       reason="pyspark is not installed (pip install 'finops[spark]')"),
+    pytest.mark.skipif(shutil.which("java") is None and not os.environ.get("JAVA_HOME"),
+                       reason="no Java runtime for Spark (pyspark 4 needs Java 17)"),
+]
+
+
+@pytest.fixture(scope="session")
+def spark():
+    # Python turns Spark timestamps into local time: hold the test process to UTC, like the Spark session.
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    # Tiny tables: interpreting the plans is faster than compiling them (the SQL's results do not depend on it).
+    session = spark_engine.session("local[2]", {"spark.sql.shuffle.partitions": "2",
+                                                "spark.sql.codegen.wholeStage": "false",
+                                                "spark.sql.codegen.factoryMode": "NO_CODEGEN",
+                                                "spark.sql.adaptive.enabled": "false"})
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def _rows(records: list[dict[str, Any]], *key: str) -> list[dict[str, Any]]:
+    return sorted(records, key=lambda r: tuple(str(r[k]) for k in key))
+
+
+def _same(duck: list[dict[str, Any]], spark: list[dict[str, Any]], what: str) -> None:
+    """Equal, not close: every column of every row (Decimal compares by value, to the last digit)."""
+    assert len(spark) == len(duck), f"{what}: {len(spark)} rows in Spark, {len(duck)} in DuckDB"
+    for d, s in zip(duck, spark, strict=True):
+        assert set(s) == set(d), f"{what}: columns differ"
+        diffs = {k: (d[k], s[k]) for k in d if d[k] != s[k]}
+        assert not diffs, f"{what} {d.get('record_id')}: (DuckDB, Spark) {diffs}"
+
+
+def _compare(spark: Any, con: duckdb.DuckDBPyConnection, overrides: dict[str, dict[str, str]],
+             analyses: list[analysis.Analysis] = ANALYSES) -> None:
+    """`usage` is loaded in both engines: price and run the analyses in each, then compare."""
+    spark_engine.register_reference_tables(spark, con)
+    spark_engine.price(spark)
+    pricing.price_usage(con)
+    key = ("record_id", "source_file", "source_line")
+    _same(_rows(con.sql("SELECT * FROM priced_usage").to_arrow_table().to_pylist(), *key),
+          _rows([r.asDict() for r in spark.sql("SELECT * FROM priced_usage").collect()], *key), "priced_usage")
+    analysis.prepare(con)
+    for a in analyses:
+        params = analysis.coerce_params(a, overrides.get(a.id, {}))
+        duck = con.execute(a.sql, params).to_arrow_table().to_pylist()
+        _same(_rows(duck, "record_id"), _rows(spark_engine.run_analysis(spark, a, overrides.get(a.id)), "record_id"),
+              a.id)
+
+
+def test_sample_logs_price_and_analyse_the_same_in_spark(spark, tmp_path):
+    """The store of sample_logs/, handed over as `finops export parquet` writes it, read by both engines."""
+    db, out = tmp_path / "usage.duckdb", tmp_path / "parquet"
+    store.ingest([ROOT / "sample_logs"], db)
+    assert store.export_parquet(db, out) > 0
+    con = duckdb.connect()
+    pricing.install(con)
+    columns = ", ".join(NAMES)  # the usage columns; month is the export's partition key only
+    con.execute(f"CREATE TABLE usage AS SELECT {columns} FROM read_parquet(?, hive_partitioning = true)",
+                [str(out / "**" / "*.parquet")])
+    spark.read.parquet(str(out)).selectExpr(*NAMES).createOrReplaceTempView("usage")
+    rows = con.execute("SELECT count(*) FROM usage").fetchall()[0][0]
+    assert rows > 0 and spark.sql("SELECT count(*) FROM usage").first()[0] == rows
+    _compare(spark, con, {})
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in CASES.iterdir() if (p / "usage.csv").is_file()))
+def test_analysis_cases_give_the_same_rows_in_spark(spark, case):
+    con = usage_con(read_csv_rows(CASES / case / "usage.csv"))
+    overrides = {}
+    if (CASES / case / "params.csv").is_file():
+        overrides[case] = {r["name"]: r["value"] for r in read_csv_rows(CASES / case / "params.csv")}
+    spark.createDataFrame(con.sql("SELECT * FROM usage").to_arrow_table()).createOrReplaceTempView("usage")
+    _compare(spark, con, overrides, [a for a in ANALYSES if a.id == case])  # its own analysis: Spark is slow
