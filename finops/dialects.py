@@ -9,7 +9,6 @@ tree is written out in the target dialect. There is no second copy of any query.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from importlib.resources import files
 from typing import Any
 
@@ -87,18 +86,13 @@ def expand_macros(tree: exp.Expression, macros: dict[str, Macro]) -> exp.Express
 
 
 def literal(value: Any) -> exp.Expression:
-    """A parameter value as a SQL literal of the type DuckDB binds it as (bool, BIGINT, DOUBLE, DECIMAL, text)."""
+    """A parameter value as a SQL literal of the type DuckDB binds it as (BOOLEAN, BIGINT, DOUBLE, VARCHAR)."""
     if isinstance(value, bool):
         return exp.Boolean(this=value)
     if isinstance(value, int):
         return exp.Literal.number(value)
     if isinstance(value, float):
         return exp.cast(exp.Literal.string(repr(value)), exp.DataType.build("DOUBLE"))
-    if isinstance(value, Decimal):
-        digits = len(value.as_tuple().digits)
-        scale = max(-int(value.as_tuple().exponent), 0)
-        return exp.cast(exp.Literal.string(str(value)),
-                        exp.DataType.build(f"DECIMAL({max(digits, scale, 1)}, {scale})"))
     if isinstance(value, str):
         return exp.Literal.string(value)
     raise AnalysisError(f"cannot bind a parameter of type {type(value).__name__}")
