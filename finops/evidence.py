@@ -332,21 +332,32 @@ def _platform(platform: str, data: list[dict[str, Any]], window: list[str], mont
     """One platform's monthly spend over the window, on its covered months only; stability and trend on its
     covered full months when there are at least MIN_MONTHS of them."""
     spend: dict[str, Decimal] = {}
+    known: dict[str, bool] = {}  # some row of the month could be priced
+    unpriced: dict[str, int] = {}
     for r in data:
         if r["platform"] == platform:
             spend[r["month"]] = spend.get(r["month"], ZERO) + r["cost"]
+            known[r["month"]] = known.get(r["month"], False) or r["cost_known"]
+            unpriced[r["month"]] = unpriced.get(r["month"], 0) + int(r["unpriced_rows"])
     rows_ = []
     for m in window:
         c = months.get(m)
-        cost = spend.get(m, ZERO) if c else None
+        # A month with rows on models without a price has an unknown spend (only a lower bound): no trend,
+        # forecast or commitment is sized on it; with no priced row at all its spend is unknown, never $0.
+        priced = not unpriced.get(m, 0)
+        cost = spend.get(m, ZERO) if c and (priced or known.get(m)) else None
         saved = savings.get((m, platform), ZERO) if c else None
-        rows_.append({"month": m, "covered": c is not None, "full": bool(c and c["full"]),
+        rows_.append({"month": m, "covered": c is not None, "full": bool(c and c["full"]), "priced": priced,
+                      "fitted": bool(c and c["full"] and priced),
                       "first_day": c["first_day"] if c else None, "last_day": c["last_day"] if c else None,
                       "cost_usd": cost, "savings_usd": saved,
-                      "optimised_usd": max(cost - saved, ZERO) if c else None})
-    fitted = [(i, r) for i, r in enumerate(rows_) if r["full"]]
+                      "optimised_usd": max(cost - saved, ZERO) if cost is not None else None})
+    fitted = [(i, r) for i, r in enumerate(rows_) if r["fitted"]]
     values = [_f(r["cost_usd"]) for _, r in fitted]
     enough = len(fitted) >= MIN_MONTHS
+    unknown = [r["month"] for r in rows_ if r["full"] and not r["priced"]]
+    left_out = (f"; {', '.join(month_label(m) for m in unknown)} left out: rows on models without a price, so "
+                "the spend is not known") if unknown else ""
     out: dict[str, Any] = {
         "platform": platform, "vendor": VENDOR.get(platform, platform), "label": PLATFORM_LABEL.get(platform, platform),
         "months": rows_, "covered_full_months": [r["month"] for _, r in fitted], "enough_months": enough,
@@ -359,7 +370,7 @@ def _platform(platform: str, data: list[dict[str, Any]], window: list[str], mont
         out["note"] = (f"{n} covered full month{'' if n == 1 else 's'} in the window"
                        + (f" ({', '.join(month_label(r['month']) for _, r in fitted)})" if n else "")
                        + f": too few to tell a trend or a stable level ({MIN_MONTHS} needed); no trend, forecast "
-                       "or commitment")
+                       "or commitment" + left_out)
         return out
     line = fit([(i, _f(r["cost_usd"])) for i, r in fitted])
     mu = mean(values)
@@ -372,9 +383,9 @@ def _platform(platform: str, data: list[dict[str, Any]], window: list[str], mont
     se = Fraction(line["slope_se"]) if line["slope_se"] is not None else Fraction(0)
     if abs(line["slope"]) <= 2 * se:
         out["note"] = ("the slope is within two standard errors of zero: the data cannot tell a trend from "
-                       "month-to-month noise")
+                       "month-to-month noise" + left_out)
     else:
-        out["note"] = None
+        out["note"] = left_out[2:] or None
     out["_line"] = line
     return out
 
@@ -390,8 +401,8 @@ def _forecast(platforms: list[dict[str, Any]], window: list[str]) -> dict[str, A
     out_platforms = []
     for p in fitted:
         line = p["_line"]
-        spend = sum((r["cost_usd"] for r in p["months"] if r["full"]), ZERO)
-        saved = sum((r["savings_usd"] for r in p["months"] if r["full"]), ZERO)
+        spend = sum((r["cost_usd"] for r in p["months"] if r["fitted"]), ZERO)
+        saved = sum((r["savings_usd"] for r in p["months"] if r["fitted"]), ZERO)
         share = min(max(Fraction(saved) / Fraction(spend), Fraction(0)), Fraction(1)) if spend > 0 else Fraction(0)
         months_ = []
         for k in range(FORECAST_MONTHS):
@@ -429,7 +440,7 @@ def _vendor_commitment(p: dict[str, Any]) -> dict[str, Any]:
     """One vendor's commitment: the lowest optimised month of its last three covered full months (cents, rounded
     down), so that it is met even if nothing grows; none with fewer than MIN_MONTHS covered full months."""
     first_party = p["platform"] == "anthropic"
-    full = [r for r in p["months"] if r["full"]]
+    full = [r for r in p["months"] if r["fitted"]]
     last = full[-MIN_MONTHS:]
     today = full[-1] if full else None
     out: dict[str, Any] = {
@@ -441,9 +452,11 @@ def _vendor_commitment(p: dict[str, Any]) -> dict[str, Any]:
         "above": None, "tiers": tier_distance(today["cost_usd"]) if first_party and today else None,
     }
     if len(full) < MIN_MONTHS:
+        unknown = [month_label(r["month"]) for r in p["months"] if r["full"] and not r["priced"]]
         out["basis"] = (f"No {'commitment' if first_party else 'figure'} for {p['label']}: {len(full)} covered full "
-                        f"month{'' if len(full) == 1 else 's'}, and {MIN_MONTHS} are needed to know a level that "
-                        "will be met")
+                        f"month{'' if len(full) == 1 else 's'} with a known spend, and {MIN_MONTHS} are needed to know "
+                        "a level that will be met"
+                        + (f" ({', '.join(unknown)}: rows on models without a price)" if unknown else ""))
         return out
     low = min(last, key=lambda r: (r["optimised_usd"], r["month"]))
     recommended = low["optimised_usd"].quantize(CENT, rounding=ROUND_DOWN)
@@ -537,7 +550,7 @@ def build(con: duckdb.DuckDBPyConnection, report: Report) -> dict[str, Any] | No
     # The total's stability and trend only over months that every platform of the window covers in full: a
     # platform arriving or leaving would read as growth or decline.
     seen = [p["platform"] for p in platforms if any(r["covered"] for r in p["months"])]
-    same = [x for x in in_window if set(seen) <= set(x["platforms_full"])]
+    same = [x for x in in_window if all(x["month"] in full_for[p] for p in seen)]  # covered in full, spend known
     total_values = [_f(x["cost_usd"]) for x in same]
     total_fitted = len(same) >= MIN_MONTHS
     total_line = fit(list(enumerate(total_values))) if total_fitted else None

@@ -165,8 +165,9 @@ def _forecast_chart(window: list[str], p: dict[str, Any], f: dict[str, Any]) -> 
     n = len(window)
     intercept, slope = Decimal(f["intercept_usd"]), Decimal(f["trend_usd_per_month"])
     labels = [month_label(m) for m in window] + [month_label(x["month"]) for x in f["months"]]
-    actual = [Decimal(months[m]["cost_usd"]) if months[m]["full"] else None for m in window] + [None] * len(f["months"])
-    fitted = [i for i, m in enumerate(window) if months[m]["full"]]
+    actual = [Decimal(months[m]["cost_usd"]) if months[m]["fitted"] else None for m in window]
+    actual += [None] * len(f["months"])
+    fitted = [i for i, m in enumerate(window) if months[m]["fitted"]]
     trend = [max(intercept + slope * i, ZERO) if fitted[0] <= i else None for i in range(n)] + [None] * len(f["months"])
     plain = [None] * (n - 1) + [trend[n - 1]] + [x["forecast_usd"] for x in f["months"]]
     optimised = [None] * n + [x["optimised_usd"] for x in f["months"]]

@@ -350,3 +350,33 @@ def test_the_html_shows_the_figures_worked_out_by_hand() -> None:
     assert cells("table.ev-above tbody tr")[3] == ["10% above", "$88.00", "15%", "$74.80", "$6.80", "+$5.20",
                                                    "+$62.40"]
     assert "$9,890.00 a month away" in pack.get_text(" ", strip=True)
+
+
+def test_a_month_with_unpriced_rows_is_not_sized_on() -> None:
+    # July 100, August 120 and September 110 dollars of Opus input, plus in September a model finops cannot price.
+    # September's spend is unknown (at least $110), never a known $110: with only July and August known, no trend,
+    # forecast or commitment; before the fix the commitment was the lowest of 100, 120, 110 = $100.
+    rows = [opus_input("2026-07-01T00:00:00", 100), opus_input("2026-08-15T00:00:00", 120),
+            opus_input("2026-09-30T12:00:00", 110),
+            dict(model="claude-unknown-9", charge_period_start="2026-09-10T00:00:00", input_tokens=1_000_000)]
+    con = usage_con(rows)
+    data = evidence.build(con, report_for(con))
+    (anthropic,) = data["platforms"]
+    assert [m["priced"] for m in anthropic["months"]] == [True, True, False]
+    assert anthropic["covered_full_months"] == ["2026-07", "2026-08"] and not anthropic["enough_months"]
+    assert "Sep 2026" in anthropic["note"] and "without a price" in anthropic["note"]
+    assert data["forecast"] is None and data["total"]["months"] == ["2026-07", "2026-08"]
+    cm = data["commitment"]
+    assert cm["recommended_per_month_usd"] is None and cm["vendors"][0]["recommended_per_month_usd"] is None
+
+
+def test_all_rows_unpriced_gives_no_commitment_not_zero() -> None:
+    # Three full months on a model without a price: the spend is unknown, so no $0.00 commitment or forecast.
+    rows = [dict(model="claude-unknown-9", charge_period_start=f"2026-{m:02d}-01T00:00:00", input_tokens=1_000_000)
+            for m in (7, 8, 9)]
+    rows.append(dict(model="claude-unknown-9", charge_period_start="2026-09-30T12:00:00", input_tokens=1_000_000))
+    con = usage_con(rows)
+    data = evidence.build(con, report_for(con))
+    assert data["commitment"]["recommended_per_month_usd"] is None
+    assert data["forecast"] is None
+    assert [m["cost_usd"] for m in data["platforms"][0]["months"]] == [None, None, None]  # unknown, never $0
