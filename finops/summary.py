@@ -2,9 +2,9 @@
 and summary.md alike, so that every output shows the same figure for the same quantity.
 
 - spend in the period, its report rows and the logged requests (two different counts, each labelled);
-- savings: for the period (stacked, no double counting); per month, for the last full month of the period; per
-  year, that month x 12. A month's share of the stacked savings is the month's share of the findings' standalone
-  savings (finding_savings by the month of each record), applied to the stacked total;
+- savings: for the period (stacked, no double counting); per month, the stacked savings of the last full month of
+  the period (finops/stacking.py's stacked_savings, the figures the evidence pack sizes the commitment on); per
+  year, that month x 12;
 - reconciliation per platform and month: pass or fail (on the part not explained), the whole gap, the usage gap,
   what explains the rest ("logs missing for these days/accounts", credits, discounts, ...), and the part not
   explained;
@@ -52,12 +52,12 @@ def _monthly_savings(con: duckdb.DuckDBPyConnection | None, report: Report, mont
     out: dict[str, Any] = {"period_usd": period, "month": month, "per_month_usd": None, "per_year_usd": None}
     if con is None or month is None or not report.findings:
         return out
-    standalone, in_month = con.execute("""
-        SELECT coalesce(sum(s.savings), 0),
-            coalesce(sum(s.savings) FILTER (WHERE strftime(u.charge_period_start, '%Y-%m') = ?), 0)
-        FROM finding_savings s JOIN priced_usage u USING (record_id)""", [month]).fetchone()
-    standalone, in_month = Decimal(standalone), Decimal(in_month)
-    per_month = (period * in_month / standalone).quantize(Decimal("0.000001")) if standalone else ZERO
+    stacked = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'stacked_savings'")
+    if not stacked.fetchone()[0]:  # type: ignore[index]
+        return out  # the findings were not stacked: no month's figure to give
+    (in_month,) = con.execute("SELECT coalesce(sum(savings), 0) FROM stacked_savings WHERE month = ?",
+                              [month]).fetchone()  # type: ignore[misc]
+    per_month = Decimal(in_month).quantize(Decimal("0.000001"))
     out.update(per_month_usd=per_month, per_year_usd=per_month * 12)
     return out
 

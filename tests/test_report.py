@@ -635,25 +635,31 @@ def test_attribution_builder_keeps_each_table_on_its_own_base(monkeypatch: pytes
     assert projects["sources_without"] == ["Anthropic Usage & Cost API usage report"]
 
 
-def test_savings_per_month_are_the_last_full_months_share() -> None:
+def test_savings_per_month_are_the_last_full_months_stacked_savings() -> None:
     from finops import summary
 
     assert summary.last_full_month(datetime(2026, 8, 1), datetime(2026, 11, 20, 23, 59)) == "2026-10"
     assert summary.last_full_month(datetime(2026, 1, 5), datetime(2026, 2, 28, 18)) == "2026-02"
     assert summary.last_full_month(datetime(2026, 1, 5), datetime(2026, 1, 31, 23)) is None  # only part of January
-    # Two records on Jan 10 and Feb 28 (make_sections): standalone savings $40 and $10; Feb is the last full month.
-    rows = [dict(model="claude-opus-4-5", charge_period_start=d, input_tokens=1_000_000)
+    # Two records on Jan 10 and Feb 28, $50 each (10M Opus 4.5 input tokens at $5 per million); one finding saves
+    # $40 and $10 of them, stacked alone as it is. Feb is the last full month: its stacked savings are $10 a month,
+    # $120 a year, of the $50 of the period.
+    from test_stacking import finding
+
+    from finops import stacking
+
+    rows = [dict(model="claude-opus-4-5", charge_period_start=d, input_tokens=10_000_000)
             for d in ("2026-01-10T00:00:00", "2026-02-28T00:00:00")]
     con = usage_con(rows)
     analysis.prepare(con)
     con.executemany("INSERT INTO finding_savings VALUES (?, ?, ?)",
                     [("legacy_model", "r1", D("40")), ("legacy_model", "r2", D("10"))])
+    stacked = stacking.stack(con, [finding("legacy_model", "migrate", D("50"))])
     report = replace(make_report(), period_start=datetime(2026, 1, 1), period_end=datetime(2026, 2, 28, 12),
-                     savings_stacked=D("45"))
+                     savings_stacked=stacked["legacy_model"])
     s = summary.build(con, report)["savings"]
-    # Feb's share of the standalone savings is 10 / 50; of the $45 stacked: $9 a month, $108 a year.
     assert (s["month"], s["per_month_usd"], s["per_year_usd"], s["period_usd"]) == (
-        "2026-02", D("9"), D("108"), D("45"))
+        "2026-02", D("10"), D("120"), D("50"))
 
 
 def test_a_wide_evidence_table_keeps_savings_on_the_row() -> None:

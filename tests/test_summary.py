@@ -1,0 +1,42 @@
+"""The executive summary's savings per month: the stacked savings of that month, as the evidence pack has them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+
+from helpers import usage_con
+from test_stacking import finding, with_savings
+
+from finops import overview, stacking, summary
+from finops.report import Report
+
+D = Decimal
+
+
+def test_savings_per_month_are_the_stacked_savings_of_that_month() -> None:
+    # Claude Opus 4.6 input is $5 per million tokens: 20M tokens = $100. September: one request of $100 that only
+    # batch touches (saves $50). October: one request of $100 that batch ($50) and premium ($50, on its own) both
+    # touch, and a $0 request on 31 October so that October is covered in full.
+    # Stacked, in order: batch halves October's request (saves 50), then the premium finding removes half of what
+    # is left (50 / 100 of the request: saves 25). October's stacked savings: 75; the period's: 50 + 75 = 125.
+    # Spread in proportion to the standalone savings instead, October would get 125 x 100 / 150 = $83.33: more
+    # than the findings can save together that month.
+    con = usage_con([
+        dict(model="claude-opus-4-6", charge_period_start="2026-09-01T00:00:00", input_tokens=20_000_000),
+        dict(model="claude-opus-4-6", charge_period_start="2026-10-01T00:00:00", input_tokens=20_000_000),
+        dict(model="claude-opus-4-6", charge_period_start="2026-10-31T12:00:00", input_tokens=0)])
+    with_savings(con, [("batch_candidates", "r1", D(50)), ("batch_candidates", "r2", D(50)),
+                       ("us_only_premium", "r2", D(50))])
+    found = [finding("batch_candidates", "batch", D(100)), finding("us_only_premium", "premium", D(50))]
+    stacked = stacking.stack(con, found)
+    assert sum(stacked.values()) == D(125)
+    start, end = overview.period(con)
+    report = Report(generated_at=datetime(2026, 12, 1), period_start=start, period_end=end, inputs=[], skipped=[],
+                    totals=overview.totals(con), unpriced=[], spend_by_model=[], spend_by_month=[], spend_by={},
+                    findings=[replace(f, stacked_savings=stacked[f.id]) for f in found],
+                    savings_standalone=D(150), savings_stacked=D(125), prices=[], params={}, quality={})
+    got = summary.build(con, report)["savings"]
+    assert got["month"] == "2026-10"
+    assert got["per_month_usd"] == D(75) and got["per_year_usd"] == D(900)
