@@ -121,7 +121,7 @@ def summary_markdown(report: Report) -> str:
     """A one-page Markdown summary for a pull request or a chat message: the executive summary of the PDF and the
     terminal (report.json `summary`): spend, savings, the top actions, logs against the bill, coverage."""
     from finops.reports.filters import first_sentence, month_label, pct, signed_usd, usd
-    from finops.summary import build, reconciliation_text, volume_text, workload_text
+    from finops.summary import build, commitment_text, reconciliation_text, volume_text, workload_text
 
     t = report.totals
     sm = report.sections.get("summary") or build(None, report)
@@ -154,8 +154,8 @@ def summary_markdown(report: Report) -> str:
         lines.append(f"| {month_label(c['month'])} against {month_label(c['previous'])} | "
                      f"{usd(c['spend_usd'])} ({signed_usd(change)}, {sign}{share}) |")
     if sm.get("commitment"):
-        lines.append("| Recommended commitment (the usage meets it even if nothing grows) | "
-                     f"{usd(sm['commitment']['per_month_usd'])} a month |")
+        lines.append("| Recommended commitment, per vendor (the usage meets it even if nothing grows) | "
+                     f"{md(commitment_text(sm['commitment']))} |")
     lines.append("")
     if sm.get("actions"):
         lines += ["### The actions worth the most", "",

@@ -96,8 +96,23 @@ def _commitment(report: Report) -> dict[str, Any] | None:
     if not isinstance(commitment, dict) or commitment.get("recommended_per_month_usd") is None:
         return None
     basis = commitment.get("basis")
+    vendors = [{"vendor": v.get("vendor"), "label": v.get("label"), "kind": v.get("kind"),
+                "per_month_usd": Decimal(str(v["recommended_per_month_usd"]))}
+               for v in commitment.get("vendors") or [] if v.get("recommended_per_month_usd") is not None]
     return {"per_month_usd": Decimal(str(commitment["recommended_per_month_usd"])),
-            "basis": basis if isinstance(basis, str) else None}
+            "basis": basis if isinstance(basis, str) else None, "vendors": vendors}
+
+
+def commitment_text(c: dict[str, Any]) -> str:
+    """'Anthropic API $253.73 a month (an Anthropic commitment); Amazon Bedrock $90.00 a month (draws down an
+    existing AWS commitment)': one figure per vendor, never their sum, which no single agreement would cover."""
+    from .reports.filters import usd
+
+    if not c.get("vendors"):
+        return f"{usd(c['per_month_usd'])} a month"
+    return "; ".join(f"{v['label']} {usd(v['per_month_usd'])} a month ("
+                     + ("an Anthropic commitment" if v["kind"] == "commitment"
+                        else f"draws down an existing {v['vendor']} commitment") + ")" for v in c["vendors"])
 
 
 def build(con: duckdb.DuckDBPyConnection | None, report: Report) -> dict[str, Any]:

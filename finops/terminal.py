@@ -129,8 +129,8 @@ def print_summary(report: Report, written: list[Path]) -> None:
     _print_reconciliation(sm)
     if sm.get("commitment"):
         basis = sm["commitment"].get("basis")
-        console.print(f"Recommended commitment: {usd(sm['commitment']['per_month_usd'])} a month"
-                      + (f" ({escape(basis)})" if basis else ""))
+        console.print(f"Recommended commitment, per vendor: {escape(summary.commitment_text(sm['commitment']))}"
+                      + (f". Basis: {escape(basis)}" if basis else ""))
     console.print("Wrote " + escape(", ".join(str(p) for p in written)))
 
 

@@ -461,6 +461,7 @@ def _summary(report: Report, findings: list[dict[str, Any]]) -> dict[str, Any]:
     return {"savings_month": month_label(savings["month"]) if savings.get("month") else None,
             "savings_per_month": savings.get("per_month_usd"), "savings_per_year": savings.get("per_year_usd"),
             "actions": actions, "reconciliation": reconciliation, "commitment": data.get("commitment"),
+            "commitment_text": summary_data.commitment_text(data["commitment"]) if data.get("commitment") else None,
             "minor_share": data.get("minor_finding_share"), "minor_count": len(minor)}
 
 

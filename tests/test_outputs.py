@@ -75,7 +75,8 @@ def test_markdown_summary() -> None:
     assert "**$340.00** (27.5%)" in text and "| Spend after the savings | $894.56 |" in text
     assert "| Feb 2026 against Jan 2026 |" in text
     # The evidence pack's commitment (test_report.make_sections: the lowest month, December's $120), never a trend.
-    assert "| Recommended commitment (the usage meets it even if nothing grows) | $120.00 a month |" in text
+    assert ("| Recommended commitment, per vendor (the usage meets it even if nothing grows) | "
+            "Anthropic API $120.00 a month (an Anthropic commitment) |") in text
     # The action names its largest workload: the evidence row saving the most ($280.02 of the $300.00).
     assert ("| 1 | Legacy and retired models | high (measured) | $300.00 | Move these workloads to the successor "
             "model named in each row. | workspace research (claude-opus-4-1): $280.02 of the $300.00 |") in text
@@ -220,9 +221,10 @@ def test_every_output_shows_the_same_figures(every_output: dict[str, object]) ->
     }
     if s["commitment"]:  # the evidence pack's figure, to the cent: rounding up would promise more than it is met
         assert s["commitment"]["per_month_usd"] == doc["evidence"]["commitment"]["recommended_per_month_usd"]
-        expected["commitment"] = f"Recommended commitment: {dollars(D(s['commitment']['per_month_usd']))} a month"
-        texts["md"] = str(texts["md"]).replace("Recommended commitment (the usage meets it even if nothing grows) | ",
-                                               "Recommended commitment: ")
+        for v in doc["evidence"]["commitment"]["vendors"]:  # one figure per vendor, never their sum
+            if v["recommended_per_month_usd"] is not None:
+                expected[f"commitment {v['vendor']}"] = (
+                    f"{v['label']} {dollars(D(v['recommended_per_month_usd']))} a month")
     for name, text in texts.items():
         assert isinstance(text, str)
         for what, figure in expected.items():

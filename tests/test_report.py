@@ -473,7 +473,8 @@ def test_summary_gives_the_change_from_the_previous_month(soup: BeautifulSoup) -
 def test_summary_states_the_evidence_packs_commitment(soup: BeautifulSoup) -> None:
     # The pack's commitment (make_sections): the lowest of Dec $120, Jan $170, Feb $146.30, no savings: $120.
     line = " ".join(soup.select_one("#summary .commitment").get_text().split())
-    assert line.startswith("Recommended commitment: $120.00 a month") and line.endswith("(section 7).")
+    assert line.startswith("Recommended commitment, per vendor: Anthropic API $120.00 a month (an Anthropic "
+                           "commitment)") and line.endswith("(section 7).")
 
 
 def test_summary_says_nothing_of_a_commitment_the_pack_does_not_state() -> None:

@@ -40,3 +40,39 @@ def test_savings_per_month_are_the_stacked_savings_of_that_month() -> None:
     got = summary.build(con, report)["savings"]
     assert got["month"] == "2026-10"
     assert got["per_month_usd"] == D(75) and got["per_year_usd"] == D(900)
+
+
+def test_the_summary_never_pools_an_anthropic_commitment_with_a_cloud_drawdown(tmp_path) -> None:
+    # Anthropic $300.00 a month (an Anthropic commitment) and Bedrock $200.00 a month (draws down an AWS
+    # commitment): two agreements with two vendors. The summary must not offer "$500.00 a month" as one
+    # recommended commitment, in any output.
+    from io import StringIO
+
+    from rich.console import Console
+    from test_report import make_report
+
+    from finops import outputs, terminal
+
+    vendors = [{"vendor": "Anthropic", "platform": "anthropic", "label": "Anthropic API", "kind": "commitment",
+                "recommended_per_month_usd": D("300.00")},
+               {"vendor": "AWS", "platform": "bedrock", "label": "Amazon Bedrock", "kind": "drawdown",
+                "recommended_per_month_usd": D("200.00")}]
+    base = make_report()
+    report = replace(base, sections={**base.sections, "evidence": {"commitment": {
+        "recommended_per_month_usd": D("500.00"), "basis": "per vendor", "vendors": vendors}}})
+    sm = summary.build(None, report)
+    assert [(v["label"], v["per_month_usd"]) for v in sm["commitment"]["vendors"]] == [
+        ("Anthropic API", D("300.00")), ("Amazon Bedrock", D("200.00"))]
+    report = replace(report, sections={**report.sections, "summary": sm})
+    md = outputs.summary_markdown(report)
+    buffer = StringIO()
+    terminal.console = Console(file=buffer, width=200)
+    terminal.print_summary(report, [])
+    from bs4 import BeautifulSoup
+    from finops.reports import render_html
+
+    alone = replace(report, sections={k: v for k, v in report.sections.items() if k != "evidence"})
+    html = BeautifulSoup(render_html(alone), "html.parser").select_one("p.commitment").get_text(" ", strip=True)
+    for text in (md, buffer.getvalue(), html):
+        assert "$500.00" not in text
+        assert "Anthropic API $300.00 a month" in text and "Amazon Bedrock $200.00 a month" in text
