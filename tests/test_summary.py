@@ -76,3 +76,14 @@ def test_the_summary_never_pools_an_anthropic_commitment_with_a_cloud_drawdown(t
     for text in (md, buffer.getvalue(), html):
         assert "$500.00" not in text
         assert "Anthropic API $300.00 a month" in text and "Amazon Bedrock $200.00 a month" in text
+
+
+def test_one_unpriced_row_is_said_in_the_singular() -> None:
+    from bs4 import BeautifulSoup
+    from finops.reports import render_html
+    from test_report import make_report
+
+    base = make_report()
+    report = replace(base, unpriced=[{**base.unpriced[0], "rows": 1}])
+    text = " ".join(BeautifulSoup(render_html(report), "html.parser").select_one("#summary").get_text().split())
+    assert "1 unpriced row (claude-mystery-9) has no known price" in text
