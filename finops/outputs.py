@@ -121,7 +121,14 @@ def summary_markdown(report: Report) -> str:
     """A one-page Markdown summary for a pull request or a chat message: the executive summary of the PDF and the
     terminal (report.json `summary`): spend, savings, the top actions, logs against the bill, coverage."""
     from finops.reports.filters import first_sentence, month_label, pct, signed_usd, usd
-    from finops.summary import build, commitment_text, reconciliation_text, volume_text, workload_text
+    from finops.summary import (
+        build,
+        commitment_text,
+        coverage_change_text,
+        reconciliation_text,
+        volume_text,
+        workload_text,
+    )
 
     t = report.totals
     sm = report.sections.get("summary") or build(None, report)
@@ -152,7 +159,8 @@ def summary_markdown(report: Report) -> str:
         share = pct(abs(change), c["previous_spend_usd"])
         sign = "+" if change > 0 else "−" if change < 0 else ""
         lines.append(f"| {month_label(c['month'])} against {month_label(c['previous'])} | "
-                     f"{usd(c['spend_usd'])} ({signed_usd(change)}, {sign}{share}) |")
+                     f"{usd(c['spend_usd'])} ({signed_usd(change)}, {sign}{share}"
+                     + (f"; {md(new)}" if (new := coverage_change_text(c)) else "") + ") |")
     if sm.get("commitment"):
         lines.append("| Recommended commitment, per vendor (the usage meets it even if nothing grows) | "
                      f"{md(commitment_text(sm['commitment']))} |")

@@ -178,6 +178,26 @@ def workload_text(w: dict[str, Any] | None, savings: Any = None) -> str:
     return f"{name}: {usd(w['savings_usd'])}" + (f" of the {usd(savings)}" if savings is not None else "")
 
 
+def coverage_change_text(comparison: dict[str, Any] | None) -> str:
+    """'+$156.15 of it is Amazon Bedrock, Google Vertex AI new in the data, not growth': the part of the month over
+    month change that is platforms or sources in one of the two months only (the comparison's coverage cause), so
+    that a summary's 'up $219.12' is not read as growth; '' when there is none."""
+    from .coverage import PLATFORM_LABEL
+    from .reports.filters import signed_usd
+
+    cause = next((c for c in (comparison or {}).get("causes") or [] if c["cause"] == "coverage"), None)
+    if not cause or Decimal(cause["amount_usd"]).quantize(Decimal("0.01")) == 0:
+        return ""
+    parts = []
+    for change, words in (("new", "new in the data"), ("gone", "gone from the data")):
+        names = list(dict.fromkeys(PLATFORM_LABEL.get(x["platform"], x["platform"])
+                                   for x in cause.get("sources") or [] if x["change"] == change))
+        if names:
+            parts.append(f"{', '.join(names)} {words}")
+    what = " and ".join(parts) or "sources in one of the two months only"
+    return f"{signed_usd(cause['amount_usd'])} of it is {what}, not growth or decline"
+
+
 def volume_text(report: Report) -> str:
     """What the spend counts, each count labelled: '1,281 rows of usage reports and bills, 2,045 logged requests'
     (usage reports and bills count tokens, not requests), or '1,210 requests' when every row is a request."""

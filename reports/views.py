@@ -476,6 +476,7 @@ def _summary_change(report: Report) -> dict[str, Any] | None:
             "previous_spend": prev, "change": abs(change),
             "direction": "up" if change > 0 else "down" if change < 0 else "unchanged",
             "share": pct(abs(change), prev), "partial": not (c.get("month_full") and c.get("previous_full")),
+            "coverage_text": summary_data.coverage_change_text(c),
             "chosen": c.get("chosen")}
 
 

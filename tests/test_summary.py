@@ -87,3 +87,28 @@ def test_one_unpriced_row_is_said_in_the_singular() -> None:
     report = replace(base, unpriced=[{**base.unpriced[0], "rows": 1}])
     text = " ".join(BeautifulSoup(render_html(report), "html.parser").select_one("#summary").get_text().split())
     assert "1 unpriced row (claude-mystery-9) has no known price" in text
+
+
+def test_the_summarys_month_over_month_says_what_is_new_coverage() -> None:
+    # Sep $344.78 -> Oct $563.90 (+$219.12), of which $156.15 is Bedrock and Vertex bills that start in October:
+    # the summary must not leave "up $219.12" to be read as growth.
+    from bs4 import BeautifulSoup
+    from finops.reports import render_html
+    from test_report import SECTIONS, make_report
+
+    from finops import outputs
+
+    causes = [{"cause": "coverage", "label": "Coverage", "explanation": "", "amount_usd": D("156.146465"),
+               "sources": [{"platform": "bedrock", "source": "aggregated", "source_formats": ["bedrock_cur"],
+                            "change": "new"},
+                           {"platform": "vertex", "source": "aggregated", "source_formats": ["gcp_billing"],
+                            "change": "new"}]},
+              {"cause": "volume", "label": "Volume", "explanation": "", "amount_usd": D("62.973535")}]
+    comparison = {**SECTIONS["comparison"], "spend_usd": D("563.90"), "previous_spend_usd": D("344.78"),
+                  "change_usd": D("219.12"), "causes": causes}
+    base = make_report()
+    report = replace(base, sections={**base.sections, "comparison": comparison})
+    want = "+$156.15 of it is Amazon Bedrock, Google Vertex AI new in the data"
+    assert want in outputs.summary_markdown(report)
+    html = " ".join(BeautifulSoup(render_html(report), "html.parser").select_one("#summary").get_text().split())
+    assert want in html
