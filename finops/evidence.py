@@ -483,7 +483,7 @@ def _commitment(platforms: list[dict[str, Any]]) -> dict[str, Any]:
     parts = [f"{v['label']} ${v['recommended_per_month_usd']:,.2f}" for v in sized]
     if unsized:
         parts.append(f"no figure for {', '.join(unsized)} (fewer than {MIN_MONTHS} covered full months)")
-    basis = (f"per vendor, never pooled (the lowest optimised month of the last {MIN_MONTHS} covered full months): "
+    basis = (f"the lowest optimised month of the last {MIN_MONTHS} covered full months, for each vendor on its own: "
              + "; ".join(parts)) if sized else \
         f"no vendor has {MIN_MONTHS} covered full months: no commitment can be sized on this data"
     return {"rule": RULE, "recommended_per_month_usd": total, "basis": basis, "vendors": vendors}
