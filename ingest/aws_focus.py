@@ -73,5 +73,7 @@ def focus_line(row: dict[str, Any]) -> bedrock_cur.Line | None:
 
 
 def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
-    table = Table(path, stream, parquet=bedrock_cur._is_parquet(path))
+    # A line that names neither Claude nor Anthropic (the publisher) is not a record: see focus_line.
+    table = Table(path, stream, parquet=bedrock_cur._is_parquet(path), words=("claude", "anthropic"),
+                  stats=emit.stats)
     bedrock_cur.read_lines(table, emit, focus_line, FORMAT, GROUPING)

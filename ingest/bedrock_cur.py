@@ -58,6 +58,7 @@ from .common import Emitter, RowError, money, stable_id, text, timestamp
 FORMAT = "bedrock_cur"
 LABEL = "AWS Cost and Usage Report (CUR, CUR 2.0): Claude on Bedrock"
 GROUPING = "cur"
+WORDS = ("claude",)  # a line that does not name Claude (in any case) is not a record: see is_claude
 USAGE_TYPES = {"usage", "discountedusage", "savingsplancoveredusage"}
 KINDS = {"credit": "credit", "refund": "refund", "tax": "tax", "edpdiscount": "discount",
          "privateratediscount": "discount", "bundleddiscount": "discount", "discount": "discount",
@@ -297,7 +298,8 @@ def records(line: Line, fmt: str, grouping: str, notes: Notes) -> tuple[str, dic
 
 
 def read(path: Path, stream: IO[bytes], emit: Emitter, parquet: bool = False) -> None:
-    read_lines(Table(path, stream, parquet=parquet or _is_parquet(path)), emit, cur_line, FORMAT, GROUPING)
+    table = Table(path, stream, parquet=parquet or _is_parquet(path), words=WORDS, stats=emit.stats)
+    read_lines(table, emit, cur_line, FORMAT, GROUPING)
 
 
 def read_lines(table: Table, emit: Emitter, to_line: Callable[[dict[str, Any]], Line | None], fmt: str,

@@ -9,6 +9,7 @@ nested JSON objects are flattened with dots (`service.description`).
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -19,11 +20,57 @@ from typing import IO, Any
 
 from finops.models import resolve
 
-from .common import JSON_ERRORS, Emitter, LineTooLong, RowError, iter_lines
+from . import fast_csv
+from .common import JSON_ERRORS, READ_ERRORS, Emitter, FileStats, LineTooLong, RowError, decode, iter_lines
 
 TOKEN_CLASSES = ("input", "cache_write_5m", "cache_write_1h", "cache_read", "output")
 TOKEN_COLUMN = {c: f"{c}_tokens" for c in TOKEN_CLASSES}
 MAX_BUCKET_TOKENS = 10**13  # one bill line: far beyond any organisation's month of traffic
+
+# Whether Table may skip, unparsed, the CSV lines that ingest/fast_csv.py proves are no records (False: the
+# reference reader, line by line; tests/test_fast_readers.py compares the two).
+FAST = True
+_STOP = object()  # Table._line: the header is unreadable, reading stops
+
+
+def _read_block(stream: IO[bytes], size: int) -> tuple[bytes, BaseException | None]:
+    """About `size` bytes from the stream, and the read error that stopped it early, if one did (with what was read
+    before it, which the reference reader would have read too)."""
+    parts: list[bytes] = []
+    got = 0
+    while got < size:
+        try:
+            part = stream.read1(size - got)  # type: ignore[attr-defined]
+        except READ_ERRORS as e:
+            return b"".join(parts), e
+        if not part:
+            break
+        parts.append(part)
+        got += len(part)
+    return b"".join(parts), None
+
+
+class _Prefixed(io.RawIOBase):
+    """Bytes already read, then the rest of a stream: a stream again, for reading on line by line."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self._head = head
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        if self._head:
+            size = min(len(view), len(self._head))
+            view[:size] = self._head[:size]
+            self._head = self._head[size:]
+            return size
+        data = self._rest.read(len(view))
+        view[: len(data)] = data
+        return len(data)
+
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
@@ -71,55 +118,131 @@ class Table:
 
     `header` is the normalised header (CSV and Parquet); `error` a file-level problem found on the way.
     Yields (line, row) or (line, RowError) for a row that cannot be split into the header's fields.
+
+    `words`: when given, the reader takes as records only rows that name one of these words (in any case) and
+    ignores the rest; CSV lines that certainly name none of them and are certainly whole rows are then not parsed
+    at all but counted in `skipped` and in the ignored lines of `stats` (ingest/fast_csv.py), as they are read (a
+    file that breaks off later keeps them, as with the reference reader).
     """
 
-    def __init__(self, path: Path, stream: IO[bytes], parquet: bool = False) -> None:
+    def __init__(self, path: Path, stream: IO[bytes], parquet: bool = False, words: tuple[str, ...] = (),
+                 stats: FileStats | None = None) -> None:
         self.path = path
         self.stream = stream
         self.parquet = parquet
+        self.words = words if FAST else ()
         self.header: list[str] | None = None
         self.error: str | None = None
+        self.skipped = 0
+        self.stats = stats
 
     def rows(self) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
         if self.parquet:
             yield from self._parquet()
             return
-        for number, line in iter_lines(self.stream):
-            if isinstance(line, LineTooLong):
-                yield number, RowError(f"line too long: {line.size} bytes")
-                continue
-            if not line.strip():
-                continue
-            if self.header is None and line.lstrip().startswith("{"):
-                self.header = []  # JSON lines: no header
-            if self.header == []:
-                try:
-                    obj = json.loads(line)
-                except JSON_ERRORS:
-                    yield number, RowError("invalid JSON: truncated or malformed line")
-                    continue
-                if not isinstance(obj, dict):
-                    yield number, RowError("line is not a JSON object")
-                    continue
-                yield number, flatten(obj)
-                continue
+        if self.words:
+            yield from self._fast_rows()
+            return
+        yield from self._slow_rows(self.stream, 0)
+
+    def _slow_rows(self, stream: IO[bytes], offset: int) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
+        """The reference reader: every line parsed in Python. offset: lines already read before the stream."""
+        for number, line in iter_lines(stream):
+            row = self._line(number + offset, line)
+            if row is _STOP:
+                return
+            if row is not None:
+                yield row  # type: ignore[misc]
+
+    def _line(self, number: int, line: str | LineTooLong) -> Any:
+        """One line read as the reference reader reads it: (number, row or RowError), None for a line that is not
+        a row (blank, the header), _STOP when the header is unreadable."""
+        if isinstance(line, LineTooLong):
+            return number, RowError(f"line too long: {line.size} bytes")
+        if not line.strip():
+            return None
+        if self.header is None and line.lstrip().startswith("{"):
+            self.header = []  # JSON lines: no header
+        if self.header == []:
             try:
-                values = csv_fields(line)
-            except csv.Error as e:
-                if self.header is None:
-                    self.error = f"unreadable header: {e}"
-                    return
-                yield number, RowError(f"unreadable CSV row: {e}")
-                continue
+                obj = json.loads(line)
+            except JSON_ERRORS:
+                return number, RowError("invalid JSON: truncated or malformed line")
+            if not isinstance(obj, dict):
+                return number, RowError("line is not a JSON object")
+            return number, flatten(obj)
+        try:
+            values = csv_fields(line)
+        except csv.Error as e:
             if self.header is None:
-                self.header = [snake(h) for h in values]
+                self.error = f"unreadable header: {e}"
+                return _STOP
+            return number, RowError(f"unreadable CSV row: {e}")
+        if self.header is None:
+            self.header = [snake(h) for h in values]
+            return None
+        if not any(v.strip() for v in values):
+            return None
+        if len(values) != len(self.header):
+            return number, RowError(f"expected {len(self.header)} fields, found {len(values)}")
+        return number, dict(zip(self.header, (v.strip() for v in values), strict=True))
+
+    def _fast_rows(self) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
+        """The rows the reference reader would yield, minus the lines fast_csv proves it would ignore."""
+        number = 0
+        lines = iter_lines(self.stream)
+        while self.header is None:  # the header (and any blank lines before it), as the reference reader reads it
+            found = next(lines, None)
+            if found is None:
+                return
+            number = found[0]
+            row = self._line(*found)
+            if row is _STOP:
+                return
+            if row is not None:
+                yield row
+        if self.header == []:  # JSON lines: read line by line
+            yield from self._slow_rows(self.stream, number)
+            return
+        tail = b""
+        long_line = False
+        while True:
+            data, failure = _read_block(self.stream, fast_csv.BLOCK_BYTES)
+            cut = data.rfind(b"\n") + 1
+            if data and not failure and cut == 0:
+                tail += data
+                if len(tail) > fast_csv.LONG_LINE:  # a very long line: the rest line by line (limits included)
+                    yield from self._slow_rows(io.BufferedReader(_Prefixed(tail, self.stream)), number)
+                    return
                 continue
-            if not any(v.strip() for v in values):
-                continue
-            if len(values) != len(self.header):
-                yield number, RowError(f"expected {len(self.header)} fields, found {len(values)}")
-                continue
-            yield number, dict(zip(self.header, (v.strip() for v in values), strict=True))
+            if failure:  # what came before the failure is read, as the reference reader reads it: whole lines
+                whole = tail + data
+                block, tail = whole[: whole.rfind(b"\n") + 1], b""
+            elif data:
+                block, tail = tail + data[:cut], data[cut:]
+                # a long last line, its end not in this block: from that line on, line by line (below)
+                long_line = len(tail) > fast_csv.LONG_LINE
+            else:
+                block, tail = tail, b""
+            pieces = block.split(b"\n") if block else []
+            if block.endswith(b"\n"):
+                pieces.pop()
+            picked = fast_csv.candidates(block, len(self.header), self.words)
+            self.skipped += len(pieces) - len(picked)
+            if self.stats is not None:
+                self.stats.lines_ignored += len(pieces) - len(picked)
+            for index in picked:
+                row = self._line(number + index + 1, decode(pieces[index]))
+                if row is not None:
+                    yield row
+            number += len(pieces)
+            if failure:
+                raise failure
+            if long_line:
+                yield from self._slow_rows(io.BufferedReader(_Prefixed(tail, self.stream)), number)
+                return
+            if not data:
+                return
 
     def _parquet(self) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
         import pyarrow as pa

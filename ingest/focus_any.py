@@ -46,7 +46,7 @@ from .cloud_common import (
     unit_multiplier,
     whole_tokens,
 )
-from .common import Emitter, RowError, money, stable_id, text, timestamp
+from .common import Emitter, RowError, money, open_binary, stable_id, text, timestamp
 
 FORMAT = "focus"
 LABEL = "FOCUS 1.0-1.4 export, any provider: Claude lines"
@@ -305,8 +305,25 @@ def record(row: dict[str, Any], totals: Totals) -> tuple[str, dict[str, Any]]:
     return "usage", usage
 
 
+def _who(row: dict[str, Any]) -> Any:
+    return pick(row, "service_provider_name", "provider_name", "host_provider_name", "invoice_issuer_name")
+
+
+def _providers(path: Path) -> Counter[str]:
+    """Lines per provider, every line of the file read by the reference reader."""
+    provider: Counter[str] = Counter()
+    with open_binary(path) as stream:
+        table = Table(path, stream, parquet=bedrock_cur._is_parquet(path))
+        table.words = ()
+        for _, row in table.rows():
+            if not isinstance(row, RowError) and isinstance(who := _who(row), str):
+                provider[who.strip()] += 1
+    return provider
+
+
 def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
-    table = Table(path, stream, parquet=bedrock_cur._is_parquet(path))
+    table = Table(path, stream, parquet=bedrock_cur._is_parquet(path), words=("claude",),
+                  stats=emit.stats)  # see is_claude
     totals = Totals()
     lines = claude = 0
     provider: Counter[str] = Counter()
@@ -315,7 +332,7 @@ def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
         if isinstance(row, RowError):
             emit.reject(number, str(row))
             continue
-        who = pick(row, "service_provider_name", "provider_name", "host_provider_name", "invoice_issuer_name")
+        who = _who(row)
         if isinstance(who, str):
             provider[who.strip()] += 1
         if not is_claude(row):
@@ -331,10 +348,13 @@ def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
             emit.row(rec, number)
         else:
             emit.bill(rec, number)
+    lines += table.skipped  # lines the fast path proved name no Claude model (not parsed)
     if table.error:
         emit.stats.error = table.error
     totals.write(emit, sum(totals.units.values()))
     if claude == 0 and emit.stats.rows_read == 0 and not table.error:
+        if table.skipped:  # the skipped lines' providers too, for the reason below: the file read again in full
+            provider = _providers(path)
         header = table.header or []
         searched = [NAMING_LABELS[c] for c in (*NAMING, "sku_price_details") if c in header]
         if any(c.startswith("x_") for c in header):

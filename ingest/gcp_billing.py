@@ -116,7 +116,8 @@ def _credits(value: Any) -> list[dict[str, Any]]:
 
 
 def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
-    table = Table(path, stream)
+    # A row that does not name Claude is not a record (see _records): the fast path need not parse it.
+    table = Table(path, stream, words=("claude",), stats=emit.stats)
     units: dict[str, int] = {}
     for number, row in table.rows():
         if isinstance(row, RowError):

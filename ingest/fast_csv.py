@@ -1,0 +1,68 @@
+"""The fast path for large CSV billing exports: find, in bulk, the lines that cannot be records, so that Python parses
+only the others.
+
+A cloud bill is mostly lines of other services (EC2, S3, ...): the reference reader (cloud_common.Table) parses
+each of them, builds a dict and hands it to the format's reader, which counts it as an ignored line. Here whole
+blocks of lines are checked with polars string expressions instead, and a line is *skipped* (counted as ignored
+without being parsed) only when the reference reader is certain to ignore it:
+  - it names none of the reader's words (`claude`, `anthropic`: what makes a line a Claude line), in any case;
+  - it is printable ASCII only (no control character, no backslash that a JSON column could unescape into a word,
+    nothing that decodes differently as UTF-8 or Latin-1), apart from a line ending of `\\r`;
+  - it has a letter or digit (the reference reader drops a blank or commas-only line without counting it);
+  - its fields are plain (no quote) or wholly quoted (`"Amazon Web Services, Inc."`, inner quotes doubled), and
+    there are exactly as many as the header has (the reference reader rejects any other count).
+For such a line Python's csv module gives exactly the header's fields, and the reader's Claude test finds no
+Claude name in them. Every other line (the Claude lines, and anything irregular) goes through the reference
+reader's own per-line code with its line number, so rows, rejects and accounting are the reference reader's.
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+BLOCK_BYTES = 32 * 1024 * 1024  # bytes of lines checked at once
+LONG_LINE = 1024 * 1024  # a line this long without its end in sight: the rest of the file is read line by line
+
+_PRINTABLE = bytes(range(0x20, 0x7F)) + b"\n"
+_CONTROL = re.compile(rb"[^\x20-\x7e\n]")
+
+
+def candidates(block: bytes, fields: int, words: tuple[str, ...]) -> list[int]:
+    """Indices (0-based) of the lines of `block` (split on b"\\n"; a final empty piece after the last newline is
+    not a line) that the reference reader must see; every other line is certain to be ignored by it."""
+    if not block:
+        return []
+    low = block.lower()  # ASCII letters only: any other byte makes its line a candidate anyway
+    text = low.decode("utf-8", errors="replace")  # never adds or removes a newline; bad bytes become non-ASCII
+    lines = ("," + text.replace("\n", "\n,")).split("\n")  # a comma before each line: every field follows one
+    if block.endswith(b"\n"):
+        lines.pop()
+    line = pl.col("l")
+    if "\r" in text:
+        line = line.str.strip_chars_end("\r")  # a line ending of CR (LF) is what decode() drops too
+    quoted = line.str.replace_all(r',"(?:[^"]|"")*"', ",\x01")  # each wholly quoted field becomes one marker
+    skip = (
+        ~line.str.contains("|".join(re.escape(w) for w in words))
+        & (line.str.len_bytes() == line.str.len_chars())
+        & line.str.contains("[0-9a-z]")
+        & ~quoted.str.contains('"', literal=True)
+        & ~quoted.str.contains("\x01[^,]")
+        & (quoted.str.count_matches(",", literal=True) == fields)
+    )
+    if _control(block):
+        skip = skip & ~line.str.contains(r"[\x00-\x1f\x7f\\]")
+    frame = pl.DataFrame({"l": pl.Series(lines, dtype=pl.String)})
+    return frame.select((~skip).arg_true()).to_series().to_list()
+
+
+def _control(block: bytes) -> bool:
+    """Whether the block has a byte that needs the per-line control check: a control character (other than the CR
+    of a CRLF line ending), a non-ASCII byte (caught by the ASCII test too) or a backslash."""
+    rest = block.translate(None, _PRINTABLE)
+    if not rest:
+        return b"\\" in block
+    if rest.strip(b"\r") or block.count(b"\r") != block.count(b"\r\n"):
+        return True
+    return b"\\" in block

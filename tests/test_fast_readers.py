@@ -1,0 +1,137 @@
+"""The fast path for CSV bills (ingest/fast_csv.py) reads every file exactly as the reference reader does.
+
+The reference reader parses every line in Python; the fast path skips, unparsed, the lines it proves the reader
+would ignore. For every fixture and hostile case of the four bill formats, and for a file of irregular lines made
+here, both read the file and must give the same rows, bill lines, rejects (line and reason) and per-file
+accounting, with the fast path's blocks at their real size and at a few bytes (every line boundary, long-line and
+gzip-failure path then falls inside a block edge).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+from pathlib import Path
+from typing import Any
+
+import pytest
+from finops.ingest import cloud_common, fast_csv, read_file
+from finops.ingest.common import FileStats
+
+HERE = Path(__file__).parent
+FORMATS = ("bedrock_cur", "aws_focus", "focus", "gcp_billing")
+FILES = sorted(p for root in ("fixtures", "hostile") for fmt in FORMATS for p in (HERE / root / fmt).iterdir())
+
+
+def read(path: Path, fmt: str, fast: bool, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Everything a reader hands on for one file: rows, bill lines, rejects and the file's accounting."""
+    monkeypatch.setattr(cloud_common, "FAST", fast)
+    rows: list[dict[str, Any]] = []
+    bills: list[dict[str, Any]] = []
+    rejects: list[tuple[str, int, str]] = []
+    stats = FileStats(path=str(path), format=fmt)
+    read_file(path, stats, rows.append, lambda *r: rejects.append(r), bills.append)
+    return {"rows": rows, "bills": bills, "rejects": rejects, "stats": dataclasses.asdict(stats)}
+
+
+def both(path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, Any], dict[str, Any]]:
+    return read(path, fmt, False, monkeypatch), read(path, fmt, True, monkeypatch)
+
+
+@pytest.mark.parametrize("block", [fast_csv.BLOCK_BYTES, 7, 300])
+@pytest.mark.parametrize("path", FILES, ids=lambda p: f"{p.parent.parent.name}/{p.parent.name}/{p.name}")
+def test_fast_path_reads_every_fixture_and_hostile_case_like_the_reference(
+        path: Path, block: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fast_csv, "BLOCK_BYTES", block)
+    monkeypatch.setattr(fast_csv, "LONG_LINE", max(block, 200))
+    reference, fast = both(path, path.parent.name, monkeypatch)
+    assert fast == reference
+
+
+HEADER = ("identity/LineItemId,lineItem/LineItemType,lineItem/UsageAccountId,lineItem/UsageType,"
+          "lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/UsageAmount,pricing/unit,lineItem/UnblendedRate,"
+          "lineItem/UnblendedCost,lineItem/CurrencyCode,lineItem/LineItemDescription,product/ProductName")  # 13
+CLAUDE = ("Usage,111122223333,USE1-MP:USE1_InputTokenCount_Global-Units,2026-10-05T00:00:00Z,2026-10-06T00:00:00Z,"
+          "2,Units,3,6,USD,input,Claude Sonnet 4.6 (Amazon Bedrock Edition)")
+EC2 = "Usage,111122223333,BoxUsage:m5.large,2026-10-05T00:00:00Z,2026-10-06T00:00:00Z,24,Hrs,0.096,2.304,USD"
+
+
+def irregular_lines() -> list[bytes]:
+    """One line per shape the fast path must not take for an ignored line (each with its own line item id), and
+    the plain lines it skips. Counted by hand in the test below."""
+    return [
+        b"a1," + EC2.encode() + b",$0.096 per On Demand Linux m5.large,Amazon Elastic Compute Cloud",  # skipped
+        b"a2," + EC2.encode() + b',"$0.096 per hour, Linux","Amazon Web Services, Inc."',  # quoted: skipped
+        b"a3," + EC2.encode() + b',"say ""hi""",EC2',  # doubled quotes: skipped
+        b"c1," + CLAUDE.encode(),  # Claude: a row
+        b"c2," + CLAUDE.replace("Claude", "CLAUDE").encode(),  # any case: a row
+        b"r1," + EC2.encode() + b',ab"c,d"e,EC2',  # quote inside a field: csv reads 14 fields -> rejected
+        b"r2," + EC2.encode() + b',"a"b,EC2',  # text after a closing quote: 13 fields, ignored
+        b"r3," + EC2.encode() + b',"unterminated,EC2',  # one field to the end: 12 fields -> rejected
+        b"r4," + EC2.encode() + b",one,two,three",  # 14 fields -> rejected
+        b"r5," + EC2.encode(),  # 11 fields -> rejected
+        b"",  # blank: not a line of the bill
+        b",,,,,,,,,,,,",  # commas only: not a line of the bill
+        b" \t ,  ,,,,,,,,,,,",  # whitespace only
+        "\u00a0,\u00a0,,,,,,,,,,,".encode(),  # Unicode spaces only: not a line either
+        b"w1," + EC2.encode() + b",desc\r,EC2",  # CR inside a line: csv cannot read it -> rejected
+        b"w2," + EC2.encode() + b",desc,EC2\r",  # a CRLF line end: ignored
+        b"w3," + EC2.encode() + b",desc,EC2\r\r",  # two CRs: ignored
+        b"w4," + EC2.encode() + b",d\x00esc,EC2",  # NUL
+        b"w5," + EC2.encode() + ",Z\u00fcrich,EC2".encode(),  # UTF-8
+        b"w6," + EC2.encode() + b",Z\xfcrich,EC2",  # Latin-1
+        b"\xef\xbb\xbfw7," + EC2.encode() + b",bom,EC2",  # a BOM at the start of a later line
+        b"w8," + EC2.encode() + b",C:\\temp,EC2",  # backslash
+        b"w9," + EC2.encode() + b",\\u0063laude,EC2",  # an escape that a JSON column would read as claude
+        b"w10," + EC2.encode() + b",\x1b[31mred,EC2",  # terminal escape
+        b"x1," + EC2.encode() + b"," + b"y" * 900 + b",EC2",  # long (over the small blocks' long-line limit)
+        b"x2," + EC2.encode() + b",after the long line,EC2",
+        b"c3," + CLAUDE.encode(),  # a Claude row after it
+    ]
+
+
+def test_irregular_lines_read_like_the_reference(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = irregular_lines()
+    plain = tmp_path / "cur.csv"
+    plain.write_bytes(HEADER.encode() + b"\n" + b"\n".join(lines))  # the last line without a line end
+    crlf = tmp_path / "cur-crlf.csv"
+    crlf.write_bytes(HEADER.encode() + b"\r\n" + b"\r\n".join(lines) + b"\r\n")
+    packed = tmp_path / "cur.csv.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(packed.read_bytes()[: len(packed.read_bytes()) * 2 // 3])  # breaks off mid-file
+    for block in (fast_csv.BLOCK_BYTES, 5, 64, 1000):
+        monkeypatch.setattr(fast_csv, "BLOCK_BYTES", block)
+        monkeypatch.setattr(fast_csv, "LONG_LINE", 300)
+        for path in (plain, crlf, packed, cut):
+            reference, fast = both(path, "bedrock_cur", monkeypatch)
+            assert fast == reference, (block, path.name)
+    # By hand, the plain file (27 lines after the header): c1, c2, c3 are rows; r1, r3, r4, r5 and w1 are
+    # rejected (14, 12, 14, 11 fields; a CR inside a line); the 4 blank, comma or space lines are not lines of
+    # the bill; the other 15 are ignored (a1-a3, r2, w2-w10, x1, x2).
+    monkeypatch.setattr(fast_csv, "BLOCK_BYTES", 64)
+    result = read(plain, "bedrock_cur", True, monkeypatch)
+    stats = result["stats"]
+    assert (stats["rows_read"], stats["rows_staged"], stats["rows_rejected"], stats["lines_ignored"]) == (8, 3, 5, 15)
+    assert [line for _, line, _ in result["rejects"]] == [7, 9, 10, 11, 16]  # r1 r3 r4 r5 w1 (header is line 1)
+    assert [r["source_line"] for r in result["rows"]] == [5, 6, 28]
+
+
+def test_the_fast_path_skips_the_plain_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not a timing: the plain lines of other services are counted without being parsed (else the fast path would
+    be the reference reader under another name)."""
+    path = tmp_path / "cur.csv"
+    path.write_bytes((HEADER + "\n" + "\n".join(
+        f"e{i}," + EC2 + ",plain,Amazon Elastic Compute Cloud" for i in range(1000)) + "\nc1," + CLAUDE + "\n"
+                      ).encode())
+    parsed: list[int] = []
+    original = cloud_common.Table._line
+
+    def counting(self: cloud_common.Table, number: int, line: Any) -> Any:
+        parsed.append(number)
+        return original(self, number, line)
+
+    monkeypatch.setattr(cloud_common.Table, "_line", counting)
+    result = read(path, "bedrock_cur", True, monkeypatch)
+    assert parsed == [1, 1002]  # the header, then only the Claude line (line 1002: header + 1,000 EC2 lines + 1)
+    assert result["stats"]["lines_ignored"] == 1000 and result["stats"]["rows_staged"] == 1
