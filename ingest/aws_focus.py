@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from . import bedrock_cur
-from .cloud_common import Table, json_value, pick, quantity
-from .common import Emitter, RowError, money, timestamp
+from .cloud_common import Table, json_value, line_timestamp, pick, quantity
+from .common import Emitter, RowError, money
 
 FORMAT = "aws_focus"
 LABEL = "AWS FOCUS 1.2 export: Claude on Bedrock"
@@ -58,8 +58,8 @@ def focus_line(row: dict[str, Any]) -> bedrock_cur.Line | None:
         usage_type=str(usage_type),
         product=service if isinstance(service, str) else None,
         description=description if isinstance(description, str) else None,
-        start=timestamp(pick(row, "charge_period_start"), "ChargePeriodStart"),
-        end=timestamp(end, "ChargePeriodEnd") if end not in (None, "") else None,
+        start=line_timestamp(pick(row, "charge_period_start"), "ChargePeriodStart"),
+        end=line_timestamp(end, "ChargePeriodEnd") if end not in (None, "") else None,
         amount=amount,
         unit=unit,
         cost=money(pick(row, "billed_cost"), "BilledCost"),

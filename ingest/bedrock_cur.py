@@ -28,6 +28,7 @@ converted.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -46,14 +47,17 @@ from .cloud_common import (
     Table,
     bill_model,
     json_value,
+    line_text,
+    line_timestamp,
     list_rate,
     pick,
     quantity,
+    tags_json,
     unit_from_rate,
     unit_multiplier,
     whole_tokens,
 )
-from .common import Emitter, RowError, money, stable_id, text, timestamp
+from .common import Emitter, RowError, money, stable_id, text
 
 FORMAT = "bedrock_cur"
 LABEL = "AWS Cost and Usage Report (CUR, CUR 2.0): Claude on Bedrock"
@@ -111,6 +115,7 @@ _MANTLE = re.compile(r"^(?:(?P<region>[A-Z]{2,4}\d)-)?(?P<model>anthropic\.[\w.-
 _MARKETPLACE = re.compile(r"^(?:(?P<region>[A-Z]{2,4}\d)-)?(?:MP:)?(?:[A-Z]{2,4}\d_)?(?P<rest>.+?)(?:-Units)?$")
 
 
+@functools.lru_cache(maxsize=4096)  # a bill repeats a few usage types on every line (the result is not mutated)
 def parse_usage_type(usage_type: str) -> UsageType:
     """Token class, endpoint scope, tier and unit hints from a Claude usage type (any of the three families)."""
     ut = usage_type.strip()
@@ -154,10 +159,16 @@ def is_claude(*names: Any) -> bool:
 def _tags(row: dict[str, Any]) -> dict[str, Any]:
     tags = json_value(row.get("resource_tags"))
     out = dict(tags) if isinstance(tags, dict) else {}
-    for name, value in row.items():
-        if name.startswith("resource_tags_") and value not in (None, ""):
+    for name in _tag_columns(tuple(row)):
+        value = row[name]
+        if value not in (None, ""):
             out[name[len("resource_tags_"):]] = value
     return out
+
+
+@functools.lru_cache(maxsize=256)  # one per header
+def _tag_columns(names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(n for n in names if n.startswith("resource_tags_"))
 
 
 def _product(row: dict[str, Any]) -> dict[str, Any]:
@@ -195,8 +206,8 @@ def cur_line(row: dict[str, Any]) -> Line | None:
         usage_type=str(usage_type),
         product=name if isinstance(name, str) else None,
         description=description if isinstance(description, str) else None,
-        start=timestamp(start, "line_item_usage_start_date"),
-        end=timestamp(end, "line_item_usage_end_date") if end not in (None, "") else None,
+        start=line_timestamp(start, "line_item_usage_start_date"),
+        end=line_timestamp(end, "line_item_usage_end_date") if end not in (None, "") else None,
         amount=quantity(pick(row, "line_item_usage_amount"), "line_item_usage_amount"),
         unit=pick(row, "pricing_unit", "product_pricing_unit") or product.get("pricing_unit"),
         cost=money(pick(row, "line_item_unblended_cost"), "line_item_unblended_cost"),
@@ -253,8 +264,8 @@ def records(line: Line, fmt: str, grouping: str, notes: Notes) -> tuple[str, dic
     usage = parse_usage_type(line.usage_type)
     ident = resolve(line.resource) if isinstance(line.resource, str) and ":bedrock:" in line.resource else None
     model = bill_model(line.product) or usage.model or (ident.model if ident else None)
-    region = text(line.region) or usage.region or (ident.region if ident else None)
-    model_raw = text(line.product if bill_model(line.product) or not usage.model else line.usage_type)
+    region = line_text(line.region) or usage.region or (ident.region if ident else None)
+    model_raw = line_text(line.product if bill_model(line.product) or not usage.model else line.usage_type)
     # The line item id is unique within a time interval (CUR: identity/LineItemId + identity/TimeInterval).
     record_id = stable_id(fmt, line.line_id, line.start, line.end) if line.line_id else stable_id(
         fmt, line.start, line.end, line.usage_type, line.account, line.resource, line.line_type, line.description,
@@ -278,8 +289,8 @@ def records(line: Line, fmt: str, grouping: str, notes: Notes) -> tuple[str, dic
         "platform": "bedrock",
         "charge_period_start": line.start,
         "charge_period_end": line.end,
-        "workspace": text(line.account),
-        "tags": text(json.dumps(line.tags, sort_keys=True)) if line.tags else None,
+        "workspace": line_text(line.account),
+        "tags": line_text(tags_json(line.tags)) if line.tags else None,
         "model_raw": model_raw,
         "model": model,
         "requests": None,

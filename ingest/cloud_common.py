@@ -9,6 +9,7 @@ nested JSON objects are flattened with dots (`service.description`).
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
@@ -21,7 +22,18 @@ from typing import IO, Any
 from finops.models import resolve
 
 from . import fast_csv
-from .common import JSON_ERRORS, READ_ERRORS, Emitter, FileStats, LineTooLong, RowError, decode, iter_lines
+from .common import (
+    JSON_ERRORS,
+    READ_ERRORS,
+    Emitter,
+    FileStats,
+    LineTooLong,
+    RowError,
+    decode,
+    iter_lines,
+    text,
+    timestamp,
+)
 
 TOKEN_CLASSES = ("input", "cache_write_5m", "cache_write_1h", "cache_read", "output")
 TOKEN_COLUMN = {c: f"{c}_tokens" for c in TOKEN_CLASSES}
@@ -181,11 +193,12 @@ class Table:
         if self.header is None:
             self.header = [snake(h) for h in values]
             return None
-        if not any(v.strip() for v in values):
+        stripped = [v.strip() for v in values]
+        if not any(stripped):
             return None
         if len(values) != len(self.header):
             return number, RowError(f"expected {len(self.header)} fields, found {len(values)}")
-        return number, dict(zip(self.header, (v.strip() for v in values), strict=True))
+        return number, dict(zip(self.header, stripped, strict=True))
 
     def _fast_rows(self) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
         """The rows the reference reader would yield, minus the lines fast_csv proves it would ignore."""
@@ -342,6 +355,11 @@ def unit_multiplier(unit: Any) -> int | None:
     -> 1; None when the unit does not say (e.g. 'Units')."""
     if not isinstance(unit, str) or not unit.strip():
         return None
+    return _unit_multiplier(unit)
+
+
+@functools.lru_cache(maxsize=1024)
+def _unit_multiplier(unit: str) -> int | None:
     text = unit.strip()
     for pattern, multiplier in _UNIT_WORDS:
         if pattern.search(text):
@@ -360,6 +378,11 @@ def bill_model(name: Any) -> str | None:
     'Claude 4.6 Sonnet', 'Claude Opus 4 8' (Vertex munges the dot), 'Claude 3 Haiku'. None when unknown."""
     if not isinstance(name, str) or not name.strip():
         return None
+    return _bill_model(name)
+
+
+@functools.lru_cache(maxsize=4096)  # a bill repeats a few product names on every line
+def _bill_model(name: str) -> str | None:
     text = _EDITION.sub("", name.strip())
     model = resolve(text).model
     if model is None:
@@ -399,6 +422,7 @@ def _standard_rates() -> dict[str, list[tuple[Any, tuple[Decimal, ...]]]]:
 _RATES: dict[str, list[tuple[Any, tuple[Decimal, ...]]]] | None = None
 
 
+@functools.lru_cache(maxsize=65536)  # one per model, token class and day of a bill
 def list_rate(model: str | None, token_class: str, day: Any) -> Decimal | None:
     """The model's standard list rate ($ per million tokens) for a token class on a day, if known."""
     global _RATES
@@ -426,3 +450,39 @@ def unit_from_rate(per_unit: Decimal, list_per_mtok: Decimal) -> int | None:
         if Decimal("0.34") <= ratio <= 3:
             return multiplier
     return None
+
+
+# ---- memoised value parsing for bill lines: a bill repeats the same few timestamps, names and tag sets on
+# hundreds of thousands of lines. Only text values are memoised (a failure raises again each time, uncached).
+
+
+@functools.lru_cache(maxsize=65536)
+def _timestamp_text(value: str, name: str) -> datetime:
+    return timestamp(value, name)
+
+
+def line_timestamp(value: Any, name: str) -> datetime:
+    """common.timestamp, memoised for text values."""
+    return _timestamp_text(value, name) if isinstance(value, str) else timestamp(value, name)
+
+
+@functools.lru_cache(maxsize=65536)
+def _text_text(value: str) -> str | None:
+    return text(value)
+
+
+def line_text(value: Any) -> str | None:
+    """common.text, memoised for text values."""
+    return _text_text(value) if isinstance(value, str) else text(value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _sorted_json(items: tuple[tuple[str, Any], ...]) -> str:
+    return json.dumps(dict(items), sort_keys=True)
+
+
+def tags_json(tags: dict[str, Any]) -> str:
+    """json.dumps(tags, sort_keys=True), memoised for tag sets of text values."""
+    if all(type(v) is str for v in tags.values()):  # not 1 and True, which are equal keys but differ in JSON
+        return _sorted_json(tuple(tags.items()))
+    return json.dumps(tags, sort_keys=True)
