@@ -271,8 +271,9 @@ def load(
             if progress and path not in slow:
                 progress(path, path.stat().st_size)
     done = set(fast) - slow
+    apart = _read_bills_apart([(p, s) for p, s in detected if p not in done], con, stager, progress)
     for path, stats in detected:
-        if path in done:
+        if path in done or path in apart:
             continue
         read_file(path, stats, stager.row, stager.reject, stager.bill)
         if progress:
@@ -283,6 +284,73 @@ def load(
         result.skipped.append((stats.path, stats.skip_reason or ""))
     _deduplicate(con, result, parts)
     return result
+
+
+# Bills (CUR, FOCUS, GCP) are read by one process per core when there are several large ones: their Claude lines
+# are parsed in Python, one core's work per file. Rows come back as Arrow tables, in file order.
+BILL_FORMATS = {bedrock_cur.FORMAT, aws_focus.FORMAT, focus_any.FORMAT, gcp_billing.FORMAT}
+APART_MIN_BYTES = 64 * 1024 * 1024  # below this, starting the processes costs more than it saves
+PROCESSES = min(2, os.cpu_count() or 1)
+
+
+def _read_bills_apart(files: list[tuple[Path, FileStats]], con: duckdb.DuckDBPyConnection, stager: Stager,
+                      progress: Callable[[Path, int], None] | None) -> set[Path]:
+    """Read the bill files among `files` in worker processes when it pays; returns the paths read."""
+    bills = [(p, s) for p, s in files if s.format in BILL_FORMATS]
+    if PROCESSES < 2 or len(bills) < 2 or sum(_size(p) for p, _ in bills) < APART_MIN_BYTES:
+        return set()
+    import concurrent.futures
+    import multiprocessing
+
+    done: set[Path] = set()
+    # spawn, not fork: the parent's DuckDB and polars threads must not be copied mid-flight into a child
+    with concurrent.futures.ProcessPoolExecutor(PROCESSES, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(read_apart, str(p), s.format) for p, s in bills]
+        for (path, stats), future in zip(bills, futures, strict=True):
+            try:
+                read, rows, billed, rejects = future.result()
+            except Exception:  # noqa: BLE001 (a worker that died: the file is read here instead, below)
+                continue
+            vars(stats).update(vars(read))
+            for batch in rows:  # noqa: B007 (read by DuckDB)
+                con.execute(f"INSERT INTO {stager.usage_table} SELECT * FROM batch")
+            for bill_batch in billed:  # noqa: B007 (read by DuckDB)
+                con.execute("INSERT INTO billing_raw SELECT * FROM bill_batch")
+            for reject in rejects:
+                stager.reject(*reject)
+            done.add(path)
+            if progress:
+                progress(path, _size(path))
+    return done
+
+
+def read_apart(path: str, fmt: str) -> tuple[FileStats, list[pa.Table], list[pa.Table], list[tuple[str, int, str]]]:
+    """One file read in a worker process: its accounting, its rows and bill lines as Arrow tables, its rejects."""
+    stats = FileStats(path=path, format=fmt)
+    rows: list[dict[str, Any]] = []
+    bills: list[dict[str, Any]] = []
+    rejects: list[tuple[str, int, str]] = []
+    row_tables: list[pa.Table] = []
+    bill_tables: list[pa.Table] = []
+
+    def on_row(record: dict[str, Any]) -> None:
+        rows.append(record)
+        if len(rows) >= BATCH_ROWS:
+            row_tables.append(pa.Table.from_pylist(rows, schema=ARROW_SCHEMA))
+            rows.clear()
+
+    def on_bill(record: dict[str, Any]) -> None:
+        bills.append(record)
+        if len(bills) >= BATCH_ROWS:
+            bill_tables.append(pa.Table.from_pylist(bills, schema=BILLING_ARROW_SCHEMA))
+            bills.clear()
+
+    read_file(Path(path), stats, on_row, lambda *r: rejects.append(r), on_bill)
+    if rows:
+        row_tables.append(pa.Table.from_pylist(rows, schema=ARROW_SCHEMA))
+    if bills:
+        bill_tables.append(pa.Table.from_pylist(bills, schema=BILLING_ARROW_SCHEMA))
+    return stats, row_tables, bill_tables, rejects
 
 
 def _size(path: Path) -> int:

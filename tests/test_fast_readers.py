@@ -135,3 +135,36 @@ def test_the_fast_path_skips_the_plain_lines(tmp_path: Path, monkeypatch: pytest
     result = read(path, "bedrock_cur", True, monkeypatch)
     assert parsed == [1, 1002]  # the header, then only the Claude line (line 1002: header + 1,000 EC2 lines + 1)
     assert result["stats"]["lines_ignored"] == 1000 and result["stats"]["rows_staged"] == 1
+
+
+def test_bills_read_in_worker_processes_load_what_one_process_loads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Several large bills are read by one process per core (ingest._read_bills_apart); the tables and the
+    accounting are those of reading them here, one after the other."""
+    import duckdb
+
+    from finops import ingest
+
+    bills = [p for p in FILES if p.parent.name in ("bedrock_cur", "aws_focus", "focus", "gcp_billing")]
+    apart_read: list[set[Path]] = []
+    original = ingest._read_bills_apart
+
+    def recording(*args: Any) -> set[Path]:
+        apart_read.append(original(*args))
+        return apart_read[-1]
+
+    monkeypatch.setattr(ingest, "_read_bills_apart", recording)
+
+    def loaded(apart: bool) -> tuple[Any, ...]:
+        monkeypatch.setattr(ingest, "APART_MIN_BYTES", 0 if apart else 2**62)
+        monkeypatch.setattr(ingest, "PROCESSES", 2)
+        con = duckdb.connect()
+        result = ingest.load(bills, con)
+        usage = con.execute("SELECT * FROM usage ORDER BY source_file, source_line, record_id").fetchall()
+        billing = con.execute("SELECT * FROM billing ORDER BY source_file, source_line, record_id").fetchall()
+        rejects = con.execute("SELECT * FROM rejects ORDER BY ALL").fetchall()
+        return usage, billing, rejects, [dataclasses.asdict(s) for s in result.files], result.skipped
+
+    one, apart = loaded(False), loaded(True)
+    assert apart_read[0] == set() and len(apart_read[1]) == len(bills)  # the second load read every file apart
+    assert apart == one
+    assert len(one[0]) > 10 and len(one[2]) > 10  # rows and rejects from several files: the comparison has teeth
