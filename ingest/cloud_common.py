@@ -193,7 +193,7 @@ class Table:
         if self.header is None:
             self.header = [snake(h) for h in values]
             return None
-        stripped = [v.strip() for v in values]
+        stripped = list(map(str.strip, values))
         if not any(stripped):
             return None
         if len(values) != len(self.header):

@@ -36,20 +36,23 @@ def candidates(block: bytes, fields: int, words: tuple[str, ...]) -> list[int]:
         return []
     low = block.lower()  # ASCII letters only: any other byte makes its line a candidate anyway
     text = low.decode("utf-8", errors="replace")  # never adds or removes a newline; bad bytes become non-ASCII
-    lines = ("," + text.replace("\n", "\n,")).split("\n")  # a comma before each line: every field follows one
+    lines = text.split("\n")
     if block.endswith(b"\n"):
         lines.pop()
     line = pl.col("l")
     if "\r" in text:
         line = line.str.strip_chars_end("\r")  # a line ending of CR (LF) is what decode() drops too
-    quoted = line.str.replace_all(r',"(?:[^"]|"")*"', ",\x01")  # each wholly quoted field becomes one marker
+    # Each field that is wholly quoted (at the line start or after a comma, to its closing quote) becomes one
+    # marker; a quote left over is one csv reads otherwise (inside a field, unterminated); a marker followed by
+    # anything but a comma had text after its closing quote.
+    quoted = line.str.replace_all(r'(^|,)"(?:[^"]|"")*"', "${1}\x01")
     skip = (
         ~line.str.contains("|".join(re.escape(w) for w in words))
         & (line.str.len_bytes() == line.str.len_chars())
         & line.str.contains("[0-9a-z]")
         & ~quoted.str.contains('"', literal=True)
         & ~quoted.str.contains("\x01[^,]")
-        & (quoted.str.count_matches(",", literal=True) == fields)
+        & (quoted.str.count_matches(",", literal=True) == fields - 1)
     )
     if _control(block):
         skip = skip & ~line.str.contains(r"[\x00-\x1f\x7f\\]")
