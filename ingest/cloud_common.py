@@ -21,7 +21,7 @@ from typing import IO, Any
 
 from finops.models import resolve
 
-from . import fast_csv
+from . import fast_bills
 from .common import (
     JSON_ERRORS,
     READ_ERRORS,
@@ -39,7 +39,7 @@ TOKEN_CLASSES = ("input", "cache_write_5m", "cache_write_1h", "cache_read", "out
 TOKEN_COLUMN = {c: f"{c}_tokens" for c in TOKEN_CLASSES}
 MAX_BUCKET_TOKENS = 10**13  # one bill line: far beyond any organisation's month of traffic
 
-# Whether Table may skip, unparsed, the CSV lines that ingest/fast_csv.py proves are no records (False: the
+# Whether Table may skip, unparsed, the CSV lines that ingest/fast_bills.py proves are no records (False: the
 # reference reader, line by line; tests/test_fast_readers.py compares the two).
 FAST = True
 _STOP = object()  # Table._line: the header is unreadable, reading stops
@@ -133,7 +133,7 @@ class Table:
 
     `words`: when given, the reader takes as records only rows that name one of these words (in any case) and
     ignores the rest; CSV lines that certainly name none of them and are certainly whole rows are then not parsed
-    at all but counted in `skipped` and in the ignored lines of `stats` (ingest/fast_csv.py), as they are read (a
+    at all but counted in `skipped` and in the ignored lines of `stats` (ingest/fast_bills.py), as they are read (a
     file that breaks off later keeps them, as with the reference reader).
     """
 
@@ -201,7 +201,7 @@ class Table:
         return number, dict(zip(self.header, stripped, strict=True))
 
     def _fast_rows(self) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
-        """The rows the reference reader would yield, minus the lines fast_csv proves it would ignore."""
+        """The rows the reference reader would yield, minus the lines fast_bills proves it would ignore."""
         number = 0
         lines = iter_lines(self.stream)
         while self.header is None:  # the header (and any blank lines before it), as the reference reader reads it
@@ -220,11 +220,11 @@ class Table:
         tail = b""
         long_line = False
         while True:
-            data, failure = _read_block(self.stream, fast_csv.BLOCK_BYTES)
+            data, failure = _read_block(self.stream, fast_bills.BLOCK_BYTES)
             cut = data.rfind(b"\n") + 1
             if data and not failure and cut == 0:
                 tail += data
-                if len(tail) > fast_csv.LONG_LINE:  # a very long line: the rest line by line (limits included)
+                if len(tail) > fast_bills.LONG_LINE:  # a very long line: the rest line by line (limits included)
                     yield from self._slow_rows(io.BufferedReader(_Prefixed(tail, self.stream)), number)
                     return
                 continue
@@ -234,16 +234,14 @@ class Table:
             elif data:
                 block, tail = tail + data[:cut], data[cut:]
                 # a long last line, its end not in this block: from that line on, line by line (below)
-                long_line = len(tail) > fast_csv.LONG_LINE
+                long_line = len(tail) > fast_bills.LONG_LINE
             else:
                 block, tail = tail, b""
             pieces = block.split(b"\n") if block else []
             if block.endswith(b"\n"):
                 pieces.pop()
-            picked = fast_csv.candidates(block, len(self.header), self.words)
-            self.skipped += len(pieces) - len(picked)
-            if self.stats is not None:
-                self.stats.lines_ignored += len(pieces) - len(picked)
+            picked = fast_bills.candidates(block, len(self.header), self.words)
+            self._skip(len(pieces) - len(picked))
             for index in picked:
                 row = self._line(number + index + 1, decode(pieces[index]))
                 if row is not None:
@@ -256,6 +254,11 @@ class Table:
                 return
             if not data:
                 return
+
+    def _skip(self, lines: int) -> None:
+        self.skipped += lines
+        if self.stats is not None:
+            self.stats.lines_ignored += lines
 
     def _parquet(self) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
         import pyarrow as pa
@@ -271,8 +274,14 @@ class Table:
         try:
             for batch in source.iter_batches(batch_size=5000):
                 names = [snake(n) for n in batch.schema.names]
-                for values in zip(*(batch.column(i).to_pylist() for i in range(batch.num_columns)), strict=True):
-                    number += 1
+                base, size = number, batch.num_rows
+                picked = fast_bills.parquet_candidates(batch, self.words) if self.words else None
+                if picked is not None:  # the rows that may name a word; the others are counted, not converted
+                    self._skip(size - len(picked))
+                    batch = batch.take(pa.array(picked, pa.int64()))
+                columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+                for index, values in enumerate(zip(*columns, strict=True)):
+                    number = base + (picked[index] if picked is not None else index) + 1
                     row = {}
                     for name, value in zip(names, values, strict=True):
                         if isinstance(value, list) and all(isinstance(v, tuple) for v in value):
@@ -281,6 +290,7 @@ class Table:
                             value = value.isoformat()  # parsed like any text timestamp (naive = UTC)
                         row[name] = value
                     yield number, row
+                number = base + size
         except (OSError, pa.ArrowException) as e:
             self.error = f"reading stopped after row {number}: {e}"
 

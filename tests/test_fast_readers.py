@@ -1,4 +1,4 @@
-"""The fast path for CSV bills (ingest/fast_csv.py) reads every file exactly as the reference reader does.
+"""The fast path for CSV bills (ingest/fast_bills.py) reads every file exactly as the reference reader does.
 
 The reference reader parses every line in Python; the fast path skips, unparsed, the lines it proves the reader
 would ignore. For every fixture and hostile case of the four bill formats, and for a file of irregular lines made
@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from finops.ingest import cloud_common, fast_csv, read_file
+from finops.ingest import cloud_common, fast_bills, read_file
 from finops.ingest.common import FileStats
 
 HERE = Path(__file__).parent
@@ -38,12 +39,12 @@ def both(path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch) -> tuple[dict[st
     return read(path, fmt, False, monkeypatch), read(path, fmt, True, monkeypatch)
 
 
-@pytest.mark.parametrize("block", [fast_csv.BLOCK_BYTES, 7, 300])
+@pytest.mark.parametrize("block", [fast_bills.BLOCK_BYTES, 7, 300])
 @pytest.mark.parametrize("path", FILES, ids=lambda p: f"{p.parent.parent.name}/{p.parent.name}/{p.name}")
 def test_fast_path_reads_every_fixture_and_hostile_case_like_the_reference(
         path: Path, block: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fast_csv, "BLOCK_BYTES", block)
-    monkeypatch.setattr(fast_csv, "LONG_LINE", max(block, 200))
+    monkeypatch.setattr(fast_bills, "BLOCK_BYTES", block)
+    monkeypatch.setattr(fast_bills, "LONG_LINE", max(block, 200))
     reference, fast = both(path, path.parent.name, monkeypatch)
     assert fast == reference
 
@@ -100,16 +101,16 @@ def test_irregular_lines_read_like_the_reference(tmp_path: Path, monkeypatch: py
     packed.write_bytes(gzip.compress(plain.read_bytes()))
     cut = tmp_path / "cut.csv.gz"
     cut.write_bytes(packed.read_bytes()[: len(packed.read_bytes()) * 2 // 3])  # breaks off mid-file
-    for block in (fast_csv.BLOCK_BYTES, 5, 64, 1000):
-        monkeypatch.setattr(fast_csv, "BLOCK_BYTES", block)
-        monkeypatch.setattr(fast_csv, "LONG_LINE", 300)
+    for block in (fast_bills.BLOCK_BYTES, 5, 64, 1000):
+        monkeypatch.setattr(fast_bills, "BLOCK_BYTES", block)
+        monkeypatch.setattr(fast_bills, "LONG_LINE", 300)
         for path in (plain, crlf, packed, cut):
             reference, fast = both(path, "bedrock_cur", monkeypatch)
             assert fast == reference, (block, path.name)
     # By hand, the plain file (27 lines after the header): c1, c2, c3 are rows; r1, r3, r4, r5 and w1 are
     # rejected (14, 12, 14, 11 fields; a CR inside a line); the 4 blank, comma or space lines are not lines of
     # the bill; the other 15 are ignored (a1-a3, r2, w2-w10, x1, x2).
-    monkeypatch.setattr(fast_csv, "BLOCK_BYTES", 64)
+    monkeypatch.setattr(fast_bills, "BLOCK_BYTES", 64)
     result = read(plain, "bedrock_cur", True, monkeypatch)
     stats = result["stats"]
     assert (stats["rows_read"], stats["rows_staged"], stats["rows_rejected"], stats["lines_ignored"]) == (8, 3, 5, 15)
@@ -168,3 +169,39 @@ def test_bills_read_in_worker_processes_load_what_one_process_loads(monkeypatch:
     assert apart_read[0] == set() and len(apart_read[1]) == len(bills)  # the second load read every file apart
     assert apart == one
     assert len(one[0]) > 10 and len(one[2]) > 10  # rows and rejects from several files: the comparison has teeth
+
+
+def test_parquet_bills_read_like_the_reference(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parquet: the rows that name no Claude word in any column (maps, lists and structs included) are not
+    converted to Python; every other row is, and the result is the reference reader's."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    claude = "Claude Sonnet 4.6 (Amazon Bedrock Edition)"
+    rows = 12_000  # more than one record batch (5,000 rows)
+    usage_type = ["USE1-MP:USE1_InputTokenCount_Global-Units" if i % 7 == 0 else "BoxUsage:m5.large"
+                  for i in range(rows)]
+    product = [[("product_name", claude if i % 7 == 0 else "Amazon EC2"), ("region_code", "us-east-1")]
+               if i % 11 else None for i in range(rows)]
+    table = pa.table({
+        "identity_line_item_id": [f"id{i}" for i in range(rows)],
+        "line_item_line_item_type": ["Usage"] * rows,
+        "line_item_usage_account_id": ["111122223333"] * rows,
+        "line_item_usage_type": usage_type,
+        "line_item_usage_start_date": pa.array([datetime(2026, 10, 5)] * rows, pa.timestamp("us")),
+        "line_item_usage_end_date": pa.array([datetime(2026, 10, 6)] * rows, pa.timestamp("us")),
+        "line_item_usage_amount": [2.0 if i % 13 else -1.0 for i in range(rows)],
+        "pricing_unit": ["Units"] * rows,
+        "line_item_unblended_rate": ["3"] * rows,
+        "line_item_unblended_cost": ["6"] * rows,
+        "line_item_currency_code": ["USD" if i % 17 else "EUR" for i in range(rows)],
+        # Claude named only inside a map, or only in a list, or through a JSON escape: still read
+        "product": pa.array(product, pa.map_(pa.string(), pa.string())),
+        "notes": pa.array([["x", "CLAUDE"] if i % 19 == 0 else ["x"] for i in range(rows)], pa.list_(pa.string())),
+        "line_item_line_item_description": ["\\u0063laude" if i % 23 == 0 else "plain" for i in range(rows)],
+    })
+    path = tmp_path / "cur2.parquet"
+    pq.write_table(table, path, row_group_size=4_000)
+    reference, fast = both(path, "bedrock_cur", monkeypatch)
+    assert fast == reference
+    assert reference["stats"]["rows_read"] > 1000 and reference["rejects"]  # rows and rejects to compare

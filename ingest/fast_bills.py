@@ -19,6 +19,7 @@ reader's own per-line code with its line number, so rows, rejects and accounting
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import polars as pl
 
@@ -69,3 +70,62 @@ def _control(block: bytes) -> bool:
     if rest.strip(b"\r") or block.count(b"\r") != block.count(b"\r\n"):
         return True
     return b"\\" in block
+
+
+# ---- Parquet: the rows of a record batch that may name a word, found with Arrow compute -------------------
+
+
+def parquet_candidates(batch: Any, words: tuple[str, ...]) -> list[int] | None:
+    """Indices of the rows of a record batch whose values may name one of `words` once read as Python values (text
+    that names a word in any case, or has a backslash that a JSON column could unescape into one), looking into
+    maps, lists and structs; None (every row) when a column's type is not understood or Arrow fails."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    pattern = "(?i)" + "|".join(re.escape(w) for w in words) + r"|\\"
+    try:
+        mask = None
+        for column in batch.columns:
+            found = _names_word(column, pattern, pa, pc)
+            if found is None:
+                return None
+            mask = found if mask is None else pc.or_(mask, found)
+        if mask is None:
+            return []
+        return pc.indices_nonzero(mask).to_pylist()
+    except (pa.ArrowException, ValueError, TypeError):
+        return None
+
+
+def _names_word(array: Any, pattern: str, pa: Any, pc: Any) -> Any:
+    """A boolean per row: whether the row's value may hold the pattern (None: a type not understood)."""
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    kind = array.type
+    if pa.types.is_dictionary(kind):
+        return _names_word(array.dictionary_decode(), pattern, pa, pc)
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return pc.fill_null(pc.match_substring_regex(array, pattern), False)
+    if (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)
+            or pa.types.is_boolean(kind) or pa.types.is_temporal(kind) or pa.types.is_null(kind)
+            or pa.types.is_binary(kind) or pa.types.is_large_binary(kind)):
+        return pa.array([False] * len(array), pa.bool_())  # never text: no reader finds a name in it
+    if pa.types.is_struct(kind):
+        mask = pa.array([False] * len(array), pa.bool_())
+        for i in range(kind.num_fields):
+            found = _names_word(array.field(i), pattern, pa, pc)
+            if found is None:
+                return None
+            mask = pc.or_(mask, found)
+        return mask
+    if pa.types.is_map(kind) or pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        if pa.types.is_map(kind):  # the same layout as a list of key/value structs, which the list kernels take
+            entries = pa.struct([kind.key_field, kind.item_field])
+            array = array.view(pa.list_(pa.field("entries", entries, nullable=False)))
+        parents = array.value_parent_indices()  # the row of each entry
+        found = _names_word(array.flatten(), pattern, pa, pc)
+        if found is None:
+            return None
+        hits = set(pc.filter(parents, found).to_pylist())
+        return pa.array([i in hits for i in range(len(array))], pa.bool_())
+    return None
