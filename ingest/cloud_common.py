@@ -449,6 +449,7 @@ def list_rate(model: str | None, token_class: str, day: Any) -> Decimal | None:
     return found[TOKEN_CLASSES.index(token_class)] if found else None
 
 
+@functools.lru_cache(maxsize=4096)  # a bill repeats a few rates
 def unit_from_rate(per_unit: Decimal, list_per_mtok: Decimal) -> int | None:
     """Tokens per unit told by a rate: the multiplier (1, 1,000 or 1,000,000) whose implied $ per million tokens is
     within a factor of 3 of the list rate (discounts and premiums are far smaller than the 1,000x between units)."""
