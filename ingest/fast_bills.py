@@ -27,7 +27,6 @@ BLOCK_BYTES = 8 * 1024 * 1024  # bytes of lines checked at once (larger blocks w
 LONG_LINE = 1024 * 1024  # a line this long without its end in sight: the rest of the file is read line by line
 
 _PRINTABLE = bytes(range(0x20, 0x7F)) + b"\n"
-_CONTROL = re.compile(rb"[^\x20-\x7e\n]")
 
 
 def candidates(block: bytes, fields: int, words: tuple[str, ...]) -> list[int]:
@@ -43,22 +42,37 @@ def candidates(block: bytes, fields: int, words: tuple[str, ...]) -> list[int]:
     line = pl.col("l")
     if "\r" in text:
         line = line.str.strip_chars_end("\r")  # a line ending of CR (LF) is what decode() drops too
+    control = _control(block)
+    frame = pl.DataFrame({"l": pl.Series(lines, dtype=pl.String)})
+    try:  # one regular expression for the fields: quicker, but a wide header can make it too large to build
+        skip = _plain(line, words, control) & line.str.contains(f"^{_FIELD}(?:,{_FIELD}){{{fields - 1}}}$")
+        return frame.select((~skip).arg_true()).to_series().to_list()
+    except pl.exceptions.PolarsError:
+        pass
     # Each field that is wholly quoted (at the line start or after a comma, to its closing quote) becomes one
     # marker; a quote left over is one csv reads otherwise (inside a field, unterminated); a marker followed by
     # anything but a comma had text after its closing quote.
     quoted = line.str.replace_all(r'(^|,)"(?:[^"]|"")*"', "${1}\x01")
     skip = (
-        ~line.str.contains("|".join(re.escape(w) for w in words))
-        & (line.str.len_bytes() == line.str.len_chars())
-        & line.str.contains("[0-9a-z]")
+        _plain(line, words, control)
         & ~quoted.str.contains('"', literal=True)
         & ~quoted.str.contains("\x01[^,]")
         & (quoted.str.count_matches(",", literal=True) == fields - 1)
     )
-    if _control(block):
-        skip = skip & ~line.str.contains(r"[\x00-\x1f\x7f\\]")
-    frame = pl.DataFrame({"l": pl.Series(lines, dtype=pl.String)})
     return frame.select((~skip).arg_true()).to_series().to_list()
+
+
+# A field as csv reads it unchanged: no quote and no comma, or wholly quoted with any inner quote doubled (then
+# csv reads it as one field whatever it holds). A line of `fields` such fields is `fields` fields to csv too.
+_FIELD = r'(?:[^",]*|"(?:[^"]|"")*")'
+
+
+def _plain(line: pl.Expr, words: tuple[str, ...], control: bool) -> pl.Expr:
+    """Names no word; printable ASCII with no backslash; has a letter or digit (so it is not a blank line)."""
+    plain = ~line.str.contains("|".join(re.escape(w) for w in words)) & line.str.contains("[0-9a-z]")
+    if control:
+        plain = plain & (line.str.len_bytes() == line.str.len_chars()) & ~line.str.contains(r"[\x00-\x1f\x7f\\]")
+    return plain
 
 
 def _control(block: bytes) -> bool:

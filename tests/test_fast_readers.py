@@ -205,3 +205,16 @@ def test_parquet_bills_read_like_the_reference(tmp_path: Path, monkeypatch: pyte
     reference, fast = both(path, "bedrock_cur", monkeypatch)
     assert fast == reference
     assert reference["stats"]["rows_read"] > 1000 and reference["rejects"]  # rows and rejects to compare
+
+
+def test_the_field_check_without_the_one_regular_expression(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the one-expression field check cannot be built (a header too wide for the regex engine), the check
+    made of smaller expressions gives the same reading."""
+    path = tmp_path / "cur.csv"
+    path.write_bytes(HEADER.encode() + b"\n" + b"\n".join(irregular_lines()) + b"\n")
+    reference = read(path, "bedrock_cur", False, monkeypatch)
+    monkeypatch.setattr(fast_bills, "_FIELD", "(")  # does not compile: the other check is used
+    monkeypatch.setattr(fast_bills, "BLOCK_BYTES", 64)
+    monkeypatch.setattr(fast_bills, "LONG_LINE", 300)
+    assert read(path, "bedrock_cur", True, monkeypatch) == reference
+    assert reference["stats"]["lines_ignored"] == 15
