@@ -34,6 +34,7 @@ class FinopsGroup(click.Group):
 @click.version_option(__version__, prog_name="finops")
 def cli() -> None:
     """Audit Claude API spend from logs and billing files, and show how to spend less."""
+    ingest.use_worker_processes()
 
 
 def _formats(value: str, allowed: tuple[str, ...] = FORMATS) -> list[str]:

@@ -290,7 +290,15 @@ def load(
 # are parsed in Python, one core's work per file. Rows come back as Arrow tables, in file order.
 BILL_FORMATS = {bedrock_cur.FORMAT, aws_focus.FORMAT, focus_any.FORMAT, gcp_billing.FORMAT}
 APART_MIN_BYTES = 64 * 1024 * 1024  # below this, starting the processes costs more than it saves
-PROCESSES = min(2, os.cpu_count() or 1)
+# One process unless the caller asks for more: a spawned worker imports the caller's main module again, which a
+# script without an `if __name__ == "__main__"` guard would run a second time. The `finops` command asks for them.
+PROCESSES = 1
+
+
+def use_worker_processes() -> None:
+    """Let bill reading use one process per core (up to two): for callers whose main module is guarded."""
+    global PROCESSES
+    PROCESSES = min(2, os.cpu_count() or 1)
 
 
 def _read_bills_apart(files: list[tuple[Path, FileStats]], con: duckdb.DuckDBPyConnection, stager: Stager,

@@ -218,3 +218,23 @@ def test_the_field_check_without_the_one_regular_expression(tmp_path: Path, monk
     monkeypatch.setattr(fast_bills, "LONG_LINE", 300)
     assert read(path, "bedrock_cur", True, monkeypatch) == reference
     assert reference["stats"]["lines_ignored"] == 15
+
+
+def test_the_library_reads_in_one_process_and_the_command_in_several(monkeypatch):
+    # A spawned worker imports the caller's main module again: a user's unguarded script would run twice. So the
+    # library never starts processes by itself; the `finops` command, whose entry point is guarded, asks for them.
+    import os
+    import subprocess
+    import sys
+
+    from click.testing import CliRunner
+
+    from finops import ingest
+    from finops.cli import cli
+
+    fresh = subprocess.run([sys.executable, "-c", "import finops.ingest as i; print(i.PROCESSES)"],
+                           capture_output=True, text=True, check=True)
+    assert fresh.stdout.strip() == "1"
+    monkeypatch.setattr(ingest, "PROCESSES", 1)
+    assert CliRunner().invoke(cli, ["formats"]).exit_code == 0
+    assert ingest.PROCESSES == min(2, os.cpu_count() or 1)
