@@ -45,6 +45,7 @@ TAG_KEYS = {"organization.id": "organization_id", "terminal.type": "terminal_typ
             "service.version": "app_version", "effort": "effort"}
 # Attributes that identify a metric series apart from the token type (the rest, e.g. terminal.type, is kept).
 SERIES_SKIP = {"type"}
+MAX_TOKENS = 10**13  # as common.tokens(): a larger count is corrupt
 
 
 def sniff(sample: Any) -> bool:
@@ -304,7 +305,11 @@ def _metric_rows(points: list[tuple[int, dict[str, Any]]], emit: Emitter) -> Non
             kind = str(attrs.get("type") or "").replace("_", "").lower() if p["metric"] == TOKEN_METRIC else "cost"
             if kind != "cost" and kind not in TOKEN_TYPES:
                 raise RowError(f"token type not understood: {str(attrs.get('type'))[:40]!r}")
-            if kind != "cost" and value != value.to_integral_value():
+            if kind == "cost":
+                money(value, COST_METRIC)  # within what the table holds, as any stated cost
+            elif value > MAX_TOKENS:  # before to_integral/int(): an exponent such as 1e400 is never expanded
+                raise RowError(f"{TOKEN_METRIC} value is implausibly large: {str(value)[:40]!r}")
+            elif value != value.to_integral_value():
                 raise RowError(f"{TOKEN_METRIC} value is not a whole number: {value}")
         except RowError as e:
             emit.reject(number, str(e))
@@ -327,15 +332,18 @@ def _metric_rows(points: list[tuple[int, dict[str, Any]]], emit: Emitter) -> Non
                     begin, amount = previous[1], value - previous[2]
                 previous = (start, end, value)
             row = rows.get((key, begin, end))
+            column = "source_cost" if kind == "cost" else TOKEN_TYPES[kind]
+            try:  # points of one interval add up (a series mixing temporalities): the sum must fit too
+                before = (row[column] if row else None) or 0
+                total = money(before + amount, COST_METRIC) if kind == "cost" else tokens(before + int(amount), column)
+            except RowError as e:
+                emit.reject(number, str(e))
+                continue
             if row is None:
                 row = rows[(key, begin, end)] = _metric_row(key, begin, end, attrs, number)
-            if kind == "cost":
-                row["source_cost"] = money((row["source_cost"] or 0) + amount, "cost")
-            else:
-                column = TOKEN_TYPES[kind]
-                row[column] += int(amount)
-                if column == "cache_write_5m_tokens" and amount:
-                    row["cache_ttl_assumed"] = True
+            row[column] = total
+            if column == "cache_write_5m_tokens" and amount:
+                row["cache_ttl_assumed"] = True
     for row in rows.values():
         line = row.pop("__line__")
         emit.row(row, line)

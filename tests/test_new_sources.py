@@ -468,3 +468,38 @@ def test_focus_parquet_reads_like_its_csv(tmp_path: Path) -> None:
     assert counts(result, path) == ("focus", 5, 5, 0, 0, 1)
     # the same lines as the CSV: 2 x 3 + 0.5 x 15 x 1.1 + 1 x 0.3 + 0.1 x 6 = 15.15
     assert con.execute("SELECT sum(list_cost) FROM priced_usage").fetchone() == (Decimal("15.15"),)
+
+
+
+def _metric_line(metric: str, value: Any, kind: str | None = None, key: str = "asDouble", start: int = 0,
+                 end: int = 60, cumulative: bool = False) -> str:
+    attrs = [{"key": "session.id", "value": {"stringValue": "s-huge"}},
+             {"key": "model", "value": {"stringValue": "claude-sonnet-4-6"}}]
+    if kind:
+        attrs.append({"key": "type", "value": {"stringValue": kind}})
+    t0 = 1796112000  # 2026-12-01T08:00:00Z
+    point = {"startTimeUnixNano": str((t0 + start) * 10**9), "timeUnixNano": str((t0 + end) * 10**9), key: value,
+             "attributes": attrs}
+    return json.dumps({"resourceMetrics": [{"scopeMetrics": [{"metrics": [{"name": metric, "sum": {
+        "aggregationTemporality": 2 if cumulative else 1, "dataPoints": [point]}}]}]}]}) + "\n"
+
+
+def test_otel_metric_points_too_large_are_rejected_not_a_crash(tmp_path: Path) -> None:
+    cost = "claude_code.cost.usage"
+    path = tmp_path / "metrics.jsonl"
+    path.write_text(
+        _metric_line(cost, 1e300)  # line 1: a cost over what DECIMAL(18,6) holds
+        + _metric_line("claude_code.token.usage", "99999999999999999999", "input", "asInt")  # 2: 1e20 tokens
+        + _metric_line("claude_code.token.usage", "1e400", "output")  # 3: an exponent, never expanded to an int
+        + _metric_line("claude_code.token.usage", 7, "input", "asInt")  # 4: fine
+        # 5-7, one series mixing temporalities: cumulative 1 at 08:01 and 600000000001 at 08:02 (a delta of 6e11
+        # for 08:01-08:02), then a delta point of 6e11 for the same interval: each fits, the sum (1.2e12) does not,
+        # so the last is rejected.
+        + _metric_line(cost, 1, start=0, end=60, cumulative=True)
+        + _metric_line(cost, 600000000001, start=0, end=120, cumulative=True)
+        + _metric_line(cost, 600000000000, start=60, end=120))
+    con, result = load(path, price=False)
+    # Rows: 08:00-08:01 (7 input tokens, cost 1) and 08:01-08:02 (cost 6e11); lines 1, 2, 3 and 7 rejected.
+    assert counts(result, path) == ("claude_code_otel", 6, 2, 4, 0, 0)
+    got = con.execute("SELECT input_tokens, output_tokens, source_cost FROM usage ORDER BY charge_period_start")
+    assert got.fetchall() == [(7, 0, Decimal(1)), (0, 0, Decimal(600000000000))]
