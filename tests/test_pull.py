@@ -361,3 +361,16 @@ def test_hourly_buckets_for_the_usage_reports_and_daily_for_the_cost_report(api,
     assert (asked[PATHS["cost"]]["bucket_width"], asked[PATHS["cost"]]["limit"]) == ("1d", "31")
     assert files(out / "usage_report_messages") == {"2026-11/2026-11-01T00Z_2026-11-02T00Z_1h_page0001.json"}
     assert files(out / "cost_report") == {"2026-11/2026-11-01T00Z_2026-11-02T00Z_1d_page0001.json"}
+
+
+@pytest.mark.parametrize("bad", ["\x01Z9", "é", " Z9", "\nZ9"])
+def test_a_key_with_a_character_no_key_has_is_one_line_that_does_not_show_it(api, tmp_path, bad):
+    # A key pasted with a control character, a non-ASCII letter or inner whitespace: httpx cannot send it
+    # (non-ASCII raised a traceback) or h11 refuses it quoting the whole header value. It is refused before
+    # any request, naming the variable, never the key.
+    key = KEY[:30] + bad + KEY[30:]
+    result = pull(api, tmp_path / "out", "--since", "2026-11-01", "--until", "2026-11-02", key=key)
+    assert result.exit_code == 1
+    assert result.output.strip() == ("Error: ANTHROPIC_ADMIN_KEY holds a character no API key has (a space, a "
+                                     "control or non-ASCII character): copy the key again")
+    assert not api.requests

@@ -63,6 +63,10 @@ def anthropic(out_dir: Path, since: str | None, until: str | None, bucket_width:
     if not key:
         raise PullError(f"set {admin_key_env} to an Admin API key (sk-ant-admin01…): finops reads the key "
                         "from the environment only")
+    if not (key.isascii() and key.isprintable()) or any(c.isspace() for c in key):
+        # httpx cannot send it (non-ASCII) or h11 refuses it quoting the whole value: say so without the key
+        raise PullError(f"{admin_key_env} holds a character no API key has (a space, a control or non-ASCII "
+                        "character): copy the key again")
     _check_base_url(base_url)
     secret = Secret(key)
     try:
