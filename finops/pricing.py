@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -47,6 +48,11 @@ def _decimal(value: str, where: str) -> Decimal:
     return amount
 
 
+def _cell(raw: dict[str, Any], column: str) -> str:
+    value = raw.get(column)
+    return value.strip() if isinstance(value, str) else ""
+
+
 def read_price_file(text: str, origin: str, known_models: frozenset[str]) -> list[PriceRow]:
     """Parse and validate a price CSV (the shipped one or a --prices override of the same shape)."""
     reader = csv.DictReader(text.splitlines())
@@ -59,9 +65,10 @@ def read_price_file(text: str, origin: str, known_models: frozenset[str]) -> lis
     for raw in reader:
         n = reader.line_num  # the line the row ends on (a blank line or a quoted line break counts)
         where = f"{origin} line {n}"
-        platform = (raw.get("platform") or "*").strip()
-        model = raw["model"].strip()
-        variant = raw["variant"].strip()
+        # A short row has None for its missing cells (csv's restval): read every cell as text.
+        platform = _cell(raw, "platform") or "*"
+        model = _cell(raw, "model")
+        variant = _cell(raw, "variant")
         if platform != "*" and platform not in PLATFORMS:
             raise PricingError(f"{where}: unknown platform {platform!r}")
         if model not in known_models:
@@ -69,27 +76,29 @@ def read_price_file(text: str, origin: str, known_models: frozenset[str]) -> lis
         if variant not in VARIANTS:
             raise PricingError(f"{where}: unknown variant {variant!r}")
         try:
-            valid_from = date.fromisoformat(raw["valid_from"].strip())
+            valid_from = date.fromisoformat(_cell(raw, "valid_from"))
         except ValueError as e:
-            raise PricingError(f"{where}: valid_from {raw['valid_from']!r} is not a date") from e
+            raise PricingError(f"{where}: valid_from {_cell(raw, 'valid_from')!r} is not a date") from e
         key = (platform, model, variant, valid_from)
         if key in first_line:  # the row order would decide which rate applies
             raise PricingError(f"{origin} lines {first_line[key]} and {n}: two rows for {model} {variant} on "
                                f"{'every platform' if platform == '*' else platform} from {valid_from}; keep one")
         first_line[key] = n
-        values = [(raw.get(c) or "").strip() for c in RATE_COLUMNS]
+        values = [_cell(raw, c) for c in RATE_COLUMNS]
         if all(values):
             rates: tuple[Decimal, ...] | None = tuple(_decimal(v, where) for v in values)
         elif not any(values):
             rates = None
         else:
             raise PricingError(f"{where}: give all five rates, or none to end the variant")
-        threshold_text = (raw.get("threshold") or "").strip()
+        threshold_text = _cell(raw, "threshold")
+        if threshold_text and not threshold_text.isdigit():
+            raise PricingError(f"{where}: threshold {threshold_text!r} is not a whole number of tokens")
         threshold = int(threshold_text) if threshold_text else None
         if variant.endswith("long_context") and rates is not None and threshold is None:
             raise PricingError(f"{where}: a long_context row needs a threshold")
         rows.append(PriceRow(platform, model, variant, valid_from, rates, threshold,
-                             (raw.get("source") or origin).strip(), (raw.get("note") or "").strip()))
+                             _cell(raw, "source") or origin, _cell(raw, "note")))
     return rows
 
 

@@ -278,6 +278,14 @@ def test_negotiated_override_changes_cost_not_list(tmp_path: Path):
     ("model,variant,valid_from,input\nclaude-opus-4-6,standard,2026-01-01,1\n", "missing columns"),
     ("model,variant,valid_from,input,cache_write_5m,cache_write_1h,cache_read,output\n"
      "claude-opus-4-6,standard,yesterday,1,1,1,1,1\n", "not a date"),
+    # a short row (csv fills the missing cells with None) was an AttributeError traceback
+    ("platform,model,variant,valid_from,input,cache_write_5m,cache_write_1h,cache_read,output\nanthropic\n",
+     "line 2: unknown model ''"),
+    ("model,variant,valid_from,input,cache_write_5m,cache_write_1h,cache_read,output\nclaude-opus-4-6\n",
+     "line 2: unknown variant ''"),
+    # a threshold that is not a whole number was a ValueError traceback
+    ("model,variant,valid_from,input,cache_write_5m,cache_write_1h,cache_read,output,threshold\n"
+     "claude-sonnet-4,long_context,2025-08-12,6,7.5,12,0.6,22.5,2e5\n", "line 2: threshold '2e5' is not"),
 ])
 def test_bad_override_file_is_a_clear_error(tmp_path: Path, body: str, message: str):
     bad = tmp_path / "p.csv"
