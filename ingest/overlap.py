@@ -6,7 +6,7 @@ rule is explicit:
 
 1. A `claude_code.api_request` event (claude_code_otel, a request row) is a duplicate of a Claude Code transcript
    row with the same request id (Claude Code writes the event's `request_id` as the transcript's `requestId`), or,
-   when the ids do not meet (an event without one), of a transcript row of the same session and model with the same
+   when one of the two has no request id, of a transcript row of the same session and model with the same
    uncached input, cache read, cache write and output tokens within ten minutes. The transcript's row is kept (it
    has the 5-minute/1-hour cache-write split) and takes the event's user when it has none.
 2. A metric row (claude_code_otel, aggregated) is a duplicate when its session has request-level rows (events or
@@ -39,7 +39,8 @@ def drop_covered(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, int]:
             SELECT e.record_id, e.source_file, e.user_id, arg_min(t.record_id, t.record_id) AS kept
             FROM events e JOIN transcripts t
               ON (e.request_id IS NOT NULL AND e.request_id = t.request_id)
-              OR (e.session_id = t.session_id AND e.model IS NOT DISTINCT FROM t.model
+              OR ((e.request_id IS NULL OR t.request_id IS NULL)  -- two request ids that differ: two calls
+                  AND e.session_id = t.session_id AND e.model IS NOT DISTINCT FROM t.model
                   AND e.input_tokens = t.input_tokens AND e.output_tokens = t.output_tokens
                   AND e.cache_read_tokens = t.cache_read_tokens
                   AND e.cache_write_5m_tokens + e.cache_write_1h_tokens

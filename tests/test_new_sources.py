@@ -503,3 +503,20 @@ def test_otel_metric_points_too_large_are_rejected_not_a_crash(tmp_path: Path) -
     assert counts(result, path) == ("claude_code_otel", 6, 2, 4, 0, 0)
     got = con.execute("SELECT input_tokens, output_tokens, source_cost FROM usage ORDER BY charge_period_start")
     assert got.fetchall() == [(7, 0, Decimal(1)), (0, 0, Decimal(600000000000))]
+
+
+def test_an_event_and_a_transcript_row_with_different_request_ids_are_two_calls(tmp_path: Path) -> None:
+    """The session, model and tokens rule is for an event without a request id: two calls that both carry one,
+    and different ones, are two calls even with the same tokens a minute apart (README: 'or, without one')."""
+    transcript = tmp_path / "projects" / "p" / f"{SESSION_1}.jsonl"
+    transcript.parent.mkdir(parents=True)
+    transcript.write_text(json.dumps({  # event B's session, model and tokens, 08:03, another request id
+        "type": "assistant", "sessionId": SESSION_1, "uuid": "u9", "timestamp": "2026-12-01T08:03:00Z",
+        "requestId": "req_011OTHER", "message": {"id": "msg_09", "model": "claude-haiku-4-5", "usage": {
+            "input_tokens": 1000, "output_tokens": 200}}}) + "\n")
+    con, result = load(OTEL_LOGS, transcript)
+    assert counts(result, OTEL_LOGS) == ("claude_code_otel", 3, 3, 0, 0, 2)  # no event is a duplicate
+    assert counts(result, transcript)[1:5] == (1, 1, 0, 0)
+    # Events A 0.041676 + B 0.002 + C 0.00175, and the transcript's call: 1000 x 1 + 200 x 5 -> 0.002. 0.047426.
+    assert con.execute("SELECT sum(list_cost) FROM priced_usage WHERE in_totals").fetchone() == (
+        Decimal("0.047426"),)
