@@ -320,6 +320,9 @@ def test_the_key_never_crosses_a_network_in_plain_http(tmp_path):
               "2026-11-01"])
     assert result.exit_code == 2 and "give an https URL (plain http only to localhost" in result.output
     assert not list(tmp_path.iterdir())
+    result = CliRunner(env={"ANTHROPIC_ADMIN_KEY": KEY}).invoke(  # a URL that does not parse: no traceback
+        cli, ["pull", "anthropic", "-o", str(tmp_path), "--base-url", "https://[::1", "--since", "2026-11-01"])
+    assert result.exit_code == 2 and "give an https URL" in result.output
 
 
 def test_progress_bars_only_on_a_terminal_and_never_in_ci(monkeypatch):

@@ -100,7 +100,10 @@ def _check_base_url(url: str) -> None:
     """https, or plain http to this machine only: the admin key must not cross a network unencrypted."""
     from urllib.parse import urlsplit
 
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        parts = urlsplit("")
     local = parts.hostname in ("127.0.0.1", "localhost", "::1")
     if parts.scheme != "https" and not (parts.scheme == "http" and local) or not parts.hostname:
         raise click.BadParameter(f"{url!r}: give an https URL (plain http only to localhost, as the key would "
