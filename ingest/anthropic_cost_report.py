@@ -22,10 +22,8 @@ from typing import IO, Any
 
 from .cloud_common import bill_model
 from .common import (
-    JSON_ERRORS,
     Emitter,
     RowError,
-    json_lines,
     money,
     stable_id,
     text,
@@ -34,11 +32,10 @@ from .common import (
 from .common import (
     model_fields as _model_fields,
 )
-from .usage_report import TextLines, pages_per_line
+from .report_pages import read_pages
 
 FORMAT = "anthropic_cost_report"
 LABEL = "Anthropic Usage & Cost API cost report (the bill)"
-MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
 TOKEN_TYPES = {
     "uncached_input_tokens": "input",
     "output_tokens": "output",
@@ -58,28 +55,7 @@ def sniff(sample: Any) -> bool:
 
 
 def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
-    body = stream.read(MAX_DOCUMENT_BYTES)
-    if stream.read(1):
-        emit.stats.error = f"file larger than {MAX_DOCUMENT_BYTES} bytes: not read"
-        return
-    try:
-        text_body = body.decode("utf-8")
-    except UnicodeDecodeError:
-        text_body = body.decode("latin-1")
-    text_body = text_body.lstrip("\ufeff")
-    try:
-        document = json.loads(text_body)
-    except JSON_ERRORS as e:
-        if not pages_per_line(text_body):
-            where = e.lineno if isinstance(e, json.JSONDecodeError) else 1
-            emit.reject(where, "invalid JSON: truncated or malformed document")
-            return
-        for number, page in json_lines(TextLines(text_body), emit, unit="page"):
-            _page(page, number, emit, counter=False)
-        return
-    pages = document if isinstance(document, list) else [document]
-    for index, page in enumerate(pages, start=1):
-        _page(page, index, emit, counter=True)
+    read_pages(stream, emit, lambda page, where, counter: _page(page, where, emit, counter))
 
 
 

@@ -1,7 +1,7 @@
 """Pages of Anthropic's Admin API reports (`{"data": [...], "has_more": ..., "next_page": ...}`) as saved to a file.
 
 One page (a JSON object), a JSON array of pages, or one page per line (as `finops pull` and most scripts save them)
-are all read. Shared by the Analytics API readers and the Claude Code analytics report reader.
+are all read. Shared by the cost report, the Analytics API readers and the Claude Code analytics report reader.
 """
 
 from __future__ import annotations
