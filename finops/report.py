@@ -11,7 +11,9 @@ from typing import Any
 from finops.analysis import Finding
 from finops.ingest.common import FileStats
 
-SCHEMA_VERSION = "1.0"
+# 2.0: evidence.scenarios gone (evidence.commitment), forecast per platform, reconciliation result on the part
+# not explained.
+SCHEMA_VERSION = "2.0"
 MONEY_PLACES = Decimal("0.000001")
 
 
