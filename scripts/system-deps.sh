@@ -1,6 +1,7 @@
 #!/bin/sh
-# Install the system libraries WeasyPrint needs for PDF output (Pango) and a font, when they are missing, and
-# poppler-utils, whose pdftotext the tests use to check what a PDF says.
+# Install, when they are missing: the system libraries WeasyPrint needs for PDF output (Pango) and a font;
+# poppler-utils, whose pdftotext the tests use to check what a PDF says; a Java runtime (17 or later), which the
+# Spark tests (pyspark, local mode) need.
 # Debian/Ubuntu only; elsewhere it prints what to install and carries on (HTML and JSON output still work).
 set -eu
 
@@ -18,10 +19,15 @@ have_poppler() {
     command -v pdftotext >/dev/null 2>&1
 }
 
-if have_pango && have_font && have_poppler; then
+have_java() {
+    command -v java >/dev/null 2>&1 || [ -n "${JAVA_HOME:-}" ]
+}
+
+if have_pango && have_font && have_poppler && have_java; then
     exit 0
 fi
 packages="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils"
+have_java || packages="$packages default-jre-headless"  # Java 17 on Debian 12, 21 on 13: pyspark 4 runs on both
 if command -v apt-get >/dev/null 2>&1; then
     if [ "$(id -u)" = "0" ]; then
         SUDO=""
@@ -31,7 +37,7 @@ if command -v apt-get >/dev/null 2>&1; then
         echo "PDF output needs: $packages (run apt-get install as root)" >&2
         exit 0
     fi
-    echo "Installing system packages for PDF output: $packages" >&2
+    echo "Installing system packages for PDF output and the tests: $packages" >&2
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $packages >/dev/null
 else
