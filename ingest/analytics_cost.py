@@ -23,8 +23,7 @@ from typing import IO, Any
 
 from .analytics_usage import TAG_KEYS, actor_fields, dimension_fields, file_pages, group_of, grouped, period
 from .anthropic_cost_report import TOKEN_TYPES, _cents
-from .common import Emitter, RowError, clean, model_fields, stable_id, text
-from .report_pages import line_of
+from .common import Emitter, RowError, clean, line_of, model_fields, stable_id, text
 
 FORMAT = "anthropic_analytics_cost"
 LABEL = "Anthropic Usage and Cost Analytics API cost (/v1/organizations/analytics/cost; the bill)"

@@ -26,8 +26,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from .common import Emitter, RowError, model_fields, person, stable_id, text, timestamp, tokens
-from .report_pages import line_of, page_items, read_pages
+from .common import Emitter, RowError, line_of, model_fields, person, stable_id, text, timestamp, tokens
+from .report_pages import page_items, read_pages
 
 FORMAT = "anthropic_analytics_usage"
 LABEL = "Anthropic Usage and Cost Analytics API usage (/v1/organizations/analytics/usage)"

@@ -24,6 +24,7 @@ from .cloud_common import bill_model
 from .common import (
     Emitter,
     RowError,
+    line_of,
     money,
     stable_id,
     text,
@@ -68,10 +69,10 @@ def _page(page: Any, where: int, emit: Emitter, counter: bool) -> None:
     for bucket in buckets:
         results = bucket.get("results") if isinstance(bucket, dict) else None
         if not isinstance(results, list):
-            emit.reject(emit.stats.rows_read + 1 if counter else where, "bucket has no results list")
+            emit.reject(line_of(emit, where, counter), "bucket has no results list")
             continue
         for result in results:
-            line = emit.stats.rows_read + 1 if counter else where
+            line = line_of(emit, where, counter)
             try:
                 emit.bill(record(bucket, result), line)
             except RowError as e:

@@ -26,8 +26,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from .common import Emitter, RowError, model_fields, money, person, stable_id, text, timestamp, tokens
-from .report_pages import line_of, page_items, read_pages
+from .common import Emitter, RowError, line_of, model_fields, money, person, stable_id, text, timestamp, tokens
+from .report_pages import page_items, read_pages
 
 FORMAT = "claude_code_report"
 LABEL = "Claude Code analytics report (/v1/organizations/usage_report/claude_code)"

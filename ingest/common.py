@@ -529,3 +529,8 @@ def person(value: Any) -> str | None:
         return clean(raw)
     digest = hashlib.sha256(raw.lower().encode("utf-8", "surrogatepass")).hexdigest()[:6]
     return clean(f"{mask(raw)} #{digest}")
+
+
+def line_of(emit: Emitter, where: int, counter: bool) -> int:
+    """The line a row is reported on: its position in the file (a whole document), else its page's line."""
+    return emit.stats.rows_read + 1 if counter else where

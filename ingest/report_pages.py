@@ -53,7 +53,3 @@ def page_items(page: Any, where: int, emit: Emitter) -> list[Any] | None:
         return None
     return items
 
-
-def line_of(emit: Emitter, where: int, counter: bool) -> int:
-    """The line a row is reported on: its position in the file (a whole document), else its page's line."""
-    return emit.stats.rows_read + 1 if counter else where

@@ -17,6 +17,7 @@ from .common import (
     Emitter,
     RowError,
     json_lines,
+    line_of,
     model_fields,
     stable_id,
     text,
@@ -102,10 +103,10 @@ def _page(page: Any, where: int, emit: Emitter, counter: bool) -> None:
     for bucket in buckets:
         results = bucket.get("results") if isinstance(bucket, dict) else None
         if not isinstance(results, list):
-            emit.reject(where if not counter else emit.stats.rows_read + 1, "bucket has no results list")
+            emit.reject(line_of(emit, where, counter), "bucket has no results list")
             continue
         for result in results:
-            line = where if not counter else emit.stats.rows_read + 1
+            line = line_of(emit, where, counter)
             try:
                 emit.row(_record(bucket, result, present), line)
             except RowError as e:
