@@ -237,11 +237,10 @@ def evidence(paths: tuple[Path, ...], out_dir: Path, formats: str, param_args: t
 
 
 def _prepare(out_dir: Path) -> None:
+    from . import outputs
+
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        probe = out_dir / ".finops-write-test"
-        probe.write_text("")
-        probe.unlink()
+        outputs.ensure_writable(out_dir)
     except OSError as e:
         raise ReportError(_cannot_write(out_dir, e)) from e
 

@@ -24,6 +24,14 @@ EVIDENCE_COLUMNS = ("month", "full_month", "platform", "model", "requests", "inp
                     "list_cost_usd", "cost_usd", "priced")
 
 
+def ensure_writable(folder: Path) -> None:
+    """Make the folder if missing and prove a file can be written in it, before any work: raises OSError."""
+    folder.mkdir(parents=True, exist_ok=True)
+    probe = folder / ".finops-write-test"
+    probe.write_text("")
+    probe.unlink()
+
+
 def _cell(value: Any) -> Any:
     """A CSV cell: Decimal money as a 6-place string, text safe from spreadsheet formulas."""
     if value is None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from finops import names
+from finops.outputs import ensure_writable
 
 from .client import AccessDenied, AdminClient, GaveUp, PullError, Refused
 from .endpoints import Endpoint
@@ -246,10 +247,7 @@ def parse_day(text: str, option: str) -> datetime:
 def output_folder(path: Path) -> PageStore:
     """The output folder, made if missing; a one-line error when it cannot be written."""
     try:
-        path.mkdir(parents=True, exist_ok=True)
-        probe = path / ".finops-write-test"
-        probe.write_text("")
-        probe.unlink()
+        ensure_writable(path)
     except OSError as e:
         raise PullError(f"cannot write to {path}: {e.strerror or e}; choose another folder with -o") from e
     return PageStore(path)
