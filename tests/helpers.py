@@ -1,4 +1,4 @@
-"""Build a priced usage table from a few hand-written rows, for pricing and analysis tests."""
+"""Build a priced usage table from a few hand-written rows, for pricing and analysis tests; load files the same way."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from finops import pricing
+from finops import ingest, pricing
 from finops.schema import ARROW_SCHEMA, COLUMNS, create_table_sql
 
 DEFAULTS: dict[str, Any] = {
@@ -57,3 +57,14 @@ def usage_con(rows: list[dict[str, Any]], prices_file: Path | None = None) -> du
 def read_csv_rows(path: Path) -> list[dict[str, str]]:
     with open(path, newline="", encoding="utf-8") as f:
         return [{k: v for k, v in row.items() if v != ""} for row in csv.DictReader(f)]
+
+
+def load_files(*paths: Path, price: bool = False) -> tuple[duckdb.DuckDBPyConnection, ingest.IngestResult]:
+    """Read files into a fresh connection, and price them when asked (the `priced_usage` table)."""
+    con = duckdb.connect()
+    if price:
+        pricing.install(con)
+    result = ingest.load(list(paths), con)
+    if price:
+        pricing.price_usage(con)
+    return con, result

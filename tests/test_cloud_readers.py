@@ -22,8 +22,9 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 from finops.ingest.common import FileStats
+from helpers import load_files as load
 
-from finops import ingest, pricing
+from finops import ingest
 from finops.cli import cli
 
 FIX = Path(__file__).parent / "fixtures"
@@ -44,16 +45,6 @@ CONSOLE_COST_OLD = FIX / "console_cost_csv" / "cost_2025_12.csv"
 MARKER = "MARKER-PROMPT-7f3a"
 NOT_UNICODE = "is not valid Unicode text: it holds a lone surrogate"
 TOKENS = ("input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "cache_read_tokens", "output_tokens")
-
-
-def load(*paths: Path, price: bool = False) -> tuple[duckdb.DuckDBPyConnection, ingest.IngestResult]:
-    con = duckdb.connect()
-    if price:
-        pricing.install(con)
-    result = ingest.load(list(paths), con)
-    if price:
-        pricing.price_usage(con)
-    return con, result
 
 
 def table(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> list[dict[str, Any]]:

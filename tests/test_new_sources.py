@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from helpers import load_files
 
-from finops import ingest, pricing, reconcile
+from finops import ingest, reconcile
 
 FIX = Path(__file__).parent / "fixtures"
 A_USAGE = FIX / "anthropic_analytics_usage" / "usage_2026-11_pages.jsonl"
@@ -32,13 +33,7 @@ TOKENS = ("input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "cac
 
 
 def load(*paths: Path, price: bool = True) -> tuple[duckdb.DuckDBPyConnection, ingest.IngestResult]:
-    con = duckdb.connect()
-    if price:
-        pricing.install(con)
-    result = ingest.load(list(paths), con)
-    if price:
-        pricing.price_usage(con)
-    return con, result
+    return load_files(*paths, price=price)
 
 
 def rows(con: duckdb.DuckDBPyConnection, sql: str, *params: Any) -> list[dict[str, Any]]:
