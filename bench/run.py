@@ -345,6 +345,13 @@ def verdict(ok: bool) -> str:
     return "**met**" if ok else "**missed**"
 
 
+def flat_memory(what: str, small: Run, big: Run) -> str:
+    """The target row: peak RSS on 10x the input at most 1.2x the 1x figure."""
+    growth = big.rss_mib / small.rss_mib
+    return (f"| {what}: peak RSS flat, 10x input | {small.rss_mib:.0f} -> {big.rss_mib:.0f} MiB ({growth:.2f}x) | "
+            f"{verdict(growth <= 1.2)} |")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cc", default="1GB", help="Claude Code transcripts size (default 1GB)")
@@ -402,9 +409,7 @@ def main(argv: list[str] | None = None) -> int:
                                f"{r.rss_mib:.0f} MiB | {verdict(finops.rss_mib < r.rss_mib)} |")
         targets.append(f"| CC {args.cc}: token totals identical | {'identical' if agree else 'different'} | "
                        f"{verdict(agree)} |")
-        growth = finops.rss_mib / runs[-1].rss_mib
-        targets.append(f"| CC: peak RSS flat, 10x input | {runs[-1].rss_mib:.0f} -> {finops.rss_mib:.0f} MiB "
-                       f"({growth:.2f}x) | {verdict(growth <= 1.2)} |")
+        targets.append(flat_memory("CC", runs[-1], finops))
 
     if "logs" not in skip:
         size = parse_size(args.logs)
@@ -420,9 +425,7 @@ def main(argv: list[str] | None = None) -> int:
                        f"{floor.seconds:.1f} s ({ratio:.2f}x) | {verdict(ratio <= 3)} |")
         targets.append(f"| Logs {args.logs}: peak RSS under 2 GB | {finops.rss_mib:.0f} MiB | "
                        f"{verdict(finops.rss_mib < 2048)} |")
-        growth = finops.rss_mib / runs[2].rss_mib
-        targets.append(f"| Logs: peak RSS flat, 10x input | {runs[2].rss_mib:.0f} -> {finops.rss_mib:.0f} MiB "
-                       f"({growth:.2f}x) | {verdict(growth <= 1.2)} |")
+        targets.append(flat_memory("Logs", runs[2], finops))
 
     if "cur" not in skip:
         size = parse_size(args.cur)
@@ -446,9 +449,7 @@ def main(argv: list[str] | None = None) -> int:
                        f"{floor.seconds:.1f} s ({ratio:.2f}x) | {verdict(ratio <= 2)} |")
         targets.append(f"| CUR {args.cur} CSV: token totals identical to the raw scans | "
                        f"{'identical' if agree else 'different'} | {verdict(agree)} |")
-        growth = finops.rss_mib / runs[3].rss_mib
-        targets.append(f"| CUR: peak RSS flat, 10x input | {runs[3].rss_mib:.0f} -> {finops.rss_mib:.0f} MiB "
-                       f"({growth:.2f}x) | {verdict(growth <= 1.2)} |")
+        targets.append(flat_memory("CUR", runs[3], finops))
         # The same bill as Parquet (one file a month, every column text, as CUR 2.0 Parquet exports are read)
         pq_folder = as_parquet(bill, work)
         floor = run_floor("raw DuckDB scan (floor)", FLOOR_CUR, pq_folder, work, "parquet")
