@@ -91,7 +91,7 @@ def print_summary(report: Report, written: list[Path]) -> None:
     rejected = sum(f.rows_rejected for f in report.inputs)
     dupes = sum(f.rows_duplicate for f in report.inputs)
     console.print(f"Records: {count(read)} read = {count(loaded)} loaded + {count(rejected)} rejected "
-                  f"+ {count(dupes)} duplicates, from {len(report.inputs)} files"
+                  f"+ {count(dupes)} duplicates, from {len(report.inputs)} file{'' if len(report.inputs) == 1 else 's'}"
                   + (f" ({len(report.skipped)} skipped)" if report.skipped else ""))
     not_seen = report.quality.get("files_not_seen_in_last_ingest")
     if not_seen:

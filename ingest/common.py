@@ -235,6 +235,7 @@ def _is_object(line: str) -> bool:
 
 _SPACE = re.compile(r"[ \t\r\n]*")
 _DECODER = json.JSONDecoder()
+_NEXT_ELEMENT = re.compile(r"\}\s*,\s*\{")  # where one object of an array ends and the next begins
 
 
 def json_document(body: str, emit: Emitter) -> Iterator[tuple[int, Any]]:
@@ -262,6 +263,9 @@ def json_document(body: str, emit: Emitter) -> Iterator[tuple[int, Any]]:
             next_line = body.find("\n", pos)
             resume = re.compile(rf"^{indent}[{{\[]", re.M).search(body, next_line + 1) if next_line >= 0 else None
             if resume is None:
+                if _NEXT_ELEMENT.search(body, pos):  # more records follow on the same line: say they are lost
+                    emit.stats.error = (f"a malformed record at line {line} of a JSON array written on one line: "
+                                        "the records after it could not be told apart and were not read")
                 return
             pos = resume.end() - 1
             continue

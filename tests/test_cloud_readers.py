@@ -506,6 +506,21 @@ HOSTILE_COUNTS: dict[str, dict[str, tuple[int, int, int, int, int, str | None]]]
 }
 
 
+def test_a_malformed_element_of_a_one_line_array_says_the_rest_was_not_read(tmp_path: Path) -> None:
+    """A JSON array on one line gives no line to resume at after a malformed element: the records after it are
+    lost, and the file says so instead of counting one reject as if that were all."""
+    good = json.loads(DOC_ARRAY.read_text())[0]
+    later = {**good, "requestId": "doc-3"}
+    path = tmp_path / "one_line.json"
+    path.write_text("[" + json.dumps(good) + ', {"requestId": "doc-2", "timestamp": }, ' + json.dumps(later) + "]")
+    con, result = load(path)
+    # The first element loads; the second is the reject; the third cannot be told apart from the broken one.
+    assert counts(stats(result, path)) == (2, 1, 1, 0, 0)
+    assert rejects(con, path) == {1: "invalid JSON: truncated or malformed record"}
+    assert "not read" in (stats(result, path).error or "")
+    # (pretty_cut.json, whose last record is cut short, loses nothing after it: no error, in HOSTILE_COUNTS.)
+
+
 def test_a_pretty_printed_log_is_read_whole_only_up_to_the_document_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     from finops.ingest import common
 
