@@ -7,7 +7,8 @@ rule is explicit:
 1. A `claude_code.api_request` event (claude_code_otel, a request row) is a duplicate of a Claude Code transcript
    row with the same request id (Claude Code writes the event's `request_id` as the transcript's `requestId`), or,
    when one of the two has no request id, of a transcript row of the same session and model with the same
-   uncached input, cache read, cache write and output tokens within ten minutes. The transcript's row is kept (it
+   uncached input, cache read, cache write and output tokens within ten minutes, paired one to one in time order
+   (two such events and one transcript row are two calls). The transcript's row is kept (it
    has the 5-minute/1-hour cache-write split) and takes the event's user when it has none.
 2. A metric row (claude_code_otel, aggregated) is a duplicate when its session has request-level rows (events or
    a transcript: a session is one Claude Code process, whose every call they hold); a metric row without a session
@@ -25,6 +26,22 @@ TRANSCRIPT = "claude_code"
 FORMATS = (OTEL, TRANSCRIPT)  # only a file of these can make or meet such a duplicate
 
 
+# One call's shape: the same session, model and tokens; rows of one shape are numbered in time order (n).
+_SHAPE = ("session_id, model, input_tokens, output_tokens, cache_read_tokens, "
+          "cache_write_5m_tokens + cache_write_1h_tokens")
+_PAIRED = ("e.session_id = t.session_id AND e.model IS NOT DISTINCT FROM t.model AND e.n = t.n "
+           "AND e.input_tokens = t.input_tokens AND e.output_tokens = t.output_tokens "
+           "AND e.cache_read_tokens = t.cache_read_tokens "
+           "AND e.cache_write_5m_tokens + e.cache_write_1h_tokens = t.cache_write_5m_tokens + t.cache_write_1h_tokens "
+           "AND abs(epoch(e.charge_period_start) - epoch(t.charge_period_start)) <= 600")
+
+
+def _ranked(source: str, where: str) -> str:
+    """The rows of a CTE that can pair by shape, each with its rank n among the rows of its shape."""
+    return (f"SELECT *, row_number() OVER (PARTITION BY {_SHAPE} ORDER BY charge_period_start, record_id) AS n "
+            f"FROM {source} WHERE session_id IS NOT NULL AND ({where})")
+
+
 def drop_covered(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, int]:
     """Delete from `table` (an internal table name) the telemetry rows another row already counts.
     Returns rows dropped per source file."""
@@ -35,18 +52,28 @@ def drop_covered(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, int]:
         CREATE OR REPLACE TEMP TABLE covered AS
         WITH events AS (SELECT * FROM {table} WHERE source_format = '{OTEL}' AND granularity = 'request'),
         transcripts AS (SELECT * FROM {table} WHERE source_format = '{TRANSCRIPT}'),
-        same_call AS (
-            SELECT e.record_id, e.source_file, e.user_id, arg_min(t.record_id, t.record_id) AS kept
-            FROM events e JOIN transcripts t
-              ON (e.request_id IS NOT NULL AND e.request_id = t.request_id)
-              OR ((e.request_id IS NULL OR t.request_id IS NULL)  -- two request ids that differ: two calls
-                  AND e.session_id = t.session_id AND e.model IS NOT DISTINCT FROM t.model
-                  AND e.input_tokens = t.input_tokens AND e.output_tokens = t.output_tokens
-                  AND e.cache_read_tokens = t.cache_read_tokens
-                  AND e.cache_write_5m_tokens + e.cache_write_1h_tokens
-                      = t.cache_write_5m_tokens + t.cache_write_1h_tokens
-                  AND abs(epoch(e.charge_period_start) - epoch(t.charge_period_start)) <= 600)
+        by_id AS (
+            SELECT e.record_id, e.source_file, e.user_id, min(t.record_id) AS kept
+            FROM events e JOIN transcripts t ON e.request_id = t.request_id
             GROUP BY ALL
+        ),
+        -- Without a request id on one side, calls of one session, model and size pair in time order, one to one:
+        -- two such events and one transcript row are two calls, of which the transcript holds one.
+        open_events AS (SELECT * FROM events WHERE record_id NOT IN (SELECT record_id FROM by_id)),
+        open_transcripts AS (SELECT * FROM transcripts WHERE record_id NOT IN (SELECT kept FROM by_id)),
+        no_event_id AS (
+            SELECT e.record_id, e.source_file, e.user_id, t.record_id AS kept
+            FROM ({_ranked("open_events", "request_id IS NULL")}) e
+            JOIN ({_ranked("open_transcripts", "TRUE")}) t ON {_PAIRED}
+        ),
+        no_transcript_id AS (
+            SELECT e.record_id, e.source_file, e.user_id, t.record_id AS kept
+            FROM ({_ranked("open_events", "request_id IS NOT NULL")}) e
+            JOIN ({_ranked("open_transcripts", "request_id IS NULL AND record_id NOT IN "
+                           "(SELECT kept FROM no_event_id)")}) t ON {_PAIRED}
+        ),
+        same_call AS (
+            SELECT * FROM by_id UNION ALL SELECT * FROM no_event_id UNION ALL SELECT * FROM no_transcript_id
         ),
         sessions AS (
             SELECT DISTINCT session_id FROM {table}

@@ -374,6 +374,29 @@ def test_a_call_in_both_telemetry_and_a_transcript_counts_once(tmp_path: Path) -
     assert sum(r["list_cost"] for r in kept.values() if r["in_totals"]) == Decimal("0.051784")
 
 
+def test_two_identical_events_and_one_transcript_row_drop_one_event(tmp_path: Path) -> None:
+    """Matching without a request id pairs one event with one transcript row: two calls of the same size a minute
+    apart, and a transcript that holds only one of them, leave the other event counted."""
+    batch = json.loads(OTEL_LOGS.read_text().splitlines()[0])
+    (c,) = [r for rl in batch["resourceLogs"] for sl in rl["scopeLogs"] for r in sl["logRecords"]
+            if r.get("eventName") == "claude_code.api_request"]  # event C: session 2, no request id, 09:15:00
+    later = {**c, "timeUnixNano": str(int(c["timeUnixNano"]) + 60 * 10**9)}  # the same call shape at 09:16:00
+    otel = tmp_path / "otel.jsonl"
+    otel.write_text(json.dumps({"resourceLogs": [{"resource": {"attributes": []}, "scopeLogs": [
+        {"scope": {"name": "com.anthropic.claude_code.events"}, "logRecords": [c, later]}]}]}) + "\n")
+    transcript = tmp_path / "projects" / "p" / f"{SESSION_2}.jsonl"
+    transcript.parent.mkdir(parents=True)
+    transcript.write_text(json.dumps({
+        "type": "assistant", "sessionId": SESSION_2, "uuid": "u2", "timestamp": "2026-12-01T09:15:02Z",
+        "requestId": "req_011TRX", "message": {"id": "msg_01C", "model": "claude-opus-4-6", "usage": {
+            "input_tokens": 100, "output_tokens": 50}}}) + "\n")
+    con, result = load(otel, transcript)
+    assert counts(result, otel)[1:5] == (2, 1, 0, 1)  # one event is the transcript's call, the other is not
+    assert counts(result, transcript)[1:5] == (1, 1, 0, 0)
+    # Two calls of 100 input and 50 output on Opus 4.6: 2 x (100 x 5 + 50 x 25) = 3500 -> $0.0035
+    assert sum(r["list_cost"] for r in rows(con, "SELECT * FROM priced_usage") if r["in_totals"]) == Decimal("0.0035")
+
+
 def test_otel_overlap_in_the_store_whichever_file_comes_first(tmp_path: Path) -> None:
     from finops import store
 
