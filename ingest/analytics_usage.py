@@ -20,6 +20,7 @@ so its rows add up to more than was used (formats-2026.md 2.4). Its rows are rej
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from datetime import datetime
@@ -90,15 +91,25 @@ def query_dims(path: Path) -> set[str]:
         if sibling == path or not _PULLED_PAGE.match(sibling.name):
             continue
         try:
-            if sibling.stat().st_size > _SIBLING_LIMIT:
-                continue
-            page = json.loads(sibling.read_bytes())
-        except (OSError, ValueError, RecursionError):
+            info = sibling.stat()
+        except OSError:
             continue
-        items = page.get("data") if isinstance(page, dict) else None
-        if isinstance(items, list):
-            dims |= grouped(items) - set(OVERCOUNTING)
+        dims |= page_dims(str(sibling), info.st_size, info.st_mtime_ns)
     return dims
+
+
+@functools.lru_cache(maxsize=4096)
+def page_dims(path: str, size: int, mtime_ns: int) -> frozenset[str]:
+    """The dimensions one saved page groups by, read once per run however many of its siblings ask (keyed on the
+    file's size and time, so a page rewritten since is read again)."""
+    if size > _SIBLING_LIMIT:
+        return frozenset()
+    try:
+        page = json.loads(Path(path).read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return frozenset()
+    items = page.get("data") if isinstance(page, dict) else None
+    return frozenset(grouped(items) - set(OVERCOUNTING)) if isinstance(items, list) else frozenset()
 
 
 def glob_escape(text: str) -> str:

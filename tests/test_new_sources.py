@@ -72,6 +72,20 @@ def test_a_pulled_querys_pages_in_separate_files_are_one_grouping(tmp_path: Path
     assert sum(r["list_cost"] for r in got) == Decimal("4.1625")
 
 
+def test_each_saved_page_of_a_query_is_read_once_as_a_sibling(tmp_path: Path) -> None:
+    # Every page asks its siblings how the query groups; 12 pages used to mean 12 x 11 = 132 sibling reads.
+    from finops.ingest import analytics_usage
+
+    folder = tmp_path / "analytics_usage" / "2026-11"
+    folder.mkdir(parents=True)
+    page = A_USAGE.read_text(encoding="utf-8").splitlines()[0]
+    for number in range(1, 13):
+        (folder / f"2026-11-01T00Z_2026-12-01T00Z_1d_page{number:04d}.json").write_text(page, encoding="utf-8")
+    analytics_usage.page_dims.cache_clear()
+    load(tmp_path)
+    assert analytics_usage.page_dims.cache_info().misses == 12
+
+
 def test_analytics_usage_rows_map_every_dimension() -> None:
     con, result = load(A_USAGE)
     # two pages, one per line: page 1 holds 2 items, page 2 one.
