@@ -127,6 +127,7 @@ def run(
         if paths:
             store.ingest(paths, db, progress)
         result = store.attach(con, db, month)
+        names = naming.merge(names, store.kept_names(con))  # the names files ingested before, kept by the store
     else:
         result = ingest.load(paths, con, progress)
     loaded = sum(f.rows_loaded for f in result.files)

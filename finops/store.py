@@ -53,6 +53,7 @@ from typing import Any
 
 import duckdb
 
+from finops import names as naming
 from finops.errors import FinopsError
 from finops.ingest import (
     IngestResult,
@@ -118,6 +119,7 @@ def connect(db: Path) -> duckdb.DuckDBPyConnection:
     con.execute("ALTER TABLE files ADD COLUMN IF NOT EXISTS last_seen BIGINT")  # stores of version 1
     con.execute(create_table_sql("usage").replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1))
     con.execute("CREATE TABLE IF NOT EXISTS rejects (source_file VARCHAR, source_line BIGINT, reason VARCHAR)")
+    con.execute(NAMES_DDL)
     _add_billing(con)
     _add_losers(con)
     con.execute("UPDATE store_meta SET value = ? WHERE key = 'version'", [str(STORE_VERSION)])
@@ -203,8 +205,10 @@ def file_hash(path: Path) -> str:
 
 
 def ingest(paths: Iterable[Path], db: Path, progress: Callable[[Path, int], None] | None = None) -> IngestSummary:
-    """Add the files under paths to the store, one transaction per file."""
+    """Add the files under paths to the store, one transaction per file, and the names files among them."""
+    paths = list(paths)
     files = list(dict.fromkeys(identity(p) for p in iter_files(paths)))  # one file however often it was named
+    found_names = {identity(p): naming.read_file(p) for p in naming.discover(paths)}  # a bad one stops us first
     con = connect(db)
     summary = IngestSummary(run=_next_run(con))
     pause = _pause_setting()
@@ -214,6 +218,8 @@ def ingest(paths: Iterable[Path], db: Path, progress: Callable[[Path, int], None
             _ingest_file(con, path, summary, pause, legacy)
             if progress:
                 progress(path, path.stat().st_size if path.is_file() else 0)
+        for path, mapping in found_names.items():
+            _keep_names(con, path, mapping)
     finally:
         try:
             con.execute("UPDATE files SET last_seen = ? WHERE path IN (SELECT unnest(?::VARCHAR[]))",
@@ -222,6 +228,36 @@ def ingest(paths: Iterable[Path], db: Path, progress: Callable[[Path, int], None
             pass
         con.close()
     return summary
+
+
+# Workspace and API key names from the names files (finops-names.toml) ingested: the store keeps them, as it keeps
+# the rows, so `analyze --db` names the ids without the pulled folder at hand.
+NAMES_DDL = "CREATE TABLE IF NOT EXISTS names (source VARCHAR, section VARCHAR, id VARCHAR, name VARCHAR)"
+
+
+def _keep_names(con: duckdb.DuckDBPyConnection, path: Path, mapping: dict[str, dict[str, str]]) -> None:
+    """Replace what the store holds from this names file with what it says now (a file gone keeps its names)."""
+    rows = [(str(path), section, ident, name) for section, pairs in mapping.items() for ident, name in pairs.items()]
+    con.begin()
+    try:
+        con.execute("DELETE FROM names WHERE source = ?", [str(path)])
+        if rows:
+            con.executemany("INSERT INTO names VALUES (?, ?, ?, ?)", rows)
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+
+
+def kept_names(con: duckdb.DuckDBPyConnection, schema: str = "store") -> dict[str, dict[str, str]]:
+    """The names an attached store keeps, merged as a one-shot run merges its names files (path order)."""
+    if not _has_table(con, "names", schema):
+        return {}
+    layers: dict[str, dict[str, dict[str, str]]] = {}
+    for source, section, ident, name in con.execute(
+            f"SELECT source, section, id, name FROM {schema}.names ORDER BY source, section, id").fetchall():
+        layers.setdefault(source, {}).setdefault(section, {})[ident] = name
+    return naming.merge(*layers.values())
 
 
 def _next_run(con: duckdb.DuckDBPyConnection) -> int:

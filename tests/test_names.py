@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -57,6 +58,25 @@ def test_a_store_gets_the_same_names(tmp_path: Path, named):
     db = tmp_path / "store.duckdb"
     store.ingest([SAMPLE], db)
     from_store = pipeline.run([], now=NOW, db=db, names=NAMES)
+    try:
+        for table, column in (("priced_usage", "workspace"), ("billing", "workspace"),
+                              ("priced_usage", "api_key_id")):
+            assert by(from_store.con, table, column) == by(named.con, table, column)
+    finally:
+        from_store.close()
+
+
+def test_a_store_keeps_the_names_files_it_ingested(tmp_path: Path, named):
+    """`finops pull` writes finops-names.toml beside the reports; ingested into a store, the names stay with it,
+    so `analyze --db` without the folder names the ids as a one-shot run of the folder does."""
+    folder = tmp_path / "pulled"
+    shutil.copytree(SAMPLE, folder)
+    (folder / names.NAMES_FILE).write_bytes(names.to_toml(NAMES))
+    db = tmp_path / "store.duckdb"
+    store.ingest([folder], db)
+    (folder / names.NAMES_FILE).unlink()  # gone from the folder: the store keeps its names, as it keeps rows
+    store.ingest([folder], db)
+    from_store = pipeline.run([], now=NOW, db=db)
     try:
         for table, column in (("priced_usage", "workspace"), ("billing", "workspace"),
                               ("priced_usage", "api_key_id")):
