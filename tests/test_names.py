@@ -25,6 +25,12 @@ def by(con, table: str, column: str) -> dict[str | None, tuple[int, Decimal]]:
         f"SELECT {column}, count(*), coalesce({cost}, 0) FROM {table} GROUP BY 1").fetchall()}
 
 
+def assert_same_names(got, expected) -> None:
+    """Every usage row and bill line carries the same workspace and key names, with the same counts and money."""
+    for table, column in (("priced_usage", "workspace"), ("billing", "workspace"), ("priced_usage", "api_key_id")):
+        assert by(got.con, table, column) == by(expected.con, table, column), (table, column)
+
+
 @pytest.fixture(scope="module")
 def named():
     """sample_logs analysed with the names: both tests compare against it (one run instead of two)."""
@@ -59,9 +65,7 @@ def test_a_store_gets_the_same_names(tmp_path: Path, named):
     store.ingest([SAMPLE], db)
     from_store = pipeline.run([], now=NOW, db=db, names=NAMES)
     try:
-        for table, column in (("priced_usage", "workspace"), ("billing", "workspace"),
-                              ("priced_usage", "api_key_id")):
-            assert by(from_store.con, table, column) == by(named.con, table, column)
+        assert_same_names(from_store, named)
     finally:
         from_store.close()
 
@@ -78,9 +82,7 @@ def test_a_store_keeps_the_names_files_it_ingested(tmp_path: Path, named):
     store.ingest([folder], db)
     from_store = pipeline.run([], now=NOW, db=db)
     try:
-        for table, column in (("priced_usage", "workspace"), ("billing", "workspace"),
-                              ("priced_usage", "api_key_id")):
-            assert by(from_store.con, table, column) == by(named.con, table, column)
+        assert_same_names(from_store, named)
     finally:
         from_store.close()
 
