@@ -330,7 +330,7 @@ def prices(as_csv: bool, model: str | None) -> None:
         click.echo("platform,model,variant,valid_from,input,cache_write_5m,cache_write_1h,cache_read,output,"
                    "threshold,source,note")
         for r in rows:
-            rates = [str(x) for x in r.rates] if r.rates else [""] * 5
+            rates = [("" if x is None else str(x)) for x in r.rates] if r.rates else [""] * 5
             click.echo(",".join([r.platform, r.model, r.variant, r.valid_from.isoformat(), *rates,
                                  str(r.threshold or ""), f'"{r.source}"', f'"{r.note}"']))
         return

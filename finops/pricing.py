@@ -18,6 +18,7 @@ from .errors import PricingError
 PLATFORMS = ("anthropic", "bedrock", "vertex")
 VARIANTS = ("standard", "long_context", "fast", "fast_long_context")
 RATE_COLUMNS = ("input", "cache_write_5m", "cache_write_1h", "cache_read", "output")
+CACHE_COLUMNS = ("cache_write_5m", "cache_write_1h", "cache_read")
 WEB_SEARCH_USD = Decimal("0.01")  # $10 per 1,000 searches, no batch discount (pricing.md 2.7)
 REGIONAL_PREMIUM = Decimal("1.10")  # Bedrock/Vertex regional endpoints, 4.5-series and later (pricing.md 3.1)
 US_GEO_PREMIUM = Decimal("1.10")  # inference_geo "us" on 4.6 and later, Anthropic API (pricing.md 2.4)
@@ -32,7 +33,10 @@ class PriceRow:
     model: str
     variant: str
     valid_from: date
-    rates: tuple[Decimal, ...] | None  # None: the variant ended on valid_from (billed as standard)
+    # None: the variant ended on valid_from (billed as standard). A model from before prompt caching (Claude 2.x,
+    # Instant, Sonnet 3) has input and output rates and None for the three cache classes: its cache tokens stay
+    # unpriced, never $0.
+    rates: tuple[Decimal | None, ...] | None
     threshold: int | None
     source: str
     note: str
@@ -85,12 +89,14 @@ def read_price_file(text: str, origin: str, known_models: frozenset[str]) -> lis
                                f"{'every platform' if platform == '*' else platform} from {valid_from}; keep one")
         first_line[key] = n
         values = [_cell(raw, c) for c in RATE_COLUMNS]
-        if all(values):
-            rates: tuple[Decimal, ...] | None = tuple(_decimal(v, where) for v in values)
+        no_cache = [v for c, v in zip(RATE_COLUMNS, values, strict=True) if c in CACHE_COLUMNS]
+        if all(values) or (values[0] and values[-1] and not any(no_cache)):
+            rates: tuple[Decimal | None, ...] | None = tuple(_decimal(v, where) if v else None for v in values)
         elif not any(values):
             rates = None
         else:
-            raise PricingError(f"{where}: give all five rates, or none to end the variant")
+            raise PricingError(f"{where}: give all five rates, input and output alone (a model without prompt "
+                               "caching), or none to end the variant")
         threshold_text = _cell(raw, "threshold")
         if threshold_text and not threshold_text.isdigit():
             raise PricingError(f"{where}: threshold {threshold_text!r} is not a whole number of tokens")

@@ -170,7 +170,7 @@ def print_prices(rows: list[PriceRow]) -> None:
     for name in ("model", "variant", "from", "in", "5m wr", "1h wr", "read", "out", "over"):
         table.add_column(name, justify="left" if name in ("model", "variant", "from") else "right", no_wrap=True)
     for r in rows:
-        rates = [str(x) for x in r.rates] if r.rates else ["ended"] + [""] * 4
+        rates = [("-" if x is None else str(x)) for x in r.rates] if r.rates else ["ended"] + [""] * 4
         over = f"{r.threshold // 1000:,}K" if r.threshold and r.rates else ""
         table.add_row(r.model, SHORT_VARIANT[r.variant], r.valid_from.isoformat(), *rates, over)
     console.print(table)

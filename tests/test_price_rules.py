@@ -12,8 +12,9 @@ The table is read with the csv module, not with finops. For each row with rates:
   on $5 / $25), 2 x on every later model ($10 / $50 on $5 / $25, $8 / $40 on $4 / $20, $16 / $80 on $8 / $40).
 
 The exceptions are listed below by name, each with its reason. A row with no rates at all ends a variant from
-its date (a long-context tier that closed, a fast mode withdrawn). Models from before prompt caching (Claude 2.x
-and Claude Instant) have no cache prices: a row of theirs may leave all three cache rates blank, never some.
+its date (a long-context tier that closed, a fast mode withdrawn). Models from before prompt caching (Claude 2.x,
+Claude Instant and Claude 3 Sonnet) have no cache prices: a row of theirs may leave all three cache rates blank,
+never some.
 """
 
 from __future__ import annotations
@@ -60,8 +61,9 @@ VARIANT_RULES: dict[tuple[str, str | None], tuple[Decimal, Decimal, str]] = {
     ("fast", "claude-opus-4-6"): (D(6), D(6), "pricing.md 2.6: research preview at 6x standard rates"),
     ("fast", "claude-opus-4-7"): (D(6), D(6), "pricing.md 2.6: $30 / $150 on $5 / $25"),
 }
-# Models that never had prompt caching: all three cache rates blank on their rows.
-NO_CACHING = re.compile(r"claude-(2|instant)([-.].*)?")
+# Models that never had prompt caching: all three cache rates blank on their rows. Caching launched on Claude 3.5
+# Sonnet, 3 Opus and 3 Haiku (2024), never on Claude 3 Sonnet, Claude 2.x or Claude Instant.
+NO_CACHING = re.compile(r"claude-(2|instant)([-.].*)?|claude-3-sonnet")
 
 
 @dataclass(frozen=True)

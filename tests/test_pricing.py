@@ -198,11 +198,10 @@ def test_anthropic_batch_results_example_on_claude_3_5_sonnet_is_priced(tmp_path
     assert report.totals.billed_cost == Decimal("0.0002865")
 
 
-@pytest.mark.parametrize("raw", ["claude-2.0", "claude-2.1", "anthropic.claude-v2:1", "claude-instant-1.2",
-                                 "anthropic.claude-instant-v1", "claude-3-sonnet-20240229", "claude-mythos-preview"])
+@pytest.mark.parametrize("raw", ["claude-mythos-preview"])
 def test_models_without_a_documented_price_are_known_and_unpriced(raw: str):
-    # pricing.md has no rate for Claude 2.x, Claude Instant, Claude 3 Sonnet or Mythos Preview: never invented,
-    # so their rows are unpriced, but named as the known model they are, not "unknown model".
+    # No primary source read gives Mythos Preview a list price (models.csv): never invented, so its rows are
+    # unpriced, but named as the known model it is, not "unknown model".
     ident = resolve(raw)
     assert ident.model is not None
     con = usage_con([dict(model=ident.model, model_raw=raw, charge_period_start="2025-01-01T00:00:00",
@@ -296,7 +295,7 @@ def test_bad_override_file_is_a_clear_error(tmp_path: Path, body: str, message: 
 
 # Known models whose rates the reference does not give (pricing.md has neither Claude 2.x, Claude Instant, Claude 3
 # Sonnet nor Mythos Preview rates): they resolve, and their rows are unpriced rather than priced on a guess.
-WITHOUT_DOCUMENTED_PRICE = {"claude-2-0", "claude-2-1", "claude-instant-1", "claude-3-sonnet", "claude-mythos-preview"}
+WITHOUT_DOCUMENTED_PRICE = {"claude-mythos-preview"}
 
 
 def test_every_model_has_a_standard_price_and_lifecycle_row():
@@ -337,9 +336,14 @@ GENAI_PRICES_DIFFERENCES = {
     ("claude-sonnet-5-5", "2026-09-28", "cache_read"):
         "genai-prices has no history for the Sonnet 5.5 cache-read cut: a flat $0.10, which was $0.20 until "
         "2026-10-07 (pricing.md 1.3 and 4.3, gap 5)",
+    **{("claude-3-sonnet", "2024-02-29", cls):
+       "genai-prices gives Claude 3 Sonnet cache rates by the 1.25x / 2x / 0.1x rule, but prompt caching never "
+       "reached Claude 3 Sonnet (it launched on Claude 3.5 Sonnet, 3 Opus and 3 Haiku): finops leaves them blank, so "
+       "cache tokens on it stay unpriced" for cls in ("cache_write_5m", "cache_write_1h", "cache_read")},
 }
-# Models finops knows that genai-prices does not: nothing to compare (pricing.md 4.3 lists only Mythos 5.2).
-GENAI_PRICES_UNKNOWN = {"claude-mythos-5", "claude-mythos-5-1"}
+# Models finops knows that genai-prices does not: nothing to compare (pricing.md 4.3 lists only Mythos 5.2;
+# genai-prices 0.2.3 has no Claude Instant).
+GENAI_PRICES_UNKNOWN = {"claude-mythos-5", "claude-mythos-5-1", "claude-instant-1"}
 
 
 def test_base_rates_agree_with_genai_prices():
@@ -362,7 +366,9 @@ def test_base_rates_agree_with_genai_prices():
                                                   found.cache_write_1h_mtok, found.cache_read_mtok,
                                                   found.output_mtok)]  # the base of a tiered price
         for name, mine, other in zip(RATE_COLUMNS, ours, theirs, strict=True):
-            if other is None or Decimal(mine) != Decimal(other):
+            if mine is None and other is None:
+                continue  # a model without prompt caching: no cache rate on either side
+            if other is None or mine is None or Decimal(mine) != Decimal(other):
                 differences[(model, str(valid_from), name)] = (mine, other)
         compared += 1
     assert compared >= 20  # every model both know, on every date its rates changed
@@ -400,3 +406,52 @@ def test_two_rows_for_the_same_model_variant_and_date_are_refused_naming_both(tm
     with pytest.raises(PricingError, match=rf"^{prices} lines 2 and 6: two rows for claude-opus-4-6 standard on "
                                            r"every platform from 2026-06-01; keep one$"):
         usage_con([], prices_file=prices)
+
+
+# The models of 2023-2024 logs that were unpriced until prices.csv gained their rows (issue 13). Hand-made rows,
+# one per model, and one per platform id form for Claude 3 Sonnet; the arithmetic is in each comment.
+@pytest.mark.parametrize(("model", "platform", "day", "expected"), [
+    # Claude 2.0 / 2.1 at $8 / $24: 1M in x $8 + 0.5M out x $24 = 8.00 + 12.00 = 20.00
+    ("claude-2.0", "anthropic", "2024-03-01T00:00:00", Decimal("20.00")),
+    ("claude-2.1", "anthropic", "2024-03-01T00:00:00", Decimal("20.00")),
+    ("anthropic.claude-v2:1", "bedrock", "2024-03-01T00:00:00", Decimal("20.00")),
+    # Claude Instant at $0.80 / $2.40: 1M x $0.80 + 0.5M x $2.40 = 0.80 + 1.20 = 2.00
+    ("claude-instant-1.2", "anthropic", "2024-03-01T00:00:00", Decimal("2.00")),
+    ("anthropic.claude-instant-v1", "bedrock", "2024-03-01T00:00:00", Decimal("2.00")),
+    # Claude 3 Sonnet at $3 / $15: 1M x $3 + 0.5M x $15 = 3.00 + 7.50 = 10.50, on each platform's id
+    ("claude-3-sonnet-20240229", "anthropic", "2024-06-01T00:00:00", Decimal("10.50")),
+    ("anthropic.claude-3-sonnet-20240229-v1:0", "bedrock", "2024-06-01T00:00:00", Decimal("10.50")),
+    ("claude-3-sonnet@20240229", "vertex", "2024-06-01T00:00:00", Decimal("10.50")),
+])
+def test_models_of_2023_and_2024_logs_are_priced_to_the_cent(model, platform, day, expected):
+    ident = resolve(model)
+    assert ident.platform in (None, platform)
+    con = usage_con([dict(model=ident.model, model_raw=model, platform=platform, endpoint_scope=ident.endpoint_scope,
+                          charge_period_start=day, input_tokens=1_000_000, output_tokens=500_000)])
+    cost, reason = con.execute("SELECT cost, unpriced_reason FROM priced_usage").fetchone()
+    assert (cost, reason) == (expected, None)
+
+
+def test_cache_tokens_on_a_model_that_never_had_caching_stay_unpriced_never_zero():
+    # Claude 2.1 has no cache rates (prompt caching came with Claude 3.5 Sonnet, 3 Opus and 3 Haiku): a row
+    # reporting cache reads cannot be priced, so it is unpriced with its reason, never priced as if the reads
+    # were free. The same row without cache tokens prices: 1M x $8 = 8.00.
+    con = usage_con([
+        dict(model="claude-2-1", charge_period_start="2024-03-01T00:00:00", input_tokens=1_000_000,
+             cache_read_tokens=10_000),
+        dict(model="claude-2-1", charge_period_start="2024-03-01T00:00:00", input_tokens=1_000_000,
+             cache_read_tokens=0, cache_write_5m_tokens=0),
+    ])
+    rows = con.execute("SELECT cost, priced, unpriced_reason FROM priced_usage ORDER BY record_id").fetchall()
+    assert rows[0][0] is None and rows[0][1] is False
+    assert rows[0][2] == "cache tokens on a model without cache prices"
+    assert rows[1] == (Decimal("8.00"), True, None)
+
+
+def test_old_models_before_their_first_documented_price_stay_unpriced():
+    # The $8 / $24 and $0.80 / $2.40 rates are in force from the pricing update of 2023-11-21; an earlier row
+    # (Claude 2.0 in August 2023) is not priced at a later rate.
+    con = usage_con([dict(model="claude-2-0", charge_period_start="2023-08-01T00:00:00", input_tokens=1_000)])
+    assert con.execute("SELECT cost, unpriced_reason FROM priced_usage").fetchone() == (
+        None, "no price for this model, platform and date")
+

@@ -8,9 +8,12 @@
 -- Speed: the join on each price row's validity interval (valid_from <= day < valid_to, an as-of join that
 -- every SQL engine runs) is made on the few distinct (platform, model, day) of the usage, and every usage row is then
 -- hash-joined to its day's prices, so the wide usage rows stream through small hash joins and are never sorted.
+-- A cache class without a rate (a model from before prompt caching) costs nothing when it has no tokens and is
+-- unknown (NULL) when it has some: such a row is unpriced, never priced as if its cache tokens were free.
+CREATE OR REPLACE MACRO cache_rate(tokens, rate) AS coalesce(rate, CASE WHEN coalesce(tokens, 0) = 0 THEN 0 END);
 CREATE OR REPLACE MACRO token_cost(i, w5, w1, rd, o, r_i, r_w5, r_w1, r_rd, r_o) AS
-    CAST((coalesce(i, 0) * r_i + coalesce(w5, 0) * r_w5 + coalesce(w1, 0) * r_w1 + coalesce(rd, 0) * r_rd
-          + coalesce(o, 0) * r_o) * 0.000001 AS DECIMAL(38, 12));
+    CAST((coalesce(i, 0) * r_i + coalesce(w5, 0) * cache_rate(w5, r_w5) + coalesce(w1, 0) * cache_rate(w1, r_w1)
+          + coalesce(rd, 0) * cache_rate(rd, r_rd) + coalesce(o, 0) * r_o) * 0.000001 AS DECIMAL(38, 12));
 -- The chosen variant's value of a price column: v is 0 standard, 1 long context, 2 fast, 3 fast long context.
 CREATE OR REPLACE MACRO pick_variant(v, std, lng, fst, fastlong) AS
     CASE v WHEN 0 THEN std WHEN 1 THEN lng WHEN 2 THEN fst ELSE fastlong END;
@@ -106,19 +109,23 @@ amounts AS (
         CASE WHEN is_long THEN cost_long ELSE cost_std END AS base_cost_no_fast,
         CASE WHEN is_fast THEN cost_fast ELSE cost_std END AS base_cost_no_long,
         cost_std AS base_cost_standard,
-        (model IS NOT NULL AND pr.std_list_input IS NOT NULL) AS priced,
+        -- cache tokens on a price row without cache rates (a model from before prompt caching)
+        (coalesce(cache_write_5m_tokens, 0) > 0 AND p_eff_cache_write_5m IS NULL
+         OR coalesce(cache_write_1h_tokens, 0) > 0 AND p_eff_cache_write_1h IS NULL
+         OR coalesce(cache_read_tokens, 0) > 0 AND p_eff_cache_read IS NULL) AS uncacheable,
+        (model IS NOT NULL AND pr.std_list_input IS NOT NULL AND NOT uncacheable) AS priced,
         CAST(coalesce(input_tokens, 0) * p_eff_input * multiplier * 0.000001 AS DECIMAL(38, 12)) AS input_cost,
-        CAST((coalesce(cache_write_5m_tokens, 0) * p_eff_cache_write_5m
-              + coalesce(cache_write_1h_tokens, 0) * p_eff_cache_write_1h) * multiplier * 0.000001
-             AS DECIMAL(38, 12)) AS cache_write_cost,
-        CAST(coalesce(cache_read_tokens, 0) * p_eff_cache_read * multiplier * 0.000001
+        CAST((coalesce(cache_write_5m_tokens, 0) * cache_rate(cache_write_5m_tokens, p_eff_cache_write_5m)
+              + coalesce(cache_write_1h_tokens, 0) * cache_rate(cache_write_1h_tokens, p_eff_cache_write_1h))
+             * multiplier * 0.000001 AS DECIMAL(38, 12)) AS cache_write_cost,
+        CAST(coalesce(cache_read_tokens, 0) * cache_rate(cache_read_tokens, p_eff_cache_read) * multiplier * 0.000001
              AS DECIMAL(38, 12)) AS cache_read_cost,
         CAST(coalesce(output_tokens, 0) * p_eff_output * multiplier * 0.000001 AS DECIMAL(38, 12)) AS output_cost,
         CAST(coalesce(web_search_requests, 0) * web_search_usd AS DECIMAL(38, 12)) AS web_search_cost,
         CAST((coalesce(input_tokens, 0) * p_list_input
-              + coalesce(cache_write_5m_tokens, 0) * p_list_cache_write_5m
-              + coalesce(cache_write_1h_tokens, 0) * p_list_cache_write_1h
-              + coalesce(cache_read_tokens, 0) * p_list_cache_read
+              + coalesce(cache_write_5m_tokens, 0) * cache_rate(cache_write_5m_tokens, p_list_cache_write_5m)
+              + coalesce(cache_write_1h_tokens, 0) * cache_rate(cache_write_1h_tokens, p_list_cache_write_1h)
+              + coalesce(cache_read_tokens, 0) * cache_rate(cache_read_tokens, p_list_cache_read)
               + coalesce(output_tokens, 0) * p_list_output) * multiplier * 0.000001
              + coalesce(web_search_requests, 0) * web_search_usd AS DECIMAL(38, 12)) AS list_cost_all
     FROM costed
@@ -176,7 +183,8 @@ SELECT
                  p_eff_input, p_eff_cache_write_5m, p_eff_cache_write_1h, p_eff_cache_read, p_eff_output,
                  p_list_input, p_list_cache_write_5m, p_list_cache_write_1h, p_list_cache_read, p_list_output,
                  base_cost, base_cost_no_fast, base_cost_no_long, base_cost_standard, priced, list_cost_all,
-                 input_cost, cache_write_cost, cache_read_cost, output_cost, web_search_cost, basis_key),
+                 input_cost, cache_write_cost, cache_read_cost, output_cost, web_search_cost, basis_key,
+                 uncacheable),
     CASE c.v WHEN 0 THEN 'standard' WHEN 1 THEN 'long_context' WHEN 2 THEN 'fast' ELSE 'fast_long_context' END
         AS price_variant,
     c.batch_factor, c.geo_factor, c.regional_factor,
@@ -203,6 +211,7 @@ SELECT
          WHEN c.pr.std_list_input IS NULL AND NOT c.has_prices THEN 'known model without a documented price'
          WHEN c.pr.std_list_input IS NULL AND c.usage_date < c.released THEN 'dated before the model''s release'
          WHEN c.pr.std_list_input IS NULL THEN 'no price for this model, platform and date'
+         WHEN c.uncacheable THEN 'cache tokens on a model without cache prices'
     END AS unpriced_reason,
     nullif(concat_ws('; ',
         CASE WHEN c.cache_ttl_assumed THEN 'cache TTL not reported: writes priced as 5-minute' END,
