@@ -22,9 +22,7 @@ from typing import Any
 
 import duckdb
 
-# Who sells the platform's Claude usage: the vendor a commitment is made with.
-VENDOR = {"anthropic": "Anthropic", "bedrock": "AWS", "vertex": "Google Cloud"}
-PLATFORM_LABEL = {"anthropic": "Anthropic API", "bedrock": "Amazon Bedrock", "vertex": "Google Vertex AI"}
+from .platforms import PLATFORM_LABEL, VENDOR  # noqa: F401 (read from here by the report modules)
 
 _DAYS = """
     WITH spans AS (

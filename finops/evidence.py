@@ -469,7 +469,8 @@ def _vendor_commitment(p: dict[str, Any]) -> dict[str, Any]:
         out["basis"] = (f"Anthropic commitment on first-party API spend only: {where}, so that it is met even if "
                         "nothing grows")
     else:
-        program = "EDP or private offer" if p["platform"] == "bedrock" else "committed use discounts or private offer"
+        program = {"bedrock": "EDP or private offer", "vertex": "committed use discounts or private offer",
+                   "microsoft": "MACC or private offer"}.get(p["platform"], "its commitment or private offer")
         out["basis"] = (f"Draws down an existing {p['vendor']} commitment ({program}), never an Anthropic one: "
                         f"{where}")
     return out

@@ -44,6 +44,7 @@ import duckdb
 import pyarrow as pa
 
 from .errors import FinopsError
+from .platforms import HOSTS, PLATFORM_LABEL, VENDOR
 
 VERSIONS = ("1.2", "1.3", "1.4")
 FOCUS_VERSION = "1.4"  # the default
@@ -116,7 +117,9 @@ PROVIDER = {"anthropic": ("Anthropic", "Anthropic", "Claude API"),
             "bedrock": ("AWS", "Amazon Web Services", "Amazon Bedrock"),
             "vertex": ("Google Cloud", "Google Cloud", "Vertex AI")}
 _SECOND = timedelta(seconds=1)
-ACCOUNT_NAME = {"anthropic": "Anthropic API", "bedrock": "Amazon Bedrock", "vertex": "Google Vertex AI"}
+ACCOUNT_NAME = PLATFORM_LABEL
+# Claude bought through another host (finops/platforms.py): the host provides and invoices it, Anthropic publishes.
+PROVIDER.update({platform: (VENDOR[platform], VENDOR[platform], PLATFORM_LABEL[platform]) for platform in HOSTS})
 CLASS_LABEL = {"input": "input tokens", "cache_write_5m": "5-minute cache write tokens",
                "cache_write_1h": "1-hour cache write tokens", "cache_read": "cache read tokens",
                "output": "output tokens", "web_search": "web searches"}

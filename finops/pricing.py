@@ -14,8 +14,8 @@ import duckdb
 import pyarrow as pa
 
 from .errors import PricingError
+from .platforms import PLATFORMS
 
-PLATFORMS = ("anthropic", "bedrock", "vertex")
 VARIANTS = ("standard", "long_context", "fast", "fast_long_context")
 RATE_COLUMNS = ("input", "cache_write_5m", "cache_write_1h", "cache_read", "output")
 CACHE_COLUMNS = ("cache_write_5m", "cache_write_1h", "cache_read")

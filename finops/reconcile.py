@@ -40,6 +40,7 @@ from typing import Any
 
 import duckdb
 
+from .platforms import PLATFORM_LABEL
 from .report import Report
 
 DEFAULT_TOLERANCE = Decimal("0.01")
@@ -59,7 +60,6 @@ SOURCE_LABELS = {
     "anthropic_log": "request logs", "anthropic_batch": "batch results", "claude_code": "Claude Code transcripts",
 }
 WORKSPACE_LABEL = {"anthropic": "workspace", "bedrock": "AWS account", "vertex": "GCP project"}
-PLATFORM_LABEL = {"anthropic": "Anthropic API", "bedrock": "Amazon Bedrock", "vertex": "Google Vertex AI"}
 # Causes in the order they are shown, with what each one means.
 CAUSES = {
     "credits": "Credits and refunds on the bill",

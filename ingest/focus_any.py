@@ -16,9 +16,11 @@ CUR. Each Claude usage line becomes an aggregated `usage` row (grouping 'focus')
 the file's notes sum BilledCost, ListCost, ContractedCost and EffectiveCost over those lines. Credit, Adjustment,
 Tax and Purchase lines, and corrections of closed periods (ChargeClass `Correction`), go to `billing`.
 
-The platform is the host: AWS is Bedrock, Google is Vertex; any other host (Microsoft, Oracle, a reseller) sells
-the Anthropic API and is priced as such (the notes say so). A file in which no line names Claude is skipped, with
-the FOCUS version its columns show, its provider, its line count and the columns searched.
+The platform is the host: AWS is Bedrock, Google is Vertex, Anthropic's own export the Anthropic API; any other
+host (Microsoft, Snowflake, Databricks, Oracle, a reseller) is a platform of its own (finops/platforms.py), priced at
+the Anthropic API's list rates (the notes say so) and never summed or deduplicated against the Anthropic sources.
+A file in which no line names Claude is skipped, with the FOCUS version its columns show, its provider, its line
+count and the columns searched.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from finops.models import resolve
+from finops.platforms import HOSTS, host_platform
 
 from . import bedrock_cur
 from .cloud_common import (
@@ -172,13 +175,14 @@ def token_class(row: dict[str, Any]) -> str | None:
 
 
 def platform_of(row: dict[str, Any]) -> str:
-    host = " ".join(str(pick(row, c) or "") for c in ("host_provider_name", "provider_name",
-                                                        "service_provider_name", "invoice_issuer_name")).lower()
-    if "amazon" in host or "aws" in host.split():
-        return "bedrock"
-    if "google" in host:
-        return "vertex"
-    return "anthropic"
+    """The host is the platform (finops/platforms.py): the first of HostProviderName (1.3 on), ProviderName (to 1.2),
+    InvoiceIssuerName and ServiceProviderName that the line fills. A host other than AWS, Google and Anthropic is
+    its own platform, so its lines never compete with the Anthropic API's own sources."""
+    for column in ("host_provider_name", "provider_name", "invoice_issuer_name", "service_provider_name"):
+        found = host_platform(str(pick(row, column) or ""))
+        if found:
+            return found
+    return "other"
 
 
 def _tokens(row: dict[str, Any], model: str | None, token_cls: str, day: Any) -> tuple[int, str]:
@@ -212,7 +216,7 @@ class Totals:
     def __init__(self) -> None:
         self.sums = {c: Decimal(0) for c in ("BilledCost", "ListCost", "ContractedCost", "EffectiveCost")}
         self.units: Counter[str] = Counter()
-        self.resold = 0
+        self.resold: Counter[tuple[str, str]] = Counter()  # (host as written, platform): lines
         self.stated: set[str] = set()  # the cost columns the file fills
 
     def add(self, row: dict[str, Any]) -> None:
@@ -231,9 +235,9 @@ class Totals:
                 f"{name} ${value:,.6f}" for name, value in self.sums.items() if name in self.stated))
         for how, rows in sorted(self.units.items()):
             emit.stats.notes.append(f"{rows} line(s): usage quantity read {how}")
-        if self.resold:
-            emit.stats.notes.append(f"{self.resold} line(s) hosted by neither AWS nor Google: priced as the "
-                                    "Anthropic API")
+        for (host, platform), rows in sorted(self.resold.items()):
+            emit.stats.notes.append(f"{rows} line(s) hosted by {host} (platform '{platform}'): priced at the "
+                                    "Anthropic API's list rates")
 
 
 def record(row: dict[str, Any], totals: Totals) -> tuple[str, dict[str, Any]]:
@@ -274,8 +278,9 @@ def record(row: dict[str, Any], totals: Totals) -> tuple[str, dict[str, Any]]:
     count, how = _tokens(row, model, cls, start.date())
     totals.add(row)
     totals.units[how] += 1
-    if platform == "anthropic":
-        totals.resold += 1
+    if platform in HOSTS:
+        host = text(pick(row, "host_provider_name", "provider_name", "invoice_issuer_name", "service_provider_name"))
+        totals.resold[(str(host or "an unnamed host")[:40], platform)] += 1
     usage = {
         "record_id": record_id,
         "granularity": "bucket",
@@ -295,7 +300,7 @@ def record(row: dict[str, Any], totals: Totals) -> tuple[str, dict[str, Any]]:
         "speed": "fast" if " fast " in words else "standard",
         # Vertex bills its global endpoint in region "global"; Bedrock's global profiles say so in the SKU.
         "endpoint_scope": "global" if " global " in words or str(region).lower() == "global" else (
-            "regional" if platform != "anthropic" and (" regional " in words or region) else None),
+            "regional" if platform in ("bedrock", "vertex") and (" regional " in words or region) else None),
         "region": region,
         "context_window": "200k-1M" if re.search(r" (long context|200k 1m|gt 200k|above 200k) ", words)
         else "0-200k",

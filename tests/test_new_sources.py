@@ -466,12 +466,45 @@ def test_focus_from_a_reseller_in_json_lines() -> None:
     con, result = load(FOCUS_RESELLER)
     assert counts(result, FOCUS_RESELLER) == ("focus", 2, 2, 0, 0, 0)
     got = {r["source_line"]: r for r in rows(con, "SELECT * FROM priced_usage")}
-    # '1K Tokens': 40 x 1,000 output and 100 x 1,000 input; a Microsoft host: priced as the Anthropic API.
+    # '1K Tokens': 40 x 1,000 output and 100 x 1,000 input; a Microsoft host: its own platform, priced at the
+    # Anthropic API's list rates.
     assert (toks(got[1]), toks(got[2])) == ((0, 0, 0, 0, 40_000), (100_000, 0, 0, 0, 0))
-    assert {r["platform"] for r in got.values()} == {"anthropic"}
-    assert "2 line(s) hosted by neither AWS nor Google: priced as the Anthropic API" in result.files[0].notes
+    assert {r["platform"] for r in got.values()} == {"microsoft"}
+    assert ("2 line(s) hosted by Microsoft (platform 'microsoft'): priced at the Anthropic API's list rates"
+            in result.files[0].notes)
     # 0.04 x 25 + 0.1 x 5 = 1.5
     assert sum(r["list_cost"] for r in got.values()) == Decimal("1.5")
+
+
+def test_a_focus_export_from_another_host_adds_to_anthropic_usage_never_competes(tmp_path: Path) -> None:
+    """Microsoft's FOCUS lines are Claude bought through Microsoft: other money than the organisation's own Anthropic
+    API traffic the same day, so both count, and the bill is reconciled on its own platform."""
+    report = tmp_path / "usage_report.json"
+    report.write_text(json.dumps({"data": [{
+        "starting_at": "2026-10-14T00:00:00Z", "ending_at": "2026-10-15T00:00:00Z",
+        "results": [{"workspace_id": None, "model": "claude-opus-4-6", "uncached_input_tokens": 1_000_000,
+                     "cache_read_input_tokens": 0, "output_tokens": 0,
+                     "cache_creation": {"ephemeral_1h_input_tokens": 0, "ephemeral_5m_input_tokens": 0}}]}],
+        "has_more": False, "next_page": None}))
+    con, _ = load(report, FOCUS_RESELLER)
+    totals = dict(con.execute("SELECT platform, sum(cost) FROM priced_usage WHERE in_totals GROUP BY ALL").fetchall())
+    # Anthropic API: 1M x $5 = 5.00; Microsoft: 0.04M out x $25 + 0.1M in x $5 = 1.00 + 0.50 = 1.50. Both count.
+    assert totals == {"anthropic": Decimal("5.00"), "microsoft": Decimal("1.50")}
+    found = reconcile.reconcile(con)
+    assert found is not None
+    # Microsoft's bill stands on its own platform: no Anthropic log is matched to it, none is compared with it.
+    assert [(u["platform"], u["billed_usd"]) for u in found["unmatched"]] == [("microsoft", Decimal("1.50"))]
+    assert all(p["platform"] != "anthropic" for p in found["pairs"])
+    # The FOCUS export (1.4) names Microsoft as the host and service provider of those lines.
+    from finops import focus
+
+    out = tmp_path / "focus.csv"
+    focus.write(con, out)
+    import csv
+
+    with open(out, newline="", encoding="utf-8") as f:
+        hosts = {(r["x_Platform"], r["HostProviderName"], r["ServiceProviderName"]) for r in csv.DictReader(f)}
+    assert hosts == {("anthropic", "Anthropic", "Anthropic"), ("microsoft", "Microsoft", "Microsoft")}
 
 
 def test_a_focus_file_without_claude_is_skipped_saying_why(tmp_path: Path) -> None:
