@@ -116,7 +116,9 @@ def _usage_side(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
                 CASE WHEN granularity = 'request' OR source_format = 'claude_code_otel' THEN 1000000
                      ELSE (CASE source_format WHEN 'anthropic_usage_report' THEN 1
                            WHEN 'anthropic_analytics_usage' THEN 1 WHEN 'console_usage_csv' THEN 2
-                           WHEN 'claude_code_report' THEN 4 ELSE 3 END) * 10000 - length(grouping) END AS r
+                           WHEN 'claude_code_report' THEN 4 ELSE 3 END) * 10000
+                          - (length(grouping) - length(replace(grouping, ',', ''))  -- the most dimensions
+                             + CASE WHEN grouping LIKE '%:_%' THEN 1 ELSE 0 END) END AS r
             FROM priced_usage WHERE source_format NOT IN ({_in(TOKEN_BILLS)})
         ),
         chosen AS (SELECT platform, usage_date, arg_min(k, (r, k)) AS ck FROM nb GROUP BY ALL)

@@ -34,6 +34,7 @@ from . import (
     aws_focus,
     bedrock_cur,
     bedrock_invocation,
+    bill_groupings,
     claude_code,
     claude_code_otel,
     claude_code_report,
@@ -407,6 +408,10 @@ def _deduplicate(con: duckdb.DuckDBPyConnection, result: IngestResult, parts: li
         SELECT {", ".join(BILLING_NAMES)} FROM billing_raw
         QUALIFY row_number() OVER (PARTITION BY record_id ORDER BY source_file, source_line) = 1""")
     con.execute("DROP TABLE billing_raw")
+    for path, note in bill_groupings.drop_coarser(con, "billing").items():  # one grouping per period
+        for stats in result.files:
+            if stats.path == path:
+                stats.notes.append(note)
     loaded = dict(con.execute("""
         SELECT source_file, count(*) FROM (
             SELECT source_file FROM usage UNION ALL SELECT source_file FROM billing WHERE NOT derived)

@@ -585,3 +585,46 @@ def test_an_event_and_a_transcript_row_with_different_request_ids_are_two_calls(
     # Events A 0.041676 + B 0.002 + C 0.00175, and the transcript's call: 1000 x 1 + 200 x 5 -> 0.002. 0.047426.
     assert con.execute("SELECT sum(list_cost) FROM priced_usage WHERE in_totals").fetchone() == (
         Decimal("0.047426"),)
+
+
+def _cost_page(day: str, dim: str, amounts: dict[str | None, str]) -> str:
+    """One Analytics cost page of a day grouped by one dimension: amounts in cents by the dimension's value."""
+    end = f"{day[:8]}{int(day[8:10]) + 1:02d}"
+    return json.dumps({"data": [
+        {"starting_at": f"{day}T00:00:00Z", "ending_at": f"{end}T00:00:00Z",
+         "group": {"workspace_id": None, "model": None, dim: value},
+         "cost": {"amount": cents, "list_amount": cents, "currency": "USD"}}
+        for value, cents in amounts.items()], "has_more": False, "next_page": None})
+
+
+def test_two_analytics_cost_queries_of_one_day_grouped_differently_count_the_bill_once(tmp_path: Path) -> None:
+    # The same $5.00 of 2026-10-01, once by workspace ($3 + $2), once by model ($4 + $1): one grouping counts.
+    by_workspace = tmp_path / "cost_by_workspace.json"
+    by_workspace.write_text(_cost_page("2026-10-01", "workspace_id", {"wrkspc_A": "300", "wrkspc_B": "200"}))
+    by_model = tmp_path / "cost_by_model.json"
+    by_model.write_text(_cost_page("2026-10-01", "model", {"claude-sonnet-4-6": "400", "claude-opus-4-6": "100"}))
+    con, result = load(by_workspace, by_model)
+    assert con.execute("SELECT sum(billed_cost) FROM billing").fetchone() == (Decimal("5.00"),)
+    # Both groupings have one dimension: the rule keeps the first grouping by name ("model" before
+    # "workspace_id"); the other file's two lines are duplicates of it, with a note.
+    assert counts(result, by_model) == ("anthropic_analytics_cost", 2, 2, 0, 0, 0)
+    assert counts(result, by_workspace) == ("anthropic_analytics_cost", 2, 0, 0, 2, 0)
+    (ws,) = [f for f in result.files if f.path == str(by_workspace)]
+    assert any("grouped by workspace_id" in n and "cost_by_model.json" in n for n in ws.notes), ws.notes
+    found = reconcile.reconcile(con)
+    assert found is not None and [u["billed_usd"] for u in found["unmatched"]] == [Decimal("5.00")]
+
+
+def test_pages_of_one_pulled_cost_query_are_one_grouping_even_when_a_page_looks_coarser(tmp_path: Path) -> None:
+    # `finops pull` saves each page as a file; page 2 holds only the default workspace (null), so alone it looks
+    # ungrouped. It is the same query as page 1 (grouped by workspace), which is finer than an ungrouped query of
+    # the same day ($6.00): the pages count, $3.00 + $2.00 + $1.00 = 6.00, and the ungrouped line is a duplicate.
+    page1 = tmp_path / "2026-10-01_2026-10-02_1d_page0001.json"
+    page1.write_text(_cost_page("2026-10-01", "workspace_id", {"wrkspc_A": "300", "wrkspc_B": "200"}))
+    page2 = tmp_path / "2026-10-01_2026-10-02_1d_page0002.json"
+    page2.write_text(_cost_page("2026-10-01", "workspace_id", {None: "100"}))
+    whole = tmp_path / "a_cost_ungrouped.json"
+    whole.write_text(_cost_page("2026-10-01", "workspace_id", {None: "600"}))
+    con, result = load(page1, page2, whole)
+    assert con.execute("SELECT sum(billed_cost) FROM billing").fetchone() == (Decimal("6.00"),)
+    assert [counts(result, p)[2:5] for p in (page1, page2, whole)] == [(2, 0, 0), (1, 0, 0), (0, 0, 1)]

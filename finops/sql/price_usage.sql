@@ -133,7 +133,8 @@ amounts AS (
 basis AS (
     -- Which source is the spend basis for each platform and UTC day: a cloud bill with tokens (AWS CUR, then the
     -- AWS FOCUS export; Google Cloud billing export) for its platform, else an aggregated report (usage report
-    -- before Console CSV; the finest grouping) when one covers the day, else the request-level logs.
+    -- before Console CSV; the finest grouping: the most dimensions, then the first basis key by name, the rule of
+    -- the bill's cost queries too, ingest/bill_groupings.py) when one covers the day, else the request-level logs.
     -- Rows of other sources that day are kept as detail for findings but not added to totals. A bucket covers
     -- every UTC day from its start to just before its end (a monthly bill line covers its month).
     SELECT platform, usage_date, basis_key AS chosen_key
@@ -155,7 +156,10 @@ basis AS (
                                    WHEN 'aws_focus' THEN 1 WHEN 'focus' THEN 1 WHEN 'anthropic_usage_report' THEN 1
                                    WHEN 'anthropic_analytics_usage' THEN 1
                                    WHEN 'console_usage_csv' THEN 2 WHEN 'claude_code_report' THEN 4
-                                   ELSE 3 END) * 10000 - length(grouping) END AS basis_rank
+                                   ELSE 3 END) * 10000
+                                  - (length(grouping) - length(replace(grouping, ',', ''))
+                                     + CASE WHEN grouping LIKE '%:_%' THEN 1 ELSE 0 END)
+                             END AS basis_rank  -- the finest grouping: the most dimensions
                     FROM (
                         SELECT DISTINCT platform, basis_key, source_format, grouping,  -- distinct first: the days are
                             CAST(charge_period_start AS DATE) AS usage_date,          -- listed per key, not per row
