@@ -587,9 +587,9 @@ def test_an_event_and_a_transcript_row_with_different_request_ids_are_two_calls(
         Decimal("0.047426"),)
 
 
-def _cost_page(day: str, dim: str, amounts: dict[str | None, str]) -> str:
-    """One Analytics cost page of a day grouped by one dimension: amounts in cents by the dimension's value."""
-    end = f"{day[:8]}{int(day[8:10]) + 1:02d}"
+def _cost_page(day: str, dim: str, amounts: dict[str | None, str], end: str | None = None) -> str:
+    """One Analytics cost page of a day (or up to `end`) grouped by one dimension: cents by the dimension's value."""
+    end = end or f"{day[:8]}{int(day[8:10]) + 1:02d}"
     return json.dumps({"data": [
         {"starting_at": f"{day}T00:00:00Z", "ending_at": f"{end}T00:00:00Z",
          "group": {"workspace_id": None, "model": None, dim: value},
@@ -618,13 +618,14 @@ def test_two_analytics_cost_queries_of_one_day_grouped_differently_count_the_bil
 def test_pages_of_one_pulled_cost_query_are_one_grouping_even_when_a_page_looks_coarser(tmp_path: Path) -> None:
     # `finops pull` saves each page as a file; page 2 holds only the default workspace (null), so alone it looks
     # ungrouped. It is the same query as page 1 (grouped by workspace), which is finer than an ungrouped query of
-    # the same day ($6.00): the pages count, $3.00 + $2.00 + $1.00 = 6.00, and the ungrouped line is a duplicate.
+    # October in one bucket ($6.00, all on that day): the pages count, $3.00 + $2.00 + $1.00 = 6.00, and the
+    # ungrouped line is a duplicate.
     page1 = tmp_path / "2026-10-01_2026-10-02_1d_page0001.json"
     page1.write_text(_cost_page("2026-10-01", "workspace_id", {"wrkspc_A": "300", "wrkspc_B": "200"}))
     page2 = tmp_path / "2026-10-01_2026-10-02_1d_page0002.json"
     page2.write_text(_cost_page("2026-10-01", "workspace_id", {None: "100"}))
     whole = tmp_path / "a_cost_ungrouped.json"
-    whole.write_text(_cost_page("2026-10-01", "workspace_id", {None: "600"}))
+    whole.write_text(_cost_page("2026-10-01", "workspace_id", {None: "600"}, end="2026-11-01"))
     con, result = load(page1, page2, whole)
     assert con.execute("SELECT sum(billed_cost) FROM billing").fetchone() == (Decimal("6.00"),)
     assert [counts(result, p)[2:5] for p in (page1, page2, whole)] == [(2, 0, 0), (1, 0, 0), (0, 0, 1)]
