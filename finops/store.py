@@ -58,6 +58,7 @@ from finops.errors import FinopsError
 from finops.ingest import (
     IngestResult,
     Stager,
+    bill_groupings,
     claude_code,
     detect,
     fast_claude_code,
@@ -574,12 +575,23 @@ def attach(con: duckdb.DuckDBPyConnection, db: Path, month: str | None = None) -
         where = f" WHERE charge_period_start >= TIMESTAMP '{start}' AND charge_period_start < TIMESTAMP '{end}'"
     # where is built from month_bounds' validated YYYY-MM-DD dates only (a view cannot take parameters).
     con.execute(f"CREATE OR REPLACE VIEW usage AS SELECT * FROM store.usage{where}")
+    lost: dict[str, tuple[int, str]] = {}
     if _has_table(con, "billing", "store"):
-        con.execute(f"CREATE OR REPLACE VIEW billing AS SELECT * FROM store.billing{where}")
+        # A copy (bill lines are few): cost queries of other groupings for the same days count once, as when the
+        # files are read together (ingest/bill_groupings.py); the store keeps every line, so a later file can win.
+        con.execute(f"CREATE OR REPLACE TABLE billing AS SELECT * FROM store.billing{where}")
+        lost = bill_groupings.drop_coarser(con, "billing")
     else:  # a store made before bill lines were kept, opened read-only: it holds none
         con.execute(create_billing_sql("billing").replace("CREATE TABLE", "CREATE OR REPLACE TABLE", 1))
     con.execute("CREATE OR REPLACE VIEW rejects AS SELECT * FROM store.rejects")
-    return files_result(con, "store.files")
+    result = files_result(con, "store.files")
+    for stats in result.files:
+        if stats.path in lost:
+            n, note = lost[stats.path]
+            stats.rows_loaded -= n
+            stats.rows_duplicate += n
+            stats.notes.append(note)
+    return result
 
 
 def files_result(con: duckdb.DuckDBPyConnection, table: str = "files") -> IngestResult:

@@ -408,7 +408,7 @@ def _deduplicate(con: duckdb.DuckDBPyConnection, result: IngestResult, parts: li
         SELECT {", ".join(BILLING_NAMES)} FROM billing_raw
         QUALIFY row_number() OVER (PARTITION BY record_id ORDER BY source_file, source_line) = 1""")
     con.execute("DROP TABLE billing_raw")
-    for path, note in bill_groupings.drop_coarser(con, "billing").items():  # one grouping per period
+    for path, (_, note) in bill_groupings.drop_coarser(con, "billing").items():  # one grouping per period
         for stats in result.files:
             if stats.path == path:
                 stats.notes.append(note)

@@ -31,9 +31,9 @@ NOTE = ("{n} line(s) grouped by {mine} are also in {kept} (grouped by {theirs}) 
         "counted once, from that file (the most dimensions, then the first grouping by name)")
 
 
-def drop_coarser(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+def drop_coarser(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, tuple[int, str]]:
     """Delete from `table` (an internal billing table name) the lines of cost queries another query of the same
-    source and platform describes for the same days. Returns the note per file that lost lines."""
+    source and platform describes for the same days. Returns, per file that lost lines, how many and its note."""
     formats = ", ".join(f"'{f}'" for f in FORMATS)
     found = con.execute(f"SELECT count(DISTINCT source_file) FROM {table} WHERE source_format IN ({formats})"
                         ).fetchone()
@@ -74,7 +74,7 @@ def drop_coarser(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
     for path, n, grouping, kept, theirs in con.execute("""
             SELECT source_file, count(*), any_value(grouping), min(kept_file), arg_min(kept_grouping, kept_file)
             FROM bill_lost GROUP BY source_file ORDER BY source_file""").fetchall():
-        notes[path] = NOTE.format(n=n, mine=grouping or "nothing", kept=kept, theirs=theirs or "nothing")
+        notes[path] = (n, NOTE.format(n=n, mine=grouping or "nothing", kept=kept, theirs=theirs or "nothing"))
     con.execute(f"DELETE FROM {table} WHERE record_id IN (SELECT record_id FROM bill_lost)")
     for name in ("bill_lines", "bill_queries", "bill_lost"):
         con.execute(f"DROP TABLE {name}")

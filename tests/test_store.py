@@ -608,3 +608,28 @@ def test_a_telemetry_event_covered_by_a_transcript_comes_back_when_the_transcrip
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT sum(input_tokens), sum(output_tokens), count(*) FROM usage").fetchone() == one_shot
     con.close()
+
+
+def test_cost_queries_grouped_differently_ingested_apart_count_the_bill_once(tmp_path: Path):
+    # The same $5.00 of 2026-10-01, by workspace ($3 + $2) ingested first, by model ($4 + $1) later: the report
+    # from the store counts it once, from the grouping the rule keeps ("model" before "workspace_id", both one
+    # dimension: ingest/bill_groupings.py), and the workspace file's two lines are its duplicates.
+    def page(dim: str, amounts: dict[str, str]) -> str:
+        return json.dumps({"data": [
+            {"starting_at": "2026-10-01T00:00:00Z", "ending_at": "2026-10-02T00:00:00Z",
+             "group": {"workspace_id": None, "model": None, dim: value},
+             "cost": {"amount": cents, "list_amount": cents, "currency": "USD"}} for value, cents in amounts.items()],
+            "has_more": False, "next_page": None})
+
+    by_workspace = tmp_path / "cost_by_workspace.json"
+    by_workspace.write_text(page("workspace_id", {"wrkspc_A": "300", "wrkspc_B": "200"}))
+    by_model = tmp_path / "cost_by_model.json"
+    by_model.write_text(page("model", {"claude-sonnet-4-6": "400", "claude-opus-4-6": "100"}))
+    db = tmp_path / "store.duckdb"
+    store.ingest([by_workspace], db)
+    store.ingest([by_model], db)
+    con = duckdb.connect()
+    result = store.attach(con, db)
+    assert con.execute("SELECT sum(billed_cost) FROM billing").fetchone() == (Decimal("5.00"),)
+    stats = {Path(f.path).name: (f.rows_read, f.rows_loaded, f.rows_duplicate) for f in result.files}
+    assert stats == {"cost_by_workspace.json": (2, 0, 2), "cost_by_model.json": (2, 2, 0)}
