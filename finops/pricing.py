@@ -244,7 +244,7 @@ def models_table() -> pa.Table:
     ])
 
 
-LIFECYCLE_EVENTS = ("retired", "fast_withdrawn")
+LIFECYCLE_EVENTS = ("retired", "fast_withdrawn", "batch_unsupported")
 
 
 def lifecycle_table() -> pa.Table:

@@ -48,6 +48,15 @@ def checks(rows: list[dict[str, Any]]) -> list[tuple[str, str, str, int, str]]:
     (dict(model="claude-opus-4-8", charge_period_start="2026-09-01T00:00:00", speed="fast", service_tier="batch"),
      dict(model="claude-opus-4-8", charge_period_start="2026-09-01T00:00:00", speed="fast"),
      ("fast_in_batch", "claude-opus-4-8", "anthropic")),
+    # The Message Batches API served Claude 3 Haiku, 3 Opus and 3.5 Sonnet from its launch (2024-10-08), never
+    # Claude 3 Sonnet, 2.x or Instant (docs.anthropic.com/en/api/creating-message-batches): a batch row of theirs
+    # is one the API would have refused. The same model outside a batch is clean.
+    (dict(model="claude-3-sonnet", charge_period_start="2025-01-10T00:00:00", service_tier="batch"),
+     dict(model="claude-3-sonnet", charge_period_start="2025-01-10T00:00:00"),
+     ("batch_unsupported", "claude-3-sonnet", "anthropic")),
+    (dict(model="claude-2-1", charge_period_start="2025-01-10T00:00:00", service_tier="batch"),
+     dict(model="claude-3-haiku", charge_period_start="2025-01-10T00:00:00", service_tier="batch"),
+     ("batch_unsupported", "claude-2-1", "anthropic")),
     # A Vertex row without its endpoint, on a model whose regional endpoints cost 1.1x (4.5 series on, pricing.md
     # 3.3); Sonnet 4 has one price, so its row without an endpoint is clean.
     (dict(model="claude-sonnet-4-5", charge_period_start="2026-05-01T00:00:00", platform="vertex"),

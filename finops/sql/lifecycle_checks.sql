@@ -1,6 +1,6 @@
 -- Lifecycle checks for the data-quality appendix: rows the platform would have refused or priced otherwise.
--- Inputs: priced_usage, models (the Claude API retirement dates), lifecycle (retirements on other platforms and
--- fast-mode withdrawals, finops/data/lifecycle.csv). The rows stay priced as logged; these only flag them.
+-- Inputs: priced_usage, models (the Claude API retirement dates), lifecycle (retirements on other platforms,
+-- fast-mode withdrawals, models the Batch API never served: finops/data/lifecycle.csv). The rows stay priced as logged; these only flag them.
 -- One row per check, model and platform: how many rows and the first file:line.
 WITH retirements AS (
     SELECT model, 'anthropic' AS platform, retired AS day FROM models WHERE retired IS NOT NULL
@@ -26,6 +26,13 @@ flagged AS (
         'fast mode inside a batch: the Batch API does not offer fast mode', u.source_file, u.source_line
     FROM priced_usage u
     WHERE u.speed = 'fast' AND u.service_tier = 'batch'
+    UNION ALL
+    SELECT 'batch_unsupported', u.model, u.platform,
+        'in a batch, but the Batch API never served this model (it launched on ' || strftime(l.day, '%Y-%m-%d')
+            || ' without it): a wrong tier or a mislabelled log', u.source_file, u.source_line
+    FROM priced_usage u JOIN lifecycle l ON l.model = u.model AND l.platform = u.platform
+        AND l.event = 'batch_unsupported'
+    WHERE u.service_tier = 'batch'
     UNION ALL
     SELECT 'vertex_endpoint_unknown', u.model, u.platform,
         'Vertex AI row without an endpoint scope on a model whose regional endpoints cost 10% more: priced as global',
