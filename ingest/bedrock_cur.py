@@ -40,6 +40,7 @@ from typing import IO, Any
 
 from finops.models import resolve
 
+from . import fast_bills
 from .cloud_common import (
     AWS_REGION_CODES,
     TOKEN_CLASSES,
@@ -76,6 +77,14 @@ def _compact(names: list[str] | None) -> set[str]:
 def sniff(sample: Any) -> bool:
     names = _compact(sample.header)
     return "lineitemusagetype" in names and bool({"lineitemunblendedcost", "lineitemusageamount"} & names)
+
+
+@dataclass
+class Done:
+    """A line read in bulk (ingest/bulk_cur.py): its usage row and the note on how its usage amount was converted."""
+
+    record: dict[str, Any]
+    note: str
 
 
 @dataclass
@@ -309,7 +318,9 @@ def records(line: Line, fmt: str, grouping: str, notes: Notes) -> tuple[str, dic
 
 
 def read(path: Path, stream: IO[bytes], emit: Emitter, parquet: bool = False) -> None:
-    table = Table(path, stream, parquet=parquet or _is_parquet(path), words=WORDS, stats=emit.stats)
+    from .bulk_cur import CurBulk  # the Claude lines read in bulk, as this module reads them (bulk_cur.py)
+
+    table = Table(path, stream, parquet=parquet or _is_parquet(path), words=WORDS, stats=emit.stats, bulk=CurBulk)
     read_lines(table, emit, cur_line, FORMAT, GROUPING)
 
 
@@ -319,6 +330,13 @@ def read_lines(table: Table, emit: Emitter, to_line: Callable[[dict[str, Any]], 
     to_line maps one export row to a Line, or None for a row that is not a Claude line (ignored)."""
     notes = Notes()
     for number, row in table.rows():
+        if type(row) is Done:  # read in bulk (bulk_cur.py): the row this function would have made
+            notes.add(row.note)
+            emit.row(row.record, number)
+            continue
+        if row is fast_bills.IGNORED:
+            emit.ignore()
+            continue
         if isinstance(row, RowError):
             emit.reject(number, str(row))
             continue

@@ -138,8 +138,12 @@ class Table:
     """
 
     def __init__(self, path: Path, stream: IO[bytes], parquet: bool = False, words: tuple[str, ...] = (),
-                 stats: FileStats | None = None) -> None:
+                 stats: FileStats | None = None, bulk: Any = None) -> None:
         self.path = path
+        # bulk: a class such as bulk_cur.CurBulk that reads a header's regular candidate lines in bulk; they are
+        # then yielded as (line, what it gave): bulk_cur.Done, fast_bills.IGNORED, or the row read line by line
+        # (fast_bills.FALLBACK)
+        self.bulk = bulk if FAST and words else None
         self.stream = stream
         self.parquet = parquet
         self.words = words if FAST else ()
@@ -219,6 +223,7 @@ class Table:
             return
         tail = b""
         long_line = False
+        bulk = self.bulk(self.header) if self.bulk and self.bulk.takes(self.header) else None
         while True:
             data, failure = _read_block(self.stream, fast_bills.BLOCK_BYTES)
             cut = data.rfind(b"\n") + 1
@@ -240,9 +245,14 @@ class Table:
             pieces = block.split(b"\n") if block else []
             if block.endswith(b"\n"):
                 pieces.pop()
-            picked = fast_bills.candidates(block, len(self.header), self.words)
+            picked, regular = fast_bills.candidates_and_shape(block, len(self.header), self.words)
             self._skip(len(pieces) - len(picked))
+            done = self._bulk_lines(bulk, picked, regular, pieces) if bulk else {}
             for index in picked:
+                found = done.get(index, fast_bills.FALLBACK)
+                if found is not fast_bills.FALLBACK:
+                    yield number + index + 1, found
+                    continue
                 row = self._line(number + index + 1, decode(pieces[index]))
                 if row is not None:
                     yield row
@@ -254,6 +264,24 @@ class Table:
                 return
             if not data:
                 return
+
+    @staticmethod
+    def _bulk_lines(bulk: Any, picked: list[int], regular: list[bool], pieces: list[bytes]) -> dict[int, Any]:
+        """What bulk reading gives for the regular lines among `picked` (their index in the block -> result)."""
+        lines = [i for i, ok in zip(picked, regular, strict=True) if ok]
+        if not lines:
+            return {}
+        import polars as pl
+
+        text = b"\n".join(pieces[i].rstrip(b"\r") for i in lines)
+        frame = pl.read_csv(text, has_header=False, infer_schema=False, columns=sorted(bulk.indices),
+                            new_columns=None, quote_char='"', eol_char="\n", comment_prefix=None,
+                            empty_string_is_null=False, truncate_ragged_lines=False)
+        if frame.height != len(lines):  # never for a regular line; read line by line if it ever happens
+            return {}
+        order = {index: k for k, index in enumerate(sorted(bulk.indices))}  # asked for in the file's order
+        columns = [frame.to_series(order[i]).fill_null("").str.strip_chars(" ").to_list() for i in bulk.indices]
+        return dict(zip(lines, bulk.lines(columns), strict=True))
 
     def _skip(self, lines: int) -> None:
         self.skipped += lines

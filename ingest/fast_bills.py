@@ -27,13 +27,22 @@ BLOCK_BYTES = 8 * 1024 * 1024  # bytes of lines checked at once (larger blocks w
 LONG_LINE = 1024 * 1024  # a line this long without its end in sight: the rest of the file is read line by line
 
 _PRINTABLE = bytes(range(0x20, 0x7F)) + b"\n"
+FALLBACK = object()  # bulk reading (ingest/bulk_cur.py): this line goes to the reference reader
+IGNORED = object()  # bulk reading: not a record, counted as an ignored line
 
 
 def candidates(block: bytes, fields: int, words: tuple[str, ...]) -> list[int]:
     """Indices (0-based) of the lines of `block` (split on b"\\n"; a final empty piece after the last newline is
     not a line) that the reference reader must see; every other line is certain to be ignored by it."""
+    return candidates_and_shape(block, fields, words)[0]
+
+
+def candidates_and_shape(block: bytes, fields: int, words: tuple[str, ...]) -> tuple[list[int], list[bool]]:
+    """candidates(), and for each of them whether its shape is regular: the conditions of a skipped line but for
+    the words (printable ASCII, no backslash, a letter or digit, plain or wholly quoted fields, the header's count),
+    so that any CSV reader splits it into exactly the fields Python's csv module gives."""
     if not block:
-        return []
+        return [], []
     low = block.lower()  # ASCII letters only: any other byte makes its line a candidate anyway
     text = low.decode("utf-8", errors="replace")  # never adds or removes a newline; bad bytes become non-ASCII
     lines = text.split("\n")
@@ -44,22 +53,29 @@ def candidates(block: bytes, fields: int, words: tuple[str, ...]) -> list[int]:
         line = line.str.strip_chars_end("\r")  # a line ending of CR (LF) is what decode() drops too
     control = _control(block)
     frame = pl.DataFrame({"l": pl.Series(lines, dtype=pl.String)})
+    named = line.str.contains("|".join(re.escape(w) for w in words))
     try:  # one regular expression for the fields: quicker, but a wide header can make it too large to build
-        skip = _plain(line, words, control) & line.str.contains(f"^{_FIELD}(?:,{_FIELD}){{{fields - 1}}}$")
-        return frame.select((~skip).arg_true()).to_series().to_list()
+        regular = _plain(line, control) & line.str.contains(f"^{_FIELD}(?:,{_FIELD}){{{fields - 1}}}$")
+        return _picked(frame, named, regular)
     except pl.exceptions.PolarsError:
         pass
     # Each field that is wholly quoted (at the line start or after a comma, to its closing quote) becomes one
     # marker; a quote left over is one csv reads otherwise (inside a field, unterminated); a marker followed by
     # anything but a comma had text after its closing quote.
     quoted = line.str.replace_all(r'(^|,)"(?:[^"]|"")*"', "${1}\x01")
-    skip = (
-        _plain(line, words, control)
+    regular = (
+        _plain(line, control)
         & ~quoted.str.contains('"', literal=True)
         & ~quoted.str.contains("\x01[^,]")
         & (quoted.str.count_matches(",", literal=True) == fields - 1)
     )
-    return frame.select((~skip).arg_true()).to_series().to_list()
+    return _picked(frame, named, regular)
+
+
+def _picked(frame: pl.DataFrame, named: pl.Expr, regular: pl.Expr) -> tuple[list[int], list[bool]]:
+    """The lines that name a word or are irregular, and which of them are regular."""
+    found = frame.with_row_index("i").filter(named | ~regular).select("i", regular.alias("r"))
+    return found.get_column("i").to_list(), found.get_column("r").to_list()
 
 
 # A field as csv reads it unchanged: no quote and no comma, or wholly quoted with any inner quote doubled (then
@@ -67,9 +83,9 @@ def candidates(block: bytes, fields: int, words: tuple[str, ...]) -> list[int]:
 _FIELD = r'(?:[^",]*|"(?:[^"]|"")*")'
 
 
-def _plain(line: pl.Expr, words: tuple[str, ...], control: bool) -> pl.Expr:
-    """Names no word; printable ASCII with no backslash; has a letter or digit (so it is not a blank line)."""
-    plain = ~line.str.contains("|".join(re.escape(w) for w in words)) & line.str.contains("[0-9a-z]")
+def _plain(line: pl.Expr, control: bool) -> pl.Expr:
+    """Printable ASCII with no backslash; has a letter or digit (so it is not a blank line)."""
+    plain = line.str.contains("[0-9a-z]")
     if control:
         plain = plain & (line.str.len_bytes() == line.str.len_chars()) & ~line.str.contains(r"[\x00-\x1f\x7f\\]")
     return plain

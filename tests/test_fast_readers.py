@@ -134,8 +134,11 @@ def test_the_fast_path_skips_the_plain_lines(tmp_path: Path, monkeypatch: pytest
 
     monkeypatch.setattr(cloud_common.Table, "_line", counting)
     result = read(path, "bedrock_cur", True, monkeypatch)
-    assert parsed == [1, 1002]  # the header, then only the Claude line (line 1002: header + 1,000 EC2 lines + 1)
+    # Only the header: the EC2 lines are skipped, the Claude line (line 1002: header + 1,000 EC2 lines + 1) is
+    # regular and read in bulk (ingest/bulk_cur.py), not parsed alone.
+    assert parsed == [1]
     assert result["stats"]["lines_ignored"] == 1000 and result["stats"]["rows_staged"] == 1
+    assert [r["source_line"] for r in result["rows"]] == [1002]
 
 
 def test_bills_read_in_worker_processes_load_what_one_process_loads(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,217 @@
+"""The CUR's Claude usage lines read in bulk: columns in, usage rows out, with no CSV parse and no dict per line.
+
+ingest/fast_bills.py finds the lines that may be Claude lines and vouches for the shape of the regular ones
+(printable ASCII, no backslash, plain or wholly quoted fields, the header's field count): polars reads those lines
+of each block as CSV in one call, only the columns bedrock_cur.cur_line reads (Parquet: the same columns of the
+Arrow batch, when they are text). Each line is then turned into its usage row here, by the same helpers, in the
+same order, as bedrock_cur.cur_line and bedrock_cur.records; what a bill repeats on every line (product, usage type,
+account, region, resource, tags, unit) is worked out once per distinct set of values.
+
+A line is handed back to the reference reader (FALLBACK), which then reads it from its text, whenever it is not
+a plain usage line: anything that would be rejected (a bad number, timestamp, currency, unit), a bill line (tax,
+credit, discount), a line without a line item id. So every row, reject and note is the reference reader's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from finops.models import resolve
+
+from . import bedrock_cur, fast_bills
+from .cloud_common import (
+    TOKEN_CLASSES,
+    TOKEN_COLUMN,
+    bill_model,
+    line_text,
+    line_timestamp,
+    list_rate,
+    quantity,
+    tags_json,
+    unit_from_rate,
+    unit_multiplier,
+    whole_tokens,
+)
+from .common import RowError, money, stable_id
+
+FALLBACK = fast_bills.FALLBACK  # this line goes to the reference reader
+IGNORED = fast_bills.IGNORED  # not a Claude line: counted as ignored, as cur_line's None
+
+# The spellings cur_line reads, slot by slot (pick() takes the first present, non-empty one).
+SLOTS = {
+    "name": ("product_product_name", "product.product_name", "product_name"),
+    "usage_type": ("line_item_usage_type", "product_usagetype"),
+    "description": ("line_item_line_item_description",),
+    "line_type": ("line_item_line_item_type",),
+    "start": ("line_item_usage_start_date",),
+    "end": ("line_item_usage_end_date",),
+    "interval": ("identity_time_interval",),
+    "currency": ("line_item_currency_code", "bill_currency_code"),
+    "line_id": ("identity_line_item_id",),
+    "amount": ("line_item_usage_amount",),
+    "unit": ("pricing_unit", "product_pricing_unit"),
+    "cost": ("line_item_unblended_cost",),
+    "rate": ("line_item_unblended_rate",),
+    "account": ("line_item_usage_account_id", "bill_payer_account_id"),
+    "region": ("product_region_code", "product_region"),
+    "resource": ("line_item_resource_id",),
+}
+# Columns whose values cur_line reads as JSON maps (CUR 2.0): files that have them are read line by line.
+JSON_COLUMNS = ("product", "resource_tags")
+_TAG = "resource_tags_"
+_MEMO_SIZE = 100_000  # distinct static parts kept (a bill has a few thousand; bounded for hostile input)
+
+
+@dataclass(frozen=True)
+class _Static:
+    """What a usage line's repeated values give, worked out once."""
+
+    usage: bedrock_cur.UsageType
+    model: str | None
+    region: str | None
+    model_raw: str | None
+    workspace: str | None
+    tags: str | None
+    multiplier: int | None  # told by the unit or the usage type; None: by the rate, line by line
+    how: str
+
+
+class CurBulk:
+    """Bulk reading for one file's header (normalised names): which columns to read and how to read them."""
+
+    def __init__(self, header: list[str]) -> None:
+        last = {name: i for i, name in enumerate(header)}  # dict(zip(header, values)): the last of a name wins
+        self.columns: list[str] = []  # the names read, each once
+        self.slots: dict[str, list[int]] = {}
+        for slot, names in SLOTS.items():
+            self.slots[slot] = [self._column(n) for n in names if n in last]
+        # resource_tags_* columns, in the order of the row dict's keys (first appearance), as bedrock_cur._tags
+        self.tags = [(n[len(_TAG):], self._column(n)) for n in dict.fromkeys(header) if n.startswith(_TAG)]
+        self.indices = [last[n] for n in self.columns]  # positions in the line, for the CSV reader
+        self._memo: dict[tuple[Any, ...], Any] = {}
+
+    def _column(self, name: str) -> int:
+        if name not in self.columns:
+            self.columns.append(name)
+        return self.columns.index(name)
+
+    @staticmethod
+    def takes(header: list[str]) -> bool:
+        """Whether lines under this header can be read in bulk (no JSON map columns)."""
+        return not any(n in header for n in JSON_COLUMNS)
+
+    def lines(self, columns: list[list[Any]]) -> list[Any]:
+        """For each line (values given column by column, in self.columns' order): Done, IGNORED or FALLBACK."""
+        out = []
+        slots = self.slots
+        tag_slots = self.tags
+        size = len(columns[0]) if columns else 0
+        for i in range(size):
+            def get(slot: str, i: int = i) -> Any:
+                for c in slots[slot]:
+                    value = columns[c][i]
+                    if value is not None and value != "":
+                        return value
+                return None
+            tags = tuple((name, columns[c][i]) for name, c in tag_slots)
+            out.append(self._line(get, tags))
+        return out
+
+    def _line(self, get: Any, tags: tuple[tuple[str, Any], ...]) -> Any:
+        name, usage_type, description = get("name"), get("usage_type") or "", get("description")
+        unit, account, region, resource = get("unit"), get("account"), get("region"), get("resource")
+        key = (name, usage_type, description, get("line_type"), get("currency"), unit, account, region, resource,
+               tags)
+        static = self._memo.get(key)
+        if static is None:
+            static = _static(name, usage_type, description, key[3], key[4], unit, account, region, resource, tags)
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            self._memo[key] = static
+        if static is IGNORED or static is FALLBACK:
+            return static
+        line_id = get("line_id")
+        if not line_id:
+            return FALLBACK  # the record id is then made from the whole line: the reference reader's
+        start, end = get("start"), get("end")
+        if start is None or end is None:
+            interval = get("interval")
+            if isinstance(interval, str) and "/" in interval:
+                first, _, last = interval.partition("/")
+                start, end = start or first, end or last
+        try:
+            start = line_timestamp(start, "line_item_usage_start_date")
+            end = line_timestamp(end, "line_item_usage_end_date") if end not in (None, "") else None
+            amount = quantity(get("amount"), "line_item_usage_amount")
+            cost = money(get("cost"), "line_item_unblended_cost")
+            rate = quantity(get("rate"), "line_item_unblended_rate")
+            if amount is None:
+                return FALLBACK
+            usage = static.usage
+            multiplier, how = static.multiplier, static.how
+            if multiplier is None and amount > 0:
+                per_unit = rate if rate else (cost / amount if cost else None)
+                list_per_mtok = list_rate(static.model, usage.token_class or "", start.date())
+                if per_unit is not None and list_per_mtok is not None:
+                    multiplier = unit_from_rate(per_unit, list_per_mtok)
+                    how = "by its rate against the list rate"
+                    if multiplier is None:
+                        return FALLBACK  # rejected: no unit fits the rate
+            if multiplier is None:
+                multiplier, how = 1_000_000, "assumed (unit not stated, no rate to tell)"
+            tokens = whole_tokens(amount * multiplier, "usage amount")
+        except RowError:
+            return FALLBACK
+        row = {
+            "record_id": stable_id(bedrock_cur.FORMAT, line_id, start, end),
+            "granularity": "bucket",
+            "grouping": bedrock_cur.GROUPING,
+            "platform": "bedrock",
+            "charge_period_start": start,
+            "charge_period_end": end,
+            "workspace": static.workspace,
+            "tags": static.tags,
+            "model_raw": static.model_raw,
+            "model": static.model,
+            "requests": None,
+            **{TOKEN_COLUMN[c]: 0 for c in TOKEN_CLASSES},
+            "cache_ttl_assumed": False,
+            "web_search_requests": 0,
+            "service_tier": usage.tier,
+            "speed": "standard",
+            "endpoint_scope": usage.scope,
+            "region": static.region,
+            "context_window": "200k-1M" if usage.long_context else "0-200k",
+            "source_cost": cost,
+        }
+        row[TOKEN_COLUMN[usage.token_class]] = tokens  # type: ignore[index]
+        return bedrock_cur.Done(row, f"{bedrock_cur._UNIT_NAMES[multiplier]}, {how}")
+
+
+def _static(name: Any, usage_type: Any, description: Any, line_type: Any, currency: Any, unit: Any, account: Any,
+            region: Any, resource: Any, tags: tuple[tuple[str, Any], ...]) -> Any:
+    """cur_line and records for the values a line repeats (in their order); IGNORED, FALLBACK or a _Static."""
+    if not bedrock_cur.is_claude(name, usage_type, description):
+        return IGNORED
+    kind = str(line_type or "Usage").replace(" ", "").lower()
+    if currency is not None and str(currency).strip().upper() != "USD":
+        return FALLBACK  # rejected
+    if kind not in bedrock_cur.USAGE_TYPES:
+        return FALLBACK  # a bill line (credit, discount, tax, ...)
+    usage_type = str(usage_type)
+    usage = bedrock_cur.parse_usage_type(usage_type)
+    if usage.token_class is None:
+        return FALLBACK  # a bill line
+    product = name if isinstance(name, str) else None
+    ident = resolve(resource) if isinstance(resource, str) and ":bedrock:" in resource else None
+    model = bill_model(product) or usage.model or (ident.model if ident else None)
+    where = line_text(region) or usage.region or (ident.region if ident else None)
+    model_raw = line_text(product if bill_model(product) or not usage.model else usage_type)
+    found = {name: value for name, value in tags if value not in (None, "")}
+    multiplier = unit_multiplier(unit)
+    how = f"by its unit {str(unit)[:20]!r}"
+    if multiplier is None and usage.multiplier is not None:
+        multiplier, how = usage.multiplier, "by its usage type"
+    return _Static(usage, model, where, model_raw, line_text(account),
+                   line_text(tags_json(found)) if found else None, multiplier, how)
