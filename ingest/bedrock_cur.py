@@ -332,7 +332,7 @@ def read_lines(table: Table, emit: Emitter, to_line: Callable[[dict[str, Any]], 
     for number, row in table.rows():
         if type(row) is Done:  # read in bulk (bulk_cur.py): the row this function would have made
             notes.add(row.note)
-            emit.row(row.record, number)
+            emit.row(row.record, number, unicode_checked=True)  # from ASCII lines or Arrow text (valid UTF-8)
             continue
         if row is fast_bills.IGNORED:
             emit.ignore()

@@ -14,14 +14,15 @@ credit, discount), a line without a line item id. So every row, reject and note 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from hashlib import sha256
 from typing import Any
 
 from finops.models import resolve
 
 from . import bedrock_cur, fast_bills
 from .cloud_common import (
-    TOKEN_CLASSES,
     TOKEN_COLUMN,
     bill_model,
     line_text,
@@ -33,7 +34,7 @@ from .cloud_common import (
     unit_multiplier,
     whole_tokens,
 )
-from .common import RowError, money, stable_id
+from .common import RowError, money
 
 FALLBACK = fast_bills.FALLBACK  # this line goes to the reference reader
 IGNORED = fast_bills.IGNORED  # not a Claude line: counted as ignored, as cur_line's None
@@ -60,6 +61,7 @@ SLOTS = {
 # Columns whose values cur_line reads as JSON maps (CUR 2.0): files that have them are read line by line.
 JSON_COLUMNS = ("product", "resource_tags")
 _TAG = "resource_tags_"
+_ID_PREFIX = f"{bedrock_cur.FORMAT}\x1f"
 _MEMO_SIZE = 100_000  # distinct static parts kept (a bill has a few thousand; bounded for hostile input)
 
 
@@ -75,6 +77,8 @@ class _Static:
     tags: str | None
     multiplier: int | None  # told by the unit or the usage type; None: by the rate, line by line
     how: str
+    token_column: str
+    context_window: str
 
 
 class CurBulk:
@@ -82,70 +86,64 @@ class CurBulk:
 
     def __init__(self, header: list[str]) -> None:
         last = {name: i for i, name in enumerate(header)}  # dict(zip(header, values)): the last of a name wins
-        self.columns: list[str] = []  # the names read, each once
-        self.slots: dict[str, list[int]] = {}
-        for slot, names in SLOTS.items():
-            self.slots[slot] = [self._column(n) for n in names if n in last]
+        self.slots = {slot: [n for n in names if n in last] for slot, names in SLOTS.items()}
         # resource_tags_* columns, in the order of the row dict's keys (first appearance), as bedrock_cur._tags
-        self.tags = [(n[len(_TAG):], self._column(n)) for n in dict.fromkeys(header) if n.startswith(_TAG)]
-        self.indices = [last[n] for n in self.columns]  # positions in the line, for the CSV reader
+        self.tags = [n for n in dict.fromkeys(header) if n.startswith(_TAG)]
+        names = {n for names in self.slots.values() for n in names} | set(self.tags)
+        self.indices = sorted(last[n] for n in names)  # the columns read, by position in the line, in file order
+        self.names = [header[i] for i in self.indices]
         self._memo: dict[tuple[Any, ...], Any] = {}
-
-    def _column(self, name: str) -> int:
-        if name not in self.columns:
-            self.columns.append(name)
-        return self.columns.index(name)
 
     @staticmethod
     def takes(header: list[str]) -> bool:
         """Whether lines under this header can be read in bulk (no JSON map columns)."""
         return not any(n in header for n in JSON_COLUMNS)
 
-    def lines(self, columns: list[list[Any]]) -> list[Any]:
-        """For each line (values given column by column, in self.columns' order): Done, IGNORED or FALLBACK."""
+    def lines(self, frame: Any) -> list[Any]:
+        """For each row of `frame` (text columns named as self.names, values as the reference reader's row dict
+        holds them): bedrock_cur.Done, IGNORED or FALLBACK."""
+        import polars as pl
+
+        def slot(names: list[str]) -> pl.Expr:  # pick(): the first present, non-empty value
+            if not names:
+                return pl.lit(None, pl.String)
+            return pl.coalesce([pl.when(pl.col(n) != "").then(pl.col(n)) for n in names])
+
+        picked = frame.select([slot(names).alias(name) for name, names in self.slots.items()]
+                              + [pl.col(n).alias(f"{_TAG}{k}") for k, n in enumerate(self.tags)])
+        columns = [picked.to_series(i).to_list() for i in range(picked.width)]
+        tag_names = [n[len(_TAG):] for n in self.tags]
         out = []
-        slots = self.slots
-        tag_slots = self.tags
-        size = len(columns[0]) if columns else 0
-        for i in range(size):
-            def get(slot: str, i: int = i) -> Any:
-                for c in slots[slot]:
-                    value = columns[c][i]
-                    if value is not None and value != "":
-                        return value
-                return None
-            tags = tuple((name, columns[c][i]) for name, c in tag_slots)
-            out.append(self._line(get, tags))
+        for values in zip(*columns, strict=True):
+            tags = tuple(zip(tag_names, values[len(SLOTS):], strict=True))
+            out.append(self._line(*values[:len(SLOTS)], tags))
         return out
 
-    def _line(self, get: Any, tags: tuple[tuple[str, Any], ...]) -> Any:
-        name, usage_type, description = get("name"), get("usage_type") or "", get("description")
-        unit, account, region, resource = get("unit"), get("account"), get("region"), get("resource")
-        key = (name, usage_type, description, get("line_type"), get("currency"), unit, account, region, resource,
-               tags)
+    def _line(self, name: Any, usage_type: Any, description: Any, line_type: Any, start: Any, end: Any,
+              interval: Any, currency: Any, line_id: Any, amount: Any, unit: Any, cost: Any, rate: Any,
+              account: Any, region: Any, resource: Any, tags: tuple[tuple[str, Any], ...]) -> Any:
+        usage_type = usage_type or ""
+        key = (name, usage_type, description, line_type, currency, unit, account, region, resource, tags)
         static = self._memo.get(key)
         if static is None:
-            static = _static(name, usage_type, description, key[3], key[4], unit, account, region, resource, tags)
+            static = _static(*key)
             if len(self._memo) >= _MEMO_SIZE:
                 self._memo.clear()
             self._memo[key] = static
         if static is IGNORED or static is FALLBACK:
             return static
-        line_id = get("line_id")
         if not line_id:
             return FALLBACK  # the record id is then made from the whole line: the reference reader's
-        start, end = get("start"), get("end")
-        if start is None or end is None:
-            interval = get("interval")
+        if start is None or end is None:  # bedrock_cur._interval
             if isinstance(interval, str) and "/" in interval:
                 first, _, last = interval.partition("/")
                 start, end = start or first, end or last
         try:
             start = line_timestamp(start, "line_item_usage_start_date")
             end = line_timestamp(end, "line_item_usage_end_date") if end not in (None, "") else None
-            amount = quantity(get("amount"), "line_item_usage_amount")
-            cost = money(get("cost"), "line_item_unblended_cost")
-            rate = quantity(get("rate"), "line_item_unblended_rate")
+            amount = quantity(amount, "line_item_usage_amount")
+            cost = money(cost, "line_item_unblended_cost")
+            rate = _rate(rate)
             if amount is None:
                 return FALLBACK
             usage = static.usage
@@ -164,7 +162,9 @@ class CurBulk:
         except RowError:
             return FALLBACK
         row = {
-            "record_id": stable_id(bedrock_cur.FORMAT, line_id, start, end),
+            # stable_id(FORMAT, line_id, start, end), spelled out: it is most of the time of a line
+            "record_id": sha256(f"{_ID_PREFIX}{line_id}\x1f{start}\x1f{'' if end is None else end}".encode(
+                "utf-8", "surrogatepass")).hexdigest()[:32],
             "granularity": "bucket",
             "grouping": bedrock_cur.GROUPING,
             "platform": "bedrock",
@@ -175,18 +175,27 @@ class CurBulk:
             "model_raw": static.model_raw,
             "model": static.model,
             "requests": None,
-            **{TOKEN_COLUMN[c]: 0 for c in TOKEN_CLASSES},
+            "input_tokens": 0,
+            "cache_write_5m_tokens": 0,
+            "cache_write_1h_tokens": 0,
+            "cache_read_tokens": 0,
+            "output_tokens": 0,
             "cache_ttl_assumed": False,
             "web_search_requests": 0,
             "service_tier": usage.tier,
             "speed": "standard",
             "endpoint_scope": usage.scope,
             "region": static.region,
-            "context_window": "200k-1M" if usage.long_context else "0-200k",
+            "context_window": static.context_window,
             "source_cost": cost,
         }
-        row[TOKEN_COLUMN[usage.token_class]] = tokens  # type: ignore[index]
+        row[static.token_column] = tokens
         return bedrock_cur.Done(row, f"{bedrock_cur._UNIT_NAMES[multiplier]}, {how}")
+
+
+@functools.lru_cache(maxsize=4096)  # a bill repeats a few rates; a failure raises again each time (uncached)
+def _rate(value: Any) -> Any:
+    return quantity(value, "line_item_unblended_rate")
 
 
 def _static(name: Any, usage_type: Any, description: Any, line_type: Any, currency: Any, unit: Any, account: Any,
@@ -214,4 +223,5 @@ def _static(name: Any, usage_type: Any, description: Any, line_type: Any, curren
     if multiplier is None and usage.multiplier is not None:
         multiplier, how = usage.multiplier, "by its usage type"
     return _Static(usage, model, where, model_raw, line_text(account),
-                   line_text(tags_json(found)) if found else None, multiplier, how)
+                   line_text(tags_json(found)) if found else None, multiplier, how,
+                   TOKEN_COLUMN[usage.token_class], "200k-1M" if usage.long_context else "0-200k")

@@ -274,14 +274,37 @@ class Table:
         import polars as pl
 
         text = b"\n".join(pieces[i].rstrip(b"\r") for i in lines)
-        frame = pl.read_csv(text, has_header=False, infer_schema=False, columns=sorted(bulk.indices),
-                            new_columns=None, quote_char='"', eol_char="\n", comment_prefix=None,
-                            empty_string_is_null=False, truncate_ragged_lines=False)
-        if frame.height != len(lines):  # never for a regular line; read line by line if it ever happens
+        frame = pl.read_csv(text, has_header=False, infer_schema=False, columns=bulk.indices, quote_char='"',
+                            eol_char="\n", comment_prefix=None, empty_string_is_null=False,
+                            truncate_ragged_lines=False)
+        if frame.shape != (len(lines), len(bulk.names)):  # never for regular lines: then line by line
             return {}
-        order = {index: k for k, index in enumerate(sorted(bulk.indices))}  # asked for in the file's order
-        columns = [frame.to_series(order[i]).fill_null("").str.strip_chars(" ").to_list() for i in bulk.indices]
-        return dict(zip(lines, bulk.lines(columns), strict=True))
+        # the columns asked for, in the file's order; each field stripped, as the reference reader strips it
+        frame = frame.select(pl.col(c).fill_null("").str.strip_chars(" ").alias(n)
+                             for c, n in zip(frame.columns, bulk.names, strict=True))
+        return dict(zip(lines, bulk.lines(frame), strict=True))
+
+    def _parquet_bulk(self, schema: Any, pa: Any) -> Any:
+        """The bulk reader for this Parquet file, when it has one and every column it reads is text."""
+        if not self.bulk or not self.header or not self.bulk.takes(self.header):
+            return None
+        bulk = self.bulk(self.header)
+        kinds = [schema.field(i).type for i in bulk.indices]
+        return bulk if all(pa.types.is_string(k) or pa.types.is_large_string(k) for k in kinds) else None
+
+    @staticmethod
+    def _bulk_rows(bulk: Any, batch: Any) -> list[Any]:
+        """What bulk reading gives for each row of a record batch (values as the reference reader's row holds
+        them: text as it is, no strip)."""
+        import polars as pl
+        import pyarrow as pa
+
+        try:
+            frame = pl.DataFrame(batch.select(bulk.indices))
+            frame.columns = bulk.names
+        except (pa.ArrowException, pl.exceptions.PolarsError, ValueError, TypeError):
+            return [fast_bills.FALLBACK] * batch.num_rows  # read line by line
+        return bulk.lines(frame)
 
     def _skip(self, lines: int) -> None:
         self.skipped += lines
@@ -298,6 +321,7 @@ class Table:
             self.error = f"unreadable Parquet file: {e}"
             return
         self.header = [snake(n) for n in source.schema_arrow.names]
+        bulk = self._parquet_bulk(source.schema_arrow, pa)
         number = 0
         try:
             for batch in source.iter_batches(batch_size=5000):
@@ -307,9 +331,18 @@ class Table:
                 if picked is not None:  # the rows that may name a word; the others are counted, not converted
                     self._skip(size - len(picked))
                     batch = batch.take(pa.array(picked, pa.int64()))
-                columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
-                for index, values in enumerate(zip(*columns, strict=True)):
+                done = self._bulk_rows(bulk, batch) if bulk and picked is not None else [fast_bills.FALLBACK] * len(
+                    batch)
+                slow = [k for k, found in enumerate(done) if found is fast_bills.FALLBACK]
+                if len(slow) < len(done):  # only the rows bulk reading left are made Python values
+                    batch = batch.take(pa.array(slow, pa.int64()))
+                columns = iter(zip(*[batch.column(i).to_pylist() for i in range(batch.num_columns)], strict=True))
+                for index, found in enumerate(done):
                     number = base + (picked[index] if picked is not None else index) + 1
+                    if found is not fast_bills.FALLBACK:
+                        yield number, found
+                        continue
+                    values = next(columns)
                     row = {}
                     for name, value in zip(names, values, strict=True):
                         if isinstance(value, list) and all(isinstance(v, tuple) for v in value):

@@ -469,9 +469,10 @@ class Emitter:
         self._on_bill = on_bill  # the `billing` table (finops/schema.py BILLING_COLUMNS); None: not kept
         self._bills_dropped = 0
 
-    def row(self, record: dict[str, Any], line: int) -> None:
-        """Accept one normalised record (missing columns become NULL)."""
-        broken = _surrogate_field(record)
+    def row(self, record: dict[str, Any], line: int, *, unicode_checked: bool = False) -> None:
+        """Accept one normalised record (missing columns become NULL). unicode_checked: the reader knows its text
+        holds no lone surrogate (read from bytes that are valid UTF-8), so the check is not made again."""
+        broken = None if unicode_checked else _surrogate_field(record)
         if broken is not None:
             self.reject(line, f"{broken} {NOT_UNICODE}")
             return

@@ -241,3 +241,170 @@ def test_the_library_reads_in_one_process_and_the_command_in_several(monkeypatch
     monkeypatch.setattr(ingest, "PROCESSES", 1)
     assert CliRunner().invoke(cli, ["formats"]).exit_code == 0
     assert ingest.PROCESSES == min(2, os.cpu_count() or 1)
+
+
+# ---- bulk reading of the Claude lines (ingest/bulk_cur.py): every bulk path against the reference, line by line
+
+
+def parquet_copy(source: Path, target: Path, nulls: bool) -> Path:
+    """A CSV bill as Parquet with every column text (as CUR 2.0 Parquet exports are read): the lines csv splits
+    into the header's field count, values as csv gives them; nulls: empty values on odd lines become nulls."""
+    import csv
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    data = b""
+    with (gzip.open if source.suffix == ".gz" else open)(source, "rb") as f:
+        try:
+            while chunk := f.read(1):  # a file that breaks off: what came before the break
+                data += chunk
+        except EOFError:
+            pass
+    text = data.decode("utf-8", errors="replace")
+    lines = list(csv.reader(text.splitlines()))
+    header, body = lines[0], [r for r in lines[1:] if len(r) == len(lines[0])]
+    columns = {f"{name}#{i}" if name in header[:i] else name: [
+        None if nulls and k % 2 and r[i] == "" else r[i] for k, r in enumerate(body)]
+        for i, name in enumerate(header)}
+    pq.write_table(pa.table({n: pa.array(v, pa.string()) for n, v in columns.items()}), target, row_group_size=7)
+    return target
+
+
+CSV_BILLS = [p for p in FILES if p.name.endswith((".csv", ".csv.gz"))]
+
+
+@pytest.mark.parametrize("path", CSV_BILLS, ids=lambda p: f"{p.parent.parent.name}/{p.parent.name}/{p.name}")
+def test_every_csv_bill_as_parquet_reads_like_the_reference(path: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    for nulls in (False, True):
+        copy = parquet_copy(path, tmp_path / f"{path.name}-{nulls}.parquet", nulls)
+        reference, fast = both(copy, path.parent.name, monkeypatch)
+        assert fast == reference, nulls
+
+
+# Values a bill line can hold, field by field, the odd ones among them: the mutation corpus below draws from these.
+MUTATIONS: dict[str, list[str]] = {
+    "identity/LineItemId": ["id", "", " id ", "x\u00e9", "a,b", 'q"q'],
+    "lineItem/LineItemType": ["Usage", "DiscountedUsage", "SavingsPlanCoveredUsage", "Credit", "Tax", "Refund", "",
+                              "usage", "Edp Discount", "Fee"],
+    "lineItem/UsageAccountId": ["111122223333", "", " 444455556666 ", "acct\u00fc", "sk-ant-api03-" + "a" * 40],
+    "lineItem/UsageType": ["USE1-MP:USE1_InputTokenCount-Units", "USE1-MP:USE1_OutputTokenCount_Global-Units",
+                           "USE1-MP:USE1_CacheWrite1hInputTokenCount-Units", "EUW1-MP:EUW1_CacheReadInputTokenCount",
+                           "USE1-MP:USE1_input_tokens_global_standard-Units", "USE1-Claude3Haiku-input-tokens",
+                           "USE1-anthropic.claude-haiku-4-5-mantle-output-tokens-standard",
+                           "USE1-MP:USE1_InputTokenCount_Batch-Units", "USE1-MP:USE1_MillionBatchInputTokens-Units",
+                           "USE1-MP:USE1_LongContextInputTokenCount-Units", "USE1-MP:USE1_Search-Units",
+                           "BoxUsage:m5.large", ""],
+    "lineItem/UsageStartDate": ["2026-10-05T00:00:00Z", "2026-10-05T00:00:00+02:00", "2026-10-05", "",
+                                "2026-10-05 00:00:00 UTC", "yesterday", "1791158400", "2026-10-05T00:00:00.000Z"],
+    "lineItem/UsageEndDate": ["2026-10-06T00:00:00Z", "", "soon", "2026-10-05T01:00:00Z"],
+    "lineItem/UsageAmount": ["2", "2.0", "0", "0.000001", "1E+2", "1e-3", "-2", "12345678.123456789012345", "",
+                             " 3 ", "abc", "NaN", "Infinity", "1,000", "0.5", "2.5", "1e20", "\u0661"],
+    "pricing/unit": ["Units", "1M tokens", "1K Tokens", "tokens", "", "Count", "hours"],
+    "lineItem/UnblendedRate": ["3", "0.003", "0.000003", "", "0", "3e0", "x", "-3", "1000"],
+    "lineItem/UnblendedCost": ["6", "6.0000005", "6.0000015", "-0.5", "", "1e30", "6E-7", "0.1234567890123",
+                               "x", " 6 "],
+    "lineItem/CurrencyCode": ["USD", "usd", " USD ", "EUR", ""],
+    "lineItem/LineItemDescription": ["input", "", "Claude input", 'said "hi", twice', "Z\u00fcrich", "tab\there",
+                                     "cr\rinside"],
+    "product/ProductName": ["Claude Sonnet 4.6 (Amazon Bedrock Edition)", "CLAUDE HAIKU 4.5", "Claude 3 Haiku",
+                            "Claude Opus 9 (Amazon Bedrock Edition)", "", "Amazon EC2", "claude"],
+}
+MUTATED_HEADER = [*MUTATIONS, "product/region", "lineItem/ResourceId", "resourceTags/user:team",
+                  "resourceTags/user:env", "identity/TimeInterval"]
+EXTRA = {"product/region": ["us-east-1", "", "eu-west-1"],
+         "lineItem/ResourceId": ["", "arn:aws:bedrock:us-east-1:111122223333:inference-profile/"
+                                 "us.anthropic.claude-opus-4-1-20250805-v1:0", "i-0abc"],
+         "resourceTags/user:team": ["ml", "", "t\u00e9am", "{\"a\": 1}"],
+         "resourceTags/user:env": ["prod", ""],
+         "identity/TimeInterval": ["2026-10-05T00:00:00Z/2026-10-06T00:00:00Z", "", "broken"]}
+BASE = {"identity/LineItemId": "id", "lineItem/LineItemType": "Usage", "lineItem/UsageAccountId": "111122223333",
+        "lineItem/UsageType": "USE1-MP:USE1_InputTokenCount-Units", "lineItem/UsageStartDate": "2026-10-05T00:00:00Z",
+        "lineItem/UsageEndDate": "2026-10-06T00:00:00Z", "lineItem/UsageAmount": "2", "pricing/unit": "Units",
+        "lineItem/UnblendedRate": "3", "lineItem/UnblendedCost": "6", "lineItem/CurrencyCode": "USD",
+        "lineItem/LineItemDescription": "input", "product/ProductName": "Claude Sonnet 4.6 (Amazon Bedrock Edition)",
+        "product/region": "us-east-1", "lineItem/ResourceId": "", "resourceTags/user:team": "ml",
+        "resourceTags/user:env": "prod", "identity/TimeInterval": "2026-10-05T00:00:00Z/2026-10-06T00:00:00Z"}
+
+
+def mutated_bill(seed: int, lines: int) -> bytes:
+    """A legacy CUR of Claude lines, each the base line with a few fields changed to odd values (seeded), written
+    with the quoting a bill may use: minimal, every field quoted, spaces around fields; ids kept unique."""
+    import csv
+    import io
+    import random
+
+    rng = random.Random(seed)
+    choices = {**MUTATIONS, **EXTRA}
+    out = io.StringIO()
+    out.write(",".join(MUTATED_HEADER) + "\n")
+    for n in range(lines):
+        values = dict(BASE)
+        for name in rng.sample(MUTATED_HEADER, rng.choice([0, 1, 1, 2, 3])):
+            values[name] = rng.choice(choices[name])
+        if values["identity/LineItemId"] in ("id", " id "):
+            values["identity/LineItemId"] = values["identity/LineItemId"].replace("id", f"id{n}")
+        fields = [values[name] for name in MUTATED_HEADER]
+        style = rng.random()
+        if style < 0.15:
+            out.write(",".join('"' + f.replace('"', '""') + '"' for f in fields) + "\n")  # every field quoted
+        elif style < 0.2:
+            out.write(",".join(f" {f}" if "," not in f and '"' not in f else f'"{f}"' for f in fields) + "\n")
+        elif style < 0.25:  # an extra or a missing field
+            out.write(",".join(fields + ["extra"] if rng.random() < 0.5 else fields[:-1]) + "\n")
+        else:
+            row = io.StringIO()
+            csv.writer(row, lineterminator="\n").writerow(fields)
+            out.write(row.getvalue())
+    return out.getvalue().encode()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_mutation_corpus_of_claude_lines_reads_like_the_reference(seed: int, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Odd quoting, exponents and long decimals, empty fields, negative and credit lines, Unicode, CRs, bad
+    numbers and dates: every Claude line read in bulk or handed back gives exactly the reference reader's rows,
+    rejects, notes and accounting, as CSV, CRLF CSV, gzip and text Parquet."""
+    data = mutated_bill(seed, 400)
+    plain = tmp_path / "cur.csv"
+    plain.write_bytes(data)
+    crlf = tmp_path / "cur-crlf.csv"
+    crlf.write_bytes(data.replace(b"\n", b"\r\n"))
+    packed = tmp_path / "cur.csv.gz"
+    packed.write_bytes(gzip.compress(data))
+    paths = [plain, crlf, packed, parquet_copy(plain, tmp_path / "cur.parquet", False),
+             parquet_copy(plain, tmp_path / "cur-nulls.parquet", True)]
+    for block in (fast_bills.BLOCK_BYTES, 1000):
+        monkeypatch.setattr(fast_bills, "BLOCK_BYTES", block)
+        for path in paths:
+            reference, fast = both(path, "bedrock_cur", monkeypatch)
+            assert fast == reference, (block, path.name)
+            assert reference["rows"] and reference["rejects"] and reference["bills"]  # all three compared
+
+
+def test_the_regular_claude_lines_are_read_in_bulk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not a timing: regular Claude lines of CSV and text Parquet become rows without the per-line reader (else
+    bulk reading would be the reference reader under another name); an irregular one goes to it."""
+    from finops.ingest import bulk_cur
+
+    path = tmp_path / "cur.csv"
+    path.write_bytes(mutated_bill(0, 0) + b"\n".join(
+        ",".join(dict(BASE, **{"identity/LineItemId": f"id{i}"}).values()).encode() for i in range(50))
+        + b"\nodd,\"unterminated\n")
+    original = bulk_cur.CurBulk.lines
+    bulk: list[int] = []
+
+    def counting(self: Any, frame: Any) -> list[Any]:
+        bulk.append(frame.height)
+        return original(self, frame)
+
+    monkeypatch.setattr(bulk_cur.CurBulk, "lines", counting)
+    result = read(path, "bedrock_cur", True, monkeypatch)
+    # 50 regular lines (2 fields quoted: "Claude Sonnet..." has no comma, so none) in one block, read in bulk;
+    # line 52 has 2 fields where the header has 18: rejected by the reference reader
+    assert bulk == [50] and len(result["rows"]) == 50
+    assert [(line, reason) for _, line, reason in result["rejects"]] == [(52, "expected 18 fields, found 2")]
+    bulk.clear()
+    copy = parquet_copy(path, tmp_path / "cur.parquet", False)
+    assert len(read(copy, "bedrock_cur", True, monkeypatch)["rows"]) == 50 and sum(bulk) == 50
