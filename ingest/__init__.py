@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -310,21 +310,26 @@ def _read_bills_apart(files: list[tuple[Path, FileStats]], con: duckdb.DuckDBPyC
         return set()
     import concurrent.futures
     import multiprocessing
+    import tempfile
 
     done: set[Path] = set()
     # spawn, not fork: the parent's DuckDB and polars threads must not be copied mid-flight into a child
-    with concurrent.futures.ProcessPoolExecutor(PROCESSES, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(read_apart, str(p), s.format) for p, s in bills]
-        for (path, stats), future in zip(bills, futures, strict=True):
+    with tempfile.TemporaryDirectory(prefix="finops-bills-") as spool, \
+            concurrent.futures.ProcessPoolExecutor(PROCESSES, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(read_apart, str(p), s.format, os.path.join(spool, str(i)))
+                   for i, (p, s) in enumerate(bills)]
+        for i, ((path, stats), future) in enumerate(zip(bills, futures, strict=True)):
             try:
-                read, rows, billed, rejects = future.result()
+                read, rejects = future.result()
             except Exception:  # noqa: BLE001 (a worker that died: the file is read here instead, below)
                 continue
             vars(stats).update(vars(read))
-            for batch in rows:  # noqa: B007 (read by DuckDB)
+            for batch in _spooled(os.path.join(spool, f"{i}.rows")):  # noqa: B007 (read by DuckDB)
                 con.execute(f"INSERT INTO {stager.usage_table} SELECT * FROM batch")
-            for bill_batch in billed:  # noqa: B007 (read by DuckDB)
+            for bill_batch in _spooled(os.path.join(spool, f"{i}.bills")):  # noqa: B007 (read by DuckDB)
                 con.execute("INSERT INTO billing_raw SELECT * FROM bill_batch")
+            for name in (f"{i}.rows", f"{i}.bills"):
+                os.remove(os.path.join(spool, name))  # the disk it took, given back file by file
             for reject in rejects:
                 stager.reject(*reject)
             done.add(path)
@@ -333,33 +338,42 @@ def _read_bills_apart(files: list[tuple[Path, FileStats]], con: duckdb.DuckDBPyC
     return done
 
 
-def read_apart(path: str, fmt: str) -> tuple[FileStats, list[pa.Table], list[pa.Table], list[tuple[str, int, str]]]:
-    """One file read in a worker process: its accounting, its rows and bill lines as Arrow tables, its rejects."""
+def read_apart(path: str, fmt: str, spool: str) -> tuple[FileStats, list[tuple[str, int, str]]]:
+    """One file read in a worker process: its accounting and its rejects; its rows and bill lines are written to
+    the Arrow stream files `spool`.rows and `spool`.bills batch by batch (BATCH_ROWS each), so that the worker
+    holds one batch at a time, never the file's rows."""
     stats = FileStats(path=path, format=fmt)
     rows: list[dict[str, Any]] = []
     bills: list[dict[str, Any]] = []
     rejects: list[tuple[str, int, str]] = []
-    row_tables: list[pa.Table] = []
-    bill_tables: list[pa.Table] = []
+    with pa.OSFile(f"{spool}.rows", "wb") as row_file, pa.OSFile(f"{spool}.bills", "wb") as bill_file, \
+            pa.ipc.new_stream(row_file, ARROW_SCHEMA) as row_out, \
+            pa.ipc.new_stream(bill_file, BILLING_ARROW_SCHEMA) as bill_out:
 
-    def on_row(record: dict[str, Any]) -> None:
-        rows.append(record)
-        if len(rows) >= BATCH_ROWS:
-            row_tables.append(pa.Table.from_pylist(rows, schema=ARROW_SCHEMA))
-            rows.clear()
+        def on_row(record: dict[str, Any]) -> None:
+            rows.append(record)
+            if len(rows) >= BATCH_ROWS:
+                row_out.write_table(pa.Table.from_pylist(rows, schema=ARROW_SCHEMA))
+                rows.clear()
 
-    def on_bill(record: dict[str, Any]) -> None:
-        bills.append(record)
-        if len(bills) >= BATCH_ROWS:
-            bill_tables.append(pa.Table.from_pylist(bills, schema=BILLING_ARROW_SCHEMA))
-            bills.clear()
+        def on_bill(record: dict[str, Any]) -> None:
+            bills.append(record)
+            if len(bills) >= BATCH_ROWS:
+                bill_out.write_table(pa.Table.from_pylist(bills, schema=BILLING_ARROW_SCHEMA))
+                bills.clear()
 
-    read_file(Path(path), stats, on_row, lambda *r: rejects.append(r), on_bill)
-    if rows:
-        row_tables.append(pa.Table.from_pylist(rows, schema=ARROW_SCHEMA))
-    if bills:
-        bill_tables.append(pa.Table.from_pylist(bills, schema=BILLING_ARROW_SCHEMA))
-    return stats, row_tables, bill_tables, rejects
+        read_file(Path(path), stats, on_row, lambda *r: rejects.append(r), on_bill)
+        if rows:
+            row_out.write_table(pa.Table.from_pylist(rows, schema=ARROW_SCHEMA))
+        if bills:
+            bill_out.write_table(pa.Table.from_pylist(bills, schema=BILLING_ARROW_SCHEMA))
+    return stats, rejects
+
+
+def _spooled(path: str) -> Iterator[pa.RecordBatch]:
+    """The batches a worker wrote to an Arrow stream file, one at a time."""
+    with pa.OSFile(path, "rb") as f:
+        yield from pa.ipc.open_stream(f)
 
 
 def _size(path: Path) -> int:
