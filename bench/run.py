@@ -17,10 +17,12 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -219,6 +221,23 @@ def run_floor(name: str, script: str, folder: Path, work: Path, *args: str) -> R
     return r
 
 
+def alternate(makers: list[Callable[[], Run]], repeat: int) -> list[Run]:
+    """Each command run `repeat` times, the commands taking turns (floor, finops, floor, finops, ...) so that a
+    change of load on a shared machine falls on all of them; each command's run of median wall time is kept, with
+    the median peak RSS."""
+    rounds = [[make() for make in makers] for _ in range(repeat)]
+    kept = []
+    for i in range(len(makers)):
+        runs = sorted((r[i] for r in rounds), key=lambda r: r.seconds)
+        best = runs[len(runs) // 2]
+        best.rss_mib = statistics.median(r.rss_mib for r in runs)
+        if repeat > 1:
+            best.note = (best.note + "; " if best.note else "") + "runs: " + ", ".join(
+                f"{r[i].seconds:.1f}" for r in rounds) + " s"
+        kept.append(best)
+    return kept
+
+
 def install_ccusage() -> dict[str, list[str]]:
     """npm-install the pinned ccusage builds into bench/.tools; returns name -> command prefix."""
     commands = {}
@@ -296,6 +315,50 @@ def as_parquet(folder: Path, work: Path) -> Path:
     return out
 
 
+# The CUR's columns as the AWS FOCUS 1.2 export names them (ingest/aws_focus.py reads these): the same lines, so
+# the same Claude usage, read by the FOCUS reader. Quantity and unit are given as consumed and as priced (AWS
+# gives both); line item types become charge categories.
+FOCUS_COLUMNS = {
+    "ServiceName": '"product/ProductName"', "x_UsageType": '"lineItem/UsageType"',
+    "ChargeDescription": '"lineItem/LineItemDescription"',
+    "ChargeCategory": """CASE "lineItem/LineItemType" WHEN 'Tax' THEN 'Tax' WHEN 'Credit' THEN 'Credit'
+        WHEN 'Usage' THEN 'Usage' WHEN 'DiscountedUsage' THEN 'Usage' WHEN 'SavingsPlanCoveredUsage' THEN 'Usage'
+        ELSE 'Adjustment' END""",
+    "ChargePeriodStart": '"lineItem/UsageStartDate"', "ChargePeriodEnd": '"lineItem/UsageEndDate"',
+    "ConsumedQuantity": '"lineItem/UsageAmount"', "ConsumedUnit": '"pricing/unit"',
+    "PricingQuantity": '"lineItem/UsageAmount"', "PricingUnit": '"pricing/unit"',
+    "ContractedUnitPrice": '"lineItem/UnblendedRate"', "BilledCost": '"lineItem/UnblendedCost"',
+    "BillingCurrency": '"lineItem/CurrencyCode"', "BillingAccountId": '"bill/PayerAccountId"',
+    "SubAccountId": '"lineItem/UsageAccountId"', "RegionId": '"product/regionCode"',
+    "ResourceId": '"lineItem/ResourceId"',
+}
+# FLOOR_CUR on those columns (the FOCUS reader's Claude test, class and unit rules are the CUR reader's).
+FLOOR_FOCUS = (FLOOR_CUR.replace('"lineItem/UsageType"', '"x_UsageType"').replace('"pricing/unit"', '"ConsumedUnit"')
+               .replace('"lineItem/CurrencyCode"', '"BillingCurrency"')
+               .replace('"lineItem/LineItemType"', '"ChargeCategory"').replace('"product/ProductName"', '"ServiceName"')
+               .replace('"lineItem/LineItemDescription"', '"ChargeDescription"')
+               .replace('"lineItem/UsageAmount"', '"ConsumedQuantity"'))
+
+
+def as_aws_focus(folder: Path, work: Path) -> Path:
+    """The CUR files of `folder` as AWS FOCUS 1.2 CSV exports, one file each, uncompressed (made once, reused)."""
+    out = work / f"{folder.name}-aws-focus"
+    if (out / ".complete").exists():
+        return out
+    import duckdb
+
+    out.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    select = ", ".join(f'{expr} AS "{name}"' for name, expr in FOCUS_COLUMNS.items())
+    for path in sorted(folder.glob("*.csv*")):
+        target = out / (path.name.split(".")[0] + ".csv")
+        con.execute(f"COPY (SELECT {select} FROM read_csv(?, header = true, all_varchar = true)) TO '{target}' "
+                    "(FORMAT csv, HEADER true)", [str(path)])
+    (out / ".complete").touch()
+    return out
+
+
 def build_store(rows: int, work: Path) -> Path:
     """A store with `rows` request rows over 12 months: a real ingest of generated request logs, then the
     usage rows replicated in SQL (new record ids, shifted months) up to the size asked for."""
@@ -363,6 +426,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-ccusage", action="store_true", help="skip ccusage (no npm)")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, no ccusage, results to a temp file")
     parser.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="bills: run each command this many times, taking turns, and keep the median")
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: cc, logs, cur, store")
     args = parser.parse_args(argv)
     if args.smoke:
@@ -431,12 +496,14 @@ def main(argv: list[str] | None = None) -> int:
         size = parse_size(args.cur)
         bill = generated("cur", size, work)
         small = generated("cur", size // 10, work)
-        floor = run_floor("raw DuckDB scan (floor)", FLOOR_CUR, bill, work, "csv")
-        runs = [floor, run_floor("raw polars scan", FLOOR_CUR_POLARS, bill, work, "csv"),
-                run_finops("finops analyze", [str(bill)], work / "out-cur"),
-                run_finops("finops analyze, 1/10 of the input", [str(small)], work / "out-cur-small")]
-        runs[2].note = f"{runs[2].extra['findings']} findings"
-        runs[3].note = f"{_du(small) / 1e6:.0f} MB: memory at 1x vs 10x"
+        runs = alternate([lambda: run_floor("raw DuckDB scan (floor)", FLOOR_CUR, bill, work, "csv"),
+                          lambda: run_floor("raw polars scan", FLOOR_CUR_POLARS, bill, work, "csv"),
+                          lambda: run_finops("finops analyze", [str(bill)], work / "out-cur"),
+                          lambda: run_finops("finops analyze, 1/10 of the input", [str(small)],
+                                             work / "out-cur-small")], args.repeat)
+        floor = runs[0]
+        runs[2].note = f"{runs[2].extra['findings']} findings; " + runs[2].note
+        runs[3].note = f"{_du(small) / 1e6:.0f} MB: memory at 1x vs 10x; " + runs[3].note
         finops = runs[2]
         agree = all(r.tokens == floor.tokens for r in runs[:3])
         failures += not agree
@@ -452,10 +519,11 @@ def main(argv: list[str] | None = None) -> int:
         targets.append(flat_memory("CUR", runs[3], finops))
         # The same bill as Parquet (one file a month, every column text, as CUR 2.0 Parquet exports are read)
         pq_folder = as_parquet(bill, work)
-        floor = run_floor("raw DuckDB scan (floor)", FLOOR_CUR, pq_folder, work, "parquet")
-        runs = [floor, run_floor("raw polars scan", FLOOR_CUR_POLARS, pq_folder, work, "parquet"),
-                run_finops("finops analyze", [str(pq_folder)], work / "out-cur-parquet")]
-        finops = runs[2]
+        runs = alternate([lambda: run_floor("raw DuckDB scan (floor)", FLOOR_CUR, pq_folder, work, "parquet"),
+                          lambda: run_floor("raw polars scan", FLOOR_CUR_POLARS, pq_folder, work, "parquet"),
+                          lambda: run_finops("finops analyze", [str(pq_folder)], work / "out-cur-parquet")],
+                         args.repeat)
+        floor, finops = runs[0], runs[2]
         agree = all(r.tokens == floor.tokens for r in runs)
         failures += not agree
         md += [f"## The same CUR as Parquet, {_du(pq_folder) / 1e9:.2f} GB ({_files(pq_folder, '*.parquet')} files)",
@@ -465,6 +533,21 @@ def main(argv: list[str] | None = None) -> int:
         targets.append(f"| CUR {args.cur} Parquet: within 2x of the raw scan | {finops.seconds:.1f} s vs "
                        f"{floor.seconds:.1f} s ({ratio:.2f}x) | {verdict(ratio <= 2)} |")
         targets.append(f"| CUR {args.cur} Parquet: token totals identical to the raw scans | "
+                       f"{'identical' if agree else 'different'} | {verdict(agree)} |")
+        # The AWS FOCUS export of a tenth of that bill (the same lines under FOCUS names: ingest/aws_focus.py)
+        focus = as_aws_focus(small, work)
+        runs = alternate([lambda: run_floor("raw DuckDB scan (floor)", FLOOR_FOCUS, focus, work, "csv"),
+                          lambda: run_finops("finops analyze", [str(focus)], work / "out-aws-focus")], args.repeat)
+        floor, finops = runs
+        agree = finops.tokens == floor.tokens
+        failures += not agree
+        md += [f"## The AWS FOCUS 1.2 export of a tenth of that CUR, {_du(focus) / 1e6:.0f} MB "
+               f"({floor.extra['requests']:,} Claude usage lines, {_files(focus, '*.csv')} files)", "",
+               *table(runs), "", f"Token totals {'agree' if agree else 'DIFFER'} between the scan and finops.", ""]
+        ratio = finops.seconds / floor.seconds
+        targets.append(f"| AWS FOCUS {_du(focus) / 1e6:.0f}MB CSV: within 2x of the raw scan | {finops.seconds:.1f} s "
+                       f"vs {floor.seconds:.1f} s ({ratio:.2f}x) | {verdict(ratio <= 2)} |")
+        targets.append(f"| AWS FOCUS CSV: token totals identical to the raw scan | "
                        f"{'identical' if agree else 'different'} | {verdict(agree)} |")
 
     if "store" not in skip:
