@@ -274,9 +274,12 @@ class Table:
         import polars as pl
 
         text = b"\n".join(pieces[i].rstrip(b"\r") for i in lines)
-        frame = pl.read_csv(text, has_header=False, infer_schema=False, columns=bulk.indices, quote_char='"',
-                            eol_char="\n", comment_prefix=None, empty_string_is_null=False,
-                            truncate_ragged_lines=False)
+        try:
+            frame = pl.read_csv(text, has_header=False, infer_schema=False, columns=bulk.indices, quote_char='"',
+                                eol_char="\n", comment_prefix=None, empty_string_is_null=False,
+                                truncate_ragged_lines=False)
+        except pl.exceptions.PolarsError:  # never for regular lines: then line by line
+            return {}
         if frame.shape != (len(lines), len(bulk.names)):  # never for regular lines: then line by line
             return {}
         # the columns asked for, in the file's order; each field stripped, as the reference reader strips it
