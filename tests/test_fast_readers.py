@@ -408,3 +408,19 @@ def test_the_regular_claude_lines_are_read_in_bulk(tmp_path: Path, monkeypatch: 
     bulk.clear()
     copy = parquet_copy(path, tmp_path / "cur.parquet", False)
     assert len(read(copy, "bedrock_cur", True, monkeypatch)["rows"]) == 50 and sum(bulk) == 50
+
+
+def test_a_bulk_read_that_fails_hands_its_lines_to_the_reference(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import polars as pl
+
+    path = tmp_path / "cur.csv"
+    path.write_bytes(mutated_bill(4, 200))
+    reference = read(path, "bedrock_cur", False, monkeypatch)
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        raise pl.exceptions.ComputeError("simulated")
+
+    monkeypatch.setattr(pl, "read_csv", failing)
+    assert read(path, "bedrock_cur", True, monkeypatch) == reference
+    assert len(reference["rows"]) > 50
