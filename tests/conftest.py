@@ -17,3 +17,35 @@ settings.register_profile("ci", settings.get_profile("ci"), max_examples=100, de
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
+
+
+# ---- how the files are shared out over the xdist workers --------------------------------------------------------
+# `--dist loadfile` keeps a file on one worker, so a module-scoped fixture (a full hostile run, a wheel build) is
+# built once. Two changes to its plan: every Spark file is one unit, so one worker starts one JVM (a session-scoped
+# SparkSession serves them all) instead of each worker starting its own; and that unit goes out first, since it is
+# the longest, while the other worker drains the rest (the remaining files go out most tests first, as xdist does).
+
+
+def _unit(nodeid: str) -> str:
+    path = nodeid.split("::", 1)[0]
+    return "spark" if Path(path).name.startswith("test_spark") else path
+
+
+def pytest_collection_modifyitems(items: list) -> None:
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[_unit(item.nodeid)] = counts.get(_unit(item.nodeid), 0) + 1
+    items.sort(key=lambda item: (_unit(item.nodeid) != "spark", -counts[_unit(item.nodeid)], _unit(item.nodeid)))
+
+
+def pytest_xdist_make_scheduler(config, log):  # noqa: ANN001, ANN201 (only called when xdist runs)
+    from xdist.scheduler import LoadFileScheduling
+
+    class SparkFirst(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _unit(nodeid)
+
+    if config.getvalue("dist") != "loadfile":
+        return None
+    config.option.loadscopereorder = False  # the order set above
+    return SparkFirst(config, log)
