@@ -20,12 +20,12 @@ import io
 import json
 import os
 import random
+import re
 import runpy
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -589,22 +589,27 @@ def test_gzip_bomb_stops_with_a_file_error_in_bounded_time_and_memory(
     code = ("import re, sys\nfrom finops.cli import cli\ntry:\n    cli(prog_name='finops')\nfinally:\n"
             "    hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)\n"
             "    print('maxrss_kib', hwm, file=sys.stderr)\n")
-    started = time.monotonic()
     proc = subprocess.run([sys.executable, "-c", code, "analyze", str(bomb), "-o", str(out), "--format", "json"],
-                          capture_output=True, text=True, timeout=120)
-    elapsed = time.monotonic() - started
+                          capture_output=True, text=True, timeout=600)
     rss_mib = int(proc.stderr.split("maxrss_kib")[-1].split()[0]) / 1024
-    assert elapsed < 30, elapsed
     assert rss_mib < 400, rss_mib  # holding 256 MiB of document or 64 MiB of one line would show here
     assert "Traceback" not in proc.stderr + proc.stdout
     if name.startswith("usage"):  # nothing usable: one clear line
         assert proc.returncode == 1, proc.stdout + proc.stderr
         assert "likely decompression bomb" in proc.stderr and proc.stderr.startswith("Error: no usable input")
+        error = proc.stderr
+    else:
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        report = report_of(out)
+        [source] = report["inputs"]
+        assert "likely decompression bomb" in source["error"] and "reading stopped after" in source["error"]
+        error = source["error"]
+    # Bounded work, counted rather than timed: reading stopped right after GZIP_RATIO_FLOOR (1 MiB) of the
+    # 4 GiB came out, so the time is that of a 1 MiB file whatever the machine's load.
+    expanded = re.search(r"\((\d+) MiB from \d+ KiB\)", " ".join(error.split()))
+    assert expanded is not None and int(expanded.group(1)) <= 2, error
+    if name.startswith("usage"):
         return
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    report = report_of(out)
-    [source] = report["inputs"]
-    assert "likely decompression bomb" in source["error"] and "reading stopped after" in source["error"]
     assert source["rows_read"] == source["rows_loaded"] + source["rows_rejected"] + source["rows_duplicate"]
     assert source["rows_loaded"] == len(head.splitlines())  # the records before the bomb, all of them
     assert source["rows_rejected"] == len(rejects_of(out)) < 2 * common.GZIP_RATIO_FLOOR  # "{}" lines
