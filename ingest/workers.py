@@ -43,9 +43,11 @@ def shares(files: list[tuple[Path, FileStats]], processes: int, size: Callable[[
 
 def read(files: list[tuple[Path, FileStats]], con: duckdb.DuckDBPyConnection, processes: int,
          on_reject: Callable[[str, int, str], None], size: Callable[[Path], int],
-         progress: Callable[[Path, int], None] | None = None) -> tuple[set[Path], list[str]]:
+         progress: Callable[[Path, int], None] | None = None, target: Callable[..., None] | None = None,
+         ) -> tuple[set[Path], list[str]]:
     """Read `files` in `processes` workers into tables of their own (created here) and billing_raw; rejects go to
-    on_reject. Returns the paths read (a dead worker's unfinished files are not among them) and the tables."""
+    on_reject. Returns the paths read (a dead worker's unfinished files are not among them) and the tables.
+    target: what a worker runs (work; a test passes one that dies)."""
     groups = shares(files, processes, size)
     tables = [f"usage_apart_{w}" for w in range(len(groups))]
     for table in tables:
@@ -53,7 +55,8 @@ def read(files: list[tuple[Path, FileStats]], con: duckdb.DuckDBPyConnection, pr
     context = multiprocessing.get_context("spawn")  # not fork: this process's DuckDB threads must not be copied
     channel = context.Queue(QUEUE_BATCHES)
     jobs = [[(str(files[i][0]), files[i][1].path, files[i][1].format) for i in group] for group in groups]
-    workers = [context.Process(target=work, args=(w, job, channel), daemon=True) for w, job in enumerate(jobs)]
+    workers = [context.Process(target=target or work, args=(w, job, channel, BATCH_ROWS),
+                               daemon=True) for w, job in enumerate(jobs)]
     for worker in workers:
         worker.start()
     running = set(range(len(workers)))
@@ -98,15 +101,15 @@ def forget(con: duckdb.DuckDBPyConnection, tables: list[str], stats: FileStats) 
     vars(stats).update(vars(FileStats(path=stats.path, format=stats.format)))
 
 
-def work(w: int, job: list[tuple[str, str, str]], channel: Any) -> None:
-    """A worker: read each file of its share, sending rows, rejects and bill lines in batches, then the file's
-    accounting; "done" at the end."""
+def work(w: int, job: list[tuple[str, str, str]], channel: Any, batch_rows: int) -> None:
+    """A worker: read each file of its share, sending rows, rejects and bill lines in batches of batch_rows, then
+    the file's accounting; "done" at the end."""
     from . import read_file  # here: the package imports this module
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends the workers
     try:
         for path, name, fmt in job:
-            sink = _Sink(w, channel)
+            sink = _Sink(w, channel, batch_rows)
             stats = FileStats(path=name, format=fmt)
             read_file(Path(path), stats, sink.row, sink.reject, sink.bill)
             sink.flush()
@@ -119,26 +122,27 @@ def work(w: int, job: list[tuple[str, str, str]], channel: Any) -> None:
 class _Sink:
     """A worker's batches of one file, sent when full."""
 
-    def __init__(self, w: int, channel: Any) -> None:
+    def __init__(self, w: int, channel: Any, batch_rows: int) -> None:
         self.w = w
         self.channel = channel
+        self.batch_rows = batch_rows
         self.rows: list[dict[str, Any]] = []
         self.bills: list[dict[str, Any]] = []
         self.rejects: list[tuple[str, int, str]] = []
 
     def row(self, record: dict[str, Any]) -> None:
         self.rows.append(record)
-        if len(self.rows) >= BATCH_ROWS:
+        if len(self.rows) >= self.batch_rows:
             self._send_rows()
 
     def bill(self, record: dict[str, Any]) -> None:
         self.bills.append(record)
-        if len(self.bills) >= BATCH_ROWS:
+        if len(self.bills) >= self.batch_rows:
             self._send_bills()
 
     def reject(self, path: str, line: int, reason: str) -> None:
         self.rejects.append((path, line, reason))
-        if len(self.rejects) >= BATCH_ROWS:
+        if len(self.rejects) >= self.batch_rows:
             self._send_rejects()
 
     def flush(self) -> None:
