@@ -116,7 +116,7 @@ def open_binary(path: Path) -> IO[bytes]:
         magic = probe.read(2)
     if magic == GZIP_MAGIC:
         return io.BufferedReader(_BoundedGzip(path), buffer_size=_GZIP_CHUNK)
-    return open(path, "rb")
+    return open(path, "rb", buffering=_GZIP_CHUNK)  # not 8 KB: a request log's line alone is tens of KB
 
 
 def decode(raw: bytes) -> str:
@@ -391,7 +391,7 @@ def display_path(path: str | os.PathLike[str]) -> str:
 def _surrogate_field(record: dict[str, Any]) -> str | None:
     """The first text field of a record that holds a lone surrogate, if any."""
     for name, value in record.items():
-        if type(value) is str and has_surrogate(value):
+        if type(value) is str and not value.isascii() and _SURROGATE.search(value) is not None:  # has_surrogate
             return name.removesuffix("_raw")
     return None
 

@@ -93,13 +93,22 @@ def prompt_columns_fast(request: dict[str, Any], tools: list[Any], messages: lis
         marked = marked or marked_tools or any(m for _, m in parts) or _MARK in orjson.dumps(rest)
     except TypeError:  # orjson.JSONEncodeError: a lone surrogate, an integer beyond 64 bits, deep nesting
         return prompt_columns(request, tools, messages)
-    tail = b'],"system":' + system + b',"tools":' + tool_text + b"}"
-    prefix = b'{"messages":[' + b",".join(p for p, _ in parts[:-1]) + tail
-    head = b'{"system":' + system + b',"tools":' + tool_text + b"}"
-    prefix_chars = _chars(prefix)
+    # The texts are hashed in pieces (not joined into one more copy): head is {"system":S,"tools":T}, prefix is
+    # {"messages":[m1,...,mn-1],"system":S,"tools":T}.
+    messages_text = b",".join([p for p, _ in parts[:-1]])
+    tail = b',"tools":' + tool_text + b"}"
+    head = hashlib.sha256(b'{"system":')
+    head.update(system)
+    head.update(tail)
+    prefix = hashlib.sha256(b'{"messages":[')
+    prefix.update(messages_text)
+    prefix.update(b'],"system":')
+    prefix.update(system)
+    prefix.update(tail)
+    prefix_chars = 13 + _chars(messages_text) + 11 + _chars(system) + _chars(tail)  # the two constants' lengths
     return {
-        "system_fingerprint": hashlib.sha256(head).hexdigest()[:24],
-        "prefix_fingerprint": hashlib.sha256(prefix).hexdigest()[:24],
+        "system_fingerprint": head.hexdigest()[:24],
+        "prefix_fingerprint": prefix.hexdigest()[:24],
         "prefix_chars": prefix_chars,
         "prompt_chars": prefix_chars + (_chars(parts[-1][0]) + 2 if parts else 2),  # "[last]" or "[]"
         "cache_control": marked,
