@@ -46,6 +46,7 @@ from . import (
     not_data,
     overlap,
     usage_report,
+    workers,
 )
 from .common import JSON_ERRORS, READ_ERRORS, Emitter, FileStats, decode, display_path, open_binary, writable
 
@@ -272,6 +273,7 @@ def load(
             if progress and path not in slow:
                 progress(path, path.stat().st_size)
     done = set(fast) - slow
+    done |= _read_logs_apart([(p, s) for p, s in detected if p not in done], con, stager, parts, progress)
     apart = _read_bills_apart([(p, s) for p, s in detected if p not in done], con, stager, progress)
     for path, stats in detected:
         if path in done or path in apart:
@@ -335,6 +337,27 @@ def _read_bills_apart(files: list[tuple[Path, FileStats]], con: duckdb.DuckDBPyC
             done.add(path)
             if progress:
                 progress(path, _size(path))
+    return done
+
+
+# Request logs with bodies are parsed in Python, one core's work per file: several large ones are read by one
+# process per core, their rows streamed back in bounded batches (workers.py).
+LOG_FORMATS = {anthropic_log.FORMAT, bedrock_invocation.FORMAT}
+
+
+def _read_logs_apart(files: list[tuple[Path, FileStats]], con: duckdb.DuckDBPyConnection, stager: Stager,
+                     parts: list[str], progress: Callable[[Path, int], None] | None) -> set[Path]:
+    """Read the request logs among `files` in worker processes when it pays; returns the paths read. Each
+    worker's rows are in a table of its own, added to parts."""
+    logs = [(p, s) for p, s in files if s.format in LOG_FORMATS]
+    if PROCESSES < 2 or len(logs) < 2 or sum(_size(p) for p, _ in logs) < APART_MIN_BYTES:
+        return set()
+    done, tables = workers.read(logs, con, PROCESSES, stager.reject, _size, progress)
+    parts.extend(tables)
+    stager.flush()
+    for path, stats in logs:
+        if path not in done:  # its worker died: what it sent of the file is removed, and the file read here
+            workers.forget(con, tables, stats)
     return done
 
 

@@ -7,6 +7,7 @@ api_key_id, workspace, project, user, tags, latency_ms, request_id, platform, en
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import IO, Any
 
@@ -20,12 +21,14 @@ from .common import (
     text,
     timestamp,
 )
-from .request_features import estimated_thinking_tokens, request_columns
+from .fast_logs import loads, prompt_columns_fast
+from .request_features import PromptColumns, estimated_thinking_tokens, request_columns
 from .usage_fields import usage_columns
 
 FORMAT = "anthropic_log"
 LABEL = "Anthropic request/response logs"
 PLATFORMS = {"anthropic", "bedrock", "vertex"}
+FAST = True  # the prompt fingerprints by ingest/fast_logs.py (same values); False: the reference computation
 
 
 def sniff(sample: Any) -> bool:
@@ -35,9 +38,10 @@ def sniff(sample: Any) -> bool:
 
 def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
     foreign: dict[str, int] = {}  # currency -> rows whose stated cost is not in USD
-    for number, obj in json_lines(stream, emit):
+    prompt = prompt_columns_fast if FAST else None
+    for number, obj in json_lines(stream, emit, loads=loads if FAST else json.loads):
         try:
-            emit.row(record(obj, path, number), number)
+            emit.row(record(obj, path, number, prompt), number)
         except RowError as e:
             emit.reject(number, str(e))
             continue
@@ -60,8 +64,9 @@ def _foreign_currency(meta: Any) -> str | None:
     return text(str(currency).strip().upper()[:12])
 
 
-def record(obj: Any, path: Path, number: int) -> dict[str, Any]:
-    """One usage row from a logged call; raises RowError for calls that were not billed or cannot be read."""
+def record(obj: Any, path: Path, number: int, prompt: PromptColumns | None = None) -> dict[str, Any]:
+    """One usage row from a logged call; raises RowError for calls that were not billed or cannot be read.
+    prompt: how the prompt fingerprints are computed (request_features.request_columns)."""
     if not isinstance(obj, dict):
         raise RowError("line is not a JSON object")
     response = obj.get("response")
@@ -118,5 +123,5 @@ def record(obj: Any, path: Path, number: int) -> dict[str, Any]:
         "source_cost": None if _foreign_currency(meta) else money(meta.get("cost_usd"), "metadata.cost_usd"),
         **model,
         **columns,
-        **request_columns(request),
+        **request_columns(request, prompt),
     }

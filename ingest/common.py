@@ -116,7 +116,7 @@ def open_binary(path: Path) -> IO[bytes]:
         magic = probe.read(2)
     if magic == GZIP_MAGIC:
         return io.BufferedReader(_BoundedGzip(path), buffer_size=_GZIP_CHUNK)
-    return open(path, "rb")
+    return open(path, "rb", buffering=_GZIP_CHUNK)  # not 8 KB: a request log's line alone is tens of KB
 
 
 def decode(raw: bytes) -> str:
@@ -161,11 +161,11 @@ JSON_ERRORS = (ValueError, RecursionError)
 
 
 def json_lines(stream: IO[bytes], emit: Emitter, prefix: re.Pattern[str] | None = None,
-               unit: str = "line") -> Iterator[tuple[int, Any]]:
+               unit: str = "line", loads: Callable[[str], Any] = json.loads) -> Iterator[tuple[int, Any]]:
     """Yield (line number, parsed JSON) for each non-blank line; over-long and unparsable lines are rejected.
 
     prefix: text to drop from the start of a line before parsing (e.g. a CloudWatch timestamp); unit: what a
-    line holds, for the reject reason ("page" for report pages).
+    line holds, for the reject reason ("page" for report pages); loads: json.loads or one that parses the same.
     """
     for number, line in iter_lines(stream):
         if isinstance(line, LineTooLong):
@@ -174,7 +174,7 @@ def json_lines(stream: IO[bytes], emit: Emitter, prefix: re.Pattern[str] | None 
         if not line.strip():
             continue
         try:
-            parsed = json.loads(prefix.sub("", line, count=1) if prefix else line)
+            parsed = loads(prefix.sub("", line, count=1) if prefix else line)
         except JSON_ERRORS:
             emit.reject(number, f"invalid JSON: truncated or malformed {unit}")
             continue
@@ -391,7 +391,7 @@ def display_path(path: str | os.PathLike[str]) -> str:
 def _surrogate_field(record: dict[str, Any]) -> str | None:
     """The first text field of a record that holds a lone surrogate, if any."""
     for name, value in record.items():
-        if type(value) is str and has_surrogate(value):
+        if type(value) is str and not value.isascii() and _SURROGATE.search(value) is not None:  # has_surrogate
             return name.removesuffix("_raw")
     return None
 

@@ -424,3 +424,267 @@ def test_a_bulk_read_that_fails_hands_its_lines_to_the_reference(tmp_path: Path,
     monkeypatch.setattr(pl, "read_csv", failing)
     assert read(path, "bedrock_cur", True, monkeypatch) == reference
     assert len(reference["rows"]) > 50
+
+
+# ---- request/response logs with bodies (ingest/fast_logs.py, ingest/workers.py) ------------------------------
+
+LOG_FILES = sorted(p for root in ("fixtures", "hostile") for p in (HERE / root / "anthropic_log").iterdir())
+
+
+def read_log(path: Path, fast: bool, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Everything the request-log reader hands on for one file, with the fast path on or off."""
+    from finops.ingest import anthropic_log
+
+    monkeypatch.setattr(anthropic_log, "FAST", fast)
+    rows: list[dict[str, Any]] = []
+    rejects: list[tuple[str, int, str]] = []
+    stats = FileStats(path=str(path), format="anthropic_log")
+    read_file(path, stats, rows.append, lambda *r: rejects.append(r))
+    return {"rows": rows, "rejects": rejects, "stats": dataclasses.asdict(stats)}
+
+
+@pytest.mark.parametrize("path", LOG_FILES, ids=lambda p: f"{p.parent.parent.name}/{p.name}")
+def test_fast_log_reader_reads_every_fixture_and_hostile_case_like_the_reference(
+        path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert read_log(path, True, monkeypatch) == read_log(path, False, monkeypatch)
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+def tricky_requests() -> list[str]:
+    """Request bodies (JSON text) that orjson writes differently from json.dumps, or that only look like it, and
+    the places a cache_control mark can hide. Each becomes one log line below."""
+    msg = '{"role":"user","content":"q"}'
+    return [
+        '{"model":"claude-sonnet-4-6","max_tokens":5,"system":"s","messages":[' + msg + "]}",  # plain
+        '{"system":"s","messages":[{"role":"user","content":[{"type":"text","text":"x","n":123456789012345678901}]},'
+        + msg + "]}",  # an integer beyond 64 bits in a message
+        '{"system":"s","messages":[' + msg + '],"metadata":{"n":-123456789012345678901}}',  # ... in the rest
+        '{"system":"s","messages":[' + msg + '],"temperature":1e-7}',  # a float in exponent form, in the rest
+        '{"system":"s","messages":[{"role":"user","content":[1.5e300,-0.0,1e16,0.7]},' + msg + "]}",
+        '{"system":"s","tools":[{"name":"t","input_schema":{"max":NaN,"min":-Infinity}}],"messages":[' + msg + "]}",
+        '{"system":"s","messages":[{"role":"user","content":"lone \\ud800 surrogate"},' + msg + "]}",
+        '{"system":[{"type":"text","text":"s","cache\\u005fcontrol":{"type":"ephemeral"}}],"messages":[' + msg + "]}",
+        '{"system":"s","messages":[{"role":"user","content":"cache_control"},' + msg + "]}",  # a value, not a key
+        '{"system":"s","messages":[{"role":"user","content":"say \\"cache_control"},' + msg + "]}",
+        '{"system":"s","messages":[{"role":"user","content":"cache_control \\"x"},' + msg + "]}",
+        '{"system":"s","cache_control":{"type":"ephemeral"},"messages":[' + msg + "]}",  # top-level key
+        '{"system":"s","tools":{"cache_control":1},"messages":[' + msg + "]}",  # tools not a list
+        '{"system":"s","messages":"cache_control"}',  # messages not a list
+        '{"system":"a","system":"b","messages":[' + msg + "," + msg + "]}",  # a repeated key: the last counts
+        '{"system":[{"text":"s","cache_control":{"type":"ephemeral"},"cache_control":null}],"messages":[' + msg
+        + "]}",
+        '{"tools":[{"name":"t","cache_control":{"type":"ephemeral"},"input_schema":{"type":"object"}}],'
+        '"messages":[{"role":"user","content":[{"type":"text","text":"q","cache_control":{"type":"ephemeral"}}]},'
+        + msg + "]}",  # no system
+        '{"system":"s","messages":[{"role":"user","content":' + _nested(250) + "}," + msg + "]}",  # orjson writes it
+        '{"system":"s","messages":[{"role":"user","content":' + _nested(300) + "}," + msg + "]}",  # orjson cannot
+        '{"system":"s","messages":[{"role":"user","content":' + _nested(600) + "}," + msg + "]}",  # too deep
+        '{"system":"s","messages":[{"role":"user","content":' + _nested(5000) + "}]}",  # does not parse
+        '{"system":"\\u0001\\u001f\\u007f\\u2028 \\u00e9\\ud83d\\ude00 caf\u00e9","messages":[' + msg + "]}",
+        '{"tools":[{"name":"t","input_schema":{"\u00e9":1,"z":2,"\U0001f600":3,"\uffff":4,"Z":5,"":6}}],'
+        '"messages":[]}',
+        "{}",
+        "[1]",
+        '{"system":"s","messages":[' + msg + '],"thinking":{"type":"enabled","budget_tokens":-1}}',  # rejected
+        '{"system":"s","messages":[' + msg + '],"max_tokens":"many"}',  # rejected
+    ]
+
+
+def tricky_log(tmp_path: Path) -> Path:
+    lines = []
+    for i, request in enumerate(tricky_requests()):
+        response = (f'{{"id":"msg_t{i}","type":"message","model":"claude-sonnet-4-6","content":[],'
+                    '"usage":{"input_tokens":10,"output_tokens":2}}')
+        lines.append(f'{{"timestamp":"2026-09-01T10:00:00Z","request":{request},"response":{response}}}')
+    lines.append('{"timestamp":"2026-09-01T10:00:00Z","request":{"messages":[]},"response":{"id":"msg_x",'
+                 '"usage":{"input_tokens":1,"output_tokens":1}},"metadata":{"latency_ms":Infinity}}')
+    path = tmp_path / "tricky.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_fast_log_reader_reads_tricky_requests_like_the_reference(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tricky_log(tmp_path)
+    fast, reference = read_log(path, True, monkeypatch), read_log(path, False, monkeypatch)
+    assert fast == reference
+    # By hand: 28 lines; rejected are the 600-deep line (nested too deeply), the 5000-deep one (does not parse), the
+    # bad budget and the bad max_tokens (lines 20, 21, 26, 27); the other 24 are rows.
+    assert [(line, reason) for _, line, reason in fast["rejects"]] == [
+        (20, "invalid JSON: nested too deeply"), (21, "invalid JSON: truncated or malformed line"),
+        (26, "thinking.budget_tokens is negative: -1"), (27, "max_tokens is not a number: 'many'")]
+    assert len(fast["rows"]) == 24
+    caching = {row["source_line"]: row["cache_control"] for row in fast["rows"]}
+    # The lines whose request names "cache_control" as a key or as a string that ends with it after a quote or
+    # is it (8 to 10, 12 to 14, 16, 17); not line 11 (the words followed by more text) nor 15
+    assert sorted(n for n, asked in caching.items() if asked) == [8, 9, 10, 12, 13, 14, 16, 17]
+
+
+def test_fast_prompt_columns_by_hand() -> None:
+    """The fingerprints are the SHA-256 of the canonical JSON text (keys sorted, no spaces, no ASCII escapes, no
+    cache_control keys) of tools + system, and of tools + system + all messages but the last, written out here."""
+    import hashlib
+
+    from finops.ingest.fast_logs import loads, prompt_columns_fast
+    from finops.ingest.request_features import request_columns
+
+    request = loads('{"model":"m","max_tokens":5,"system":[{"type":"text","text":"h\u00e9","cache_control":'
+                    '{"type":"ephemeral"}}],"messages":[{"role":"user","content":"a"},{"content":"b","role":'
+                    '"assistant"},{"role":"user","content":"\U0001f600"}]}')
+    system = '{"system":[{"text":"h\u00e9","type":"text"}],"tools":[]}'
+    prefix = ('{"messages":[{"content":"a","role":"user"},{"content":"b","role":"assistant"}],'
+              '"system":[{"text":"h\u00e9","type":"text"}],"tools":[]}')
+    last = '[{"content":"\U0001f600","role":"user"}]'
+    columns = request_columns(request, prompt_columns_fast)
+    assert columns["system_fingerprint"] == hashlib.sha256(system.encode()).hexdigest()[:24]
+    assert columns["prefix_fingerprint"] == hashlib.sha256(prefix.encode()).hexdigest()[:24]
+    # prefix, in characters: '{"messages":[' 13, the first message 29, ',' 1, the second 34, '],"system":' 11,
+    # the system list 29 (the é is one character), ',"tools":[]}' 12: 129. last: '[' + 29 + ']' = 31 (the emoji is
+    # one character, four bytes).
+    assert columns["prefix_chars"] == 129 and len(prefix) == 129
+    assert columns["prompt_chars"] == 129 + 31 and len(last) == 31
+    assert columns["cache_control"] is True and columns["tool_count"] == 0 and columns["max_tokens"] == 5
+
+
+def test_fast_log_reader_does_not_fall_back_on_plain_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not a timing: plain lines are fingerprinted by the fast code, not handed to the reference computation."""
+    from finops.ingest import fast_logs
+
+    called: list[int] = []
+    original = fast_logs.prompt_columns
+    monkeypatch.setattr(fast_logs, "prompt_columns", lambda *a: called.append(1) or original(*a))
+    path = tricky_log(tmp_path)
+    result = read_log(path, True, monkeypatch)
+    # By hand, from tricky_requests(): nine lines go to the reference: 2 to 7 (integers beyond 64 bits, floats in
+    # exponent form, NaN, a lone surrogate), 19 and 20 (nested beyond orjson's 255 levels) and 28 (Infinity in the
+    # metadata). Line 21, nested 5,000 deep, does not parse. The other 18 lines are the fast code's.
+    assert len(called) == 9
+    assert len(result["rows"]) == 24
+
+
+def test_orjson_writes_strings_and_key_order_as_json_dumps() -> None:
+    """The two facts the fast fingerprints rest on, checked over every code point but the surrogates."""
+    import json
+
+    from finops.ingest.fast_logs import _part
+
+    text = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
+    assert _part(text) == (json.dumps(text, ensure_ascii=False).encode("utf-8"), False)
+    keys = {c: i for i, c in enumerate(text[::97])}
+    assert _part(keys) == (json.dumps(keys, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode(), False)
+
+
+def _json_values() -> Any:
+    from hypothesis import strategies as st
+
+    text = st.text(st.characters(min_codepoint=0, max_codepoint=0x10FFFF, blacklist_categories=()), max_size=8)
+    keys = st.sampled_from(["cache_control", "type", "text", "content", "\u00e9", "Z", ""]) | text
+    strings = st.sampled_from(["cache_control", 'x"cache_control', "cache_control\"", "\u2028"]) | text
+    scalars = (st.none() | st.booleans() | st.integers() | st.integers(-2**64 - 2, 2**64 + 2)
+               | st.floats(allow_nan=True, allow_infinity=True) | strings)
+    return st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=4),
+                        max_leaves=20)
+
+
+def test_fast_prompt_columns_equal_the_reference_on_random_requests() -> None:
+    """Random requests (any JSON value in system, tools, messages and the rest: huge integers, every float, lone
+    surrogates, cache_control as key and value), written as a log would write them and parsed by the fast path's
+    parser: the fast columns are the reference's."""
+    import json
+
+    from finops.ingest import fast_logs
+    from finops.ingest.request_features import prompt_columns, request_columns
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    values = _json_values()
+    requests = st.fixed_dictionaries({}, optional={
+        "system": values, "tools": st.lists(values, max_size=3) | values, "messages": st.lists(values, max_size=4)
+        | values, "cache_control": values, "metadata": values, "temperature": st.floats()})
+
+    @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(requests)
+    def check(request: dict[str, Any]) -> None:
+        parsed = fast_logs.loads(json.dumps(request))  # ASCII escapes: a lone surrogate travels as \\udXXX
+        assert request_columns(parsed, fast_logs.prompt_columns_fast) == request_columns(parsed, prompt_columns)
+
+    check()
+
+
+REQUEST_LOGS = sorted(p for root in ("fixtures", "hostile") for fmt in ("anthropic_log", "bedrock_invocation")
+                      for p in (HERE / root / fmt).iterdir())
+
+
+def _loaded(paths: list[Path], apart: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, ...]:
+    """Tables and accounting after ingest.load, the request logs read by worker processes or in this one."""
+    import duckdb
+
+    from finops import ingest
+
+    monkeypatch.setattr(ingest, "APART_MIN_BYTES", 0 if apart else 2**62)
+    monkeypatch.setattr(ingest, "PROCESSES", 2)
+    con = duckdb.connect()
+    result = ingest.load(paths, con)
+    usage = con.execute("SELECT * FROM usage ORDER BY source_file, source_line, record_id").fetchall()
+    rejects = con.execute("SELECT * FROM rejects ORDER BY ALL").fetchall()
+    return usage, rejects, [dataclasses.asdict(s) for s in result.files], result.skipped
+
+
+def test_request_logs_read_in_worker_processes_load_what_one_process_loads(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from finops.ingest import workers
+
+    from finops import ingest
+
+    monkeypatch.setattr(workers, "BATCH_ROWS", 3)  # many batches per file: rows, rejects and files interleave
+    paths = [*REQUEST_LOGS, tricky_log(tmp_path)]
+    apart_read: list[set[Path]] = []
+    original = ingest._read_logs_apart
+    monkeypatch.setattr(ingest, "_read_logs_apart", lambda *a: apart_read.append(original(*a)) or apart_read[-1])
+    one, apart = _loaded(paths, False, monkeypatch), _loaded(paths, True, monkeypatch)
+    logs = {p for p in paths if ingest.detect(p)[0]}  # all but the empty file
+    assert apart_read[0] == set() and apart_read[1] == logs and len(logs) == len(paths) - 1  # all apart the 2nd time
+    assert apart == one
+    assert len(one[0]) > 40 and len(one[1]) > 20  # rows and rejects from several files: the comparison has teeth
+
+
+class _DyingChannel:
+    """A worker's queue that, instead of saying the share's last file is finished, dies (its batches were sent)."""
+
+    def __init__(self, channel: Any, files: int) -> None:
+        self.channel, self.files = channel, files
+
+    def put(self, message: tuple[str, int, Any]) -> None:
+        import os
+
+        if message[0] == "file":
+            self.files -= 1
+            if self.files == 0:
+                self.channel.close()
+                self.channel.join_thread()  # every batch sent is in the pipe
+                os._exit(3)
+        self.channel.put(message)
+
+
+def dying_worker(w: int, job: list[tuple[str, str, str]], channel: Any, batch_rows: int) -> None:
+    """A worker (run in a spawned process) that reads its share and dies before its last file is finished."""
+    from finops.ingest import workers
+
+    workers.work(w, job, _DyingChannel(channel, len(job)), batch_rows)
+
+
+def test_files_of_a_worker_that_died_are_read_again_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker that dies mid-file: the rows and rejects it sent of that file are removed and the file is read in
+    this process: the tables and accounting are those of one process (the file made here, last in the list, is
+    the last of its worker's share, and has rejects: kept twice, they would show)."""
+    import functools
+
+    from finops.ingest import workers
+
+    paths = [*REQUEST_LOGS, tricky_log(tmp_path)]
+    one = _loaded(paths, False, monkeypatch)
+    monkeypatch.setattr(workers, "read", functools.partial(workers.read, target=dying_worker))
+    assert _loaded(paths, True, monkeypatch) == one

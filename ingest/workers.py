@@ -1,0 +1,166 @@
+"""Read files in worker processes, one per core, their rows streamed back in bounded batches.
+
+Each worker reads its share of the files with the format's reader (ingest.read_file) and sends rows, rejects and
+bill lines back as they come, in batches of BATCH_ROWS, through a queue that holds at most QUEUE_BATCHES of them:
+a worker waits when this process is behind, so neither side ever holds a file's rows, or a worker's, whole. The
+shares are fixed before starting (by size), and each worker's rows go to a table of their own, in file order: the
+tables do not depend on which process ran faster. A worker that dies: the files it had not finished lose the rows
+and rejects it had sent, and are left to the caller, which reads them in this process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue as queues
+import signal
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from finops.schema import ARROW_SCHEMA, BILLING_ARROW_SCHEMA, create_table_sql
+
+from .common import FileStats
+
+BATCH_ROWS = 2_000  # rows (about 2 MB of Arrow for request logs) per message from a worker
+QUEUE_BATCHES = 4  # messages waiting at most: the bound on what is in flight
+POLL_SECONDS = 1.0  # how often a quiet queue is checked for a worker that died
+
+
+def shares(files: list[tuple[Path, FileStats]], processes: int, size: Callable[[Path], int]) -> list[list[int]]:
+    """Indices of `files` for each worker: largest first to the least loaded (ties: the lower worker), each
+    share then in file order."""
+    load = [0] * processes
+    out: list[list[int]] = [[] for _ in range(processes)]
+    for i in sorted(range(len(files)), key=lambda i: (-size(files[i][0]), i)):
+        worker = min(range(processes), key=lambda w: (load[w], w))
+        out[worker].append(i)
+        load[worker] += size(files[i][0])
+    return [sorted(share) for share in out if share]
+
+
+def read(files: list[tuple[Path, FileStats]], con: duckdb.DuckDBPyConnection, processes: int,
+         on_reject: Callable[[str, int, str], None], size: Callable[[Path], int],
+         progress: Callable[[Path, int], None] | None = None, target: Callable[..., None] | None = None,
+         ) -> tuple[set[Path], list[str]]:
+    """Read `files` in `processes` workers into tables of their own (created here) and billing_raw; rejects go to
+    on_reject. Returns the paths read (a dead worker's unfinished files are not among them) and the tables.
+    target: what a worker runs (work; a test passes one that dies)."""
+    groups = shares(files, processes, size)
+    tables = [f"usage_apart_{w}" for w in range(len(groups))]
+    for table in tables:
+        con.execute(create_table_sql(table))
+    context = multiprocessing.get_context("spawn")  # not fork: this process's DuckDB threads must not be copied
+    channel = context.Queue(QUEUE_BATCHES)
+    jobs = [[(str(files[i][0]), files[i][1].path, files[i][1].format) for i in group] for group in groups]
+    workers = [context.Process(target=target or work, args=(w, job, channel, BATCH_ROWS),
+                               daemon=True) for w, job in enumerate(jobs)]
+    for worker in workers:
+        worker.start()
+    running = set(range(len(workers)))
+    finished = [0] * len(workers)  # files each worker has finished, in its share's order
+    try:
+        while running:
+            try:
+                kind, w, payload = channel.get(timeout=POLL_SECONDS)
+            except queues.Empty:  # nothing in flight: a worker that is gone has sent all it ever will
+                running -= {w for w in running if not workers[w].is_alive()}
+                continue
+            if kind == "rows":
+                con.execute(f"INSERT INTO {tables[w]} SELECT * FROM payload")
+            elif kind == "bills":
+                con.execute("INSERT INTO billing_raw SELECT * FROM payload")
+            elif kind == "rejects":
+                for reject in payload:
+                    on_reject(*reject)
+            elif kind == "file":
+                path, stats = files[groups[w][finished[w]]]
+                vars(stats).update(vars(payload))
+                finished[w] += 1
+                if progress:
+                    progress(path, size(path))
+            else:  # "done"
+                running.discard(w)
+    finally:
+        for worker in workers:
+            worker.join(timeout=POLL_SECONDS)
+            if worker.is_alive():
+                worker.kill()
+    done = set()
+    for w, group in enumerate(groups):
+        done.update(files[i][0] for i in group[:finished[w]])
+    return done, tables
+
+
+def forget(con: duckdb.DuckDBPyConnection, tables: list[str], stats: FileStats) -> None:
+    """Remove what a worker sent of a file it did not finish, and its accounting, before the file is read again."""
+    for table in [*tables, "billing_raw", "rejects"]:
+        con.execute(f"DELETE FROM {table} WHERE source_file = ?", [stats.path])
+    vars(stats).update(vars(FileStats(path=stats.path, format=stats.format)))
+
+
+def work(w: int, job: list[tuple[str, str, str]], channel: Any, batch_rows: int) -> None:
+    """A worker: read each file of its share, sending rows, rejects and bill lines in batches of batch_rows, then
+    the file's accounting; "done" at the end."""
+    from . import read_file  # here: the package imports this module
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends the workers
+    try:
+        for path, name, fmt in job:
+            sink = _Sink(w, channel, batch_rows)
+            stats = FileStats(path=name, format=fmt)
+            read_file(Path(path), stats, sink.row, sink.reject, sink.bill)
+            sink.flush()
+            channel.put(("file", w, stats))
+    except Exception:  # noqa: BLE001 (no traceback here: the parent reads the unfinished files itself, and reports)
+        return
+    channel.put(("done", w, None))
+
+
+class _Sink:
+    """A worker's batches of one file, sent when full."""
+
+    def __init__(self, w: int, channel: Any, batch_rows: int) -> None:
+        self.w = w
+        self.channel = channel
+        self.batch_rows = batch_rows
+        self.rows: list[dict[str, Any]] = []
+        self.bills: list[dict[str, Any]] = []
+        self.rejects: list[tuple[str, int, str]] = []
+
+    def row(self, record: dict[str, Any]) -> None:
+        self.rows.append(record)
+        if len(self.rows) >= self.batch_rows:
+            self._send_rows()
+
+    def bill(self, record: dict[str, Any]) -> None:
+        self.bills.append(record)
+        if len(self.bills) >= self.batch_rows:
+            self._send_bills()
+
+    def reject(self, path: str, line: int, reason: str) -> None:
+        self.rejects.append((path, line, reason))
+        if len(self.rejects) >= self.batch_rows:
+            self._send_rejects()
+
+    def flush(self) -> None:
+        self._send_rows()
+        self._send_bills()
+        self._send_rejects()
+
+    def _send_rows(self) -> None:
+        if self.rows:
+            self.channel.put(("rows", self.w, pa.Table.from_pylist(self.rows, schema=ARROW_SCHEMA)))
+            self.rows = []
+
+    def _send_bills(self) -> None:
+        if self.bills:
+            self.channel.put(("bills", self.w, pa.Table.from_pylist(self.bills, schema=BILLING_ARROW_SCHEMA)))
+            self.bills = []
+
+    def _send_rejects(self) -> None:
+        if self.rejects:
+            self.channel.put(("rejects", self.w, self.rejects))
+            self.rejects = []
