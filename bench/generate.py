@@ -70,8 +70,9 @@ def pick(rng: random.Random, weighted: list[tuple[str, int]]) -> str:
 # ---- Claude Code transcripts -------------------------------------------------------------------------------
 
 
-def claude_code(size: int, out: Path, seed: int) -> tuple[int, int]:
-    """Write transcripts until `size` bytes; returns (bytes, assistant responses)."""
+def claude_code(size: int, out: Path, seed: int, session_bytes: int | None = None) -> tuple[int, int]:
+    """Write transcripts until `size` bytes; returns (bytes, assistant responses). session_bytes: every session
+    file about that size (many small files) instead of sizes drawn around a median of 0.7 MB."""
     rng = random.Random(seed)
     projects = [f"-home-dev-{name}" for name in ("billing", "webapp", "infra", "mobile", "data", "docs", "api",
                                                   "search", "auth", "ml")]
@@ -89,7 +90,8 @@ def claude_code(size: int, out: Path, seed: int) -> tuple[int, int]:
         branch = rng.choice(["main", "feature/x", "fix/rounding"])
         model = pick(rng, CC_MODELS)
         t = START + timedelta(days=rng.randint(0, 89), seconds=rng.randint(0, 80000))
-        target = min(size - written, int(rng.lognormvariate(13.5, 1.0)))  # median ~0.7 MB a session
+        drawn = int(rng.lognormvariate(13.5, 1.0))  # median ~0.7 MB a session
+        target = min(size - written, session_bytes or drawn)
         lines: list[str] = []
         nbytes = 0
         parent = None
@@ -659,10 +661,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("size", help="e.g. 10MB, 1GB")
     parser.add_argument("out", type=Path)
     parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument("--session-bytes", help="claude-code: every session file about this size (e.g. 400KB)")
     args = parser.parse_args(argv)
     size = parse_size(args.size)
     if args.kind == "claude-code":
-        written, n = claude_code(size, args.out, args.seed)
+        session = parse_size(args.session_bytes) if args.session_bytes else None
+        written, n = claude_code(size, args.out, args.seed, session)
         print(f"wrote {written / 1e6:.1f} MB of Claude Code transcripts ({n} responses) to {args.out}")
     elif args.kind == "request-logs":
         written, n = request_logs(size, args.out, args.seed)

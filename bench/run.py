@@ -38,7 +38,9 @@ TOKEN_KEYS = ("input", "cache_write", "cache_read", "output")
 sys.path.insert(0, str(BENCH))
 from generate import claude_code, cur, parse_size, request_logs  # noqa: E402
 
-GENERATORS = {"cc": claude_code, "logs": request_logs, "cur": cur}
+SMALL_SESSION_BYTES = 400_000  # the many-small-files transcript set: every session file about 400 KB
+GENERATORS = {"cc": claude_code, "logs": request_logs, "cur": cur,
+              "cc-small": lambda size, out, seed: claude_code(size, out, seed, SMALL_SESSION_BYTES)}
 
 
 @dataclass
@@ -415,9 +417,69 @@ def flat_memory(what: str, small: Run, big: Run) -> str:
             f"{verdict(growth <= 1.2)} |")
 
 
+def median_run(runs: list[Run]) -> Run:
+    """One command's runs as one: the median wall time and the median peak RSS (the machine is shared: single runs
+    vary by several times), with the range in the note."""
+    seconds = statistics.median(r.seconds for r in runs)
+    rss = statistics.median(r.rss_mib for r in runs)
+    note = (f"median of {len(runs)}: {min(r.seconds for r in runs):.2f}-{max(r.seconds for r in runs):.2f} s, "
+            f"{min(r.rss_mib for r in runs):.0f}-{max(r.rss_mib for r in runs):.0f} MiB") if len(runs) > 1 else ""
+    first = runs[0]
+    return Run(first.name, seconds, rss, first.tokens, note, first.extra)
+
+
+def claude_code_section(kind: str, size_text: str, what: str, args: argparse.Namespace,
+                        work: Path) -> tuple[list[str], list[str], int]:
+    """Claude Code transcripts: the raw scan, finops, ccusage (both builds) and finops on a tenth of the input,
+    alternated over args.rounds rounds (the JavaScript ccusage, 7x slower, runs in the first round only).
+    Returns the Markdown section, the target rows and 1 when the token totals differ."""
+    size = parse_size(size_text)
+    folder = generated(kind, size, work)
+    small = generated(kind, size // 10, work)
+    ccusage = {} if args.no_ccusage else install_ccusage()
+    by_name: dict[str, list[Run]] = {}
+    loads = []
+    for round_ in range(max(1, args.rounds)):
+        loads.append(os.getloadavg()[0])
+        runs = [run_floor("raw DuckDB scan (floor)", FLOOR_CC, folder, work),
+                run_finops("finops analyze", [str(folder)], work / f"out-{kind}")]
+        for name, cmd in ccusage.items():
+            if round_ == 0 or "native" in name:
+                runs.append(run_ccusage(name, cmd, folder, work))
+        runs.append(run_finops("finops analyze, 1/10 of the input", [str(small)], work / f"out-{kind}-small"))
+        for r in runs:
+            by_name.setdefault(r.name, []).append(r)
+    loads.append(os.getloadavg()[0])
+    runs = [median_run(rs) for rs in by_name.values()]
+    runs[-1].note = f"{_du(small) / 1e6:.0f} MB: memory at 1x vs 10x" + (f"; {runs[-1].note}" if runs[-1].note else "")
+    floor, finops = runs[0], runs[1]
+    agree = all(r.tokens == floor.tokens for rs in list(by_name.values())[:-1] for r in rs)
+    label = f"CC {what}{size_text}"
+    lines = [f"## Claude Code transcripts, {what}{_du(folder) / 1e9:.2f} GB ({finops.extra['requests']:,} API "
+             f"responses, {_files(folder)} files)", "",
+             f"Load average (1 minute) at the start of each round and at the end: "
+             f"{', '.join(f'{x:.1f}' for x in loads)} on {os.cpu_count()} cores.", "", *table(runs), "",
+             f"Token totals {'agree' if agree else 'DIFFER'} across every command and run on the full input.", ""]
+    ratio = finops.seconds / floor.seconds
+    targets = [f"| {label}: within 1.5x of the raw scan | {ratio:.2f}x | {verdict(ratio <= 1.5)} |"]
+    for r in runs:
+        if r.name.startswith("ccusage 20"):
+            targets.append(f"| {label}: faster than ccusage 20 native | {finops.seconds:.2f} s vs {r.seconds:.2f} s "
+                           f"({finops.seconds / r.seconds:.2f}x) | {verdict(finops.seconds < r.seconds)} |")
+            targets.append(f"| {label}: peak RSS below ccusage 20's | {finops.rss_mib:.0f} vs {r.rss_mib:.0f} MiB | "
+                           f"{verdict(finops.rss_mib < r.rss_mib)} |")
+    targets.append(f"| {label}: token totals identical | {'identical' if agree else 'different'} | {verdict(agree)} |")
+    targets.append(flat_memory(label, runs[-1], finops))
+    return lines, targets, int(not agree)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cc", default="1GB", help="Claude Code transcripts size (default 1GB)")
+    parser.add_argument("--cc-small", default="400MB",
+                        help="Claude Code transcripts in files of about 400 KB (default 400MB: about 1,000 files)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="Claude Code: runs of each command, alternated; the median is reported (default 3)")
     parser.add_argument("--logs", default="5GB", help="request/response logs size (default 5GB)")
     parser.add_argument("--cur", default="1GB", help="AWS CUR files size (default 1GB)")
     parser.add_argument("--store-rows", type=int, default=50_000_000)
@@ -428,10 +490,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
     parser.add_argument("--repeat", type=int, default=1,
                         help="bills: run each command this many times, taking turns, and keep the median")
-    parser.add_argument("--skip", default="", help="comma-separated parts to skip: cc, logs, cur, store")
+    parser.add_argument("--skip", default="", help="comma-separated parts to skip: cc, cc-small, logs, cur, store")
     args = parser.parse_args(argv)
     if args.smoke:
         args.cc, args.logs, args.cur, args.store_rows, args.no_ccusage = "2MB", "4MB", "2MB", 20_000, True
+        args.cc_small, args.rounds = "2MB", 1
         if args.out == BENCH / "RESULTS.md":
             args.out = Path(tempfile.gettempdir()) / "finops-bench-smoke.md"
     work = args.work or Path(tempfile.gettempdir()) / "finops-bench"
@@ -448,33 +511,13 @@ def main(argv: list[str] | None = None) -> int:
     failures = 0
 
     if "cc" not in skip:
-        size = parse_size(args.cc)
-        cc = generated("cc", size, work)
-        small = generated("cc", size // 10, work)
-        runs = [run_floor("raw DuckDB scan (floor)", FLOOR_CC, cc, work),
-                run_finops("finops analyze", [str(cc)], work / "out-cc")]
-        if not args.no_ccusage:
-            for name, cmd in install_ccusage().items():
-                runs.append(run_ccusage(name, cmd, cc, work))
-        runs.append(run_finops("finops analyze, 1/10 of the input", [str(small)], work / "out-cc-small"))
-        runs[-1].note = f"{_du(small) / 1e6:.0f} MB: memory at 1x vs 10x"
-        floor, finops = runs[0], runs[1]
-        agree = all(r.tokens == floor.tokens for r in runs[:-1])
-        failures += not agree
-        md += [f"## Claude Code transcripts, {_du(cc) / 1e9:.2f} GB ({finops.extra['requests']:,} API responses, "
-               f"{_files(cc)} files)", "", *table(runs), "",
-               f"Token totals {'agree' if agree else 'DIFFER'} across every command on the full input.", ""]
-        ratio = finops.seconds / floor.seconds
-        targets.append(f"| CC {args.cc}: within 1.5x of the raw scan | {ratio:.2f}x | {verdict(ratio <= 1.5)} |")
-        for r in runs:
-            if r.name.startswith("ccusage 20"):
-                targets.append(f"| CC {args.cc}: faster than ccusage 20 native | {finops.seconds:.2f} s vs "
-                               f"{r.seconds:.2f} s | {verdict(finops.seconds < r.seconds)} |")
-                targets.append(f"| CC {args.cc}: peak RSS below ccusage 20's | {finops.rss_mib:.0f} vs "
-                               f"{r.rss_mib:.0f} MiB | {verdict(finops.rss_mib < r.rss_mib)} |")
-        targets.append(f"| CC {args.cc}: token totals identical | {'identical' if agree else 'different'} | "
-                       f"{verdict(agree)} |")
-        targets.append(flat_memory("CC", runs[-1], finops))
+        for kind, size_text, what in (("cc", args.cc, ""), ("cc-small", args.cc_small, "many small files, ")):
+            if kind == "cc-small" and "cc-small" in skip:
+                continue
+            lines, rows, failed = claude_code_section(kind, size_text, what, args, work)
+            md += lines
+            targets += rows
+            failures += failed
 
     if "logs" not in skip:
         size = parse_size(args.logs)

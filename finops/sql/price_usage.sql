@@ -25,7 +25,8 @@ WITH day_prices AS (
     JOIN price_pivot pv ON pv.platform = d.platform AND pv.model = d.model
         AND pv.valid_from <= d.usage_date AND (pv.valid_to IS NULL OR d.usage_date < pv.valid_to)
 ),
-u AS (
+-- NOT MATERIALIZED: u is read twice; materialised, it would be one more full copy of the usage rows in memory.
+u AS NOT MATERIALIZED (
     SELECT *,
         CAST(charge_period_start AS DATE) AS usage_date,
         -- The source a row belongs to in the choice of the spend basis: request-level logs (and Claude Code's
@@ -233,9 +234,12 @@ SELECT
     coalesce(c.basis_key = b.chosen_key
              OR b.chosen_key LIKE 'claude_code_report|%' AND c.basis_key = 'request'
                 AND c.source_format NOT IN ('claude_code', 'claude_code_otel'), false) AS in_totals,
+    -- NOT EXISTS, not a LEFT JOIN: a join may hash the wide usage rows (hundreds of MB) instead of the few
+    -- request_models rows; the subquery of NOT EXISTS is always the side that is hashed.
     CASE WHEN c.granularity = 'request' THEN true
-         ELSE coalesce(c.basis_key = b.chosen_key, false) AND rm.usage_date IS NULL END AS in_findings
+         ELSE coalesce(c.basis_key = b.chosen_key, false) AND NOT EXISTS (
+             SELECT 1 FROM request_models rm
+             WHERE rm.platform = c.platform AND rm.usage_date = c.usage_date
+               AND rm.model IS NOT DISTINCT FROM c.model) END AS in_findings
 FROM amounts c
 JOIN basis b ON b.platform = c.platform AND b.usage_date = c.usage_date
-LEFT JOIN request_models rm
-    ON rm.platform = c.platform AND rm.usage_date = c.usage_date AND rm.model IS NOT DISTINCT FROM c.model
