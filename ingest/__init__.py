@@ -20,7 +20,6 @@ from finops.schema import (
     BILLING_ARROW_SCHEMA,
     BILLING_NAMES,
     KEEP_BEST,
-    NAMES,
     create_billing_sql,
     create_table_sql,
 )
@@ -426,15 +425,28 @@ def read_file(path: Path, stats: FileStats, on_row: Callable[[dict[str, Any]], N
 def _deduplicate(con: duckdb.DuckDBPyConnection, result: IngestResult, parts: list[str]) -> None:
     """Keep one row per record_id: the one with the most tokens (the final streaming snapshot). parts: more
     tables of staged rows (the fast path's), named by code, dropped here."""
-    # The best row of each record is chosen on a few narrow columns, then the wide rows are streamed through a
-    # semi join: the window never holds every staged row in full, so memory stays near one copy of the table.
-    staged = " UNION ALL ".join(f"SELECT {', '.join(NAMES)}, {i} AS staged_table, rowid AS staged_row FROM {table}"
-                                for i, table in enumerate(["usage_raw", *parts]))
-    con.execute(f"""
-        CREATE TABLE usage AS
-        WITH staged AS NOT MATERIALIZED ({staged}),
-        best AS (SELECT staged_table, staged_row FROM staged {KEEP_BEST})
-        SELECT {', '.join(NAMES)} FROM staged SEMI JOIN best USING (staged_table, staged_row)""")
+    # The best row of each record is chosen on a few narrow columns; the other rows are deleted where they are
+    # staged and the tables become `usage` (the largest renamed, the others appended and dropped one by one): the
+    # rows are never held twice, so memory stays near one copy of them.
+    tables = ["usage_raw", *parts]
+    staged = " UNION ALL ".join(f"SELECT *, {i} AS staged_table, rowid AS staged_row FROM {table}"
+                                for i, table in enumerate(tables))
+    con.execute(f"CREATE TEMP TABLE dedup_best AS SELECT staged_table, staged_row FROM ({staged}) {KEEP_BEST}")
+    kept = dict(con.execute("SELECT staged_table, count(*) FROM dedup_best GROUP BY 1").fetchall())
+    sizes = []
+    for i, table in enumerate(tables):
+        rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
+        if rows > kept.get(i, 0):
+            con.execute(f"DELETE FROM {table} WHERE rowid NOT IN "
+                        "(SELECT staged_row FROM dedup_best WHERE staged_table = ?)", [i])
+        sizes.append(kept.get(i, 0))
+    con.execute("DROP TABLE dedup_best")
+    largest = sizes.index(max(sizes))
+    con.execute(f"ALTER TABLE {tables[largest]} RENAME TO usage")
+    for i, table in enumerate(tables):
+        if i != largest:
+            con.execute(f"INSERT INTO usage BY NAME SELECT * FROM {table}")
+            con.execute(f"DROP TABLE {table}")
     for path, rows in overlap.drop_covered(con, "usage").items():  # one record under two keys (overlap.py)
         for stats in result.files:
             if stats.path == path:
@@ -456,5 +468,3 @@ def _deduplicate(con: duckdb.DuckDBPyConnection, result: IngestResult, parts: li
     for stats in result.files:
         stats.rows_loaded = loaded.get(stats.path, 0)
         stats.rows_duplicate = stats.rows_staged - stats.rows_loaded
-    for table in ["usage_raw", *parts]:
-        con.execute(f"DROP TABLE {table}")
