@@ -7,7 +7,10 @@
 It generates the inputs (bench/generate.py) into a work folder, installs ccusage with npm into bench/.tools
 (pinned: the native build 20.0.24 and the last JavaScript build 18.0.11), then measures for each command its wall
 time, peak RSS (the process's maximum resident set size, from wait4) and token totals, checks that the token
-totals agree, and writes a Markdown table with each target met or missed.
+totals agree, and writes a Markdown table with each target met or missed. Claude Code transcripts are measured on
+two sets, sessions of the usual sizes (--cc) and many files of about 400 KB (--cc-small), each command run
+--rounds times alternated with the others (the median is reported, with the load average: the machine may be
+shared).
 """
 
 from __future__ import annotations
