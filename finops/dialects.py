@@ -147,7 +147,7 @@ def _portable(tree: exp.Expression, dialect: str) -> exp.Expression:
     """The few DuckDB constructs sqlglot does not carry over, written for the target: HUGEINT as DECIMAL(38, 0);
     integer division of such numbers (prorate in analysis/_shared.sql) as the floor of an exact decimal division,
     the divisor held to 19 digits so the quotient keeps 18 integer digits in Spark's decimal rules; DuckDB's
-    error() under the target's name."""
+    error() under the target's name; a CTE's [NOT] MATERIALIZED dropped."""
     renamed = _RENAMED.get(dialect, {})
 
     def widen(node: exp.Expression) -> exp.Expression:
@@ -159,6 +159,8 @@ def _portable(tree: exp.Expression, dialect: str) -> exp.Expression:
             return exp.cast(exp.Floor(this=exp.Div(this=node.this, expression=divisor)), _INT128.copy())
         if isinstance(node, exp.Anonymous) and node.name.lower() in renamed:
             return exp.Anonymous(this=renamed[node.name.lower()], expressions=node.expressions)
+        if isinstance(node, exp.CTE) and node.args.get("materialized") is not None:
+            node.set("materialized", None)  # [NOT] MATERIALIZED: a DuckDB memory hint the targets do not parse
         return node
 
     return tree if dialect == SOURCE_DIALECT else tree.transform(widen).transform(replace)
