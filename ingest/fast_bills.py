@@ -19,9 +19,10 @@ reader's own per-line code with its line number, so rows, rejects and accounting
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
+if TYPE_CHECKING:  # polars is imported where a bill is read: every other run starts without its 0.3 s
+    import polars as pl
 
 BLOCK_BYTES = 8 * 1024 * 1024  # bytes of lines checked at once (larger blocks were no faster and held more)
 LONG_LINE = 1024 * 1024  # a line this long without its end in sight: the rest of the file is read line by line
@@ -43,6 +44,8 @@ def candidates_and_shape(block: bytes, fields: int, words: tuple[str, ...]) -> t
     so that any CSV reader splits it into exactly the fields Python's csv module gives."""
     if not block:
         return [], []
+    import polars as pl
+
     low = block.lower()  # ASCII letters only: any other byte makes its line a candidate anyway
     text = low.decode("utf-8", errors="replace")  # never adds or removes a newline; bad bytes become non-ASCII
     lines = text.split("\n")
