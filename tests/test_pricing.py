@@ -13,7 +13,7 @@ from helpers import usage_con
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from finops import analysis
+from finops import analysis, pricing
 from finops.errors import PricingError
 from finops.models import ModelId, resolve
 from finops.pipeline import run
@@ -198,14 +198,14 @@ def test_anthropic_batch_results_example_on_claude_3_5_sonnet_is_priced(tmp_path
     assert report.totals.billed_cost == Decimal("0.0002865")
 
 
-@pytest.mark.parametrize("raw", ["claude-mythos-preview"])
-def test_models_without_a_documented_price_are_known_and_unpriced(raw: str):
-    # No primary source read gives Mythos Preview a list price (models.csv): never invented, so its rows are
-    # unpriced, but named as the known model it is, not "unknown model".
-    ident = resolve(raw)
-    assert ident.model is not None
-    con = usage_con([dict(model=ident.model, model_raw=raw, charge_period_start="2025-01-01T00:00:00",
-                          input_tokens=1000)])
+def test_a_known_model_without_a_price_row_is_unpriced_never_zero():
+    # Every known model has a price today; a model known to models.csv without a price row (as Mythos Preview
+    # was until issue 13) leaves its rows unpriced, named as the known model it is, not "unknown model", never $0.
+    con = usage_con([dict(model="claude-mythos-preview", model_raw="claude-mythos-preview",
+                          charge_period_start="2026-05-01T00:00:00", input_tokens=1000)])
+    con.execute("DELETE FROM prices WHERE model = 'claude-mythos-preview'")
+    con.execute("DELETE FROM price_pivot WHERE model = 'claude-mythos-preview'")
+    pricing.price_usage(con)
     assert con.execute("SELECT priced, cost, unpriced_reason FROM priced_usage").fetchone() == (
         False, None, "known model without a documented price")
 
@@ -293,9 +293,9 @@ def test_bad_override_file_is_a_clear_error(tmp_path: Path, body: str, message: 
         usage_con([], prices_file=bad)
 
 
-# Known models whose rates the reference does not give (pricing.md has neither Claude 2.x, Claude Instant, Claude 3
-# Sonnet nor Mythos Preview rates): they resolve, and their rows are unpriced rather than priced on a guess.
-WITHOUT_DOCUMENTED_PRICE = {"claude-mythos-preview"}
+# Known models without a price row: none today (Claude 2.x, Instant, 3 Sonnet and Mythos Preview gained theirs in
+# issue 13). A model added to models.csv without prices must be listed here, with the reason.
+WITHOUT_DOCUMENTED_PRICE: set[str] = set()
 
 
 def test_every_model_has_a_standard_price_and_lifecycle_row():
@@ -342,8 +342,8 @@ GENAI_PRICES_DIFFERENCES = {
        "cache tokens on it stay unpriced" for cls in ("cache_write_5m", "cache_write_1h", "cache_read")},
 }
 # Models finops knows that genai-prices does not: nothing to compare (pricing.md 4.3 lists only Mythos 5.2;
-# genai-prices 0.2.3 has no Claude Instant).
-GENAI_PRICES_UNKNOWN = {"claude-mythos-5", "claude-mythos-5-1", "claude-instant-1"}
+# genai-prices 0.2.3 has no Claude Instant and no Mythos Preview).
+GENAI_PRICES_UNKNOWN = {"claude-mythos-5", "claude-mythos-5-1", "claude-instant-1", "claude-mythos-preview"}
 
 
 def test_base_rates_agree_with_genai_prices():
@@ -422,6 +422,8 @@ def test_two_rows_for_the_same_model_variant_and_date_are_refused_naming_both(tm
     ("claude-3-sonnet-20240229", "anthropic", "2024-06-01T00:00:00", Decimal("10.50")),
     ("anthropic.claude-3-sonnet-20240229-v1:0", "bedrock", "2024-06-01T00:00:00", Decimal("10.50")),
     ("claude-3-sonnet@20240229", "vertex", "2024-06-01T00:00:00", Decimal("10.50")),
+    # Claude Mythos Preview (2026, invitation-only) at $25 / $125: 1M x $25 + 0.5M x $125 = 25.00 + 62.50 = 87.50
+    ("claude-mythos-preview", "anthropic", "2026-05-01T00:00:00", Decimal("87.50")),
 ])
 def test_models_of_2023_and_2024_logs_are_priced_to_the_cent(model, platform, day, expected):
     ident = resolve(model)
