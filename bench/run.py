@@ -302,9 +302,10 @@ def floor_and_finops(kind: str, size: int, floor_script: str, label: str, work: 
     return folder, runs
 
 
-def as_parquet(folder: Path, work: Path) -> Path:
-    """The CUR files of `folder` as Parquet, one file each, every column text (made once, reused)."""
-    out = work / f"{folder.name}-parquet"
+def convert(folder: Path, work: Path, suffix: str, select: str, fmt: str) -> Path:
+    """Each CUR file of `folder` rewritten by DuckDB (`select` over its columns, all read as text) to
+    `fmt` in the folder <folder>-<suffix>, one file each (made once, reused)."""
+    out = work / f"{folder.name}-{suffix}"
     if (out / ".complete").exists():
         return out
     import duckdb
@@ -312,12 +313,18 @@ def as_parquet(folder: Path, work: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
+    options = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, HEADER true"
     for path in sorted(folder.glob("*.csv*")):
-        target = out / (path.name.split(".")[0] + ".parquet")
-        con.execute(f"COPY (SELECT * FROM read_csv(?, header = true, all_varchar = true)) TO '{target}' "
-                    "(FORMAT parquet)", [str(path)])
+        target = out / (path.name.split(".")[0] + "." + fmt)
+        con.execute(f"COPY (SELECT {select} FROM read_csv(?, header = true, all_varchar = true)) TO '{target}' "
+                    f"({options})", [str(path)])
     (out / ".complete").touch()
     return out
+
+
+def as_parquet(folder: Path, work: Path) -> Path:
+    """The CUR files of `folder` as Parquet, every column text."""
+    return convert(folder, work, "parquet", "*", "parquet")
 
 
 # The CUR's columns as the AWS FOCUS 1.2 export names them (ingest/aws_focus.py reads these): the same lines, so
@@ -346,22 +353,9 @@ FLOOR_FOCUS = (FLOOR_CUR.replace('"lineItem/UsageType"', '"x_UsageType"').replac
 
 
 def as_aws_focus(folder: Path, work: Path) -> Path:
-    """The CUR files of `folder` as AWS FOCUS 1.2 CSV exports, one file each, uncompressed (made once, reused)."""
-    out = work / f"{folder.name}-aws-focus"
-    if (out / ".complete").exists():
-        return out
-    import duckdb
-
-    out.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
+    """The CUR files of `folder` as AWS FOCUS 1.2 CSV exports, uncompressed."""
     select = ", ".join(f'{expr} AS "{name}"' for name, expr in FOCUS_COLUMNS.items())
-    for path in sorted(folder.glob("*.csv*")):
-        target = out / (path.name.split(".")[0] + ".csv")
-        con.execute(f"COPY (SELECT {select} FROM read_csv(?, header = true, all_varchar = true)) TO '{target}' "
-                    "(FORMAT csv, HEADER true)", [str(path)])
-    (out / ".complete").touch()
-    return out
+    return convert(folder, work, "aws-focus", select, "csv")
 
 
 def build_store(rows: int, work: Path) -> Path:

@@ -144,8 +144,6 @@ def test_the_fast_path_skips_the_plain_lines(tmp_path: Path, monkeypatch: pytest
 def test_bills_read_in_worker_processes_load_what_one_process_loads(monkeypatch: pytest.MonkeyPatch) -> None:
     """Several large bills are read by one process per core (ingest._read_bills_apart); the tables and the
     accounting are those of reading them here, one after the other."""
-    import duckdb
-
     from finops import ingest
 
     bills = [p for p in FILES if p.parent.name in ("bedrock_cur", "aws_focus", "focus", "gcp_billing")]
@@ -158,20 +156,10 @@ def test_bills_read_in_worker_processes_load_what_one_process_loads(monkeypatch:
 
     monkeypatch.setattr(ingest, "_read_bills_apart", recording)
 
-    def loaded(apart: bool) -> tuple[Any, ...]:
-        monkeypatch.setattr(ingest, "APART_MIN_BYTES", 0 if apart else 2**62)
-        monkeypatch.setattr(ingest, "PROCESSES", 2)
-        con = duckdb.connect()
-        result = ingest.load(bills, con)
-        usage = con.execute("SELECT * FROM usage ORDER BY source_file, source_line, record_id").fetchall()
-        billing = con.execute("SELECT * FROM billing ORDER BY source_file, source_line, record_id").fetchall()
-        rejects = con.execute("SELECT * FROM rejects ORDER BY ALL").fetchall()
-        return usage, billing, rejects, [dataclasses.asdict(s) for s in result.files], result.skipped
-
-    one, apart = loaded(False), loaded(True)
+    one, apart = _loaded(bills, False, monkeypatch), _loaded(bills, True, monkeypatch)
     assert apart_read[0] == set() and len(apart_read[1]) == len(bills)  # the second load read every file apart
     assert apart == one
-    assert len(one[0]) > 10 and len(one[2]) > 10  # rows and rejects from several files: the comparison has teeth
+    assert len(one[0]) > 10 and len(one[1]) > 10 and one[4]  # rows, rejects, bill lines: the comparison has teeth
 
 
 def test_parquet_bills_read_like_the_reference(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -619,7 +607,8 @@ REQUEST_LOGS = sorted(p for root in ("fixtures", "hostile") for fmt in ("anthrop
 
 
 def _loaded(paths: list[Path], apart: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, ...]:
-    """Tables and accounting after ingest.load, the request logs read by worker processes or in this one."""
+    """Tables and accounting after ingest.load, large files read by worker processes or in this one: usage,
+    rejects, per-file accounting, skipped files, bill lines."""
     import duckdb
 
     from finops import ingest
@@ -630,7 +619,8 @@ def _loaded(paths: list[Path], apart: bool, monkeypatch: pytest.MonkeyPatch) -> 
     result = ingest.load(paths, con)
     usage = con.execute("SELECT * FROM usage ORDER BY source_file, source_line, record_id").fetchall()
     rejects = con.execute("SELECT * FROM rejects ORDER BY ALL").fetchall()
-    return usage, rejects, [dataclasses.asdict(s) for s in result.files], result.skipped
+    billing = con.execute("SELECT * FROM billing ORDER BY source_file, source_line, record_id").fetchall()
+    return usage, rejects, [dataclasses.asdict(s) for s in result.files], result.skipped, billing
 
 
 def test_request_logs_read_in_worker_processes_load_what_one_process_loads(
