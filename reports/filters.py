@@ -6,6 +6,8 @@ Nothing here derives figures from a Report: reports/views.py builds what the tem
 from __future__ import annotations
 
 import calendar
+import functools
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -19,39 +21,45 @@ LABELS = {
     "rows": "Rows", "month": "Month",
 }
 ACRONYMS = {"ttl": "TTL", "id": "ID", "api": "API", "usd": "USD", "cv": "CV", "us": "US"}
+UNKNOWN = "—"
+
+
+def unknown_as_dash(format_value: Callable[..., str]) -> Callable[..., str]:
+    """A formatter that shows an unknown value (None) as '—', never as zero."""
+    @functools.wraps(format_value)
+    def formatted(value: Any, *args: Any, **kwargs: Any) -> str:
+        return UNKNOWN if value is None else format_value(value, *args, **kwargs)
+    return formatted
+
 
 # ---- formatting ------------------------------------------------------------------------------------------
 
 
+@unknown_as_dash
 def usd(value: Any, places: int = 2) -> str:
     """$1,234.56 (Decimal in, text out; '—' for unknown)."""
-    if value is None:
-        return "—"
     amount = Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     sign = "-" if amount < 0 else ""
     return f"{sign}${abs(amount):,.{places}f}"
 
 
+@unknown_as_dash
 def rate(value: Any) -> str:
     """A price per million tokens: at least 2 and at most 4 decimals ($0.08, $0.375, $15.00)."""
-    if value is None:
-        return "—"
     text = f"{Decimal(value).quantize(Decimal('0.0001'), rounding=ROUND_HALF_UP):,.4f}"
     whole, frac = text.split(".")
     return f"${whole}.{frac.rstrip('0').ljust(2, '0')}"
 
 
+@unknown_as_dash
 def count(value: Any) -> str:
     """1,234 ('—' for unknown)."""
-    if value is None:
-        return "—"
     return f"{int(value):,}"
 
 
+@unknown_as_dash
 def tokens(value: Any) -> str:
     """Compact token counts: 1.2M, 34.5K, 999."""
-    if value is None:
-        return "—"
     n = int(value)
     if abs(n) < 1000:
         return str(n)
@@ -76,10 +84,9 @@ def pct(part: Any, whole: Any) -> str:
     return f"{Decimal(part) / Decimal(whole) * 100:.1f}%"
 
 
+@unknown_as_dash
 def day(value: Any) -> str:
     """3 Nov 2025."""
-    if value is None:
-        return "—"
     return f"{value.day} {calendar.month_abbr[value.month]} {value.year}"
 
 
@@ -138,33 +145,29 @@ def value(v: Any) -> str:
     return text if len(text) <= 80 else text[:79] + "…"
 
 
+@unknown_as_dash
 def share(value: Any, places: int = 1) -> str:
     """A stored share (0.123456) as 12.3%; '—' for unknown."""
-    if value is None:
-        return "—"
     return f"{Decimal(value) * 100:.{places}f}%"
 
 
+@unknown_as_dash
 def signed_usd(value: Any) -> str:
     """+$1,234.56 / −$1,234.56 / $0.00."""
-    if value is None:
-        return "—"
     v = Decimal(value)
     text = usd(abs(v))
     return ("+" if v > 0 else "−" if v < 0 else "") + text if text != "$0.00" else "$0.00"
 
 
+@unknown_as_dash
 def mtok(value: Any) -> str:
     """An effective price per million tokens with 4 decimals throughout a column: $5.7248, $3.6260."""
-    if value is None:
-        return "—"
     return f"${Decimal(value).quantize(Decimal('0.0001')):,.4f}"
 
 
+@unknown_as_dash
 def signed_pct(value: Any) -> str:
     """+12.3% / −12.3% / 0.0% (no sign on what rounds to zero)."""
-    if value is None:
-        return "—"
     v = Decimal(value) * 100
     text = f"{abs(v):.1f}"
     return f"{'' if text == '0.0' else '+' if v > 0 else '−'}{text}%"
