@@ -414,6 +414,19 @@ def flat_memory(what: str, small: Run, big: Run) -> str:
             f"{verdict(growth <= 1.2)} |")
 
 
+def within_floor(what: str, finops: Run, floor: Run, limit: float) -> str:
+    """The target row: finops within `limit` times the floor's wall time."""
+    ratio = finops.seconds / floor.seconds
+    return (f"| {what}: within {limit:g}x of the raw scan | {finops.seconds:.1f} s vs {floor.seconds:.1f} s "
+            f"({ratio:.2f}x) | {verdict(ratio <= limit)} |")
+
+
+def same_totals(what: str, agree: bool, floors: str = "the raw scan") -> str:
+    """The target row: token totals identical to the floor's (or floors')."""
+    found = "identical" if agree else "different"
+    return f"| {what}: token totals identical to {floors} | {found} | {verdict(agree)} |"
+
+
 def median_run(runs: list[Run]) -> Run:
     """One command's runs as one: the median wall time and the median peak RSS (the machine is shared: single runs
     vary by several times), with the range in the note."""
@@ -525,9 +538,7 @@ def main(argv: list[str] | None = None) -> int:
         md += [f"## Request/response logs with bodies, {_du(logs) / 1e9:.2f} GB "
                f"({finops.extra['requests']:,} requests, {_files(logs)} files)", "", *table(runs), "",
                f"Token totals {'agree' if agree else 'DIFFER'} between the floor and finops.", ""]
-        ratio = finops.seconds / floor.seconds
-        targets.append(f"| Logs {args.logs}: within 3x of the raw scan | {finops.seconds:.1f} s vs "
-                       f"{floor.seconds:.1f} s ({ratio:.2f}x) | {verdict(ratio <= 3)} |")
+        targets.append(within_floor(f"Logs {args.logs}", finops, floor, 3))
         targets.append(f"| Logs {args.logs}: peak RSS under 2 GB | {finops.rss_mib:.0f} MiB | "
                        f"{verdict(finops.rss_mib < 2048)} |")
         targets.append(flat_memory("Logs", runs[2], finops))
@@ -551,11 +562,8 @@ def main(argv: list[str] | None = None) -> int:
                f"among {floor.extra['lines']:,} lines, {_files(bill, '*.csv*')} files, half of them gzipped, "
                f"generated in {(bill / '.complete').read_text()} s)", "", *table(runs), "",
                f"Token totals {'agree' if agree else 'DIFFER'} between both scans and finops.", ""]
-        ratio = finops.seconds / floor.seconds
-        targets.append(f"| CUR {args.cur} CSV: within 2x of the raw scan | {finops.seconds:.1f} s vs "
-                       f"{floor.seconds:.1f} s ({ratio:.2f}x) | {verdict(ratio <= 2)} |")
-        targets.append(f"| CUR {args.cur} CSV: token totals identical to the raw scans | "
-                       f"{'identical' if agree else 'different'} | {verdict(agree)} |")
+        targets.append(within_floor(f"CUR {args.cur} CSV", finops, floor, 2))
+        targets.append(same_totals(f"CUR {args.cur} CSV", agree, "the raw scans"))
         targets.append(flat_memory("CUR", runs[3], finops))
         # The same bill as Parquet (one file a month, every column text, as CUR 2.0 Parquet exports are read)
         pq_folder = as_parquet(bill, work)
@@ -569,11 +577,8 @@ def main(argv: list[str] | None = None) -> int:
         md += [f"## The same CUR as Parquet, {_du(pq_folder) / 1e9:.2f} GB ({_files(pq_folder, '*.parquet')} files)",
                "", *table(runs), "", f"Token totals {'agree' if agree else 'DIFFER'} between both scans and finops.",
                ""]
-        ratio = finops.seconds / floor.seconds
-        targets.append(f"| CUR {args.cur} Parquet: within 2x of the raw scan | {finops.seconds:.1f} s vs "
-                       f"{floor.seconds:.1f} s ({ratio:.2f}x) | {verdict(ratio <= 2)} |")
-        targets.append(f"| CUR {args.cur} Parquet: token totals identical to the raw scans | "
-                       f"{'identical' if agree else 'different'} | {verdict(agree)} |")
+        targets.append(within_floor(f"CUR {args.cur} Parquet", finops, floor, 2))
+        targets.append(same_totals(f"CUR {args.cur} Parquet", agree, "the raw scans"))
         # The AWS FOCUS export of a tenth of that bill (the same lines under FOCUS names: ingest/aws_focus.py)
         focus = as_aws_focus(small, work)
         runs = alternate([lambda: run_floor("raw DuckDB scan (floor)", FLOOR_FOCUS, focus, work, "csv"),
@@ -584,11 +589,8 @@ def main(argv: list[str] | None = None) -> int:
         md += [f"## The AWS FOCUS 1.2 export of a tenth of that CUR, {_du(focus) / 1e6:.0f} MB "
                f"({floor.extra['requests']:,} Claude usage lines, {_files(focus, '*.csv')} files)", "",
                *table(runs), "", f"Token totals {'agree' if agree else 'DIFFER'} between the scan and finops.", ""]
-        ratio = finops.seconds / floor.seconds
-        targets.append(f"| AWS FOCUS {_du(focus) / 1e6:.0f}MB CSV: within 2x of the raw scan | {finops.seconds:.1f} s "
-                       f"vs {floor.seconds:.1f} s ({ratio:.2f}x) | {verdict(ratio <= 2)} |")
-        targets.append(f"| AWS FOCUS CSV: token totals identical to the raw scan | "
-                       f"{'identical' if agree else 'different'} | {verdict(agree)} |")
+        targets.append(within_floor(f"AWS FOCUS {_du(focus) / 1e6:.0f}MB CSV", finops, floor, 2))
+        targets.append(same_totals("AWS FOCUS CSV", agree))
 
     if "store" not in skip:
         t = time.perf_counter()
