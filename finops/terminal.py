@@ -154,7 +154,9 @@ def _print_reconciliation(sm: dict[str, Any]) -> None:
     pairs = sm.get("reconciliation") or []
     if not pairs:
         return
-    console.print("Logs vs bill (fail: the part not explained is over the tolerance):")
+    # A legend, not a verdict: each month has its own pass or fail below.
+    console.print(f"Logs vs bill (pass: the part not explained is within {pct(pairs[0]['tolerance'], 1)} of the "
+                  "bill):")
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True)
     grid.add_column()
