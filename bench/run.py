@@ -10,7 +10,9 @@ time, peak RSS (the process's maximum resident set size, from wait4) and token t
 totals agree, and writes a Markdown table with each target met or missed. Claude Code transcripts are measured on
 two sets, sessions of the usual sizes (--cc) and many files of about 400 KB (--cc-small), each command run
 --rounds times alternated with the others (the median is reported, with the load average: the machine may be
-shared).
+shared); request logs too. The memory part (--memory SIZE) runs finops on each reader's input (transcripts,
+request logs, CUR) at a tenth of SIZE and at SIZE, and at SIZE again with FINOPS_MEMORY_LIMIT=256MiB: peak RSS at
+10x against 1x (the flat-memory target, at most 1.2x) and against the limit plus a stated constant.
 """
 
 from __future__ import annotations
