@@ -28,9 +28,14 @@ def main() -> None:
     parser.add_argument("paths", nargs="*", type=Path)
     parser.add_argument("--db", type=Path)
     parser.add_argument("--month")
+    parser.add_argument("--one-process", action="store_true",
+                        help="read every file in this process (the library's default; the command uses workers)")
     args = parser.parse_args()
 
     from finops import analysis, ingest, pipeline, pricing, sections, stacking, store
+
+    if not args.one_process:
+        ingest.use_worker_processes()  # as the `finops` command does
 
     steps: list[tuple[str, float, float]] = []
     last = [time.perf_counter()]

@@ -10,7 +10,9 @@ time, peak RSS (the process's maximum resident set size, from wait4) and token t
 totals agree, and writes a Markdown table with each target met or missed. Claude Code transcripts are measured on
 two sets, sessions of the usual sizes (--cc) and many files of about 400 KB (--cc-small), each command run
 --rounds times alternated with the others (the median is reported, with the load average: the machine may be
-shared).
+shared); request logs too. The memory part (--memory SIZE) runs finops on each reader's input (transcripts,
+request logs, CUR) at a tenth of SIZE and at SIZE, and at SIZE again with FINOPS_MEMORY_LIMIT=256MiB: peak RSS at
+10x against 1x (the flat-memory target, at most 1.2x) and against the limit plus a stated constant.
 """
 
 from __future__ import annotations
@@ -289,17 +291,85 @@ def generated(kind: str, size: int, work: Path) -> Path:
     return folder
 
 
-def floor_and_finops(kind: str, size: int, floor_script: str, label: str, work: Path) -> tuple[Path, list[Run]]:
+def floor_and_finops(kind: str, size: int, floor_script: str, label: str, work: Path,
+                     rounds: int = 1) -> tuple[Path, list[Run], list[float]]:
     """Generate `kind` at size and a tenth of it; run the raw scan and finops on the full input, finops on the
-    tenth (memory at 1x vs 10x). Returns the full input's folder and the three runs, in that order."""
+    tenth (memory at 1x vs 10x), the three taking turns `rounds` times (medians kept). Returns the full input's
+    folder, the three runs in that order, and the load average at the start of each round and at the end."""
     folder = generated(kind, size, work)
     small = generated(kind, size // 10, work)
-    runs = [run_floor("raw DuckDB scan (floor)", floor_script, folder, work),
-            run_finops(label, [str(folder)], work / f"out-{kind}"),
-            run_finops("finops analyze, 1/10 of the input", [str(small)], work / f"out-{kind}-small")]
-    runs[1].note = f"{runs[1].extra['findings']} findings"
-    runs[2].note = f"{_du(small) / 1e6:.0f} MB: memory at 1x vs 10x"
-    return folder, runs
+    runs, loads = with_load([lambda: run_floor("raw DuckDB scan (floor)", floor_script, folder, work),
+                             lambda: run_finops(label, [str(folder)], work / f"out-{kind}"),
+                             lambda: run_finops("finops analyze, 1/10 of the input", [str(small)],
+                                                work / f"out-{kind}-small")], rounds)
+    runs[1].note = f"{runs[1].extra['findings']} findings" + (f"; {runs[1].note}" if runs[1].note else "")
+    runs[2].note = f"{_du(small) / 1e6:.0f} MB: memory at 1x vs 10x" + (f"; {runs[2].note}" if runs[2].note else "")
+    return folder, runs, loads
+
+
+def with_load(makers: list[Callable[[], Run]], rounds: int) -> tuple[list[Run], list[float]]:
+    """alternate(), with the load average (1 minute) at the start of each round and at the end."""
+    loads: list[float] = []
+    first = makers[0]
+
+    def noting_load() -> Run:
+        loads.append(os.getloadavg()[0])
+        return first()
+
+    runs = alternate([noting_load, *makers[1:]], rounds)
+    loads.append(os.getloadavg()[0])
+    return runs, loads
+
+
+def load_line(loads: list[float]) -> str:
+    return (f"Load average (1 minute) at the start of each round and at the end: "
+            f"{', '.join(f'{x:.1f}' for x in loads)} on {os.cpu_count()} cores.")
+
+
+# ---- memory: peak RSS at 1x and 10x the input, for every reader ----------------------------------------------
+
+# Every reader's input at a tenth and at the full size, finops alone; then the full size again under a low memory
+# limit, where DuckDB must spill: the peak is then the limit plus what is not DuckDB's (the interpreter and its
+# libraries, the batches in flight), which MEMORY_CONSTANT_MIB states.
+MEMORY_READERS = {"cc": "Claude Code transcripts", "logs": "Request logs with bodies", "cur": "AWS CUR (CSV)"}
+LOW_LIMIT_MIB = 256
+MEMORY_CONSTANT_MIB = 256  # the bound: peak RSS <= FINOPS_MEMORY_LIMIT + this
+DEFAULT_LIMIT_MIB = 1e9 / 2**20  # FINOPS_MEMORY_LIMIT's default, 1GB (finops/store.py)
+
+
+def memory_section(size_text: str, readers: list[str], rounds: int,
+                   work: Path) -> tuple[list[str], list[str]]:
+    """Peak RSS of finops on each reader's input at a tenth of size_text and at size_text (alternated over
+    `rounds`, medians), and at size_text with FINOPS_MEMORY_LIMIT at LOW_LIMIT_MIB (one run each). Returns the
+    Markdown section and the target rows."""
+    size = parse_size(size_text)
+    makers: list[Callable[[], Run]] = []
+    for kind in readers:
+        label = MEMORY_READERS[kind]
+        small, big = generated(kind, size // 10, work), generated(kind, size, work)
+        makers.append(lambda label=label, small=small, kind=kind: run_finops(
+            f"{label}, {_du(small) / 1e6:.0f} MB (1x)", [str(small)], work / f"out-mem-{kind}-1x"))
+        makers.append(lambda label=label, big=big, kind=kind: run_finops(
+            f"{label}, {_du(big) / 1e6:.0f} MB (10x)", [str(big)], work / f"out-mem-{kind}-10x"))
+    low = {"FINOPS_MEMORY_LIMIT": f"{LOW_LIMIT_MIB}MiB"}
+    for kind in readers:
+        big = generated(kind, size, work)
+        makers.append(lambda kind=kind, big=big: run_finops(
+            f"{MEMORY_READERS[kind]}, {_du(big) / 1e6:.0f} MB (10x), FINOPS_MEMORY_LIMIT={LOW_LIMIT_MIB}MiB",
+            [str(big)], work / f"out-mem-{kind}-low", env=low))
+    runs, loads = with_load(makers, rounds)
+    lines = ["## Memory: peak RSS at 1x and 10x the input, every reader", "", load_line(loads), "",
+             *table(runs), ""]
+    targets = []
+    for i, kind in enumerate(readers):
+        one, ten, limited = runs[2 * i], runs[2 * i + 1], runs[2 * len(readers) + i]
+        label = f"{MEMORY_READERS[kind]} {size_text}"
+        targets.append(flat_memory(label, one, ten))
+        worst = max(ten.rss_mib - DEFAULT_LIMIT_MIB, limited.rss_mib - LOW_LIMIT_MIB)
+        targets.append(f"| {label}: peak RSS below FINOPS_MEMORY_LIMIT + {MEMORY_CONSTANT_MIB} MiB | default 1GB: "
+                       f"{ten.rss_mib:.0f} MiB; {LOW_LIMIT_MIB}MiB: {limited.rss_mib:.0f} MiB (the limit + "
+                       f"{limited.rss_mib - LOW_LIMIT_MIB:.0f}) | {verdict(worst <= MEMORY_CONSTANT_MIB)} |")
+    return lines, targets
 
 
 def convert(folder: Path, work: Path, suffix: str, select: str, fmt: str) -> Path:
@@ -489,9 +559,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cc-small", default="400MB",
                         help="Claude Code transcripts in files of about 400 KB (default 400MB: about 1,000 files)")
     parser.add_argument("--rounds", type=int, default=3,
-                        help="Claude Code: runs of each command, alternated; the median is reported (default 3)")
+                        help="Claude Code, logs and memory: runs of each command, alternated; the median is reported "
+                        "(default 3)")
     parser.add_argument("--logs", default="5GB", help="request/response logs size (default 5GB)")
     parser.add_argument("--cur", default="1GB", help="AWS CUR files size (default 1GB)")
+    parser.add_argument("--memory", default="1GB",
+                        help="memory part: each reader's input at this size (10x) and a tenth of it (1x)")
     parser.add_argument("--store-rows", type=int, default=50_000_000)
     parser.add_argument("--month", default="2026-09", help="month analysed from the store")
     parser.add_argument("--work", type=Path, help="folder for generated inputs (default: a temp folder, kept)")
@@ -500,10 +573,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
     parser.add_argument("--repeat", type=int, default=1,
                         help="bills: run each command this many times, taking turns, and keep the median")
-    parser.add_argument("--skip", default="", help="comma-separated parts to skip: cc, cc-small, logs, cur, store")
+    parser.add_argument("--skip", default="",
+                        help="comma-separated parts to skip: cc, cc-small, logs, cur, memory, store")
+    parser.add_argument("--memory-readers", default="cc,logs,cur", help="memory part: the readers measured")
     args = parser.parse_args(argv)
     if args.smoke:
         args.cc, args.logs, args.cur, args.store_rows, args.no_ccusage = "2MB", "4MB", "2MB", 20_000, True
+        args.memory = "4MB"
         args.cc_small, args.rounds = "2MB", 1
         if args.out == BENCH / "RESULTS.md":
             args.out = Path(tempfile.gettempdir()) / "finops-bench-smoke.md"
@@ -514,7 +590,8 @@ def main(argv: list[str] | None = None) -> int:
     md = ["# Benchmark results", "",
           f"Machine: {cores} cores, {_mem_gib():.0f} GiB RAM, {platform.system()} {platform.machine()}, "
           f"Python {platform.python_version()}, DuckDB {_duckdb_version()}. Generated with `python bench/run.py "
-          f"--cc {args.cc} --logs {args.logs} --cur {args.cur} --store-rows {args.store_rows}`"
+          f"--cc {args.cc} --logs {args.logs} --cur {args.cur} --memory {args.memory} --rounds {args.rounds} "
+          f"--store-rows {args.store_rows}`"
           f" on {time.strftime('%Y-%m-%d')}. Inputs by `bench/generate.py` (seed 6). `finops analyze` writes "
           "report.json (`--format json`): the PDF is a constant cost that does not grow with the input.", ""]
     targets: list[str] = []
@@ -531,13 +608,14 @@ def main(argv: list[str] | None = None) -> int:
 
     if "logs" not in skip:
         size = parse_size(args.logs)
-        logs, runs = floor_and_finops("logs", size, FLOOR_LOGS, "finops analyze (all findings)", work)
+        logs, runs, loads = floor_and_finops("logs", size, FLOOR_LOGS, "finops analyze (all findings)", work,
+                                             args.rounds)
         floor, finops = runs[0], runs[1]
         agree = floor.tokens == finops.tokens
         failures += not agree
         md += [f"## Request/response logs with bodies, {_du(logs) / 1e9:.2f} GB "
-               f"({finops.extra['requests']:,} requests, {_files(logs)} files)", "", *table(runs), "",
-               f"Token totals {'agree' if agree else 'DIFFER'} between the floor and finops.", ""]
+               f"({finops.extra['requests']:,} requests, {_files(logs)} files)", "", load_line(loads), "",
+               *table(runs), "", f"Token totals {'agree' if agree else 'DIFFER'} between the floor and finops.", ""]
         targets.append(within_floor(f"Logs {args.logs}", finops, floor, 3))
         targets.append(f"| Logs {args.logs}: peak RSS under 2 GB | {finops.rss_mib:.0f} MiB | "
                        f"{verdict(finops.rss_mib < 2048)} |")
@@ -591,6 +669,12 @@ def main(argv: list[str] | None = None) -> int:
                *table(runs), "", f"Token totals {'agree' if agree else 'DIFFER'} between the scan and finops.", ""]
         targets.append(within_floor(f"AWS FOCUS {_du(focus) / 1e6:.0f}MB CSV", finops, floor, 2))
         targets.append(same_totals("AWS FOCUS CSV", agree))
+
+    if "memory" not in skip:
+        readers = [k for k in args.memory_readers.split(",") if k]
+        lines, rows = memory_section(args.memory, readers, args.rounds, work)
+        md += lines
+        targets += rows
 
     if "store" not in skip:
         t = time.perf_counter()
