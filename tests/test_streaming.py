@@ -135,6 +135,12 @@ EDGE_LINES = [
     '"assistant"',
     line(51).replace('"type":"message"', '"type":"message","usage":{"input_tokens":1,"output_tokens":1}'),
     line(52, message__content=[{"type": "text", "text": "x" * 5000}]),
+    # Snapshots of one response with the same token count: the first line's row is kept (KEEP_BEST's tie-break)
+    line(53, message__stop_reason=None),
+    line(53, message__stop_reason="tool_use"),
+    line(53, message__usage__output_tokens=4, message__usage__input_tokens=9),  # 4 + 9 = 13 tokens too
+    line(54).replace('"role":"assistant"', '"role":"assistant","id":"msg_other"'),  # a repeated message key
+    line(55).replace('"ephemeral_5m_input_tokens":40', '"ephemeral_5m_input_tokens":40,"ephemeral_5m_input_tokens":7'),
 ]
 
 
@@ -151,6 +157,10 @@ def test_edge_cases_give_the_same_rows_rejects_and_accounting(tmp_path: Path, mo
     assert len(rows) > 20 and len(rejects) > 10
     kept = [r for r in rows if r[15] == "req_1"]
     assert len(kept) == 1 and kept[0][24] == 30
+    # msg_53: three snapshots of 3 + 100 + 50 + 10 = 163 tokens (the third: 9 + 100 + 50 + 4); the first one's row
+    # is kept in a.jsonl (stop reason null), where it comes first.
+    [tie] = [r for r in rows if r[15] == "req_53" and r[2].endswith("a.jsonl")]
+    assert tie[3] == EDGE_LINES.index(line(53, message__stop_reason=None)) + 1
 
 
 def test_fixtures_and_hostile_inputs_are_read_the_same(monkeypatch: pytest.MonkeyPatch):
