@@ -225,3 +225,30 @@ def test_cur_generator_output_is_read_with_every_line_accounted(tmp_path: Path):
     assert rows[0] == 0 and rows[1] >= 4 and rows[2] >= 2 and all(rows[3:])
     kinds = {k for (k,) in con.execute("SELECT DISTINCT charge_kind FROM billing").fetchall()}
     assert {"discount", "tax", "credit"} <= kinds
+
+
+def test_the_usage_table_is_freed_once_priced_and_holds_the_same_rows(monkeypatch: pytest.MonkeyPatch):
+    """After pricing, `usage` is a view of priced_usage (one table held through the analyses, not two): its rows
+    are those ingest.load stages on a fresh connection, and a priced_usage that is not the same rows keeps it."""
+    from datetime import UTC, datetime
+
+    from finops import pipeline
+
+    monkeypatch.delenv("FINOPS_NO_FAST_PATH", raising=False)
+    paths = [FIXTURES, ROOT / "sample_logs"]
+    audit = pipeline.run(paths, now=datetime(2026, 12, 1, tzinfo=UTC))
+    con = audit.con
+    assert con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'usage'").fetchone() == (1,)
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'usage'").fetchone() == (0,)
+    viewed = con.execute("SELECT * FROM usage ORDER BY record_id").fetchall()
+    audit.close()
+    fresh = duckdb.connect()
+    ingest.load(paths, fresh)
+    assert viewed == fresh.execute("SELECT * FROM usage ORDER BY record_id").fetchall() and len(viewed) > 50
+    fresh.close()
+    # Two usage rows, one of them priced twice and the other not at all: the counts agree, the record ids do not.
+    con = duckdb.connect()
+    con.execute("CREATE TABLE usage AS SELECT * FROM (VALUES ('a'), ('b')) t(record_id)")
+    con.execute("CREATE TABLE priced_usage AS SELECT * FROM (VALUES ('a'), ('a')) t(record_id)")
+    pipeline._usage_from_priced(con)
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'usage'").fetchone() == (1,)
