@@ -3,13 +3,15 @@
     python bench/phases.py FOLDER [--db STORE --month YYYY-MM]
 
 Wraps the pipeline's steps in place (nothing in finops changes) and prints one line per step. Peak RSS is the
-process high-water mark (VmHWM), so a step's figure is the peak reached by the end of that step.
+process high-water mark (VmHWM), so a step's figure is the peak reached by the end of that step. CPU seconds are
+the process's (every thread's) and its waited-for children's: on a shared machine they move less than wall time.
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
+import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +22,11 @@ def _peak_mib() -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def _cpu() -> float:
+    own, children = os.times()[0:2], os.times()[2:4]
+    return sum(own) + sum(children)
 
 
 def main() -> None:
@@ -37,7 +44,7 @@ def main() -> None:
     if not args.one_process:
         ingest.use_worker_processes()  # as the `finops` command does
 
-    steps: list[tuple[str, float, float]] = []
+    steps: list[tuple[str, float, float, float]] = []
     last = [time.perf_counter()]
 
     def timed(module: object, name: str, label: str) -> None:
@@ -45,9 +52,9 @@ def main() -> None:
 
         @functools.wraps(original)
         def wrapper(*a: object, **kw: object) -> object:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), _cpu()
             result = original(*a, **kw)
-            steps.append((label, time.perf_counter() - t0, _peak_mib()))
+            steps.append((label, time.perf_counter() - t0, _cpu() - c0, _peak_mib()))
             return result
 
         setattr(module, name, wrapper)
@@ -58,19 +65,23 @@ def main() -> None:
     timed(analysis, "run", "analyses (each)")
     timed(stacking, "stack", "stacking")
     timed(sections, "build_all", "report sections")
-    print(f"{'imports':<32} {last[0] - start:7.2f} s {_peak_mib():8.0f} MiB")
+    print(f"{'imports':<32} {last[0] - start:7.2f} s {_cpu():7.2f} cpu {_peak_mib():8.0f} MiB")
+    cpu0 = _cpu()
     audit = pipeline.run(args.paths, now=datetime.now(UTC), db=args.db, month=args.month)
     total = time.perf_counter() - last[0]
+    cpu_total = _cpu() - cpu0
     merged: dict[str, list[float]] = {}
-    for label, seconds, peak in steps:
-        entry = merged.setdefault(label, [0.0, 0.0])
+    for label, seconds, cpu, peak in steps:
+        entry = merged.setdefault(label, [0.0, 0.0, 0.0])
         entry[0] += seconds
-        entry[1] = max(entry[1], peak)
-    for label, (seconds, peak) in merged.items():
-        print(f"{label:<32} {seconds:7.2f} s {peak:8.0f} MiB")
-    other = total - sum(s for s, _ in merged.values())
-    print(f"{'everything else in run()':<32} {other:7.2f} s {_peak_mib():8.0f} MiB")
-    print(f"{'total':<32} {time.perf_counter() - start:7.2f} s {_peak_mib():8.0f} MiB")
+        entry[1] += cpu
+        entry[2] = max(entry[2], peak)
+    for label, (seconds, cpu, peak) in merged.items():
+        print(f"{label:<32} {seconds:7.2f} s {cpu:7.2f} cpu {peak:8.0f} MiB")
+    other = total - sum(s for s, _, _ in merged.values())
+    other_cpu = cpu_total - sum(c for _, c, _ in merged.values())
+    print(f"{'everything else in run()':<32} {other:7.2f} s {other_cpu:7.2f} cpu {_peak_mib():8.0f} MiB")
+    print(f"{'total':<32} {time.perf_counter() - start:7.2f} s {_cpu():7.2f} cpu {_peak_mib():8.0f} MiB")
     audit.close()
 
 

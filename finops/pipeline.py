@@ -15,6 +15,7 @@ import duckdb
 from finops import analysis, ingest, overview, pricing, sections, stacking
 from finops.errors import IngestError
 from finops.report import Report
+from finops.schema import NAMES
 
 
 def _write_rejects(con: duckdb.DuckDBPyConnection, path: Path) -> int:
@@ -136,6 +137,8 @@ def run(
     if names:
         naming.apply(con, names)
     pricing.price_usage(con)
+    if db is None:  # a store's usage is a view already
+        _usage_from_priced(con)
     analysis.prepare(con)
     totals = overview.totals(con)  # before the analyses: severity is weighed against spend
     found = [f for a in analyses
@@ -178,6 +181,17 @@ def run(
     )
     report = replace(report, sections=sections.build_all(con, report))
     return Audit(report=report, con=con)
+
+
+def _usage_from_priced(con: duckdb.DuckDBPyConnection) -> None:
+    """Free the `usage` table once priced: priced_usage holds its every row and column, so `usage` becomes a view of
+    them (peak memory: the two tables were held side by side through the analyses). Only when priced_usage is
+    provably the same rows: as many as usage, each record id once (usage holds one row per record id)."""
+    usage, priced, records = con.execute(
+        "SELECT (SELECT count(*) FROM usage), count(*), count(DISTINCT record_id) FROM priced_usage").fetchone()
+    if usage == priced == records:
+        con.execute("DROP TABLE usage")
+        con.execute(f"CREATE VIEW usage AS SELECT {', '.join(NAMES)} FROM priced_usage")
 
 
 def _store_quality(con: duckdb.DuckDBPyConnection, db: Path | None) -> dict[str, Any]:

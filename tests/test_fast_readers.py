@@ -678,3 +678,32 @@ def test_files_of_a_worker_that_died_are_read_again_here(tmp_path: Path, monkeyp
     one = _loaded(paths, False, monkeypatch)
     monkeypatch.setattr(workers, "read", functools.partial(workers.read, target=dying_worker))
     assert _loaded(paths, True, monkeypatch) == one
+
+
+def test_sample_objects_are_parsed_as_far_as_a_sniff_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sample's JSON objects are parsed lazily (ingest.ParsedObjects): the same objects in the same order as
+    parsing every line first, and a Claude Code transcript is detected after parsing its first line only."""
+    import json
+
+    import finops.ingest as ingest_module
+
+    lines = ['{"a": 1}', "not json", '  {"b": [2]}', "[1, 2]", '{"c": 3', "", '{"d": {"e": null}}', '"x"']
+    objects = ingest_module.ParsedObjects(lines)
+    assert objects[:2] == [{"a": 1}, {"b": [2]}]  # by hand: the lines that are whole JSON objects
+    assert list(objects) == [{"a": 1}, {"b": [2]}, {"d": {"e": None}}] and len(objects) == 3
+    partial = ingest_module.ParsedObjects(lines)
+    assert next(iter(partial)) == {"a": 1} and list(partial) == [{"a": 1}, {"b": [2]}, {"d": {"e": None}}]
+    transcript = tmp_path / "projects" / "p" / "s.jsonl"
+    transcript.parent.mkdir(parents=True)
+    record = {"sessionId": "s1", "uuid": "u1", "type": "user", "message": {"role": "user", "content": "hi"}}
+    transcript.write_text("\n".join(json.dumps({**record, "uuid": f"u{i}"}) for i in range(20)) + "\n")
+    parsed: list[str] = []
+    original = json.loads
+
+    def counting(text: Any, *args: Any, **kwargs: Any) -> Any:
+        parsed.append(text)
+        return original(text, *args, **kwargs)
+
+    monkeypatch.setattr(ingest_module.json, "loads", counting)
+    assert ingest_module.detect(transcript) == ("claude_code", "")
+    assert len(parsed) == 2  # the first line for first_obj, and again as the first of the objects

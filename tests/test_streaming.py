@@ -135,6 +135,12 @@ EDGE_LINES = [
     '"assistant"',
     line(51).replace('"type":"message"', '"type":"message","usage":{"input_tokens":1,"output_tokens":1}'),
     line(52, message__content=[{"type": "text", "text": "x" * 5000}]),
+    # Snapshots of one response with the same token count: the first line's row is kept (KEEP_BEST's tie-break)
+    line(53, message__stop_reason=None),
+    line(53, message__stop_reason="tool_use"),
+    line(53, message__usage__output_tokens=4, message__usage__input_tokens=9),  # 4 + 9 = 13 tokens too
+    line(54).replace('"role":"assistant"', '"role":"assistant","id":"msg_other"'),  # a repeated message key
+    line(55).replace('"ephemeral_5m_input_tokens":40', '"ephemeral_5m_input_tokens":40,"ephemeral_5m_input_tokens":7'),
 ]
 
 
@@ -151,6 +157,10 @@ def test_edge_cases_give_the_same_rows_rejects_and_accounting(tmp_path: Path, mo
     assert len(rows) > 20 and len(rejects) > 10
     kept = [r for r in rows if r[15] == "req_1"]
     assert len(kept) == 1 and kept[0][24] == 30
+    # msg_53: three snapshots of 3 + 100 + 50 + 10 = 163 tokens (the third: 9 + 100 + 50 + 4); the first one's row
+    # is kept in a.jsonl (stop reason null), where it comes first.
+    [tie] = [r for r in rows if r[15] == "req_53" and r[2].endswith("a.jsonl")]
+    assert tie[3] == EDGE_LINES.index(line(53, message__stop_reason=None)) + 1
 
 
 def test_fixtures_and_hostile_inputs_are_read_the_same(monkeypatch: pytest.MonkeyPatch):
@@ -215,3 +225,30 @@ def test_cur_generator_output_is_read_with_every_line_accounted(tmp_path: Path):
     assert rows[0] == 0 and rows[1] >= 4 and rows[2] >= 2 and all(rows[3:])
     kinds = {k for (k,) in con.execute("SELECT DISTINCT charge_kind FROM billing").fetchall()}
     assert {"discount", "tax", "credit"} <= kinds
+
+
+def test_the_usage_table_is_freed_once_priced_and_holds_the_same_rows(monkeypatch: pytest.MonkeyPatch):
+    """After pricing, `usage` is a view of priced_usage (one table held through the analyses, not two): its rows
+    are those ingest.load stages on a fresh connection, and a priced_usage that is not the same rows keeps it."""
+    from datetime import UTC, datetime
+
+    from finops import pipeline
+
+    monkeypatch.delenv("FINOPS_NO_FAST_PATH", raising=False)
+    paths = [FIXTURES, ROOT / "sample_logs"]
+    audit = pipeline.run(paths, now=datetime(2026, 12, 1, tzinfo=UTC))
+    con = audit.con
+    assert con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'usage'").fetchone() == (1,)
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'usage'").fetchone() == (0,)
+    viewed = con.execute("SELECT * FROM usage ORDER BY record_id").fetchall()
+    audit.close()
+    fresh = duckdb.connect()
+    ingest.load(paths, fresh)
+    assert viewed == fresh.execute("SELECT * FROM usage ORDER BY record_id").fetchall() and len(viewed) > 50
+    fresh.close()
+    # Two usage rows, one of them priced twice and the other not at all: the counts agree, the record ids do not.
+    con = duckdb.connect()
+    con.execute("CREATE TABLE usage AS SELECT * FROM (VALUES ('a'), ('b')) t(record_id)")
+    con.execute("CREATE TABLE priced_usage AS SELECT * FROM (VALUES ('a'), ('a')) t(record_id)")
+    pipeline._usage_from_priced(con)
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'usage'").fetchone() == (1,)
