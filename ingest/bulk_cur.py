@@ -79,6 +79,7 @@ class _Static:
     how: str
     token_column: str
     context_window: str
+    row: dict[str, Any]  # the usage row's values that come from these repeated values alone, in records()' order
 
 
 class CurBulk:
@@ -113,11 +114,12 @@ class CurBulk:
                               + [pl.col(n).alias(f"{_TAG}{k}") for k, n in enumerate(self.tags)])
         columns = [picked.to_series(i).to_list() for i in range(picked.width)]
         tag_names = [n[len(_TAG):] for n in self.tags]
-        out = []
-        for values in zip(*columns, strict=True):
-            tags = tuple(zip(tag_names, values[len(SLOTS):], strict=True))
-            out.append(self._line(*values[:len(SLOTS)], tags))
-        return out
+        count = len(SLOTS)
+        line = self._line
+        if not tag_names:
+            return [line(*values, ()) for values in zip(*columns, strict=True)]
+        return [line(*values[:count], tuple(zip(tag_names, values[count:], strict=True)))
+                for values in zip(*columns, strict=True)]
 
     def _line(self, name: Any, usage_type: Any, description: Any, line_type: Any, start: Any, end: Any,
               interval: Any, currency: Any, line_id: Any, amount: Any, unit: Any, cost: Any, rate: Any,
@@ -139,18 +141,17 @@ class CurBulk:
                 first, _, last = interval.partition("/")
                 start, end = start or first, end or last
         try:
-            start = line_timestamp(start, "line_item_usage_start_date")
-            end = line_timestamp(end, "line_item_usage_end_date") if end not in (None, "") else None
+            start, start_text, day = _stamp(start, "line_item_usage_start_date")
+            end, end_text, _ = _stamp(end, "line_item_usage_end_date") if end not in (None, "") else _NO_END
             amount = quantity(amount, "line_item_usage_amount")
             cost = money(cost, "line_item_unblended_cost")
             rate = _rate(rate)
             if amount is None:
                 return FALLBACK
-            usage = static.usage
             multiplier, how = static.multiplier, static.how
             if multiplier is None and amount > 0:
                 per_unit = rate if rate else (cost / amount if cost else None)
-                list_per_mtok = list_rate(static.model, usage.token_class or "", start.date())
+                list_per_mtok = list_rate(static.model, static.usage.token_class or "", day)
                 if per_unit is not None and list_per_mtok is not None:
                     multiplier = unit_from_rate(per_unit, list_per_mtok)
                     how = "by its rate against the list rate"
@@ -161,36 +162,34 @@ class CurBulk:
             tokens = whole_tokens(amount * multiplier, "usage amount")
         except RowError:
             return FALLBACK
-        row = {
-            # stable_id(FORMAT, line_id, start, end), spelled out: it is most of the time of a line
-            "record_id": sha256(f"{_ID_PREFIX}{line_id}\x1f{start}\x1f{'' if end is None else end}".encode(
-                "utf-8", "surrogatepass")).hexdigest()[:32],
-            "granularity": "bucket",
-            "grouping": bedrock_cur.GROUPING,
-            "platform": "bedrock",
-            "charge_period_start": start,
-            "charge_period_end": end,
-            "workspace": static.workspace,
-            "tags": static.tags,
-            "model_raw": static.model_raw,
-            "model": static.model,
-            "requests": None,
-            "input_tokens": 0,
-            "cache_write_5m_tokens": 0,
-            "cache_write_1h_tokens": 0,
-            "cache_read_tokens": 0,
-            "output_tokens": 0,
-            "cache_ttl_assumed": False,
-            "web_search_requests": 0,
-            "service_tier": usage.tier,
-            "speed": "standard",
-            "endpoint_scope": usage.scope,
-            "region": static.region,
-            "context_window": static.context_window,
-            "source_cost": cost,
-        }
+        row = static.row.copy()  # what every line of these repeated values holds; then the line's own values
+        # stable_id(FORMAT, line_id, start, end), spelled out: it is most of the time of a line
+        row["record_id"] = sha256(f"{_ID_PREFIX}{line_id}\x1f{start_text}\x1f{end_text}".encode(
+            "utf-8", "surrogatepass")).hexdigest()[:32]
+        row["charge_period_start"] = start
+        row["charge_period_end"] = end
+        row["source_cost"] = cost
         row[static.token_column] = tokens
-        return bedrock_cur.Done(row, f"{bedrock_cur._UNIT_NAMES[multiplier]}, {how}")
+        return bedrock_cur.Done(row, _NOTES[multiplier, how])
+
+
+class _Notes(dict):  # type: ignore[type-arg]
+    """The note of each (multiplier, how), made once."""
+
+    def __missing__(self, key: tuple[int, str]) -> str:
+        note = self[key] = f"{bedrock_cur._UNIT_NAMES[key[0]]}, {key[1]}"
+        return note
+
+
+_NOTES = _Notes()
+_NO_END = (None, "", None)
+
+
+@functools.lru_cache(maxsize=65536)  # a bill repeats a few periods; a failure raises again each time (uncached)
+def _stamp(value: Any, name: str) -> tuple[Any, str, Any]:
+    """line_timestamp, with its text as stable_id writes it and its day."""
+    parsed = line_timestamp(value, name)
+    return parsed, str(parsed), parsed.date()
 
 
 @functools.lru_cache(maxsize=4096)  # a bill repeats a few rates; a failure raises again each time (uncached)
@@ -222,6 +221,15 @@ def _static(name: Any, usage_type: Any, description: Any, line_type: Any, curren
     how = f"by its unit {str(unit)[:20]!r}"
     if multiplier is None and usage.multiplier is not None:
         multiplier, how = usage.multiplier, "by its usage type"
-    return _Static(usage, model, where, model_raw, line_text(account),
-                   line_text(tags_json(found)) if found else None, multiplier, how,
-                   TOKEN_COLUMN[usage.token_class], "200k-1M" if usage.long_context else "0-200k")
+    workspace, tag_text = line_text(account), line_text(tags_json(found)) if found else None
+    window = "200k-1M" if usage.long_context else "0-200k"
+    row = {
+        "record_id": None, "granularity": "bucket", "grouping": bedrock_cur.GROUPING, "platform": "bedrock",
+        "charge_period_start": None, "charge_period_end": None, "workspace": workspace, "tags": tag_text,
+        "model_raw": model_raw, "model": model, "requests": None, "input_tokens": 0, "cache_write_5m_tokens": 0,
+        "cache_write_1h_tokens": 0, "cache_read_tokens": 0, "output_tokens": 0, "cache_ttl_assumed": False,
+        "web_search_requests": 0, "service_tier": usage.tier, "speed": "standard", "endpoint_scope": usage.scope,
+        "region": where, "context_window": window, "source_cost": None,
+    }
+    return _Static(usage, model, where, model_raw, workspace, tag_text, multiplier, how,
+                   TOKEN_COLUMN[usage.token_class], window, row)

@@ -108,23 +108,24 @@ def _control(block: bytes) -> bool:
 # ---- Parquet: the rows of a record batch that may name a word, found with Arrow compute -------------------
 
 
-def parquet_candidates(batch: Any, words: tuple[str, ...]) -> list[int] | None:
+def parquet_candidates(batch: Any, words: tuple[str, ...], columns: list[int] | None = None) -> list[int] | None:
     """Indices of the rows of a record batch whose values may name one of `words` once read as Python values (text
     that names a word in any case, or has a backslash that a JSON column could unescape into one), looking into
-    maps, lists and structs; None (every row) when a column's type is not understood or Arrow fails."""
+    maps, lists and structs; None (every row) when a column's type is not understood or Arrow fails.
+    columns: the positions of the only columns whose values the reader's test looks at (None: every column)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     pattern = "(?i)" + "|".join(re.escape(w) for w in words) + r"|\\"
     try:
         mask = None
-        for column in batch.columns:
+        for column in batch.columns if columns is None else [batch.column(i) for i in columns]:
             found = _names_word(column, pattern, pa, pc)
             if found is None:
                 return None
             mask = found if mask is None else pc.or_(mask, found)
         if mask is None:
-            return []
+            return []  # no column the test looks at: no row can be a record
         return pc.indices_nonzero(mask).to_pylist()
     except (pa.ArrowException, ValueError, TypeError):
         return None
