@@ -678,3 +678,128 @@ def test_files_of_a_worker_that_died_are_read_again_here(tmp_path: Path, monkeyp
     one = _loaded(paths, False, monkeypatch)
     monkeypatch.setattr(workers, "read", functools.partial(workers.read, target=dying_worker))
     assert _loaded(paths, True, monkeypatch) == one
+
+
+# ---- bulk reading of the AWS FOCUS export's Claude lines (ingest/bulk_focus.py) -------------------------------
+
+FOCUS_MUTATIONS: dict[str, list[str]] = {
+    "BilledCost": ["6", "6.0000005", "-0.5", "", "1e30", "6E-7", "x", " 6 ", "0"],
+    "BillingAccountId": ["999988887777", "", "acct\u00fc"],
+    "BillingCurrency": ["USD", "usd", " USD ", "EUR", ""],
+    "ChargeCategory": ["Usage", "usage", " Usage ", "Credit", "Tax", "Adjustment", "Purchase", "", "Other"],
+    "ChargeDescription": ["input", "", "Claude input", 'said "hi", twice', "Z\u00fcrich", "cr\rinside"],
+    "ChargePeriodStart": ["2026-10-05T00:00:00Z", "2026-10-05T00:00:00+02:00", "2026-10-05", "", "yesterday",
+                          "2026-10-05 00:00:00 UTC"],
+    "ChargePeriodEnd": ["2026-10-06T00:00:00Z", "", "soon", "2026-10-05T01:00:00Z"],
+    "ConsumedQuantity": ["2000000", "2", "", "0", "-2", "1E+2", "abc", "NaN", "2.5", " 3 ", "1,000", "1e20"],
+    "ConsumedUnit": ["Tokens", "Units", "unit", "", "1K tokens", "Count", "hours"],
+    "ContractedUnitPrice": ["3", "0.003", "", "0", "x", "-3", "1000"],
+    "PricingQuantity": ["2", "2.0", "", "0.000001", "abc", "12345678.123456789012345", "0.5"],
+    "PricingUnit": ["Units", "1M tokens", "1K Tokens", "tokens", "", "Units"],
+    "PublisherName": ["Anthropic", " anthropic ", "", "Amazon Web Services", "ANTHROPIC PBC"],
+    "RegionId": ["us-east-1", "", "eu-west-1"],
+    "ResourceId": ["", "arn:aws:bedrock:us-east-1:111122223333:inference-profile/"
+                   "us.anthropic.claude-opus-4-1-20250805-v1:0", "i-0abc"],
+    "ServiceName": ["Claude Sonnet 4.6 (Amazon Bedrock Edition)", "CLAUDE HAIKU 4.5", "Claude 3 Haiku",
+                    "Claude Opus 9 (Amazon Bedrock Edition)", "", "Amazon EC2", "claude"],
+    "SubAccountId": ["111122223333", "", " 444455556666 ", "sk-ant-api03-" + "a" * 40],
+    "Tags": ['{"user:team":"search"}', "", "{}", '{"b":1,"a":[1,2]}', "not json", '["x"]', '{"t":"\\u00e9"}',
+             '{"t":"\\ud800"}', '{"t":null}'],
+    "x_UsageType": ["USE1-MP:USE1_InputTokenCount_Global-Units", "USE1-MP:USE1_OutputTokenCount-Units",
+                    "EUW1-MP:EUW1_CacheReadInputTokenCount", "USE1-MP:USE1_CacheWrite1hInputTokenCount-Units",
+                    "USE1-Claude3Haiku-input-tokens", "USE1-MP:USE1_MillionBatchInputTokens-Units",
+                    "USE1-MP:USE1_Search-Units", "BoxUsage:m5.large", ""],
+}
+FOCUS_BASE = {"BilledCost": "6", "BillingAccountId": "999988887777", "BillingCurrency": "USD",
+              "ChargeCategory": "Usage", "ChargeDescription": "input", "ChargePeriodStart": "2026-10-05T00:00:00Z",
+              "ChargePeriodEnd": "2026-10-06T00:00:00Z", "ConsumedQuantity": "2000000", "ConsumedUnit": "Tokens",
+              "ContractedUnitPrice": "3", "PricingQuantity": "2", "PricingUnit": "Units",
+              "PublisherName": "Anthropic", "RegionId": "us-east-1", "ResourceId": "",
+              "ServiceName": "Claude Sonnet 4.6 (Amazon Bedrock Edition)", "SubAccountId": "111122223333",
+              "Tags": '{"user:team":"search"}', "x_UsageType": "USE1-MP:USE1_InputTokenCount_Global-Units"}
+
+
+def mutated_focus(seed: int, lines: int) -> bytes:
+    """An AWS FOCUS export of Claude lines, each the base line with a few fields changed to odd values (seeded), with
+    the quoting a bill may use; a line's period start is made unique (its record id is made from its values)."""
+    import csv
+    import io
+    import random
+
+    rng = random.Random(seed)
+    header = list(FOCUS_BASE)
+    out = io.StringIO()
+    out.write(",".join(header) + "\n")
+    for n in range(lines):
+        values = dict(FOCUS_BASE, ChargePeriodStart=f"2026-10-{1 + n % 28:02d}T{n % 24:02d}:00:00Z",
+                      ChargePeriodEnd=f"2026-10-{1 + n % 28:02d}T{n % 24:02d}:59:00Z")
+        for name in rng.sample(header, rng.choice([0, 1, 1, 2, 3])):
+            values[name] = rng.choice(FOCUS_MUTATIONS[name])
+        if rng.random() < 0.1:  # the consumed unit is the priced one: the contracted price is the line's rate
+            values["ConsumedUnit"] = values["PricingUnit"] = rng.choice(["hours", "Tokens", "Units", ""])
+        fields = [values[name] for name in header]
+        style = rng.random()
+        if style < 0.15:
+            out.write(",".join('"' + f.replace('"', '""') + '"' for f in fields) + "\n")
+        elif style < 0.2:
+            out.write(",".join(fields + ["extra"] if rng.random() < 0.5 else fields[:-1]) + "\n")
+        else:
+            row = io.StringIO()
+            csv.writer(row, lineterminator="\n").writerow(fields)
+            out.write(row.getvalue())
+    return out.getvalue().encode()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_mutation_corpus_of_focus_lines_reads_like_the_reference(seed: int, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The AWS FOCUS export's Claude lines, read in bulk or handed back, give exactly the reference reader's rows,
+    bill lines, rejects, notes and accounting, as CSV, CRLF CSV, gzip and text Parquet (with and without nulls)."""
+    data = mutated_focus(seed, 400)
+    plain = tmp_path / "focus.csv"
+    plain.write_bytes(data)
+    crlf = tmp_path / "focus-crlf.csv"
+    crlf.write_bytes(data.replace(b"\n", b"\r\n"))
+    packed = tmp_path / "focus.csv.gz"
+    packed.write_bytes(gzip.compress(data))
+    paths = [plain, crlf, packed, parquet_copy(plain, tmp_path / "focus.parquet", False),
+             parquet_copy(plain, tmp_path / "focus-nulls.parquet", True)]
+    for block in (fast_bills.BLOCK_BYTES, 1000):
+        monkeypatch.setattr(fast_bills, "BLOCK_BYTES", block)
+        for path in paths:
+            reference, fast = both(path, "aws_focus", monkeypatch)
+            assert fast == reference, (block, path.name)
+            assert reference["rows"] and reference["rejects"] and reference["bills"]  # all three compared
+
+
+def test_the_regular_focus_lines_are_read_in_bulk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not a timing: regular FOCUS Claude lines become rows without the per-line reader, CSV and Parquet."""
+    import csv
+    import io
+
+    from finops.ingest import bulk_cur
+
+    lines = io.StringIO()
+    for n in range(40):  # the base line, each in its own hour (quoted Tags: a wholly quoted field is regular)
+        csv.writer(lines, lineterminator="\n").writerow(dict(
+            FOCUS_BASE, ChargePeriodStart=f"2026-10-05T{n % 24:02d}:00:00Z",
+            ChargePeriodEnd=f"2026-10-{5 + n // 24:02d}T{n % 24:02d}:59:00Z").values())
+    path = tmp_path / "focus.csv"
+    path.write_bytes(mutated_focus(0, 0) + lines.getvalue().encode() + b"odd,\"unterminated\n")
+    original = bulk_cur.CurBulk.lines
+    bulk: list[int] = []
+
+    def counting(self: Any, frame: Any) -> list[Any]:
+        bulk.append(frame.height)
+        return original(self, frame)
+
+    monkeypatch.setattr(bulk_cur.CurBulk, "lines", counting)
+    result = read(path, "aws_focus", True, monkeypatch)
+    # 40 regular lines, each its own period: 40 rows, in bulk; line 42 has 2 fields where the header has 19:
+    # rejected by the reference reader
+    assert bulk == [40] and len(result["rows"]) == 40
+    assert [(line, reason) for _, line, reason in result["rejects"]] == [(42, "expected 19 fields, found 2")]
+    assert len({r["record_id"] for r in result["rows"]}) == 40
+    bulk.clear()
+    copy = parquet_copy(path, tmp_path / "focus.parquet", False)
+    assert len(read(copy, "aws_focus", True, monkeypatch)["rows"]) == 40 and sum(bulk) == 40
