@@ -273,10 +273,12 @@ def test_every_csv_bill_as_parquet_reads_like_the_reference(path: Path, tmp_path
 
 # Values a bill line can hold, field by field, the odd ones among them: the mutation corpus below draws from these.
 MUTATIONS: dict[str, list[str]] = {
-    "identity/LineItemId": ["id", "", " id ", "x\u00e9", "a,b", 'q"q'],
+    "identity/LineItemId": ["id", "", " id ", "x\u00e9", "a,b", 'q"q', "\ufeffid"],  # a BOM: dropped at a line start
     "lineItem/LineItemType": ["Usage", "DiscountedUsage", "SavingsPlanCoveredUsage", "Credit", "Tax", "Refund", "",
                               "usage", "Edp Discount", "Fee"],
-    "lineItem/UsageAccountId": ["111122223333", "", " 444455556666 ", "acct\u00fc", "sk-ant-api03-" + "a" * 40],
+    "lineItem/UsageAccountId": ["111122223333", "", " 444455556666 ", "acct\u00fc", "sk-ant-api03-" + "a" * 40,
+                                "\u00a0acct", "acct\u2028", "\x85acct", "\u2003acct", "\u3000", "\ufeffacct",
+                                "acct\udcfc"],  # the last: the byte 0xfc, not UTF-8 (written with surrogateescape)
     "lineItem/UsageType": ["USE1-MP:USE1_InputTokenCount-Units", "USE1-MP:USE1_OutputTokenCount_Global-Units",
                            "USE1-MP:USE1_CacheWrite1hInputTokenCount-Units", "EUW1-MP:EUW1_CacheReadInputTokenCount",
                            "USE1-MP:USE1_input_tokens_global_standard-Units", "USE1-Claude3Haiku-input-tokens",
@@ -295,7 +297,7 @@ MUTATIONS: dict[str, list[str]] = {
                                "x", " 6 "],
     "lineItem/CurrencyCode": ["USD", "usd", " USD ", "EUR", ""],
     "lineItem/LineItemDescription": ["input", "", "Claude input", 'said "hi", twice', "Z\u00fcrich", "tab\there",
-                                     "cr\rinside"],
+                                     "cr\rinside", "em \u2014 dash", "\u2028", "\ufffd", "\x85next"],
     "product/ProductName": ["Claude Sonnet 4.6 (Amazon Bedrock Edition)", "CLAUDE HAIKU 4.5", "Claude 3 Haiku",
                             "Claude Opus 9 (Amazon Bedrock Edition)", "", "Amazon EC2", "claude"],
 }
@@ -331,7 +333,7 @@ def mutated_bill(seed: int, lines: int) -> bytes:
         values = dict(BASE)
         for name in rng.sample(MUTATED_HEADER, rng.choice([0, 1, 1, 2, 3])):
             values[name] = rng.choice(choices[name])
-        if values["identity/LineItemId"] in ("id", " id "):
+        if values["identity/LineItemId"] in ("id", " id ", "\ufeffid"):
             values["identity/LineItemId"] = values["identity/LineItemId"].replace("id", f"id{n}")
         fields = [values[name] for name in MUTATED_HEADER]
         style = rng.random()
@@ -345,7 +347,7 @@ def mutated_bill(seed: int, lines: int) -> bytes:
             row = io.StringIO()
             csv.writer(row, lineterminator="\n").writerow(fields)
             out.write(row.getvalue())
-    return out.getvalue().encode()
+    return out.getvalue().encode("utf-8", "surrogateescape")
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -702,7 +704,8 @@ FOCUS_MUTATIONS: dict[str, list[str]] = {
                    "us.anthropic.claude-opus-4-1-20250805-v1:0", "i-0abc"],
     "ServiceName": ["Claude Sonnet 4.6 (Amazon Bedrock Edition)", "CLAUDE HAIKU 4.5", "Claude 3 Haiku",
                     "Claude Opus 9 (Amazon Bedrock Edition)", "", "Amazon EC2", "claude"],
-    "SubAccountId": ["111122223333", "", " 444455556666 ", "sk-ant-api03-" + "a" * 40],
+    "SubAccountId": ["111122223333", "", " 444455556666 ", "sk-ant-api03-" + "a" * 40, "\u00a0acct", "acct\u2028",
+                     "\x85acct", "\u2003acct", "\ufeffacct", "Z\u00fcrich \u2014 1", "acct\udcfc"],
     "Tags": ['{"user:team":"search"}', "", "{}", '{"b":1,"a":[1,2]}', "not json", '["x"]', '{"t":"\\u00e9"}',
              '{"t":"\\ud800"}', '{"t":null}'],
     "x_UsageType": ["USE1-MP:USE1_InputTokenCount_Global-Units", "USE1-MP:USE1_OutputTokenCount-Units",
@@ -747,7 +750,7 @@ def mutated_focus(seed: int, lines: int) -> bytes:
             row = io.StringIO()
             csv.writer(row, lineterminator="\n").writerow(fields)
             out.write(row.getvalue())
-    return out.getvalue().encode()
+    return out.getvalue().encode("utf-8", "surrogateescape")
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
