@@ -656,11 +656,13 @@ def main(argv: list[str] | None = None) -> int:
         targets.append(same_totals(f"CUR {args.cur} Parquet", agree, "the raw scans"))
         # The same bill as an AWS FOCUS export (the same lines under FOCUS names: ingest/aws_focus.py), CSV and
         # Parquet, and as a Google Cloud billing export (ingest/gcp_billing.py)
-        for label, folder, script, fmt, pattern in (
-                ("AWS FOCUS 1.2 export", as_aws_focus(bill, work), FLOOR_FOCUS, "csv", "*.csv"),
-                ("AWS FOCUS 1.2 export as Parquet", as_aws_focus(bill, work, "parquet"), FLOOR_FOCUS, "parquet",
-                 "*.parquet"),
-                ("Google Cloud billing export", as_gcp_billing(bill, work), FLOOR_GCP, "csv", "*.csv")):
+        for label, what, folder, script, fmt, pattern in (
+                ("AWS FOCUS 1.2 export", f"AWS FOCUS {args.cur} CSV", as_aws_focus(bill, work), FLOOR_FOCUS, "csv",
+                 "*.csv"),
+                ("AWS FOCUS 1.2 export as Parquet", f"AWS FOCUS {args.cur} Parquet",
+                 as_aws_focus(bill, work, "parquet"), FLOOR_FOCUS, "parquet", "*.parquet"),
+                ("Google Cloud billing export", f"GCP billing {args.cur} CSV", as_gcp_billing(bill, work), FLOOR_GCP,
+                 "csv", "*.csv")):
             runs = alternate([lambda f=folder, sc=script, fm=fmt: run_floor("raw DuckDB scan (floor)", sc, f, work,
                                                                           fm),
                               lambda f=folder: run_finops("finops analyze", [str(f)], work / f"out-{f.name}")],
@@ -668,7 +670,6 @@ def main(argv: list[str] | None = None) -> int:
             floor, finops = runs
             agree = finops.tokens == floor.tokens
             failures += not agree
-            what = f"{label.replace(' 1.2 export', '').replace(' billing export', '')} {args.cur}"
             md += [f"## The same CUR as the {label}, {_du(folder) / 1e6:.0f} MB ({floor.extra['requests']:,} Claude "
                    f"usage lines, {_files(folder, pattern)} files)", "", *table(runs), "",
                    f"Token totals {'agree' if agree else 'DIFFER'} between the scan and finops.", ""]
