@@ -806,3 +806,116 @@ def test_the_regular_focus_lines_are_read_in_bulk(tmp_path: Path, monkeypatch: p
     bulk.clear()
     copy = parquet_copy(path, tmp_path / "focus.parquet", False)
     assert len(read(copy, "aws_focus", True, monkeypatch)["rows"]) == 40 and sum(bulk) == 40
+
+
+# ---- bulk reading of the Google Cloud billing export's Claude rows (ingest/bulk_gcp.py) ------------------------
+
+_SKU = "Claude Sonnet 4.6 \u2014 Input Tokens \u2014 global \u2014 Context Window Size from 0 to 200000 Tokens"
+GCP_MUTATIONS: dict[str, list[str]] = {
+    "billing_account_id": ["01ABCD", "", " 01ABCD "],
+    "service.description": ["", "", "Claude Opus 4.1", "Vertex AI"],
+    "service_description": ["Claude Sonnet 4.6", "claude haiku 4.5", " Claude 3 Haiku", "AI Dev Tools: Claude Code",
+                            "Vertex AI", "", "CLAUDE OPUS 4.1"],
+    "sku_description": [_SKU, "Claude Sonnet 4.6 \u2014 Output Tokens \u2014 us-east5",
+                        "Claude Sonnet 4.6 \u2014 Input Cache Write Tokens (TTL 3600 seconds) \u2014 europe-west1 "
+                        "\u2014 Context Window Size from 200000 to 1000000 Tokens",
+                        "Claude Sonnet 4.6 \u2013 Input Cache Read Tokens \u2013 global", "Claude 3 Haiku Input Tokens",
+                        "Claude Sonnet 4.6 \u2014 Batch Input Tokens \u2014 global",
+                        "Claude Sonnet 4.6 \u2014 Web Search \u2014 global", "", "Gemini \u2014 Input"],
+    "sku_id": ["K1", ""],
+    "usage_start_time": ["2026-07-15T00:00:00Z", "", "soon", "2026-07-15"],
+    "usage_end_time": ["", "2026-07-01 00:00:00 UTC", "x"],
+    "project_id": ["acme-ml-prod", "", " p ", "Z\u00fcrich", "\u00a0p"],
+    "project_name": ["Acme", ""],
+    "location_region": ["europe-west1", "", "global"],
+    "location_location": ["us", ""],
+    "resource_name": ["", "r1"],
+    "cost": ["5.5", "0", "", "-1", "x", "1e30", "5.5000005", " 2 "],
+    "currency": ["USD", "usd", "EUR", ""],
+    "usage_amount": ["1000000", "", "1.5", "-5", "abc", "1E+3", "1e20"],
+    "usage_unit": ["count", "tokens", "", "requests", "1M tokens", " Count "],
+    "usage_amount_in_pricing_units": ["1", "", "0.5", "x"],
+    "usage_pricing_unit": ["1M tokens", "1K tokens", "", "requests"],
+    "cost_type": ["regular", "", "tax", "adjustment", "rounding_error", "Regular", "other"],
+    "credits": ["[]", "", '[{"name":"Promo","amount":-0.25,"type":"PROMOTION"}]', '[{"amount":0}]', "garbage"],
+    "labels": ['[{"key":"team","value":"docs"}]', "[]", "", '{"a":"b"}', '[{"key":"t","value":"\\ud800"}]', "x"],
+}
+GCP_BASE = {"billing_account_id": "01ABCD", "service.description": "", "service_description": "Claude Sonnet 4.6",
+            "sku_description": _SKU, "sku_id": "K1", "usage_start_time": "", "usage_end_time": "",
+            "project_id": "acme-ml-prod", "project_name": "Acme", "location_region": "global",
+            "location_location": "us", "resource_name": "", "cost": "3", "currency": "USD", "usage_amount": "1000000",
+            "usage_unit": "count", "usage_amount_in_pricing_units": "1", "usage_pricing_unit": "1M tokens",
+            "cost_type": "regular", "credits": "[]", "labels": '[{"key":"team","value":"docs"}]'}
+
+
+def mutated_gcp(seed: int, lines: int) -> bytes:
+    """A Google Cloud billing export (CSV) of Claude rows, each the base row with a few fields changed to odd values
+    (seeded), with the quoting a bill may use; each row in its own hour (its record id is made from its values)."""
+    import csv
+    import io
+    import random
+
+    rng = random.Random(seed)
+    header = list(GCP_BASE)
+    out = io.StringIO()
+    out.write(",".join(header) + "\n")
+    for n in range(lines):
+        values = dict(GCP_BASE, usage_start_time=f"2026-07-{1 + n % 28:02d} {n % 24:02d}:00:00 UTC",
+                      usage_end_time=f"2026-07-{1 + n % 28:02d} {n % 24:02d}:59:00 UTC")
+        for name in rng.sample(header, rng.choice([0, 1, 1, 2, 3])):
+            values[name] = rng.choice(GCP_MUTATIONS[name])
+        fields = [values[name] for name in header]
+        style = rng.random()
+        if style < 0.15:
+            out.write(",".join('"' + f.replace('"', '""') + '"' for f in fields) + "\n")
+        elif style < 0.2:
+            out.write(",".join(fields + ["extra"] if rng.random() < 0.5 else fields[:-1]) + "\n")
+        else:
+            row = io.StringIO()
+            csv.writer(row, lineterminator="\n").writerow(fields)
+            out.write(row.getvalue())
+    return out.getvalue().encode("utf-8", "surrogateescape")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_mutation_corpus_of_gcp_rows_reads_like_the_reference(seed: int, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Google Cloud billing export's Claude rows, read in bulk or handed back, give exactly the reference
+    reader's rows, bill lines (credits included), rejects, notes and accounting, as CSV, CRLF CSV and gzip."""
+    data = mutated_gcp(seed, 400)
+    plain = tmp_path / "gcp.csv"
+    plain.write_bytes(data)
+    crlf = tmp_path / "gcp-crlf.csv"
+    crlf.write_bytes(data.replace(b"\n", b"\r\n"))
+    packed = tmp_path / "gcp.csv.gz"
+    packed.write_bytes(gzip.compress(data))
+    for block in (fast_bills.BLOCK_BYTES, 1000):
+        monkeypatch.setattr(fast_bills, "BLOCK_BYTES", block)
+        for path in (plain, crlf, packed):
+            reference, fast = both(path, "gcp_billing", monkeypatch)
+            assert fast == reference, (block, path.name)
+            assert reference["rows"] and reference["rejects"] and reference["bills"]  # all three compared
+
+
+def test_the_regular_gcp_rows_are_read_in_bulk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not a timing: regular Google Cloud Claude rows (em dashes in their SKUs) become rows without the per-line
+    reader."""
+    from finops.ingest import bulk_cur
+
+    path = tmp_path / "gcp.csv"
+    path.write_bytes(mutated_gcp(0, 0) + b"\n".join(
+        ",".join(dict(GCP_BASE, usage_start_time=f"2026-07-15 {n:02d}:00:00 UTC", labels="[]").values()).encode()
+        for n in range(20)) + b"\nodd,\"unterminated\n")
+    original = bulk_cur.CurBulk.lines
+    bulk: list[int] = []
+
+    def counting(self: Any, frame: Any) -> list[Any]:
+        bulk.append(frame.height)
+        return original(self, frame)
+
+    monkeypatch.setattr(bulk_cur.CurBulk, "lines", counting)
+    result = read(path, "gcp_billing", True, monkeypatch)
+    # 20 regular rows, each its own hour: 20 rows, in bulk; line 22 has 2 fields where the header has 21: rejected
+    assert bulk == [20] and len(result["rows"]) == 20 and len({r["record_id"] for r in result["rows"]}) == 20
+    assert [(line, reason) for _, line, reason in result["rejects"]] == [(22, "expected 21 fields, found 2")]
+    assert result["stats"]["notes"] == ["20 row(s): tokens from usage.amount (count)"]
