@@ -302,22 +302,29 @@ def floor_and_finops(kind: str, size: int, floor_script: str, label: str, work: 
     return folder, runs
 
 
+# A conversion runs in a process of its own: DuckDB would grow this one, and a child forked from a large process
+# reports that process's size as its own peak RSS (Linux keeps the high-water mark across fork and exec), so
+# every command measured after it would show at least that much.
+CONVERT = """
+import duckdb, sys
+con = duckdb.connect()
+con.execute('SET enable_progress_bar = false')
+con.execute(sys.argv[1], [sys.argv[2]])
+"""
+
+
 def convert(folder: Path, work: Path, suffix: str, select: str, fmt: str) -> Path:
     """Each CUR file of `folder` rewritten by DuckDB (`select` over its columns, all read as text) to
     `fmt` in the folder <folder>-<suffix>, one file each (made once, reused)."""
     out = work / f"{folder.name}-{suffix}"
     if (out / ".complete").exists():
         return out
-    import duckdb
-
     out.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
     options = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, HEADER true"
     for path in sorted(folder.glob("*.csv*")):
         target = out / (path.name.split(".")[0] + "." + fmt)
-        con.execute(f"COPY (SELECT {select} FROM read_csv(?, header = true, all_varchar = true)) TO '{target}' "
-                    f"({options})", [str(path)])
+        sql = f"COPY (SELECT {select} FROM read_csv(?, header = true, all_varchar = true)) TO '{target}' ({options})"
+        subprocess.run([PYTHON, "-c", CONVERT, sql, str(path)], check=True)
     (out / ".complete").touch()
     return out
 
