@@ -163,8 +163,8 @@ def test_bills_read_in_worker_processes_load_what_one_process_loads(monkeypatch:
 
 
 def test_parquet_bills_read_like_the_reference(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Parquet: the rows that name no Claude word in any column (maps, lists and structs included) are not
-    converted to Python; every other row is, and the result is the reference reader's."""
+    """Parquet: the rows that name no Claude word in the columns the reader tests (maps, lists and structs
+    included) are not converted to Python; every other row is, and the result is the reference reader's."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -196,6 +196,36 @@ def test_parquet_bills_read_like_the_reference(tmp_path: Path, monkeypatch: pyte
     reference, fast = both(path, "bedrock_cur", monkeypatch)
     assert fast == reference
     assert reference["stats"]["rows_read"] > 1000 and reference["rejects"]  # rows and rejects to compare
+
+
+def test_a_parquet_row_is_tested_on_the_columns_the_reader_tests(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not a timing: a row that names Claude only in a column the CUR reader's test does not read (a tag) is
+    counted as ignored without being converted, like a row that names it nowhere; the result is the reference's."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = 300
+    path = tmp_path / "cur.parquet"
+    pq.write_table(pa.table({
+        "identity_line_item_id": [f"id{i}" for i in range(rows)],
+        "line_item_usage_type": ["BoxUsage:m5.large"] * rows,
+        "line_item_usage_amount": ["24"] * rows,
+        "line_item_unblended_cost": ["2.3"] * rows,
+        "product_product_name": ["Amazon EC2"] * rows,
+        "resource_tags_user_team": ["claude-evals"] * rows,  # a team's name: not what makes a Claude line
+    }), path)
+    found: list[list[int] | None] = []
+    original = fast_bills.parquet_candidates
+
+    def recording(*args: Any) -> list[int] | None:
+        found.append(original(*args))
+        return found[-1]
+
+    monkeypatch.setattr(fast_bills, "parquet_candidates", recording)
+    reference, fast = both(path, "bedrock_cur", monkeypatch)
+    assert fast == reference and reference["stats"]["lines_ignored"] == rows and not reference["rows"]
+    assert found == [[]]  # one batch, no row to convert
 
 
 def test_the_field_check_without_the_one_regular_expression(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
