@@ -372,22 +372,29 @@ def memory_section(size_text: str, readers: list[str], rounds: int,
     return lines, targets
 
 
+# A conversion runs in a process of its own: DuckDB would grow this one, and a child forked from a large process
+# reports that process's size as its own peak RSS (Linux keeps the high-water mark across fork and exec), so
+# every command measured after it would show at least that much.
+CONVERT = """
+import duckdb, sys
+con = duckdb.connect()
+con.execute('SET enable_progress_bar = false')
+con.execute(sys.argv[1], [sys.argv[2]])
+"""
+
+
 def convert(folder: Path, work: Path, suffix: str, select: str, fmt: str) -> Path:
     """Each CUR file of `folder` rewritten by DuckDB (`select` over its columns, all read as text) to
     `fmt` in the folder <folder>-<suffix>, one file each (made once, reused)."""
     out = work / f"{folder.name}-{suffix}"
     if (out / ".complete").exists():
         return out
-    import duckdb
-
     out.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
     options = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, HEADER true"
     for path in sorted(folder.glob("*.csv*")):
         target = out / (path.name.split(".")[0] + "." + fmt)
-        con.execute(f"COPY (SELECT {select} FROM read_csv(?, header = true, all_varchar = true)) TO '{target}' "
-                    f"({options})", [str(path)])
+        sql = f"COPY (SELECT {select} FROM read_csv(?, header = true, all_varchar = true)) TO '{target}' ({options})"
+        subprocess.run([PYTHON, "-c", CONVERT, sql, str(path)], check=True)
     (out / ".complete").touch()
     return out
 
@@ -422,10 +429,85 @@ FLOOR_FOCUS = (FLOOR_CUR.replace('"lineItem/UsageType"', '"x_UsageType"').replac
                .replace('"lineItem/UsageAmount"', '"ConsumedQuantity"'))
 
 
-def as_aws_focus(folder: Path, work: Path) -> Path:
-    """The CUR files of `folder` as AWS FOCUS 1.2 CSV exports, uncompressed."""
+def as_aws_focus(folder: Path, work: Path, fmt: str = "csv") -> Path:
+    """The CUR files of `folder` as AWS FOCUS 1.2 exports (CSV uncompressed, or Parquet with every column text)."""
     select = ", ".join(f'{expr} AS "{name}"' for name, expr in FOCUS_COLUMNS.items())
-    return convert(folder, work, "aws-focus", select, "csv")
+    return convert(folder, work, "aws-focus" if fmt == "csv" else f"aws-focus-{fmt}", select, fmt)
+
+
+# The CUR's lines as a Google Cloud billing export (CSV, as a BigQuery query writes it; ingest/gcp_billing.py): each
+# Claude line a service of its own ("Claude Sonnet 4.6") with an SKU naming its token class, em-dash delimited as
+# Vertex AI's are, its tokens (FLOOR_CUR's conversion of the usage amount) as usage_amount in `count`; line item
+# types become cost types; other lines keep their product name and description. The line item id is the resource
+# name, so that no two lines share the reader's record id.
+_CLAUDE = """contains(lower(concat_ws(' ', "product/ProductName", "lineItem/UsageType",
+    "lineItem/LineItemDescription")), 'claude')"""
+_KEY = """regexp_replace(lower(coalesce("lineItem/UsageType", '')), '[^a-z0-9]', '', 'g')"""
+_UNIT = """coalesce(trim("pricing/unit"), '')"""
+_SERVICE = f"""CASE WHEN NOT {_CLAUDE} THEN "product/ProductName"
+    WHEN starts_with(lower("product/ProductName"), 'claude')
+    THEN regexp_replace("product/ProductName", '\\s*\\(Amazon Bedrock Edition\\)$', '')
+    ELSE 'Claude (' || "lineItem/UsageType" || ')' END"""
+_DASH = " \u2014 "
+GCP_COLUMNS = {
+    "billing_account_id": '"bill/PayerAccountId"',
+    "service_description": _SERVICE,
+    "sku_description": f"""CASE WHEN NOT {_CLAUDE} THEN "lineItem/LineItemDescription"
+        ELSE ({_SERVICE}) || '{_DASH}' || CASE WHEN contains({_KEY}, 'cacheread') THEN 'Input Cache Read Tokens'
+        WHEN contains({_KEY}, 'cachewrite1h') THEN 'Input Cache Write Tokens (TTL 3600 seconds)'
+        WHEN contains({_KEY}, 'cachewrite') THEN 'Input Cache Write Tokens'
+        WHEN contains({_KEY}, 'input') THEN 'Input Tokens' WHEN contains({_KEY}, 'output') THEN 'Output Tokens'
+        ELSE 'Other' END || '{_DASH}' || coalesce("product/regionCode", 'global')
+        || '{_DASH}Context Window Size from 0 to 200000 Tokens' END""",
+    "usage_start_time": '"lineItem/UsageStartDate"', "usage_end_time": '"lineItem/UsageEndDate"',
+    "project_id": '"lineItem/UsageAccountId"', "location_region": '"product/regionCode"',
+    "resource_name": '"identity/LineItemId"', "cost": '"lineItem/UnblendedCost"',
+    "currency": '"lineItem/CurrencyCode"',
+    "usage_amount": f"""CASE WHEN NOT {_CLAUDE} THEN "lineItem/UsageAmount"
+        ELSE CAST(CAST(round(TRY_CAST("lineItem/UsageAmount" AS DECIMAL(38, 10)) * CASE
+        WHEN regexp_matches({_UNIT}, '(?i)\\b(1\\s*m|1,000,000|1000000|million|mtok|m\\s*tokens?)\\b') THEN 1000000
+        WHEN regexp_matches({_UNIT}, '(?i)\\b(1\\s*k|1,000|1000|thousand|k\\s*tokens?)\\b') THEN 1000
+        WHEN regexp_matches({_UNIT}, '(?i)^(tokens?|count|units?/tokens?|1)$') THEN 1
+        WHEN contains({_KEY}, 'million') THEN 1000000
+        WHEN regexp_matches("lineItem/UsageType", '^[A-Z]{{2,4}}[0-9]-Claude[A-Za-z0-9_.]*?-[a-z][a-z0-9-]*tokens')
+        THEN 1000 ELSE 1000000 END) AS BIGINT) AS VARCHAR) END""",
+    "usage_unit": "'count'",
+    "cost_type": """CASE WHEN "lineItem/LineItemType" IN ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage')
+        THEN 'regular' WHEN "lineItem/LineItemType" = 'Tax' THEN 'tax' ELSE 'adjustment' END""",
+    "credits": "'[]'", "labels": "'[]'",
+}
+# The Claude usage rows of such an export, taken as ingest/gcp_billing.py takes them: the service or SKU starts
+# with Claude (not "AI Dev Tools"), cost type regular, USD, the SKU's second part names a token class; tokens are
+# usage_amount (unit `count`). Not replicated: the reader's other units, credits and labels (none generated).
+FLOOR_GCP = r"""
+import duckdb, glob, json, sys
+con = duckdb.connect()
+con.execute('SET enable_progress_bar = false')
+files = sorted(glob.glob(sys.argv[1] + '/*.csv'))
+row = con.execute('''
+SELECT sum(n) FILTER (WHERE c = 'input'), sum(n) FILTER (WHERE c = 'cache_write'),
+       sum(n) FILTER (WHERE c = 'cache_read'), sum(n) FILTER (WHERE c = 'output'), count(c), count(*)
+FROM (
+  SELECT CASE WHEN NOT (starts_with(s, 'claude') OR starts_with(k, 'claude')) OR starts_with(s, 'ai dev tools')
+                   OR coalesce(upper(trim(currency)), 'USD') <> 'USD'
+                   OR lower(trim(coalesce(cost_type, 'regular'))) <> 'regular' THEN NULL
+              WHEN contains(kind, 'cache') AND contains(kind, 'read') THEN 'cache_read'
+              WHEN contains(kind, 'cache') AND contains(kind, 'write') THEN 'cache_write'
+              WHEN contains(kind, 'input') THEN 'input' WHEN contains(kind, 'output') THEN 'output' END AS c,
+    CAST(round(TRY_CAST(usage_amount AS DECIMAL(38, 10))) AS BIGINT) AS n
+  FROM (
+    SELECT lower(trim(service_description)) AS s, lower(trim(sku_description)) AS k,
+      lower(split_part(sku_description, ' \u2014 ', 2)) AS kind, currency, cost_type, usage_amount
+    FROM read_csv(?, header = true, all_varchar = true)))
+''', [files]).fetchone()
+print(json.dumps(dict(zip(["input", "cache_write", "cache_read", "output", "rows", "lines"], row))))
+"""
+
+
+def as_gcp_billing(folder: Path, work: Path) -> Path:
+    """The CUR files of `folder` as Google Cloud billing exports (CSV, uncompressed)."""
+    select = ", ".join(f'{expr} AS "{name}"' for name, expr in GCP_COLUMNS.items())
+    return convert(folder, work, "gcp-billing", select, "csv")
 
 
 def build_store(rows: int, work: Path) -> Path:
@@ -657,18 +739,27 @@ def main(argv: list[str] | None = None) -> int:
                ""]
         targets.append(within_floor(f"CUR {args.cur} Parquet", finops, floor, 2))
         targets.append(same_totals(f"CUR {args.cur} Parquet", agree, "the raw scans"))
-        # The AWS FOCUS export of a tenth of that bill (the same lines under FOCUS names: ingest/aws_focus.py)
-        focus = as_aws_focus(small, work)
-        runs = alternate([lambda: run_floor("raw DuckDB scan (floor)", FLOOR_FOCUS, focus, work, "csv"),
-                          lambda: run_finops("finops analyze", [str(focus)], work / "out-aws-focus")], args.repeat)
-        floor, finops = runs
-        agree = finops.tokens == floor.tokens
-        failures += not agree
-        md += [f"## The AWS FOCUS 1.2 export of a tenth of that CUR, {_du(focus) / 1e6:.0f} MB "
-               f"({floor.extra['requests']:,} Claude usage lines, {_files(focus, '*.csv')} files)", "",
-               *table(runs), "", f"Token totals {'agree' if agree else 'DIFFER'} between the scan and finops.", ""]
-        targets.append(within_floor(f"AWS FOCUS {_du(focus) / 1e6:.0f}MB CSV", finops, floor, 2))
-        targets.append(same_totals("AWS FOCUS CSV", agree))
+        # The same bill as an AWS FOCUS export (the same lines under FOCUS names: ingest/aws_focus.py), CSV and
+        # Parquet, and as a Google Cloud billing export (ingest/gcp_billing.py)
+        for label, what, folder, script, fmt, pattern in (
+                ("AWS FOCUS 1.2 export", f"AWS FOCUS {args.cur} CSV", as_aws_focus(bill, work), FLOOR_FOCUS, "csv",
+                 "*.csv"),
+                ("AWS FOCUS 1.2 export as Parquet", f"AWS FOCUS {args.cur} Parquet",
+                 as_aws_focus(bill, work, "parquet"), FLOOR_FOCUS, "parquet", "*.parquet"),
+                ("Google Cloud billing export", f"GCP billing {args.cur} CSV", as_gcp_billing(bill, work), FLOOR_GCP,
+                 "csv", "*.csv")):
+            runs = alternate([lambda f=folder, sc=script, fm=fmt: run_floor("raw DuckDB scan (floor)", sc, f, work,
+                                                                          fm),
+                              lambda f=folder: run_finops("finops analyze", [str(f)], work / f"out-{f.name}")],
+                             args.repeat)
+            floor, finops = runs
+            agree = finops.tokens == floor.tokens
+            failures += not agree
+            md += [f"## The same CUR as the {label}, {_du(folder) / 1e6:.0f} MB ({floor.extra['requests']:,} Claude "
+                   f"usage lines, {_files(folder, pattern)} files)", "", *table(runs), "",
+                   f"Token totals {'agree' if agree else 'DIFFER'} between the scan and finops.", ""]
+            targets.append(within_floor(what, finops, floor, 2))
+            targets.append(same_totals(what, agree))
 
     if "memory" not in skip:
         readers = [k for k in args.memory_readers.split(",") if k]

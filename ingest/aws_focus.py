@@ -22,6 +22,8 @@ from .common import Emitter, RowError, money
 FORMAT = "aws_focus"
 LABEL = "AWS FOCUS 1.2 export: Claude on Bedrock"
 GROUPING = "focus"
+# The columns focus_line's Claude test reads: a row that names neither Claude nor Anthropic in them is no record.
+WORD_COLUMNS = ("service_name", "publisher_name", "x_usage_type", "charge_description")
 CATEGORIES = {"usage": "usage", "credit": "credit", "tax": "tax", "adjustment": "adjustment",
               "purchase": "adjustment"}
 
@@ -73,7 +75,9 @@ def focus_line(row: dict[str, Any]) -> bedrock_cur.Line | None:
 
 
 def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
+    from .bulk_focus import FocusBulk  # the Claude lines read in bulk, as this module reads them (bulk_focus.py)
+
     # A line that names neither Claude nor Anthropic (the publisher) is not a record: see focus_line.
     table = Table(path, stream, parquet=bedrock_cur._is_parquet(path), words=("claude", "anthropic"),
-                  stats=emit.stats)
+                  stats=emit.stats, word_columns=WORD_COLUMNS, bulk=FocusBulk)
     bedrock_cur.read_lines(table, emit, focus_line, FORMAT, GROUPING)

@@ -64,6 +64,10 @@ FORMAT = "bedrock_cur"
 LABEL = "AWS Cost and Usage Report (CUR, CUR 2.0): Claude on Bedrock"
 GROUPING = "cur"
 WORDS = ("claude",)  # a line that does not name Claude (in any case) is not a record: see is_claude
+# The columns cur_line's Claude test reads (product name, usage type, description, and the CUR 2.0 product map):
+# a row that names Claude in none of them is not a record, whatever its other columns hold.
+WORD_COLUMNS = ("product_product_name", "product.product_name", "product_name", "product", "line_item_usage_type",
+                "product_usagetype", "line_item_line_item_description")
 USAGE_TYPES = {"usage", "discountedusage", "savingsplancoveredusage"}
 KINDS = {"credit": "credit", "refund": "refund", "tax": "tax", "edpdiscount": "discount",
          "privateratediscount": "discount", "bundleddiscount": "discount", "discount": "discount",
@@ -320,7 +324,8 @@ def records(line: Line, fmt: str, grouping: str, notes: Notes) -> tuple[str, dic
 def read(path: Path, stream: IO[bytes], emit: Emitter, parquet: bool = False) -> None:
     from .bulk_cur import CurBulk  # the Claude lines read in bulk, as this module reads them (bulk_cur.py)
 
-    table = Table(path, stream, parquet=parquet or _is_parquet(path), words=WORDS, stats=emit.stats, bulk=CurBulk)
+    table = Table(path, stream, parquet=parquet or _is_parquet(path), words=WORDS, stats=emit.stats, bulk=CurBulk,
+                  word_columns=WORD_COLUMNS)
     read_lines(table, emit, cur_line, FORMAT, GROUPING)
 
 

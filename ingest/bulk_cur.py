@@ -79,25 +79,30 @@ class _Static:
     how: str
     token_column: str
     context_window: str
+    row: dict[str, Any]  # the usage row's values that come from these repeated values alone, in records()' order
 
 
 class CurBulk:
     """Bulk reading for one file's header (normalised names): which columns to read and how to read them."""
 
+    SLOTS: dict[str, tuple[str, ...]] = SLOTS  # the values _line takes, in its order, and the columns giving each
+    TAG_COLUMNS = True  # resource_tags_* columns are tags (a FOCUS export has its tags in one JSON column)
+    JSON_COLUMNS: tuple[str, ...] = JSON_COLUMNS
+
     def __init__(self, header: list[str]) -> None:
         last = {name: i for i, name in enumerate(header)}  # dict(zip(header, values)): the last of a name wins
-        self.slots = {slot: [n for n in names if n in last] for slot, names in SLOTS.items()}
+        self.slots = {slot: [n for n in names if n in last] for slot, names in self.SLOTS.items()}
         # resource_tags_* columns, in the order of the row dict's keys (first appearance), as bedrock_cur._tags
-        self.tags = [n for n in dict.fromkeys(header) if n.startswith(_TAG)]
+        self.tags = [n for n in dict.fromkeys(header) if n.startswith(_TAG)] if self.TAG_COLUMNS else []
         names = {n for names in self.slots.values() for n in names} | set(self.tags)
         self.indices = sorted(last[n] for n in names)  # the columns read, by position in the line, in file order
         self.names = [header[i] for i in self.indices]
         self._memo: dict[tuple[Any, ...], Any] = {}
 
-    @staticmethod
-    def takes(header: list[str]) -> bool:
+    @classmethod
+    def takes(cls, header: list[str]) -> bool:
         """Whether lines under this header can be read in bulk (no JSON map columns)."""
-        return not any(n in header for n in JSON_COLUMNS)
+        return not any(n in header for n in cls.JSON_COLUMNS)
 
     def lines(self, frame: Any) -> list[Any]:
         """For each row of `frame` (text columns named as self.names, values as the reference reader's row dict
@@ -113,11 +118,12 @@ class CurBulk:
                               + [pl.col(n).alias(f"{_TAG}{k}") for k, n in enumerate(self.tags)])
         columns = [picked.to_series(i).to_list() for i in range(picked.width)]
         tag_names = [n[len(_TAG):] for n in self.tags]
-        out = []
-        for values in zip(*columns, strict=True):
-            tags = tuple(zip(tag_names, values[len(SLOTS):], strict=True))
-            out.append(self._line(*values[:len(SLOTS)], tags))
-        return out
+        count = len(self.SLOTS)
+        line = self._line
+        if not tag_names:
+            return [line(*values, ()) for values in zip(*columns, strict=True)]
+        return [line(*values[:count], tuple(zip(tag_names, values[count:], strict=True)))
+                for values in zip(*columns, strict=True)]
 
     def _line(self, name: Any, usage_type: Any, description: Any, line_type: Any, start: Any, end: Any,
               interval: Any, currency: Any, line_id: Any, amount: Any, unit: Any, cost: Any, rate: Any,
@@ -139,58 +145,69 @@ class CurBulk:
                 first, _, last = interval.partition("/")
                 start, end = start or first, end or last
         try:
-            start = line_timestamp(start, "line_item_usage_start_date")
-            end = line_timestamp(end, "line_item_usage_end_date") if end not in (None, "") else None
+            start, start_text, day = _stamp(start, "line_item_usage_start_date")
+            end, end_text, _ = _stamp(end, "line_item_usage_end_date") if end not in (None, "") else _NO_END
             amount = quantity(amount, "line_item_usage_amount")
             cost = money(cost, "line_item_unblended_cost")
             rate = _rate(rate)
             if amount is None:
                 return FALLBACK
-            usage = static.usage
-            multiplier, how = static.multiplier, static.how
-            if multiplier is None and amount > 0:
-                per_unit = rate if rate else (cost / amount if cost else None)
-                list_per_mtok = list_rate(static.model, usage.token_class or "", start.date())
-                if per_unit is not None and list_per_mtok is not None:
-                    multiplier = unit_from_rate(per_unit, list_per_mtok)
-                    how = "by its rate against the list rate"
-                    if multiplier is None:
-                        return FALLBACK  # rejected: no unit fits the rate
-            if multiplier is None:
-                multiplier, how = 1_000_000, "assumed (unit not stated, no rate to tell)"
-            tokens = whole_tokens(amount * multiplier, "usage amount")
+            found = tokens_of(static, static.multiplier, static.how, amount, cost, rate, day)
         except RowError:
             return FALLBACK
-        row = {
-            # stable_id(FORMAT, line_id, start, end), spelled out: it is most of the time of a line
-            "record_id": sha256(f"{_ID_PREFIX}{line_id}\x1f{start}\x1f{'' if end is None else end}".encode(
-                "utf-8", "surrogatepass")).hexdigest()[:32],
-            "granularity": "bucket",
-            "grouping": bedrock_cur.GROUPING,
-            "platform": "bedrock",
-            "charge_period_start": start,
-            "charge_period_end": end,
-            "workspace": static.workspace,
-            "tags": static.tags,
-            "model_raw": static.model_raw,
-            "model": static.model,
-            "requests": None,
-            "input_tokens": 0,
-            "cache_write_5m_tokens": 0,
-            "cache_write_1h_tokens": 0,
-            "cache_read_tokens": 0,
-            "output_tokens": 0,
-            "cache_ttl_assumed": False,
-            "web_search_requests": 0,
-            "service_tier": usage.tier,
-            "speed": "standard",
-            "endpoint_scope": usage.scope,
-            "region": static.region,
-            "context_window": static.context_window,
-            "source_cost": cost,
-        }
-        row[static.token_column] = tokens
-        return bedrock_cur.Done(row, f"{bedrock_cur._UNIT_NAMES[multiplier]}, {how}")
+        if found is FALLBACK:
+            return FALLBACK
+        # stable_id(FORMAT, line_id, start, end), spelled out: it is most of the time of a line
+        record_id = sha256(f"{_ID_PREFIX}{line_id}\x1f{start_text}\x1f{end_text}".encode(
+            "utf-8", "surrogatepass")).hexdigest()[:32]
+        return done(static, found, record_id, start, end, cost)
+
+
+def tokens_of(static: _Static, multiplier: int | None, how: str, amount: Any, cost: Any, rate: Any, day: Any) -> Any:
+    """bedrock_cur._tokens for a line of these values: (tokens, multiplier, how), or FALLBACK (rejected: no unit
+    fits the rate). RowError as _tokens raises it."""
+    if multiplier is None and amount > 0:
+        per_unit = rate if rate else (cost / amount if cost else None)
+        list_per_mtok = list_rate(static.model, static.usage.token_class or "", day)
+        if per_unit is not None and list_per_mtok is not None:
+            multiplier = unit_from_rate(per_unit, list_per_mtok)
+            how = "by its rate against the list rate"
+            if multiplier is None:
+                return FALLBACK
+    if multiplier is None:
+        multiplier, how = 1_000_000, "assumed (unit not stated, no rate to tell)"
+    return whole_tokens(amount * multiplier, "usage amount"), multiplier, how
+
+
+def done(static: _Static, found: tuple[int, int, str], record_id: str, start: Any, end: Any, cost: Any) -> Any:
+    """bedrock_cur.records' usage row for a line, with the note on its unit."""
+    tokens, multiplier, how = found
+    row = static.row.copy()  # what every line of these repeated values holds; then the line's own values
+    row["record_id"] = record_id
+    row["charge_period_start"] = start
+    row["charge_period_end"] = end
+    row["source_cost"] = cost
+    row[static.token_column] = tokens
+    return bedrock_cur.Done(row, _NOTES[multiplier, how])
+
+
+class _Notes(dict):  # type: ignore[type-arg]
+    """The note of each (multiplier, how), made once."""
+
+    def __missing__(self, key: tuple[int, str]) -> str:
+        note = self[key] = f"{bedrock_cur._UNIT_NAMES[key[0]]}, {key[1]}"
+        return note
+
+
+_NOTES = _Notes()
+_NO_END = (None, "", None)
+
+
+@functools.lru_cache(maxsize=65536)  # a bill repeats a few periods; a failure raises again each time (uncached)
+def _stamp(value: Any, name: str) -> tuple[Any, str, Any]:
+    """line_timestamp, with its text as stable_id writes it and its day."""
+    parsed = line_timestamp(value, name)
+    return parsed, str(parsed), parsed.date()
 
 
 @functools.lru_cache(maxsize=4096)  # a bill repeats a few rates; a failure raises again each time (uncached)
@@ -208,20 +225,41 @@ def _static(name: Any, usage_type: Any, description: Any, line_type: Any, curren
         return FALLBACK  # rejected
     if kind not in bedrock_cur.USAGE_TYPES:
         return FALLBACK  # a bill line (credit, discount, tax, ...)
-    usage_type = str(usage_type)
-    usage = bedrock_cur.parse_usage_type(usage_type)
-    if usage.token_class is None:
-        return FALLBACK  # a bill line
-    product = name if isinstance(name, str) else None
-    ident = resolve(resource) if isinstance(resource, str) and ":bedrock:" in resource else None
-    model = bill_model(product) or usage.model or (ident.model if ident else None)
-    where = line_text(region) or usage.region or (ident.region if ident else None)
-    model_raw = line_text(product if bill_model(product) or not usage.model else usage_type)
     found = {name: value for name, value in tags if value not in (None, "")}
+    return usage_static(name if isinstance(name, str) else None, str(usage_type), unit, account, region, resource,
+                        found, bedrock_cur.GROUPING)
+
+
+def unit_of(unit: Any, usage: bedrock_cur.UsageType) -> tuple[int | None, str]:
+    """The multiplier told by a unit or the usage type, as bedrock_cur._tokens finds it first."""
     multiplier = unit_multiplier(unit)
     how = f"by its unit {str(unit)[:20]!r}"
     if multiplier is None and usage.multiplier is not None:
         multiplier, how = usage.multiplier, "by its usage type"
-    return _Static(usage, model, where, model_raw, line_text(account),
-                   line_text(tags_json(found)) if found else None, multiplier, how,
-                   TOKEN_COLUMN[usage.token_class], "200k-1M" if usage.long_context else "0-200k")
+    return multiplier, how
+
+
+def usage_static(product: str | None, usage_type: str, unit: Any, account: Any, region: Any, resource: Any,
+                 found: dict[str, Any], grouping: str) -> Any:
+    """bedrock_cur.records for the values a usage line repeats (the Line's fields of those names): a _Static, or
+    FALLBACK for a bill line."""
+    usage = bedrock_cur.parse_usage_type(usage_type)
+    if usage.token_class is None:
+        return FALLBACK  # a bill line
+    ident = resolve(resource) if isinstance(resource, str) and ":bedrock:" in resource else None
+    model = bill_model(product) or usage.model or (ident.model if ident else None)
+    where = line_text(region) or usage.region or (ident.region if ident else None)
+    model_raw = line_text(product if bill_model(product) or not usage.model else usage_type)
+    multiplier, how = unit_of(unit, usage)
+    workspace, tag_text = line_text(account), line_text(tags_json(found)) if found else None
+    window = "200k-1M" if usage.long_context else "0-200k"
+    row = {
+        "record_id": None, "granularity": "bucket", "grouping": grouping, "platform": "bedrock",
+        "charge_period_start": None, "charge_period_end": None, "workspace": workspace, "tags": tag_text,
+        "model_raw": model_raw, "model": model, "requests": None, "input_tokens": 0, "cache_write_5m_tokens": 0,
+        "cache_write_1h_tokens": 0, "cache_read_tokens": 0, "output_tokens": 0, "cache_ttl_assumed": False,
+        "web_search_requests": 0, "service_tier": usage.tier, "speed": "standard", "endpoint_scope": usage.scope,
+        "region": where, "context_window": window, "source_cost": None,
+    }
+    return _Static(usage, model, where, model_raw, workspace, tag_text, multiplier, how,
+                   TOKEN_COLUMN[usage.token_class], window, row)

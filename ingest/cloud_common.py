@@ -138,8 +138,11 @@ class Table:
     """
 
     def __init__(self, path: Path, stream: IO[bytes], parquet: bool = False, words: tuple[str, ...] = (),
-                 stats: FileStats | None = None, bulk: Any = None) -> None:
+                 stats: FileStats | None = None, bulk: Any = None, word_columns: tuple[str, ...] | None = None) -> None:
         self.path = path
+        # word_columns: the (normalised) columns whose values alone decide whether a row names a word, as the
+        # format's reader tests it: a Parquet row is then tested on these only (None: on every column)
+        self.word_columns = word_columns
         # bulk: a class such as bulk_cur.CurBulk that reads a header's regular candidate lines in bulk; they are
         # then yielded as (line, what it gave): bulk_cur.Done, fast_bills.IGNORED, or the row read line by line
         # (fast_bills.FALLBACK)
@@ -325,12 +328,14 @@ class Table:
             return
         self.header = [snake(n) for n in source.schema_arrow.names]
         bulk = self._parquet_bulk(source.schema_arrow, pa)
+        tested = None if self.word_columns is None else [
+            i for i, name in enumerate(self.header) if name in self.word_columns]
         number = 0
         try:
             for batch in source.iter_batches(batch_size=5000):
                 names = [snake(n) for n in batch.schema.names]
                 base, size = number, batch.num_rows
-                picked = fast_bills.parquet_candidates(batch, self.words) if self.words else None
+                picked = fast_bills.parquet_candidates(batch, self.words, tested) if self.words else None
                 if picked is not None:  # the rows that may name a word; the others are counted, not converted
                     self._skip(size - len(picked))
                     batch = batch.take(pa.array(picked, pa.int64()))

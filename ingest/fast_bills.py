@@ -6,8 +6,11 @@ each of them, builds a dict and hands it to the format's reader, which counts it
 blocks of lines are checked with polars string expressions instead, and a line is *skipped* (counted as ignored
 without being parsed) only when the reference reader is certain to ignore it:
   - it names none of the reader's words (`claude`, `anthropic`: what makes a line a Claude line), in any case;
-  - it is printable ASCII only (no control character, no backslash that a JSON column could unescape into a word,
-    nothing that decodes differently as UTF-8 or Latin-1), apart from a line ending of `\\r`;
+  - it is printable text (no control character, no backslash that a JSON column could unescape into a word), apart
+    from a line ending of `\\r`; besides ASCII it may hold any character of valid UTF-8 (the em dashes of a Google
+    Cloud SKU) except a Unicode space (str.strip() would strip it from a field's edge, polars does not), a BOM
+    (decode() drops it at a line start) and U+FFFD (what invalid UTF-8, which decode() reads as Latin-1, became
+    here);
   - it has a letter or digit (the reference reader drops a blank or commas-only line without counting it);
   - its fields are plain (no quote) or wholly quoted (`"Amazon Web Services, Inc."`, inner quotes doubled), and
     there are exactly as many as the header has (the reference reader rejects any other count).
@@ -40,7 +43,7 @@ def candidates(block: bytes, fields: int, words: tuple[str, ...]) -> list[int]:
 
 def candidates_and_shape(block: bytes, fields: int, words: tuple[str, ...]) -> tuple[list[int], list[bool]]:
     """candidates(), and for each of them whether its shape is regular: the conditions of a skipped line but for
-    the words (printable ASCII, no backslash, a letter or digit, plain or wholly quoted fields, the header's count),
+    the words (printable text, no backslash, a letter or digit, plain or wholly quoted fields, the header's count),
     so that any CSV reader splits it into exactly the fields Python's csv module gives."""
     if not block:
         return [], []
@@ -86,11 +89,17 @@ def _picked(frame: pl.DataFrame, named: pl.Expr, regular: pl.Expr) -> tuple[list
 _FIELD = r'(?:[^",]*|"(?:[^"]|"")*")'
 
 
+# What a plain line must not hold: control characters (C0, DEL, C1), a backslash, Python's other whitespace
+# (str.isspace() but for the space), a BOM, U+FFFD (invalid UTF-8 in the block).
+_NOT_PLAIN = ("[\\x00-\\x1f\\x7f-\\x9f\\\\\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+              "\\ufeff\\ufffd]")
+
+
 def _plain(line: pl.Expr, control: bool) -> pl.Expr:
-    """Printable ASCII with no backslash; has a letter or digit (so it is not a blank line)."""
+    """Printable text with no backslash (_NOT_PLAIN); has a letter or digit (so it is not a blank line)."""
     plain = line.str.contains("[0-9a-z]")
     if control:
-        plain = plain & (line.str.len_bytes() == line.str.len_chars()) & ~line.str.contains(r"[\x00-\x1f\x7f\\]")
+        plain = plain & ~line.str.contains(_NOT_PLAIN)
     return plain
 
 
@@ -108,23 +117,24 @@ def _control(block: bytes) -> bool:
 # ---- Parquet: the rows of a record batch that may name a word, found with Arrow compute -------------------
 
 
-def parquet_candidates(batch: Any, words: tuple[str, ...]) -> list[int] | None:
+def parquet_candidates(batch: Any, words: tuple[str, ...], columns: list[int] | None = None) -> list[int] | None:
     """Indices of the rows of a record batch whose values may name one of `words` once read as Python values (text
     that names a word in any case, or has a backslash that a JSON column could unescape into one), looking into
-    maps, lists and structs; None (every row) when a column's type is not understood or Arrow fails."""
+    maps, lists and structs; None (every row) when a column's type is not understood or Arrow fails.
+    columns: the positions of the only columns whose values the reader's test looks at (None: every column)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     pattern = "(?i)" + "|".join(re.escape(w) for w in words) + r"|\\"
     try:
         mask = None
-        for column in batch.columns:
+        for column in batch.columns if columns is None else [batch.column(i) for i in columns]:
             found = _names_word(column, pattern, pa, pc)
             if found is None:
                 return None
             mask = found if mask is None else pc.or_(mask, found)
         if mask is None:
-            return []
+            return []  # no column the test looks at: no row can be a record
         return pc.indices_nonzero(mask).to_pylist()
     except (pa.ArrowException, ValueError, TypeError):
         return None

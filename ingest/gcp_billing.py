@@ -24,6 +24,7 @@ import re
 from pathlib import Path
 from typing import IO, Any
 
+from . import fast_bills
 from .cloud_common import (
     TOKEN_CLASSES,
     TOKEN_COLUMN,
@@ -116,10 +117,20 @@ def _credits(value: Any) -> list[dict[str, Any]]:
 
 
 def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
+    from .bedrock_cur import Done
+    from .bulk_gcp import GcpBulk  # the Claude rows of a CSV export read in bulk, as this module reads them
+
     # A row that does not name Claude is not a record (see _records): the fast path need not parse it.
-    table = Table(path, stream, words=("claude",), stats=emit.stats)
+    table = Table(path, stream, words=("claude",), stats=emit.stats, bulk=GcpBulk)
     units: dict[str, int] = {}
     for number, row in table.rows():
+        if type(row) is Done:  # read in bulk (bulk_gcp.py): the row _records would have made
+            units[row.note] = units.get(row.note, 0) + 1
+            emit.row(row.record, number, unicode_checked=True)  # from valid UTF-8 lines
+            continue
+        if row is fast_bills.IGNORED:
+            emit.ignore()
+            continue
         if isinstance(row, RowError):
             emit.reject(number, str(row))
             continue

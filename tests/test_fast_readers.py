@@ -163,8 +163,8 @@ def test_bills_read_in_worker_processes_load_what_one_process_loads(monkeypatch:
 
 
 def test_parquet_bills_read_like_the_reference(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Parquet: the rows that name no Claude word in any column (maps, lists and structs included) are not
-    converted to Python; every other row is, and the result is the reference reader's."""
+    """Parquet: the rows that name no Claude word in the columns the reader tests (maps, lists and structs
+    included) are not converted to Python; every other row is, and the result is the reference reader's."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -196,6 +196,36 @@ def test_parquet_bills_read_like_the_reference(tmp_path: Path, monkeypatch: pyte
     reference, fast = both(path, "bedrock_cur", monkeypatch)
     assert fast == reference
     assert reference["stats"]["rows_read"] > 1000 and reference["rejects"]  # rows and rejects to compare
+
+
+def test_a_parquet_row_is_tested_on_the_columns_the_reader_tests(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not a timing: a row that names Claude only in a column the CUR reader's test does not read (a tag) is
+    counted as ignored without being converted, like a row that names it nowhere; the result is the reference's."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = 300
+    path = tmp_path / "cur.parquet"
+    pq.write_table(pa.table({
+        "identity_line_item_id": [f"id{i}" for i in range(rows)],
+        "line_item_usage_type": ["BoxUsage:m5.large"] * rows,
+        "line_item_usage_amount": ["24"] * rows,
+        "line_item_unblended_cost": ["2.3"] * rows,
+        "product_product_name": ["Amazon EC2"] * rows,
+        "resource_tags_user_team": ["claude-evals"] * rows,  # a team's name: not what makes a Claude line
+    }), path)
+    found: list[list[int] | None] = []
+    original = fast_bills.parquet_candidates
+
+    def recording(*args: Any) -> list[int] | None:
+        found.append(original(*args))
+        return found[-1]
+
+    monkeypatch.setattr(fast_bills, "parquet_candidates", recording)
+    reference, fast = both(path, "bedrock_cur", monkeypatch)
+    assert fast == reference and reference["stats"]["lines_ignored"] == rows and not reference["rows"]
+    assert found == [[]]  # one batch, no row to convert
 
 
 def test_the_field_check_without_the_one_regular_expression(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -273,10 +303,12 @@ def test_every_csv_bill_as_parquet_reads_like_the_reference(path: Path, tmp_path
 
 # Values a bill line can hold, field by field, the odd ones among them: the mutation corpus below draws from these.
 MUTATIONS: dict[str, list[str]] = {
-    "identity/LineItemId": ["id", "", " id ", "x\u00e9", "a,b", 'q"q'],
+    "identity/LineItemId": ["id", "", " id ", "x\u00e9", "a,b", 'q"q', "\ufeffid"],  # a BOM: dropped at a line start
     "lineItem/LineItemType": ["Usage", "DiscountedUsage", "SavingsPlanCoveredUsage", "Credit", "Tax", "Refund", "",
                               "usage", "Edp Discount", "Fee"],
-    "lineItem/UsageAccountId": ["111122223333", "", " 444455556666 ", "acct\u00fc", "sk-ant-api03-" + "a" * 40],
+    "lineItem/UsageAccountId": ["111122223333", "", " 444455556666 ", "acct\u00fc", "sk-ant-api03-" + "a" * 40,
+                                "\u00a0acct", "acct\u2028", "\x85acct", "\u2003acct", "\u3000", "\ufeffacct",
+                                "acct\udcfc"],  # the last: the byte 0xfc, not UTF-8 (written with surrogateescape)
     "lineItem/UsageType": ["USE1-MP:USE1_InputTokenCount-Units", "USE1-MP:USE1_OutputTokenCount_Global-Units",
                            "USE1-MP:USE1_CacheWrite1hInputTokenCount-Units", "EUW1-MP:EUW1_CacheReadInputTokenCount",
                            "USE1-MP:USE1_input_tokens_global_standard-Units", "USE1-Claude3Haiku-input-tokens",
@@ -295,7 +327,7 @@ MUTATIONS: dict[str, list[str]] = {
                                "x", " 6 "],
     "lineItem/CurrencyCode": ["USD", "usd", " USD ", "EUR", ""],
     "lineItem/LineItemDescription": ["input", "", "Claude input", 'said "hi", twice', "Z\u00fcrich", "tab\there",
-                                     "cr\rinside"],
+                                     "cr\rinside", "em \u2014 dash", "\u2028", "\ufffd", "\x85next"],
     "product/ProductName": ["Claude Sonnet 4.6 (Amazon Bedrock Edition)", "CLAUDE HAIKU 4.5", "Claude 3 Haiku",
                             "Claude Opus 9 (Amazon Bedrock Edition)", "", "Amazon EC2", "claude"],
 }
@@ -331,7 +363,7 @@ def mutated_bill(seed: int, lines: int) -> bytes:
         values = dict(BASE)
         for name in rng.sample(MUTATED_HEADER, rng.choice([0, 1, 1, 2, 3])):
             values[name] = rng.choice(choices[name])
-        if values["identity/LineItemId"] in ("id", " id "):
+        if values["identity/LineItemId"] in ("id", " id ", "\ufeffid"):
             values["identity/LineItemId"] = values["identity/LineItemId"].replace("id", f"id{n}")
         fields = [values[name] for name in MUTATED_HEADER]
         style = rng.random()
@@ -345,7 +377,7 @@ def mutated_bill(seed: int, lines: int) -> bytes:
             row = io.StringIO()
             csv.writer(row, lineterminator="\n").writerow(fields)
             out.write(row.getvalue())
-    return out.getvalue().encode()
+    return out.getvalue().encode("utf-8", "surrogateescape")
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -707,3 +739,242 @@ def test_sample_objects_are_parsed_as_far_as_a_sniff_reads(tmp_path: Path, monke
     monkeypatch.setattr(ingest_module.json, "loads", counting)
     assert ingest_module.detect(transcript) == ("claude_code", "")
     assert len(parsed) == 2  # the first line for first_obj, and again as the first of the objects
+
+
+# ---- bulk reading of the AWS FOCUS export's Claude lines (ingest/bulk_focus.py) -------------------------------
+
+FOCUS_MUTATIONS: dict[str, list[str]] = {
+    "BilledCost": ["6", "6.0000005", "-0.5", "", "1e30", "6E-7", "x", " 6 ", "0"],
+    "BillingAccountId": ["999988887777", "", "acct\u00fc"],
+    "BillingCurrency": ["USD", "usd", " USD ", "EUR", ""],
+    "ChargeCategory": ["Usage", "usage", " Usage ", "Credit", "Tax", "Adjustment", "Purchase", "", "Other"],
+    "ChargeDescription": ["input", "", "Claude input", 'said "hi", twice', "Z\u00fcrich", "cr\rinside"],
+    "ChargePeriodStart": ["2026-10-05T00:00:00Z", "2026-10-05T00:00:00+02:00", "2026-10-05", "", "yesterday",
+                          "2026-10-05 00:00:00 UTC"],
+    "ChargePeriodEnd": ["2026-10-06T00:00:00Z", "", "soon", "2026-10-05T01:00:00Z"],
+    "ConsumedQuantity": ["2000000", "2", "", "0", "-2", "1E+2", "abc", "NaN", "2.5", " 3 ", "1,000", "1e20"],
+    "ConsumedUnit": ["Tokens", "Units", "unit", "", "1K tokens", "Count", "hours"],
+    "ContractedUnitPrice": ["3", "0.003", "", "0", "x", "-3", "1000"],
+    "PricingQuantity": ["2", "2.0", "", "0.000001", "abc", "12345678.123456789012345", "0.5"],
+    "PricingUnit": ["Units", "1M tokens", "1K Tokens", "tokens", "", "Units"],
+    "PublisherName": ["Anthropic", " anthropic ", "", "Amazon Web Services", "ANTHROPIC PBC"],
+    "RegionId": ["us-east-1", "", "eu-west-1"],
+    "ResourceId": ["", "arn:aws:bedrock:us-east-1:111122223333:inference-profile/"
+                   "us.anthropic.claude-opus-4-1-20250805-v1:0", "i-0abc"],
+    "ServiceName": ["Claude Sonnet 4.6 (Amazon Bedrock Edition)", "CLAUDE HAIKU 4.5", "Claude 3 Haiku",
+                    "Claude Opus 9 (Amazon Bedrock Edition)", "", "Amazon EC2", "claude"],
+    "SubAccountId": ["111122223333", "", " 444455556666 ", "sk-ant-api03-" + "a" * 40, "\u00a0acct", "acct\u2028",
+                     "\x85acct", "\u2003acct", "\ufeffacct", "Z\u00fcrich \u2014 1", "acct\udcfc"],
+    "Tags": ['{"user:team":"search"}', "", "{}", '{"b":1,"a":[1,2]}', "not json", '["x"]', '{"t":"\\u00e9"}',
+             '{"t":"\\ud800"}', '{"t":null}'],
+    "x_UsageType": ["USE1-MP:USE1_InputTokenCount_Global-Units", "USE1-MP:USE1_OutputTokenCount-Units",
+                    "EUW1-MP:EUW1_CacheReadInputTokenCount", "USE1-MP:USE1_CacheWrite1hInputTokenCount-Units",
+                    "USE1-Claude3Haiku-input-tokens", "USE1-MP:USE1_MillionBatchInputTokens-Units",
+                    "USE1-MP:USE1_Search-Units", "BoxUsage:m5.large", ""],
+}
+FOCUS_BASE = {"BilledCost": "6", "BillingAccountId": "999988887777", "BillingCurrency": "USD",
+              "ChargeCategory": "Usage", "ChargeDescription": "input", "ChargePeriodStart": "2026-10-05T00:00:00Z",
+              "ChargePeriodEnd": "2026-10-06T00:00:00Z", "ConsumedQuantity": "2000000", "ConsumedUnit": "Tokens",
+              "ContractedUnitPrice": "3", "PricingQuantity": "2", "PricingUnit": "Units",
+              "PublisherName": "Anthropic", "RegionId": "us-east-1", "ResourceId": "",
+              "ServiceName": "Claude Sonnet 4.6 (Amazon Bedrock Edition)", "SubAccountId": "111122223333",
+              "Tags": '{"user:team":"search"}', "x_UsageType": "USE1-MP:USE1_InputTokenCount_Global-Units"}
+
+
+def mutated_focus(seed: int, lines: int) -> bytes:
+    """An AWS FOCUS export of Claude lines, each the base line with a few fields changed to odd values (seeded), with
+    the quoting a bill may use; a line's period start is made unique (its record id is made from its values)."""
+    import csv
+    import io
+    import random
+
+    rng = random.Random(seed)
+    header = list(FOCUS_BASE)
+    out = io.StringIO()
+    out.write(",".join(header) + "\n")
+    for n in range(lines):
+        values = dict(FOCUS_BASE, ChargePeriodStart=f"2026-10-{1 + n % 28:02d}T{n % 24:02d}:00:00Z",
+                      ChargePeriodEnd=f"2026-10-{1 + n % 28:02d}T{n % 24:02d}:59:00Z")
+        for name in rng.sample(header, rng.choice([0, 1, 1, 2, 3])):
+            values[name] = rng.choice(FOCUS_MUTATIONS[name])
+        if rng.random() < 0.1:  # the consumed unit is the priced one: the contracted price is the line's rate
+            values["ConsumedUnit"] = values["PricingUnit"] = rng.choice(["hours", "Tokens", "Units", ""])
+        fields = [values[name] for name in header]
+        style = rng.random()
+        if style < 0.15:
+            out.write(",".join('"' + f.replace('"', '""') + '"' for f in fields) + "\n")
+        elif style < 0.2:
+            out.write(",".join(fields + ["extra"] if rng.random() < 0.5 else fields[:-1]) + "\n")
+        else:
+            row = io.StringIO()
+            csv.writer(row, lineterminator="\n").writerow(fields)
+            out.write(row.getvalue())
+    return out.getvalue().encode("utf-8", "surrogateescape")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_mutation_corpus_of_focus_lines_reads_like_the_reference(seed: int, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The AWS FOCUS export's Claude lines, read in bulk or handed back, give exactly the reference reader's rows,
+    bill lines, rejects, notes and accounting, as CSV, CRLF CSV, gzip and text Parquet (with and without nulls)."""
+    data = mutated_focus(seed, 400)
+    plain = tmp_path / "focus.csv"
+    plain.write_bytes(data)
+    crlf = tmp_path / "focus-crlf.csv"
+    crlf.write_bytes(data.replace(b"\n", b"\r\n"))
+    packed = tmp_path / "focus.csv.gz"
+    packed.write_bytes(gzip.compress(data))
+    paths = [plain, crlf, packed, parquet_copy(plain, tmp_path / "focus.parquet", False),
+             parquet_copy(plain, tmp_path / "focus-nulls.parquet", True)]
+    for block in (fast_bills.BLOCK_BYTES, 1000):
+        monkeypatch.setattr(fast_bills, "BLOCK_BYTES", block)
+        for path in paths:
+            reference, fast = both(path, "aws_focus", monkeypatch)
+            assert fast == reference, (block, path.name)
+            assert reference["rows"] and reference["rejects"] and reference["bills"]  # all three compared
+
+
+def test_the_regular_focus_lines_are_read_in_bulk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not a timing: regular FOCUS Claude lines become rows without the per-line reader, CSV and Parquet."""
+    import csv
+    import io
+
+    from finops.ingest import bulk_cur
+
+    lines = io.StringIO()
+    for n in range(40):  # the base line, each in its own hour (quoted Tags: a wholly quoted field is regular)
+        csv.writer(lines, lineterminator="\n").writerow(dict(
+            FOCUS_BASE, ChargePeriodStart=f"2026-10-05T{n % 24:02d}:00:00Z",
+            ChargePeriodEnd=f"2026-10-{5 + n // 24:02d}T{n % 24:02d}:59:00Z").values())
+    path = tmp_path / "focus.csv"
+    path.write_bytes(mutated_focus(0, 0) + lines.getvalue().encode() + b"odd,\"unterminated\n")
+    original = bulk_cur.CurBulk.lines
+    bulk: list[int] = []
+
+    def counting(self: Any, frame: Any) -> list[Any]:
+        bulk.append(frame.height)
+        return original(self, frame)
+
+    monkeypatch.setattr(bulk_cur.CurBulk, "lines", counting)
+    result = read(path, "aws_focus", True, monkeypatch)
+    # 40 regular lines, each its own period: 40 rows, in bulk; line 42 has 2 fields where the header has 19:
+    # rejected by the reference reader
+    assert bulk == [40] and len(result["rows"]) == 40
+    assert [(line, reason) for _, line, reason in result["rejects"]] == [(42, "expected 19 fields, found 2")]
+    assert len({r["record_id"] for r in result["rows"]}) == 40
+    bulk.clear()
+    copy = parquet_copy(path, tmp_path / "focus.parquet", False)
+    assert len(read(copy, "aws_focus", True, monkeypatch)["rows"]) == 40 and sum(bulk) == 40
+
+
+# ---- bulk reading of the Google Cloud billing export's Claude rows (ingest/bulk_gcp.py) ------------------------
+
+_SKU = "Claude Sonnet 4.6 \u2014 Input Tokens \u2014 global \u2014 Context Window Size from 0 to 200000 Tokens"
+GCP_MUTATIONS: dict[str, list[str]] = {
+    "billing_account_id": ["01ABCD", "", " 01ABCD "],
+    "service.description": ["", "", "Claude Opus 4.1", "Vertex AI"],
+    "service_description": ["Claude Sonnet 4.6", "claude haiku 4.5", " Claude 3 Haiku", "AI Dev Tools: Claude Code",
+                            "Vertex AI", "", "CLAUDE OPUS 4.1"],
+    "sku_description": [_SKU, "Claude Sonnet 4.6 \u2014 Output Tokens \u2014 us-east5",
+                        "Claude Sonnet 4.6 \u2014 Input Cache Write Tokens (TTL 3600 seconds) \u2014 europe-west1 "
+                        "\u2014 Context Window Size from 200000 to 1000000 Tokens",
+                        "Claude Sonnet 4.6 \u2013 Input Cache Read Tokens \u2013 global", "Claude 3 Haiku Input Tokens",
+                        "Claude Sonnet 4.6 \u2014 Batch Input Tokens \u2014 global",
+                        "Claude Sonnet 4.6 \u2014 Web Search \u2014 global", "", "Gemini \u2014 Input"],
+    "sku_id": ["K1", ""],
+    "usage_start_time": ["2026-07-15T00:00:00Z", "", "soon", "2026-07-15"],
+    "usage_end_time": ["", "2026-07-01 00:00:00 UTC", "x"],
+    "project_id": ["acme-ml-prod", "", " p ", "Z\u00fcrich", "\u00a0p"],
+    "project_name": ["Acme", ""],
+    "location_region": ["europe-west1", "", "global"],
+    "location_location": ["us", ""],
+    "resource_name": ["", "r1"],
+    "cost": ["5.5", "0", "", "-1", "x", "1e30", "5.5000005", " 2 "],
+    "currency": ["USD", "usd", "EUR", ""],
+    "usage_amount": ["1000000", "", "1.5", "-5", "abc", "1E+3", "1e20"],
+    "usage_unit": ["count", "tokens", "", "requests", "1M tokens", " Count "],
+    "usage_amount_in_pricing_units": ["1", "", "0.5", "x"],
+    "usage_pricing_unit": ["1M tokens", "1K tokens", "", "requests"],
+    "cost_type": ["regular", "", "tax", "adjustment", "rounding_error", "Regular", "other"],
+    "credits": ["[]", "", '[{"name":"Promo","amount":-0.25,"type":"PROMOTION"}]', '[{"amount":0}]', "garbage"],
+    "labels": ['[{"key":"team","value":"docs"}]', "[]", "", '{"a":"b"}', '[{"key":"t","value":"\\ud800"}]', "x"],
+}
+GCP_BASE = {"billing_account_id": "01ABCD", "service.description": "", "service_description": "Claude Sonnet 4.6",
+            "sku_description": _SKU, "sku_id": "K1", "usage_start_time": "", "usage_end_time": "",
+            "project_id": "acme-ml-prod", "project_name": "Acme", "location_region": "global",
+            "location_location": "us", "resource_name": "", "cost": "3", "currency": "USD", "usage_amount": "1000000",
+            "usage_unit": "count", "usage_amount_in_pricing_units": "1", "usage_pricing_unit": "1M tokens",
+            "cost_type": "regular", "credits": "[]", "labels": '[{"key":"team","value":"docs"}]'}
+
+
+def mutated_gcp(seed: int, lines: int) -> bytes:
+    """A Google Cloud billing export (CSV) of Claude rows, each the base row with a few fields changed to odd values
+    (seeded), with the quoting a bill may use; each row in its own hour (its record id is made from its values)."""
+    import csv
+    import io
+    import random
+
+    rng = random.Random(seed)
+    header = list(GCP_BASE)
+    out = io.StringIO()
+    out.write(",".join(header) + "\n")
+    for n in range(lines):
+        values = dict(GCP_BASE, usage_start_time=f"2026-07-{1 + n % 28:02d} {n % 24:02d}:00:00 UTC",
+                      usage_end_time=f"2026-07-{1 + n % 28:02d} {n % 24:02d}:59:00 UTC")
+        for name in rng.sample(header, rng.choice([0, 1, 1, 2, 3])):
+            values[name] = rng.choice(GCP_MUTATIONS[name])
+        fields = [values[name] for name in header]
+        style = rng.random()
+        if style < 0.15:
+            out.write(",".join('"' + f.replace('"', '""') + '"' for f in fields) + "\n")
+        elif style < 0.2:
+            out.write(",".join(fields + ["extra"] if rng.random() < 0.5 else fields[:-1]) + "\n")
+        else:
+            row = io.StringIO()
+            csv.writer(row, lineterminator="\n").writerow(fields)
+            out.write(row.getvalue())
+    return out.getvalue().encode("utf-8", "surrogateescape")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_mutation_corpus_of_gcp_rows_reads_like_the_reference(seed: int, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Google Cloud billing export's Claude rows, read in bulk or handed back, give exactly the reference
+    reader's rows, bill lines (credits included), rejects, notes and accounting, as CSV, CRLF CSV and gzip."""
+    data = mutated_gcp(seed, 400)
+    plain = tmp_path / "gcp.csv"
+    plain.write_bytes(data)
+    crlf = tmp_path / "gcp-crlf.csv"
+    crlf.write_bytes(data.replace(b"\n", b"\r\n"))
+    packed = tmp_path / "gcp.csv.gz"
+    packed.write_bytes(gzip.compress(data))
+    for block in (fast_bills.BLOCK_BYTES, 1000):
+        monkeypatch.setattr(fast_bills, "BLOCK_BYTES", block)
+        for path in (plain, crlf, packed):
+            reference, fast = both(path, "gcp_billing", monkeypatch)
+            assert fast == reference, (block, path.name)
+            assert reference["rows"] and reference["rejects"] and reference["bills"]  # all three compared
+
+
+def test_the_regular_gcp_rows_are_read_in_bulk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not a timing: regular Google Cloud Claude rows (em dashes in their SKUs) become rows without the per-line
+    reader."""
+    from finops.ingest import bulk_cur
+
+    path = tmp_path / "gcp.csv"
+    path.write_bytes(mutated_gcp(0, 0) + b"\n".join(
+        ",".join(dict(GCP_BASE, usage_start_time=f"2026-07-15 {n:02d}:00:00 UTC", labels="[]").values()).encode()
+        for n in range(20)) + b"\nodd,\"unterminated\n")
+    original = bulk_cur.CurBulk.lines
+    bulk: list[int] = []
+
+    def counting(self: Any, frame: Any) -> list[Any]:
+        bulk.append(frame.height)
+        return original(self, frame)
+
+    monkeypatch.setattr(bulk_cur.CurBulk, "lines", counting)
+    result = read(path, "gcp_billing", True, monkeypatch)
+    # 20 regular rows, each its own hour: 20 rows, in bulk; line 22 has 2 fields where the header has 21: rejected
+    assert bulk == [20] and len(result["rows"]) == 20 and len({r["record_id"] for r in result["rows"]}) == 20
+    assert [(line, reason) for _, line, reason in result["rejects"]] == [(22, "expected 21 fields, found 2")]
+    assert result["stats"]["notes"] == ["20 row(s): tokens from usage.amount (count)"]
