@@ -9,6 +9,7 @@ tree is written out in the target dialect. There is no second copy of any query.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from importlib.resources import files
 from typing import Any
 
@@ -32,8 +33,15 @@ class Macro:
     table: bool
 
 
+@cache
+def _parsed(text: str) -> tuple[exp.Expression, ...]:
+    return tuple(s for s in sqlglot.parse(text, read=SOURCE_DIALECT) if s is not None)
+
+
 def _statements(text: str) -> list[exp.Expression]:
-    return [s for s in sqlglot.parse(text, read=SOURCE_DIALECT) if s is not None]
+    """The statements of a DuckDB SQL text, parsed once per process (parsing costs more than generating): fresh
+    copies, so that no caller can change the cached trees."""
+    return [s.copy() for s in _parsed(text)]
 
 
 def _split_macros(statements: list[exp.Expression]) -> tuple[dict[str, Macro], list[exp.Expression]]:
@@ -62,27 +70,28 @@ def _substitute(body: exp.Expression, params: tuple[str, ...], args: list[exp.Ex
             return exp.Paren(this=by_name[node.name].copy())
         return node
 
-    return body.copy().transform(replace)
+    return body.transform(replace)  # a copy: the body of a cached macro stays as it was
 
 
-def expand_macros(tree: exp.Expression, macros: dict[str, Macro]) -> exp.Expression:
-    """Replace every call of a macro by its body: scalar macros in place, table macros as a subquery."""
+def expand_macros(tree: exp.Expression, macros: dict[str, Macro], copy: bool = True) -> exp.Expression:
+    """Replace every call of a macro by its body: scalar macros in place, table macros as a subquery.
+    copy=False changes tree itself (a tree the caller owns: copying a query's tree costs more than parsing it)."""
 
     def replace(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Table) and isinstance(node.this, exp.Anonymous):
             name = node.this.name.lower()
             if name in macros and macros[name].table:
                 body = _substitute(macros[name].body, macros[name].params, list(node.this.expressions))
-                return exp.Subquery(this=expand_macros(body, macros), alias=exp.TableAlias(
+                return exp.Subquery(this=expand_macros(body, macros, copy=False), alias=exp.TableAlias(
                     this=exp.to_identifier(node.alias_or_name if node.alias else name)))
         if isinstance(node, exp.Anonymous) and node.name.lower() in macros:
             macro = macros[node.name.lower()]
             if not macro.table:
                 return exp.Paren(this=expand_macros(_substitute(macro.body, macro.params, list(node.expressions)),
-                                                    macros))
+                                                    macros, copy=False))
         return node
 
-    return tree.transform(replace)
+    return tree.transform(replace, copy=copy)
 
 
 def literal(value: Any) -> exp.Expression:
@@ -98,8 +107,9 @@ def literal(value: Any) -> exp.Expression:
     raise AnalysisError(f"cannot bind a parameter of type {type(value).__name__}")
 
 
-def bind(tree: exp.Expression, params: dict[str, Any]) -> exp.Expression:
-    """Replace each `$name` placeholder by its value as a typed literal; an unknown name is an error."""
+def bind(tree: exp.Expression, params: dict[str, Any], copy: bool = True) -> exp.Expression:
+    """Replace each `$name` placeholder by its value as a typed literal; an unknown name is an error.
+    copy=False changes tree itself (a tree the caller owns)."""
 
     def replace(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Placeholder):
@@ -109,14 +119,20 @@ def bind(tree: exp.Expression, params: dict[str, Any]) -> exp.Expression:
             return literal(params[name])
         return node
 
-    return tree.transform(replace)
+    return tree.transform(replace, copy=copy)
 
 
-def shared_macros() -> dict[str, Macro]:
-    """The macros of the pricing SQL and of analysis/_shared.sql."""
+@cache
+def _shared_macros() -> dict[str, Macro]:
     macros, _ = _split_macros(_statements(_read("finops", "sql/price_usage.sql")))
     shared, _ = _split_macros(_statements(_read("finops.analysis", "_shared.sql")))
     return {**macros, **shared}
+
+
+def shared_macros() -> dict[str, Macro]:
+    """The macros of the pricing SQL and of analysis/_shared.sql (read once: every analysis expands them; a macro
+    body is copied wherever it is used, never changed)."""
+    return dict(_shared_macros())
 
 
 def _read(package: str, name: str) -> str:
@@ -127,13 +143,14 @@ def pricing_query(dialect: str) -> str:
     """The SELECT that makes `priced_usage` from `usage`, `price_pivot`, `models` and `pricing_rules`."""
     macros, rest = _split_macros(_statements(_read("finops", "sql/price_usage.sql")))
     (create,) = rest
-    return _generate(expand_macros(create.expression, macros), dialect)
+    return _generate(expand_macros(create.expression, macros, copy=False), dialect)
 
 
 def analysis_query(a: analysis.Analysis, dialect: str, overrides: dict[str, Any] | None = None) -> str:
     """One analysis's query (reading `priced_usage`), its parameters bound, for the dialect."""
     (tree,) = _statements(a.sql)
-    tree = bind(expand_macros(tree, shared_macros()), analysis.coerce_params(a, overrides or {}))
+    tree = bind(expand_macros(tree, shared_macros(), copy=False), analysis.coerce_params(a, overrides or {}),
+                copy=False)
     return _generate(tree, dialect)
 
 
@@ -163,10 +180,12 @@ def _portable(tree: exp.Expression, dialect: str) -> exp.Expression:
             node.set("materialized", None)  # [NOT] MATERIALIZED: a DuckDB memory hint the targets do not parse
         return node
 
-    return tree if dialect == SOURCE_DIALECT else tree.transform(widen).transform(replace)
+    # tree is the caller's own (see _generate): changed in place, not copied twice more
+    return tree if dialect == SOURCE_DIALECT else tree.transform(widen, copy=False).transform(replace, copy=False)
 
 
 def _generate(tree: exp.Expression, dialect: str) -> str:
+    """The SQL of tree in the dialect; tree is the caller's own and may be changed."""
     if dialect not in DIALECTS:
         raise AnalysisError(f"unknown dialect {dialect!r}; known: {', '.join(DIALECTS)}")
     # Spark's SQL is run by the tests, so anything sqlglot cannot translate for it is an error; for the other
@@ -188,7 +207,7 @@ def script(dialect: str, overrides: dict[str, dict[str, Any]] | None = None, onl
     macros, rest = _split_macros(_statements(_read("finops", "sql/price_usage.sql")))
     (create,) = rest
     priced = exp.Create(this=exp.to_table("priced_usage"), kind="TABLE",
-                        expression=expand_macros(create.expression, macros))
+                        expression=expand_macros(create.expression, macros, copy=False))
     parts = [
         f"-- finops {__version__}: pricing and analyses in {dialect} SQL, generated from finops/sql/price_usage.sql"
         " and analysis/*.sql.",

@@ -35,11 +35,13 @@ import duckdb
 import pytest
 from click.testing import CliRunner, Result
 from finops.ingest import common
+from helpers import load_files
 from hypothesis import given
 from hypothesis import strategies as st
 
-from finops import ingest
+from finops import ingest, overview
 from finops.cli import cli
+from finops.report import money
 
 HOSTILE = Path(__file__).parent / "hostile"
 MARKER = "PROMPT-MARKER-9d1e"  # planted in every prompt, answer and thinking block of the corpus
@@ -441,7 +443,7 @@ def _case_params() -> list[Any]:
 
 
 @pytest.mark.parametrize(("name", "env"), _case_params())
-def test_hostile_case(name: str, env: dict[str, str] | None, tmp_path: Path) -> None:
+def test_hostile_case(name: str, env: dict[str, str] | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     case = CASES[name]
     paths = _stage(case, tmp_path / "in")
     out = tmp_path / "out"
@@ -487,14 +489,18 @@ def test_hostile_case(name: str, env: dict[str, str] | None, tmp_path: Path) -> 
     if case.period:
         assert (report["period"]["start"], report["period"]["end"]) == case.period
 
-    # ... and the same totals as a run over the good lines alone.
+    # ... and the same totals as a run over the good lines alone: read, priced and totalled as `analyze` does
+    # (finops/pipeline.py), without the analyses and the report, which the run above already went through.
     if case.good:
-        alone = tmp_path / "alone"
-        clean = analyze(*_good_alone(case, alone / "in"), out=alone / "out", env=env)
-        assert clean.exit_code == 0, clean.output
-        clean_report = report_of(alone / "out")
-        assert totals_key(clean_report) == totals_key(report)
-        assert sum(i["rows_rejected"] for i in clean_report["inputs"]) == 0
+        with monkeypatch.context() as m:
+            for key, value in (env or {}).items():
+                m.setenv(key, value)
+            con, clean = load_files(*_good_alone(case, tmp_path / "alone" / "in"), price=True)
+        t = overview.totals(con)
+        con.close()
+        assert (t.requests, t.input_tokens, t.cache_write_5m_tokens, t.cache_write_1h_tokens, t.cache_read_tokens,
+                t.output_tokens, money(t.list_cost), money(t.billed_cost)) == totals_key(report)
+        assert sum(f.rows_rejected for f in clean.files) == 0
 
 
 @pytest.mark.parametrize("rel", sorted(FAILURES))
