@@ -8,6 +8,7 @@ tree is written out in the target dialect. There is no second copy of any query.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
@@ -112,8 +113,9 @@ def bind(tree: exp.Expression, params: dict[str, Any]) -> exp.Expression:
     return tree.transform(replace)
 
 
+@functools.cache
 def shared_macros() -> dict[str, Macro]:
-    """The macros of the pricing SQL and of analysis/_shared.sql."""
+    """The macros of the pricing SQL and of analysis/_shared.sql (parsed once: every analysis expands copies)."""
     macros, _ = _split_macros(_statements(_read("finops", "sql/price_usage.sql")))
     shared, _ = _split_macros(_statements(_read("finops.analysis", "_shared.sql")))
     return {**macros, **shared}
