@@ -157,8 +157,7 @@ def run(
     analysis.prepare(con)
     totals = overview.totals(con)  # before the analyses: severity is weighed against spend
     if engine == "spark":
-        found = [f for a in analyses if (f := spark_pipeline.run_analysis(
-            spark, con, a, params.get(a.id), totals.billed_cost)) is not None]
+        found = spark_pipeline.run_analyses(spark, con, analyses, params, totals.billed_cost)
     else:
         found = [f for a in analyses
                  if (f := analysis.run(con, a, params.get(a.id), spend=totals.billed_cost)) is not None]

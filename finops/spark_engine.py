@@ -23,6 +23,8 @@ SESSION_CONF = {
     "spark.sql.session.timeZone": "UTC",
 }
 LOCAL_CONF = {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "4"}
+# finops prints its own summary: no stage progress bars over it.
+QUIET_CONF = {"spark.ui.showConsoleProgress": "false"}
 # The reference tables pricing.install() makes, copied to Spark as they are (rates as DECIMAL).
 REFERENCE_TABLES = ("price_pivot", "prices", "models", "pricing_rules")
 
@@ -44,7 +46,7 @@ def session(master: str | None = "local[*]", extra: dict[str, str] | None = None
     local = (master or "").startswith("local")
     if local:  # local executors read the files with this interpreter (it has finops), unless told otherwise
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    for key, value in {**(LOCAL_CONF if local else {}), **SESSION_CONF, **(extra or {})}.items():
+    for key, value in {**(LOCAL_CONF if local else {}), **QUIET_CONF, **SESSION_CONF, **(extra or {})}.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     for key, value in SESSION_CONF.items():  # also on a session that already existed

@@ -112,7 +112,9 @@ def read(spark: Any, paths: Iterable[Path], partitions: int | None = None) -> Sp
         empty = spark.createDataFrame([], spark_schema())
         return SparkInput(empty.selectExpr(*NAMES), empty.selectExpr(*BILLING_NAMES),
                           empty.selectExpr("source_file", "source_line", "reason"), result)
-    slices = min(len(files), partitions or int(spark.conf.get("spark.sql.shuffle.partitions")))
+    # Files per task: as many tasks as Spark runs at once (spark.default.parallelism where set), one file at least.
+    parallelism = spark.conf.get("spark.default.parallelism", None) or spark.conf.get("spark.sql.shuffle.partitions")
+    slices = min(len(files), partitions or int(parallelism))
     paths_df = spark.createDataFrame([(i, f) for i, f in enumerate(files)], "i long, path string")
     staged = paths_df.repartition(slices, "i").mapInArrow(read_batches, spark_schema()).persist()
     staged.createOrReplaceTempView("finops_staged")

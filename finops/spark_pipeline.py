@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from finops.errors import FinopsError
 from finops.schema import BILLING_NAMES, NAMES, create_billing_sql, create_table_sql
 
 ENGINES = ("duckdb", "spark")
+ANALYSES_AT_ONCE = 4
 
 
 def connect(master: str | None = None, remote: str | None = None) -> Any:
@@ -112,17 +114,28 @@ def _naive(table: pa.Table) -> pa.Table:
     return table
 
 
-def run_analysis(spark: Any, con: duckdb.DuckDBPyConnection, a: analysis.Analysis,
-                 overrides: dict[str, Any] | None, spend: Any) -> analysis.Finding | None:
-    """One analysis run in Spark; its offending records (few) come back as `finding_rows` and are summed into a
-    Finding by the code of a local run."""
+def _finding_rows(spark: Any, a: analysis.Analysis, overrides: dict[str, Any] | None) -> pa.Table:
+    """One analysis run in Spark: its offending records (few), as Arrow."""
     try:
-        rows = _naive(spark.sql(dialects.analysis_query(a, "spark", overrides)).toArrow())  # noqa: F841 (DuckDB)
+        return _naive(spark.sql(dialects.analysis_query(a, "spark", overrides)).toArrow())
     except Exception as e:  # Spark's errors have no common base class across classic and Connect
         raise FinopsError(f"{a.id}: {e}") from e
-    params = analysis.coerce_params(a, overrides or {})
-    # The columns a local run's query gives (bound, never run: LIMIT 0), filled with Spark's rows: its integer sums
-    # come back as DECIMAL(38, 0) and its timestamps zoned, and the report shows a column by its type.
-    con.execute(f"CREATE OR REPLACE TEMP TABLE finding_rows AS SELECT * FROM ({a.sql}) LIMIT 0", params)
-    con.execute("INSERT INTO finding_rows BY NAME SELECT * FROM rows")
-    return analysis.summarise(con, a, params, spend)
+
+
+def run_analyses(spark: Any, con: duckdb.DuckDBPyConnection, analyses: list[analysis.Analysis],
+                 params: dict[str, dict[str, Any]], spend: Any) -> list[analysis.Finding]:
+    """Every analysis run in Spark, several at a time (each is a small job: planning and scheduling overlap);
+    their rows summed into Findings, in order, by the code of a local run."""
+    with ThreadPoolExecutor(ANALYSES_AT_ONCE) as pool:
+        pending = [pool.submit(_finding_rows, spark, a, params.get(a.id)) for a in analyses]
+        found = []
+        for a, future in zip(analyses, pending, strict=True):
+            rows = future.result()  # noqa: F841 (read by DuckDB)
+            bound = analysis.coerce_params(a, params.get(a.id) or {})
+            # The columns a local run's query gives (bound, never run: LIMIT 0), filled with Spark's rows: its
+            # integer sums come back as DECIMAL(38, 0), and the report shows a column by its type.
+            con.execute(f"CREATE OR REPLACE TEMP TABLE finding_rows AS SELECT * FROM ({a.sql}) LIMIT 0", bound)
+            con.execute("INSERT INTO finding_rows BY NAME SELECT * FROM rows")
+            if (finding := analysis.summarise(con, a, bound, spend)) is not None:
+                found.append(finding)
+    return found

@@ -55,9 +55,9 @@ def pytest_xdist_make_scheduler(config, log):  # noqa: ANN001, ANN201 (only call
 
 # ---- one SparkSession for every Spark test of a worker ------------------------------------------------------------
 # Starting the JVM is the largest cost of the Spark tests: tests/test_spark*.py share this one (the scheduler above
-# sends them to one worker). Tiny inputs: two cores, two shuffle partitions, no UI, and plans interpreted rather
+# sends them to one worker). Tiny inputs: two cores, one shuffle partition, no UI, and plans interpreted rather
 # than compiled (the SQL's results do not depend on it).
-SPARK_TEST_CONF = {"spark.sql.shuffle.partitions": "2", "spark.ui.enabled": "false",
+SPARK_TEST_CONF = {"spark.sql.shuffle.partitions": "1", "spark.default.parallelism": "2", "spark.ui.enabled": "false",
                    "spark.sql.codegen.wholeStage": "false", "spark.sql.codegen.factoryMode": "NO_CODEGEN",
                    "spark.sql.adaptive.enabled": "false"}
 

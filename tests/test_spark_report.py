@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from finops import pipeline, spark_ingest, store
+from finops import pipeline, spark_ingest, spark_pipeline, store
 from finops.cli import cli
 from finops.report import to_json
 
@@ -91,8 +91,9 @@ def test_a_bill_pulled_with_two_groupings_counts_once_on_spark(spark, tmp_path):
     assert any("grouped by workspace_id" in n and "cost_by_model.json" in n for n in ws.notes), ws.notes
 
 
-def test_cli_analyses_an_exported_store_on_spark(spark, tmp_path):
+def test_cli_analyses_an_exported_store_on_spark(spark, tmp_path, monkeypatch):
     """`--engine spark --from-parquet`: the store's export, read by Spark, gives the store's spend and findings."""
+    monkeypatch.setattr(spark_pipeline, "connect", lambda master, remote: spark)  # the tests' session, unchanged
     db, export = tmp_path / "usage.duckdb", tmp_path / "export"
     store.ingest([ROOT / "sample_logs"], db)
     store.export_parquet(db, export)
@@ -112,3 +113,13 @@ def test_spark_options_need_the_spark_engine(tmp_path):
     result = CliRunner().invoke(cli, ["analyze", str(ROOT / "sample_logs"), "--spark-master", "local[1]",
                                       "-o", str(tmp_path)])
     assert result.exit_code != 0 and "--engine spark" in result.output
+
+
+def test_workspace_and_key_names_replace_their_ids_on_spark(spark):
+    usage = spark.createDataFrame([("r1", "wrkspc_A", "apikey_1"), ("r2", "wrkspc_B", None)],
+                                  "record_id string, workspace string, api_key_id string")
+    named = spark_pipeline._names(spark, usage, {"workspaces": {"wrkspc_A": "Support"},
+                                                 "api_keys": {"apikey_1": "prod key"}})
+    # A mapped id takes its name; an id without one, and a missing key, stay as they are.
+    assert sorted(tuple(r) for r in named.select("record_id", "workspace", "api_key_id").collect()) == [
+        ("r1", "Support", "prod key"), ("r2", "wrkspc_B", None)]
