@@ -197,6 +197,13 @@ def run(con: duckdb.DuckDBPyConnection, analysis: Analysis, overrides: dict[str,
         con.execute(f"CREATE TEMP TABLE finding_rows AS {analysis.sql}", params)
     except duckdb.Error as e:
         raise AnalysisError(f"{analysis.id}: {e}") from e
+    return summarise(con, analysis, params, spend)
+
+
+def summarise(con: duckdb.DuckDBPyConnection, analysis: Analysis, params: dict[str, Any],
+              spend: Decimal | None = None) -> Finding | None:
+    """The Finding of the per-record rows in `finding_rows` (made by run(), or by another engine's run of the
+    same query); None when there are none. The rows' savings go to `finding_savings`."""
     columns = [d[0] for d in con.execute("SELECT * FROM finding_rows LIMIT 0").description]
     wanted = [*REQUIRED_COLUMNS, *analysis.evidence_by, *analysis.evidence_sum]
     missing = [c for c in wanted if c not in columns]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import sys
+import tempfile
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -104,11 +106,26 @@ def _month(_ctx: click.Context, _param: click.Parameter, value: str | None) -> s
 @click.option("--tolerance", metavar="PCT", callback=_tolerance,
               help="Reconciliation with the bill: the largest usage gap that still passes, as a share of the "
                    "bill, e.g. 1% or 0.01 (default 1%; also `tolerance` under [reconciliation] in finops.toml).")
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
+              help="Where reading, pricing and the analyses run: DuckDB on this machine, or Apache Spark "
+                   "(pip install 'finops[spark]'; local mode unless --spark-master or --spark-remote).")
+@click.option("--spark-master", metavar="URL",
+              help="With --engine spark: the cluster to run on (spark://HOST:7077, yarn, k8s://...; "
+                   "default local[*], or the master of your SPARK_* / spark-defaults settings).")
+@click.option("--spark-remote", metavar="sc://HOST:15002",
+              help="With --engine spark: a Spark Connect server (pip install 'finops[spark-connect]').")
+@click.option("--spark-work-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="With --engine spark: where Spark writes the priced tables the report is made from "
+                   "(default: a temporary folder; on a cluster, a folder Spark and this machine both see).")
+@click.option("--from-parquet", type=click.Path(path_type=Path, file_okay=False, exists=True),
+              help="With --engine spark: read a store exported by `finops export parquet` instead of PATHS.")
 @click.option("--quiet", is_flag=True, help="Print only the paths written.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 def analyze(paths: tuple[Path, ...], out_dir: Path, db: Path | None, formats: str, only: tuple[str, ...],
             skip: tuple[str, ...], param_args: tuple[str, ...], prices_file: Path | None, organisation: str | None,
-            month: str | None, tolerance: Decimal | None, quiet: bool, debug: bool) -> None:
+            month: str | None, tolerance: Decimal | None, engine: str, spark_master: str | None,
+            spark_remote: str | None, spark_work_dir: Path | None, from_parquet: Path | None, quiet: bool,
+            debug: bool) -> None:
     """Read logs and billing files, price every token, find waste, write the report.
 
     PATHS are files or folders (read recursively, .gz too); each file's format is detected from its content.
@@ -116,10 +133,8 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, db: Path | None, formats: st
     \b
     Example:
         finops analyze sample_logs/ -o report/
+        finops analyze sample_logs/ -o report/ --engine spark
     """
-    from . import pipeline
-    from .terminal import Progress, print_summary
-
     chosen = _formats(formats)
     settings = config.load(Path.cwd())
     params: dict[str, dict[str, Any]] = {k: dict(v) for k, v in settings.get("params", {}).items()}
@@ -128,7 +143,12 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, db: Path | None, formats: st
         params.setdefault(analysis_id, {})[name] = value
     if prices_file is None and settings.get("prices"):
         prices_file = Path(settings["prices"])
-    if not paths and db is None:
+    if engine == "duckdb" and (spark_master or spark_remote or spark_work_dir or from_parquet):
+        raise click.UsageError("--spark-master, --spark-remote, --spark-work-dir and --from-parquet need "
+                               "--engine spark")
+    if from_parquet and paths:
+        raise click.UsageError("give PATHS or --from-parquet DIR, not both")
+    if not paths and db is None and from_parquet is None:
         raise click.UsageError("give PATHS (files or folders) or --db STORE")
     for path in paths:
         if not path.exists():
@@ -138,8 +158,29 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, db: Path | None, formats: st
         from finops.reports import check_renderer
 
         check_renderer()
+    with contextlib.ExitStack() as stack:
+        spark_args: dict[str, Any] = {}
+        if engine == "spark":
+            from . import spark_pipeline
+
+            work = spark_work_dir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="finops-spark-")))
+            spark_args = {"engine": engine, "spark": spark_pipeline.connect(spark_master, spark_remote),
+                          "work": work, "from_parquet": from_parquet}
+        _analyze(paths, out_dir, chosen, settings, params, prices_file, only, skip, organisation, month, db,
+                 tolerance, quiet, spark_args)
+
+
+def _analyze(paths: tuple[Path, ...], out_dir: Path, chosen: list[str], settings: dict[str, Any],
+             params: dict[str, dict[str, Any]], prices_file: Path | None, only: tuple[str, ...],
+             skip: tuple[str, ...], organisation: str | None, month: str | None, db: Path | None,
+             tolerance: Decimal | None, quiet: bool, spark_args: dict[str, Any]) -> None:
+    """Run the audit and write the report (the work of `finops analyze`, once its options are checked)."""
+    from . import pipeline
+    from .terminal import Progress, print_summary
+
     try:
-        with Progress(paths, enabled=not quiet) as progress:
+        # Spark reads on its executors: no file-by-file progress to show.
+        with Progress(paths, enabled=not (quiet or spark_args)) as progress:
             audit = pipeline.run(
                 paths, now=datetime.now(UTC).replace(tzinfo=None), params=params, prices_file=prices_file,
                 only=only, skip=skip,
@@ -148,6 +189,7 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, db: Path | None, formats: st
                 tolerance=tolerance if tolerance is not None else _tolerance_setting(settings),
                 names=names.from_settings(settings),
                 minor_finding_share=config.minor_finding_share(settings),
+                **spark_args,
             )
     except pipeline.NoUsableInput as e:
         # Still say, line by line, what was rejected and why: the reason nothing could be used.

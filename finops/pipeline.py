@@ -100,6 +100,10 @@ def run(
     tolerance: Decimal | None = None,
     names: dict[str, dict[str, str]] | None = None,
     minor_finding_share: Decimal | None = None,
+    engine: str = "duckdb",
+    spark: Any = None,
+    from_parquet: Path | None = None,
+    work: Path | None = None,
 ) -> Audit:
     """Read, normalise, price and analyse the given files and folders.
 
@@ -110,6 +114,8 @@ def run(
     names files among the paths or next to them (finops-names.toml, written by `finops pull`) add to them, and
     these win over the files.
     minor_finding_share: findings saving less than this share of spend share one table (finops/summary.py).
+    engine: "spark" reads, prices and analyses on the SparkSession `spark` (finops/spark_pipeline.py), from the
+    paths or from a `finops export parquet` folder (from_parquet), its tables written to the folder work.
     """
     from finops import names as naming
     from finops import store
@@ -124,7 +130,16 @@ def run(
     analyses = _select(every, set(only), set(skip))
     params = params or {}
     analysis.check_overrides(params, every)  # before reading anything: an unknown id or name is an error
-    if db is not None:
+    if engine == "spark":
+        from finops import spark_pipeline
+
+        if db is not None:
+            raise IngestError("--engine spark does not read a store (--db) yet: give the files, or the store's "
+                              "`finops export parquet` folder with --from-parquet")
+        if spark is None or work is None:
+            raise IngestError("--engine spark needs a SparkSession and a work folder")
+        result = spark_pipeline.load(spark, con, paths, work, names, from_parquet)
+    elif db is not None:
         if paths:
             store.ingest(paths, db, progress)
         result = store.attach(con, db, month)
@@ -132,17 +147,23 @@ def run(
     else:
         result = ingest.load(paths, con, progress)
     loaded = sum(f.rows_loaded for f in result.files)
+    if from_parquet is not None:  # an export keeps no accounting of its files: its rows are what was loaded
+        loaded = con.execute("SELECT count(*) FROM usage").fetchone()[0]  # type: ignore[index]
     if loaded == 0:
         raise NoUsableInput(_nothing_loaded(result), con)
-    if names:
-        naming.apply(con, names)
-    pricing.price_usage(con)
-    if db is None:  # a store's usage is a view already
-        _usage_from_priced(con)
+    if engine != "spark":  # Spark named and priced its rows already
+        if names:
+            naming.apply(con, names)
+        pricing.price_usage(con)
+        if db is None:  # a store's usage is a view already
+            _usage_from_priced(con)
     analysis.prepare(con)
     totals = overview.totals(con)  # before the analyses: severity is weighed against spend
-    found = [f for a in analyses
-             if (f := analysis.run(con, a, params.get(a.id), spend=totals.billed_cost)) is not None]
+    if engine == "spark":
+        found = spark_pipeline.run_analyses(spark, con, analyses, params, totals.billed_cost)
+    else:
+        found = [f for a in analyses
+                 if (f := analysis.run(con, a, params.get(a.id), spend=totals.billed_cost)) is not None]
     stacked = stacking.stack(con, found)
     findings = [replace(f, stacked_savings=stacked.get(f.id, Decimal(0))) for f in found]
     standalone = sum((f.savings for f in findings), Decimal(0))

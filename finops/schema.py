@@ -68,6 +68,8 @@ TOKEN_COLUMNS = [
 # snapshot), then the earliest file and line.
 KEEP_BEST = ("QUALIFY row_number() OVER (PARTITION BY record_id ORDER BY "
              + " + ".join(f"coalesce({c}, 0)" for c in TOKEN_COLUMNS) + " DESC, source_file, source_line) = 1")
+# Bill lines: one per record_id too (the same bill exported twice), the first by file and line.
+BILL_KEEP_FIRST = "QUALIFY row_number() OVER (PARTITION BY record_id ORDER BY source_file, source_line) = 1"
 
 
 def create_table_sql(table: str) -> str:

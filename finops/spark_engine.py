@@ -8,6 +8,8 @@ then differ. With it off, an amount too wide for DECIMAL(38) is an error, never 
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
 
 import duckdb
@@ -21,22 +23,41 @@ SESSION_CONF = {
     "spark.sql.session.timeZone": "UTC",
 }
 LOCAL_CONF = {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "4"}
+# finops prints its own summary: no stage progress bars over it.
+QUIET_CONF = {"spark.ui.showConsoleProgress": "false"}
 # The reference tables pricing.install() makes, copied to Spark as they are (rates as DECIMAL).
 REFERENCE_TABLES = ("price_pivot", "prices", "models", "pricing_rules")
 
 
-def session(master: str = "local[*]", extra: dict[str, str] | None = None) -> Any:
-    """A SparkSession with the settings the finops SQL needs; a clear error when pyspark is not installed."""
+def _builder(extra: str = "spark") -> Any:
     try:
         from pyspark.sql import SparkSession
     except ImportError as e:
-        raise FinopsError("the Spark engine needs pyspark: pip install 'finops[spark]'") from e
-    builder = SparkSession.builder.master(master).appName("finops")
-    for key, value in {**(LOCAL_CONF if master.startswith("local") else {}), **SESSION_CONF,
-                       **(extra or {})}.items():
+        raise FinopsError(f"the Spark engine needs pyspark: pip install 'finops[{extra}]'") from e
+    return SparkSession.builder.appName("finops")
+
+
+def session(master: str | None = "local[*]", extra: dict[str, str] | None = None) -> Any:
+    """A SparkSession with the settings the finops SQL needs; a clear error when pyspark is not installed.
+    master None: the one spark-submit or PYSPARK_SUBMIT_ARGS gives."""
+    builder = _builder()
+    if master is not None:
+        builder = builder.master(master)
+    local = (master or "").startswith("local")
+    if local:  # local executors read the files with this interpreter (it has finops), unless told otherwise
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    for key, value in {**(LOCAL_CONF if local else {}), **QUIET_CONF, **SESSION_CONF, **(extra or {})}.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     for key, value in SESSION_CONF.items():  # also on a session that already existed
+        spark.conf.set(key, value)
+    return spark
+
+
+def remote_session(url: str) -> Any:
+    """A Spark Connect session (sc://HOST:15002) with the settings the finops SQL needs."""
+    spark = _builder("spark-connect").remote(url).getOrCreate()
+    for key, value in SESSION_CONF.items():
         spark.conf.set(key, value)
     return spark
 

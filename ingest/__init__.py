@@ -17,6 +17,7 @@ import pyarrow as pa
 from finops.errors import IngestError
 from finops.schema import (
     ARROW_SCHEMA,
+    BILL_KEEP_FIRST,
     BILLING_ARROW_SCHEMA,
     BILLING_NAMES,
     KEEP_BEST,
@@ -481,11 +482,7 @@ def _deduplicate(con: duckdb.DuckDBPyConnection, result: IngestResult, parts: li
         for stats in result.files:
             if stats.path == path:
                 stats.notes.append(overlap.NOTE.format(n=rows))
-    # Bill lines: one per record_id too (the same bill exported twice), the first by file and line.
-    con.execute(f"""
-        CREATE TABLE billing AS
-        SELECT {", ".join(BILLING_NAMES)} FROM billing_raw
-        QUALIFY row_number() OVER (PARTITION BY record_id ORDER BY source_file, source_line) = 1""")
+    con.execute(f"CREATE TABLE billing AS SELECT {', '.join(BILLING_NAMES)} FROM billing_raw {BILL_KEEP_FIRST}")
     con.execute("DROP TABLE billing_raw")
     for path, (_, note) in bill_groupings.drop_coarser(con, "billing").items():  # one grouping per period
         for stats in result.files:

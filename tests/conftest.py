@@ -1,7 +1,9 @@
 import os
 import sys
+import time
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -56,3 +58,25 @@ def pytest_xdist_make_scheduler(config, log):  # noqa: ANN001, ANN201 (only call
         return None
     config.option.loadscopereorder = False  # the order set above
     return SparkFirst(config, log)
+
+
+# ---- one SparkSession for every Spark test of a worker ------------------------------------------------------------
+# Starting the JVM is the largest cost of the Spark tests: tests/test_spark*.py share this one (the scheduler above
+# sends them to one worker). Tiny inputs: two cores, one shuffle partition, no UI, and plans interpreted rather
+# than compiled (the SQL's results do not depend on it).
+SPARK_TEST_CONF = {"spark.sql.shuffle.partitions": "1", "spark.default.parallelism": "2", "spark.ui.enabled": "false",
+                   "spark.sql.codegen.wholeStage": "false", "spark.sql.codegen.factoryMode": "NO_CODEGEN",
+                   "spark.sql.adaptive.enabled": "false"}
+
+
+@pytest.fixture(scope="session")
+def spark():
+    from finops import spark_engine
+
+    # Python turns Spark timestamps into local time: hold the test process to UTC, like the Spark session.
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    session = spark_engine.session("local[2]", SPARK_TEST_CONF)
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

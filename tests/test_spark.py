@@ -6,7 +6,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import time
 from pathlib import Path
 from typing import Any
 
@@ -27,21 +26,6 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("java") is None and not os.environ.get("JAVA_HOME"),
                        reason="no Java runtime for Spark (pyspark 4 needs Java 17)"),
 ]
-
-
-@pytest.fixture(scope="session")
-def spark():
-    # Python turns Spark timestamps into local time: hold the test process to UTC, like the Spark session.
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    # Tiny tables: interpreting the plans is faster than compiling them (the SQL's results do not depend on it).
-    session = spark_engine.session("local[2]", {"spark.sql.shuffle.partitions": "2",
-                                                "spark.sql.codegen.wholeStage": "false",
-                                                "spark.sql.codegen.factoryMode": "NO_CODEGEN",
-                                                "spark.sql.adaptive.enabled": "false"})
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 def _rows(records: list[dict[str, Any]], *key: str) -> list[dict[str, Any]]:

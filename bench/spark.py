@@ -1,0 +1,70 @@
+"""Spark local mode on 1 and 2 cores against DuckDB, on the same generated request logs (with bodies).
+
+    python bench/spark.py [--logs 200MB] [--work DIR] [--repeat 1]
+
+Runs `finops analyze DIR --format json` with the default engine, then with `--engine spark --spark-master
+local[1]` and `local[2]`, each a fresh process (the JVM's start is part of a Spark run's cost, and is reported
+apart by a run on a tiny input). The totals and savings of the three report.json files must be identical; prints
+wall seconds, MB/s and MB/s per core, and the load average before and after each run (the machine may be shared).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from generate import parse_size, request_logs  # noqa: E402
+
+ROOT = Path(__file__).parent.parent
+
+
+def run(label: str, logs: Path, out: Path, extra: list[str]) -> dict[str, object]:
+    load_before = os.getloadavg()[0]
+    start = time.perf_counter()
+    subprocess.run([str(Path(sys.executable).parent / "finops"), "analyze", str(logs), "-o", str(out),
+                    "--format", "json", "--quiet", *extra], check=True, stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - start
+    doc = json.loads((out / "report.json").read_text())
+    return {"label": label, "seconds": seconds, "load": (load_before, os.getloadavg()[0]),
+            "totals": doc["totals"], "savings": doc["savings"], "findings": [
+                (f["id"], f["savings_usd"]) for f in doc["findings"]]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--logs", default="200MB", help="size of the generated request logs")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/finops-bench-spark"))
+    args = parser.parse_args(argv)
+    size = parse_size(args.logs)
+    logs = args.work / f"logs-{args.logs}"
+    if not logs.exists():
+        request_logs(size, logs, seed=6)
+    nbytes = sum(p.stat().st_size for p in logs.iterdir())
+    tiny = ROOT / "sample_logs" / "api-logs"
+    runs = [
+        run("spark local[1], tiny input (JVM start)", tiny, args.work / "tiny", ["--engine", "spark",
+                                                                              "--spark-master", "local[1]"]),
+        run("duckdb", logs, args.work / "duckdb", []),
+        run("spark local[1]", logs, args.work / "spark1", ["--engine", "spark", "--spark-master", "local[1]"]),
+        run("spark local[2]", logs, args.work / "spark2", ["--engine", "spark", "--spark-master", "local[2]"]),
+    ]
+    base = runs[1]
+    print(f"input: {nbytes / 1e6:.0f} MB of request logs in {len(list(logs.iterdir()))} files")
+    print(f"{'run':<40} {'wall s':>8} {'MB/s':>7} {'MB/s/core':>10} {'load before-after':>18} {'same totals':>12}")
+    for r, cores in zip(runs, (1, 2, 1, 2), strict=True):
+        same = (r["totals"], r["savings"], r["findings"]) == (base["totals"], base["savings"], base["findings"])
+        mbps = nbytes / 1e6 / r["seconds"]
+        load = f"{r['load'][0]:.1f}-{r['load'][1]:.1f}"
+        print(f"{r['label']:<40} {r['seconds']:8.1f} {mbps:7.1f} {mbps / cores:10.1f} {load:>18} "
+              f"{'-' if r is runs[0] else ('yes' if same else 'NO'):>12}")
+    return 0 if all((r["totals"], r["savings"]) == (base["totals"], base["savings"]) for r in runs[1:]) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

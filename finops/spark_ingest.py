@@ -1,0 +1,190 @@
+"""Reading on Apache Spark: the input files split across executors, each read by the same finops reader as a
+local run (ingest.read_file), deduplicated in Spark by the rules of a local run.
+
+The files are a DataFrame of paths; mapInArrow runs ingest.detect and ingest.read_file on each, on an executor, and
+yields everything the file gave as Arrow batches of one wide schema, `kind` saying what a row is: a usage row, a
+bill line, a reject, or the file's accounting (FileStats as JSON, one row per file). The usage rows keep one row per
+record_id by KEEP_BEST and the bill lines by BILL_KEEP_FIRST (finops/schema.py, the SQL a local run executes,
+generated for Spark by sqlglot). Two rules that compare whole sources run on the driver's DuckDB with the local
+code, on the few rows they can touch: bill groupings (ingest/bill_groupings.py, the Anthropic cost-report lines,
+one per bucket and group) and telemetry overlap (ingest/overlap.py, Claude Code's rows, only when there is
+telemetry).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import sqlglot
+
+from finops.schema import ARROW_SCHEMA, BILL_KEEP_FIRST, BILLING_ARROW_SCHEMA, BILLING_NAMES, KEEP_BEST, NAMES
+
+ROW, BILL, REJECT, FILE, SKIPPED = "row", "bill", "reject", "file", "skipped"
+# One schema for everything a file gives: the usage columns, the bill columns they lack, a reject's reason and a
+# file's accounting. Columns a kind does not use are null.
+STAGED_SCHEMA = pa.schema([
+    pa.field("kind", pa.string()),
+    *ARROW_SCHEMA,
+    *(f for f in BILLING_ARROW_SCHEMA if f.name not in ARROW_SCHEMA.names),
+    pa.field("reason", pa.string()),
+    pa.field("file_stats", pa.string()),
+])
+BATCH_ROWS = 10_000
+
+
+@dataclass
+class SparkInput:
+    """What the executors read: the deduplicated usage and bill lines and the rejects as DataFrames, and the
+    files' accounting (small) on the driver, as a local run's IngestResult."""
+
+    usage: Any
+    billing: Any
+    rejects: Any
+    result: Any  # ingest.IngestResult
+
+
+def _batch(kind: str, records: list[dict[str, Any]]) -> pa.RecordBatch:
+    return pa.RecordBatch.from_pylist([{**r, "kind": kind} for r in records], schema=STAGED_SCHEMA)
+
+
+def read_one(path: str) -> Iterator[pa.RecordBatch]:
+    """Everything one file gives, as a local run reads it: rows, bill lines and rejects in batches, then one row
+    with its accounting (or the reason it was skipped)."""
+    from finops import ingest
+    from finops.ingest.common import FileStats, display_path
+
+    fmt, why = ingest.detect(Path(path))
+    if fmt is None:
+        yield _batch(SKIPPED, [{"source_file": display_path(path), "reason": why}])
+        return
+    stats = FileStats(path=display_path(path), format=fmt)
+    pending: dict[str, list[dict[str, Any]]] = {ROW: [], BILL: [], REJECT: []}
+    out: list[pa.RecordBatch] = []
+
+    def add(kind: str, record: dict[str, Any]) -> None:
+        pending[kind].append(record)
+        if len(pending[kind]) >= BATCH_ROWS:
+            out.append(_batch(kind, pending[kind]))
+            pending[kind] = []
+
+    ingest.read_file(Path(path), stats, lambda r: add(ROW, r),
+                     lambda f, line, reason: add(REJECT, {"source_file": f, "source_line": line, "reason": reason}),
+                     lambda b: add(BILL, b))
+    out.extend(_batch(kind, records) for kind, records in pending.items() if records)
+    yield from out
+    yield _batch(FILE, [{"source_file": stats.path, "file_stats": json.dumps(dataclasses.asdict(stats))}])
+
+
+def read_batches(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """mapInArrow's function: the files of one partition, read one after the other."""
+    for batch in batches:
+        for path in batch.column("path").to_pylist():
+            yield from read_one(path)
+
+
+def spark_schema() -> Any:
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return from_arrow_schema(STAGED_SCHEMA, prefer_timestamp_ntz=True)
+
+
+def _spark_sql(duckdb_sql: str) -> str:
+    """A query of the local run, written for Spark (QUALIFY becomes a filtered subquery)."""
+    return sqlglot.transpile(duckdb_sql, read="duckdb", write="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)[0]
+
+
+def read(spark: Any, paths: Iterable[Path], partitions: int | None = None) -> SparkInput:
+    """Read every file under paths on the executors; deduplicate as a local run does."""
+    from finops import ingest
+    from finops.ingest import bill_groupings, overlap
+    from finops.ingest.common import FileStats
+
+    files = [str(p) for p in ingest.iter_files(paths)]
+    result = ingest.IngestResult()
+    if not files:
+        empty = spark.createDataFrame([], spark_schema())
+        return SparkInput(empty.selectExpr(*NAMES), empty.selectExpr(*BILLING_NAMES),
+                          empty.selectExpr("source_file", "source_line", "reason"), result)
+    # Files per task: as many tasks as Spark runs at once (spark.default.parallelism where set), one file at least.
+    parallelism = spark.conf.get("spark.default.parallelism", None) or spark.conf.get("spark.sql.shuffle.partitions")
+    slices = min(len(files), partitions or int(parallelism))
+    paths_df = spark.createDataFrame([(i, f) for i, f in enumerate(files)], "i long, path string")
+    staged = paths_df.repartition(slices, "i").mapInArrow(read_batches, spark_schema()).persist()
+    staged.createOrReplaceTempView("finops_staged")
+
+    by_path: dict[str, Any] = {}
+    for kind, source_file, reason, stats_json in spark.sql(
+            "SELECT kind, source_file, reason, file_stats FROM finops_staged WHERE kind IN ('file', 'skipped')"
+    ).collect():  # one row per file
+        by_path[source_file] = (kind, reason, stats_json)
+    from finops.ingest.common import display_path
+
+    for f in files:  # in the order of a local run
+        kind, reason, stats_json = by_path[display_path(f)]
+        if kind == SKIPPED:
+            result.skipped.append((display_path(f), reason))
+        else:
+            result.files.append(FileStats(**json.loads(stats_json)))
+    for stats in [s for s in result.files if s.skip_reason and s.rows_read == 0]:
+        result.files.remove(stats)  # read, and found to hold nothing of ours (listed last, as a local run does)
+        result.skipped.append((stats.path, stats.skip_reason or ""))
+
+    columns = ", ".join(NAMES)
+    usage = spark.sql(_spark_sql(f"SELECT {columns} FROM finops_staged WHERE kind = 'row' {KEEP_BEST}"))
+    bills = ", ".join(BILLING_NAMES)
+    billing = spark.sql(_spark_sql(f"SELECT {bills} FROM finops_staged WHERE kind = 'bill' {BILL_KEEP_FIRST}"))
+    rejects = spark.sql("SELECT source_file, source_line, reason FROM finops_staged WHERE kind = 'reject'")
+
+    formats = {s.format for s in result.files}
+    if overlap.OTEL in formats:
+        usage, notes = _on_driver(spark, usage, "usage", [overlap.TRANSCRIPT, overlap.OTEL],
+                                  lambda con: {p: overlap.NOTE.format(n=n)
+                                               for p, n in overlap.drop_covered(con, "usage").items()})
+        _note(result, notes)
+    if formats & set(bill_groupings.FORMATS):
+        billing, notes = _on_driver(spark, billing, "billing", list(bill_groupings.FORMATS),
+                                    lambda con: {p: note for p, (_, note)
+                                                 in bill_groupings.drop_coarser(con, "billing").items()})
+        _note(result, notes)
+    usage = usage.persist()
+    billing = billing.persist()
+    loaded = dict(usage.groupBy("source_file").count().collect())
+    for path, n in billing.where("NOT derived").groupBy("source_file").count().collect():
+        loaded[path] = loaded.get(path, 0) + n
+    for stats in result.files:
+        stats.rows_loaded = loaded.get(stats.path, 0)
+        stats.rows_duplicate = stats.rows_staged - stats.rows_loaded
+    return SparkInput(usage, billing, rejects, result)
+
+
+def _note(result: Any, notes: dict[str, str]) -> None:
+    for stats in result.files:
+        if stats.path in notes:
+            stats.notes.append(notes[stats.path])
+
+
+def _on_driver(spark: Any, frame: Any, table: str, formats: list[str], rule: Any) -> tuple[Any, dict[str, str]]:
+    """Apply a local run's rule (a function of a DuckDB connection holding `table`) to the rows of the given
+    source formats, brought to the driver; the other rows stay where they are. Returns the new frame and the
+    rule's notes per file."""
+    from pyspark.sql import functions as F
+
+    mine = F.col("source_format").isin(formats)
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    subset = frame.where(mine).toArrow()  # noqa: F841 (read by DuckDB)
+    con.execute(f"CREATE TABLE {table} AS SELECT * FROM subset")  # an internal table name
+    notes = rule(con)
+    # A cursor of its own: the rule may leave a result open on con.
+    kept = con.cursor().sql(f"SELECT * FROM {table}").to_arrow_table()
+    con.close()
+    back = spark.createDataFrame(kept, schema=frame.schema) if kept.num_rows else None
+    rest = frame.where(~mine)
+    return (rest.unionByName(back) if back is not None else rest), notes
