@@ -53,7 +53,7 @@ def _compare(spark: Any, con: duckdb.DuckDBPyConnection, overrides: dict[str, di
     analysis.prepare(con)
     for a in analyses:
         params = analysis.coerce_params(a, overrides.get(a.id, {}))
-        duck = con.execute(a.sql, params).to_arrow_table().to_pylist()
+        duck = con.sql(a.sql, params=params).to_arrow_table().to_pylist()
         _same(_rows(duck, "record_id"), _rows(spark_engine.run_analysis(spark, a, overrides.get(a.id)), "record_id"),
               a.id)
 
