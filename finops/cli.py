@@ -84,7 +84,7 @@ def _month(_ctx: click.Context, _param: click.Parameter, value: str | None) -> s
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path())
 @click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path), default=Path("report"),
               show_default=True, help="Folder for the report files.")
 @click.option("--db", type=click.Path(path_type=Path, dir_okay=False),
@@ -121,7 +121,7 @@ def _month(_ctx: click.Context, _param: click.Parameter, value: str | None) -> s
               help="With --engine spark: read a store exported by `finops export parquet` instead of PATHS.")
 @click.option("--quiet", is_flag=True, help="Print only the paths written.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
-def analyze(paths: tuple[Path, ...], out_dir: Path, db: Path | None, formats: str, only: tuple[str, ...],
+def analyze(paths: tuple[Any, ...], out_dir: Path, db: Path | None, formats: str, only: tuple[str, ...],
             skip: tuple[str, ...], param_args: tuple[str, ...], prices_file: Path | None, organisation: str | None,
             month: str | None, tolerance: Decimal | None, engine: str, spark_master: str | None,
             spark_remote: str | None, spark_work_dir: Path | None, from_parquet: Path | None, quiet: bool,
@@ -129,11 +129,13 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, db: Path | None, formats: st
     """Read logs and billing files, price every token, find waste, write the report.
 
     PATHS are files or folders (read recursively, .gz too); each file's format is detected from its content.
+    With --engine spark they may also be URLs Spark reads (file://, s3a://, gs://, abfss://, dbfs:/).
 
     \b
     Example:
         finops analyze sample_logs/ -o report/
         finops analyze sample_logs/ -o report/ --engine spark
+        finops analyze s3a://bucket/claude-logs/ -o report/ --engine spark
     """
     chosen = _formats(formats)
     settings = config.load(Path.cwd())
@@ -150,8 +152,9 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, db: Path | None, formats: st
         raise click.UsageError("give PATHS or --from-parquet DIR, not both")
     if not paths and db is None and from_parquet is None:
         raise click.UsageError("give PATHS (files or folders) or --db STORE")
+    paths = _inputs(paths, engine)
     for path in paths:
-        if not path.exists():
+        if isinstance(path, Path) and not path.exists():
             raise click.BadParameter(f"{path}: no such file or folder", param_hint="PATHS")
     _prepare(out_dir)
     if "pdf" in chosen:  # before a long read: no fonts or no Pango is a one-line error now, not a crash later
@@ -168,6 +171,14 @@ def analyze(paths: tuple[Path, ...], out_dir: Path, db: Path | None, formats: st
                           "work": work, "from_parquet": from_parquet}
         _analyze(paths, out_dir, chosen, settings, params, prices_file, only, skip, organisation, month, db,
                  tolerance, quiet, spark_args)
+
+
+def _inputs(paths: tuple[str, ...], engine: str) -> tuple[Any, ...]:
+    """PATHS as given: local paths, and with --engine spark URLs Spark reads (s3a://bucket/logs/), kept as text
+    (a Path would fold their slashes)."""
+    from .spark_files import is_url
+
+    return tuple(p if engine == "spark" and is_url(p) else Path(p) for p in paths)
 
 
 def _analyze(paths: tuple[Path, ...], out_dir: Path, chosen: list[str], settings: dict[str, Any],

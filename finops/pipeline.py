@@ -121,7 +121,10 @@ def run(
     from finops import store
 
     paths = list(paths)
-    names = naming.merge(names or {}, *(naming.read_file(p) for p in naming.discover(paths)))
+    from finops.spark_files import is_url
+
+    local = [p for p in paths if not is_url(p)]  # URLs (--engine spark): no names files looked for there
+    names = naming.merge(names or {}, *(naming.read_file(p) for p in naming.discover(local)))
 
     con = duckdb.connect()
     store.configure(con)

@@ -100,23 +100,43 @@ def _spark_sql(duckdb_sql: str) -> str:
     return sqlglot.transpile(duckdb_sql, read="duckdb", write="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)[0]
 
 
-def read(spark: Any, paths: Iterable[Path], partitions: int | None = None) -> SparkInput:
-    """Read every file under paths on the executors; deduplicate as a local run does."""
-    from finops import ingest
+def read(spark: Any, paths: Iterable[Path | str], partitions: int | None = None) -> SparkInput:
+    """Read every file under paths on the executors; deduplicate as a local run does. A path is a local path
+    (read by path on the executors, which must see it too) or a URL Spark lists and reads (finops/spark_files.py)."""
+    from finops import ingest, spark_files
     from finops.ingest import bill_groupings, overlap
-    from finops.ingest.common import FileStats
+    from finops.ingest.common import FileStats, display_path
 
-    files = [str(p) for p in ingest.iter_files(paths)]
+    paths = list(paths)
+    urls = [p for p in paths if spark_files.is_url(p)]
+    listed = spark_files.list_files(spark, urls) if urls else {}
+    named = {spark_path: name for files in listed.values() for spark_path, name in files.items()}
+    order: list[str] = []  # every file's name, in the order of a local run
+    files: list[str] = []  # the local ones, read by path
+    for path in paths:
+        if spark_files.is_url(path):
+            order.extend(listed[str(path)].values())
+        else:
+            found = [str(p) for p in ingest.iter_files([Path(path)])]
+            files.extend(found)
+            order.extend(display_path(f) for f in found)
     result = ingest.IngestResult()
-    if not files:
+    if not order:
         empty = spark.createDataFrame([], spark_schema())
         return SparkInput(empty.selectExpr(*NAMES), empty.selectExpr(*BILLING_NAMES),
                           empty.selectExpr("source_file", "source_line", "reason"), result)
-    # Files per task: as many tasks as Spark runs at once (spark.default.parallelism where set), one file at least.
-    parallelism = spark.conf.get("spark.default.parallelism", None) or spark.conf.get("spark.sql.shuffle.partitions")
-    slices = min(len(files), partitions or int(parallelism))
-    paths_df = spark.createDataFrame([(i, f) for i, f in enumerate(files)], "i long, path string")
-    staged = paths_df.repartition(slices, "i").mapInArrow(read_batches, spark_schema()).persist()
+    parts = []
+    if files:
+        # Files per task: as many tasks as Spark runs at once (spark.default.parallelism where set), one at least.
+        parallelism = (spark.conf.get("spark.default.parallelism", None)
+                       or spark.conf.get("spark.sql.shuffle.partitions"))
+        slices = min(len(files), partitions or int(parallelism))
+        paths_df = spark.createDataFrame([(i, f) for i, f in enumerate(files)], "i long, path string")
+        parts.append(paths_df.repartition(slices, "i").mapInArrow(read_batches, spark_schema()))
+    if named:
+        parts.append(spark_files.staged(spark, named, spark_schema()))
+    staged = parts[0] if len(parts) == 1 else parts[0].unionByName(parts[1])
+    staged = staged.persist()
     staged.createOrReplaceTempView("finops_staged")
 
     by_path: dict[str, Any] = {}
@@ -124,12 +144,11 @@ def read(spark: Any, paths: Iterable[Path], partitions: int | None = None) -> Sp
             "SELECT kind, source_file, reason, file_stats FROM finops_staged WHERE kind IN ('file', 'skipped')"
     ).collect():  # one row per file
         by_path[source_file] = (kind, reason, stats_json)
-    from finops.ingest.common import display_path
 
-    for f in files:  # in the order of a local run
-        kind, reason, stats_json = by_path[display_path(f)]
+    for name in dict.fromkeys(order):  # in the order of a local run, each file once
+        kind, reason, stats_json = by_path[name]
         if kind == SKIPPED:
-            result.skipped.append((display_path(f), reason))
+            result.skipped.append((name, reason))
         else:
             result.files.append(FileStats(**json.loads(stats_json)))
     for stats in [s for s in result.files if s.skip_reason and s.rows_read == 0]:

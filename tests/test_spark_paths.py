@@ -1,0 +1,68 @@
+"""`finops analyze --engine spark` on inputs given as URLs (file://, the same code path as s3a://, gs://,
+abfss://, dbfs:/): Spark lists and reads the files, and the report is the DuckDB report of the same files, every
+file named as the user gave it. Skipped, with the reason, only where pyspark or Java is missing."""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import json
+import os
+import shutil
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from finops import pipeline, spark_ingest
+from finops.report import to_json
+
+ROOT = Path(__file__).parent.parent
+NOW = datetime(2026, 12, 1)
+
+pytestmark = [
+    pytest.mark.skipif(importlib.util.find_spec("pyspark") is None,
+                       reason="pyspark is not installed (pip install 'finops[spark]')"),
+    pytest.mark.skipif(shutil.which("java") is None and not os.environ.get("JAVA_HOME"),
+                       reason="no Java runtime for Spark (pyspark 4 needs Java 17)"),
+]
+
+
+def _report(paths: list[Any], **engine: Any) -> str:
+    audit = pipeline.run(paths, now=NOW, **engine)
+    try:
+        return to_json(audit.report)
+    finally:
+        audit.close()
+
+
+def test_a_folder_given_as_a_url_gives_the_duckdb_report(spark, tmp_path):
+    folder = tmp_path / "logs"
+    shutil.copytree(ROOT / "sample_logs", folder)
+    duck = _report([folder])
+    on_spark = _report([f"file://{folder}/"], engine="spark", spark=spark, work=tmp_path / "work")
+    # The same report, each file named by its URL as given: file:///.../logs/x.jsonl for .../logs/x.jsonl.
+    assert f"file://{folder}/" in on_spark
+    assert json.loads(on_spark.replace(f"file://{folder}", str(folder))) == json.loads(duck)
+
+
+def test_a_file_url_keeps_its_name_rejects_lines_and_gzip(spark, tmp_path):
+    # A gzipped request log of three lines: one request, a broken line (line 2), the same request again.
+    first = (ROOT / "sample_logs/api-logs/gateway-2026-11-18_2026-11-20.jsonl").read_bytes().splitlines()[0]
+    log = tmp_path / "gw.jsonl.gz"
+    log.write_bytes(gzip.compress(first + b"\n{broken\n" + first + b"\n"))
+    url = f"file://{log}"
+    read = spark_ingest.read(spark, [url])
+    [stats] = read.result.files
+    assert (stats.path, stats.rows_read, stats.rows_loaded, stats.rows_rejected, stats.rows_duplicate) == (
+        url, 3, 1, 1, 1)
+    assert [(r[0], r[1]) for r in read.rejects.collect()] == [(url, 2)]
+    assert [r[0] for r in read.usage.select("source_file").collect()] == [url]
+
+
+def test_a_missing_url_is_an_error_not_an_empty_report(spark, tmp_path):
+    from finops.errors import IngestError
+
+    with pytest.raises(IngestError, match="no such file or folder"):
+        spark_ingest.read(spark, [f"file://{tmp_path}/nothing-here/"])
