@@ -507,23 +507,56 @@ def export_focus(paths: tuple[Path, ...], out: Path, prices_file: Path | None, f
 
 
 @export.command("parquet")
-@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), required=True,
+@click.option("--db", type=click.Path(path_type=Path, dir_okay=False),
               help="The store to export (made by `finops ingest`).")
-@click.argument("out_dir", type=click.Path(path_type=Path, file_okay=False))
-def export_parquet(db: Path, out_dir: Path) -> None:
-    """Write the store's usage table as Hive-partitioned Parquet: OUT_DIR/month=YYYY-MM/platform=NAME/*.parquet.
+@click.argument("args", nargs=-1, required=True, metavar="[PATHS]... OUT_DIR")
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
+              help="spark: read PATHS on Spark and write OUT_DIR from Spark (no store).")
+@click.option("--spark-master", metavar="URL", help="With --engine spark: the cluster to run on.")
+@click.option("--spark-remote", metavar="sc://HOST:15002", help="With --engine spark: a Spark Connect server.")
+def export_parquet(db: Path | None, args: tuple[str, ...], engine: str, spark_master: str | None,
+                   spark_remote: str | None) -> None:
+    """Write usage as Hive-partitioned Parquet: OUT_DIR/month=YYYY-MM/platform=NAME/*.parquet.
 
-    The columns are the usage table's (README: "The usage table"), so Spark, Trino, Athena or BigQuery can
-    query the same data.
+    From a store (--db), or with --engine spark from files and folders read on Spark (PATHS may be URLs
+    Spark reads: s3a://, gs://, abfss://, dbfs:/, file://; so may OUT_DIR). The columns are the usage table's
+    (README: "The usage table"), so Spark, Trino, Athena or BigQuery can query the same data, and
+    `finops analyze --engine spark --from-parquet OUT_DIR` reads it back.
 
     \b
     Example:
         finops export parquet --db usage.duckdb warehouse/usage/
+        finops export parquet --engine spark s3a://bucket/claude-logs/ s3a://bucket/finops/usage/
     """
-    from . import store
+    *raw, out = args
+    if engine == "duckdb":
+        if spark_master or spark_remote:
+            raise click.UsageError("--spark-master and --spark-remote need --engine spark")
+        if db is None or raw:
+            raise click.UsageError("give --db STORE and OUT_DIR (or PATHS... OUT_DIR with --engine spark)")
+        from . import store
 
-    rows = store.export_parquet(db, out_dir)
-    click.echo(f"{rows} rows written to {out_dir}")
+        rows = store.export_parquet(db, Path(out))
+        click.echo(f"{rows} rows written to {out}")
+        return
+    if db is not None or not raw:
+        raise click.UsageError("--engine spark reads PATHS, not a store: give PATHS... OUT_DIR")
+    from . import spark_pipeline
+    from .spark_files import is_url
+
+    paths = _inputs(tuple(raw), engine)
+    for path in paths:
+        if isinstance(path, Path) and not path.exists():
+            raise click.BadParameter(f"{path}: no such file or folder", param_hint="PATHS")
+    rows, result = spark_pipeline.export_parquet(spark_pipeline.connect(spark_master, spark_remote), paths,
+                                                 out if is_url(out) else Path(out))
+    rejected = sum(f.rows_rejected for f in result.files)
+    duplicates = sum(f.rows_duplicate for f in result.files)
+    click.echo(f"{len(result.files)} file(s) read, {len(result.skipped)} skipped; {rows} rows written to {out}, "
+               f"{rejected} rejected, {duplicates} duplicate(s) dropped")
+    for stats in result.files:  # why rows were rejected, by file (the reasons a local ingest counts)
+        for reason, n in stats.reasons.items():
+            click.echo(f"  {stats.path}: {n} rejected: {reason}", err=True)
 
 
 @cli.command("ingest")

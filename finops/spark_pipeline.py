@@ -139,3 +139,19 @@ def run_analyses(spark: Any, con: duckdb.DuckDBPyConnection, analyses: list[anal
             if (finding := analysis.summarise(con, a, bound, spend)) is not None:
                 found.append(finding)
     return found
+
+
+
+def export_parquet(spark: Any, paths: Iterable[Path | str], out: Path | str) -> tuple[int, Any]:
+    """`finops export parquet --engine spark`: the files read and deduplicated on Spark, their usage rows written
+    by Spark in the layout of the store's export (store.export_parquet): OUT/month=YYYY-MM/platform=NAME/, the
+    month and platform in the folder names (Spark keeps partition columns out of the files). Only the partitions
+    written are replaced. Returns the rows written and the files' accounting (ingest.IngestResult)."""
+    from pyspark.sql import functions as F
+
+    read = spark_ingest.read(spark, paths)
+    month = F.coalesce(F.date_format("charge_period_start", "yyyy-MM"), F.lit("unknown"))
+    usage = read.usage.withColumn("month", month)
+    (usage.repartition("month", "platform").write.partitionBy("month", "platform")
+     .option("partitionOverwriteMode", "dynamic").mode("overwrite").parquet(str(out)))
+    return usage.count(), read.result

@@ -66,3 +66,56 @@ def test_a_missing_url_is_an_error_not_an_empty_report(spark, tmp_path):
 
     with pytest.raises(IngestError, match="no such file or folder"):
         spark_ingest.read(spark, [f"file://{tmp_path}/nothing-here/"])
+
+
+def _export_rows(con: Any, folder: Path) -> list[tuple[Any, ...]]:
+    """An export's rows as DuckDB reads them (Hive partitions), in the store's column types, sorted."""
+    from finops.schema import NAMES, create_table_sql
+
+    con.execute("DROP TABLE IF EXISTS exported")
+    con.execute(create_table_sql("exported"))
+    con.execute("ALTER TABLE exported ADD COLUMN month VARCHAR")
+    files = str(folder / "**" / "*.parquet")
+    con.execute("INSERT INTO exported BY NAME SELECT * FROM read_parquet(?, hive_partitioning = true)", [files])
+    # Files named as given: file:///x for /x.
+    columns = ", ".join("regexp_replace(source_file, '^file://', '')" if n == "source_file" else n for n in NAMES)
+    return con.execute(f"SELECT month, {columns} FROM exported ORDER BY ALL").fetchall()
+
+
+def test_export_parquet_on_spark_writes_the_rows_of_the_duckdb_export(spark, tmp_path):
+    import duckdb
+
+    from finops import spark_pipeline, store
+    from finops.schema import NAMES
+
+    store.ingest([ROOT / "sample_logs"], tmp_path / "usage.duckdb")
+    store.export_parquet(tmp_path / "usage.duckdb", tmp_path / "duck")
+    rows, result = spark_pipeline.export_parquet(spark, [f"file://{ROOT}/sample_logs"], tmp_path / "spark")
+
+    def partitions(folder: Path) -> list[str]:
+        return sorted({str(p.parent.relative_to(folder)) for p in folder.rglob("*.parquet")})
+
+    assert partitions(tmp_path / "spark") == partitions(tmp_path / "duck")
+    assert any(p.startswith("month=2026-10/platform=") for p in partitions(tmp_path / "spark"))
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    on_spark = _export_rows(con, tmp_path / "spark")
+    assert rows == len(on_spark) > 0
+    duck = _export_rows(con, tmp_path / "duck")
+    assert [(i, a, b) for i, (a, b) in enumerate(zip(on_spark, duck, strict=True)) if a != b][:1] == []
+    # What `analyze --engine spark --from-parquet` reads: every row, every column.
+    assert spark.read.parquet(str(tmp_path / "spark")).selectExpr(*NAMES).count() == rows
+
+
+def test_export_parquet_says_which_arguments_each_engine_takes(tmp_path):
+    from click.testing import CliRunner
+
+    from finops.cli import cli
+
+    runner = CliRunner()
+    no_store = runner.invoke(cli, ["export", "parquet", str(tmp_path / "out")])
+    assert no_store.exit_code == 2 and "give --db STORE and OUT_DIR" in no_store.output
+    store_on_spark = runner.invoke(cli, ["export", "parquet", "--engine", "spark", "--db", "x.duckdb", "out"])
+    assert store_on_spark.exit_code == 2 and "--engine spark reads PATHS, not a store" in store_on_spark.output
+    missing = runner.invoke(cli, ["export", "parquet", "--engine", "spark", str(tmp_path / "nope"), "out"])
+    assert missing.exit_code == 2 and "no such file or folder" in missing.output
