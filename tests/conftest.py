@@ -80,3 +80,15 @@ def spark():
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="session")
+def sample_logs_export(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, int]:
+    """sample_logs/ ingested into a store and exported as `finops export parquet` writes it: (store, export folder,
+    rows exported). Made once for the Spark tests that read it (they only read it)."""
+    from finops import store
+
+    folder = tmp_path_factory.mktemp("sample_logs_export")
+    db, out = folder / "usage.duckdb", folder / "parquet"
+    store.ingest([Path(__file__).parent.parent / "sample_logs"], db)
+    return db, out, store.export_parquet(db, out)

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 from helpers import read_csv_rows, usage_con
 
-from finops import analysis, pricing, spark_engine, store
+from finops import analysis, pricing, spark_engine
 from finops.schema import NAMES
 
 ROOT = Path(__file__).parent.parent
@@ -41,10 +41,20 @@ def _same(duck: list[dict[str, Any]], spark: list[dict[str, Any]], what: str) ->
         assert not diffs, f"{what} {d.get('record_id')}: (DuckDB, Spark) {diffs}"
 
 
+@pytest.fixture(scope="module")
+def reference_tables(spark: Any) -> None:
+    """The default price, model and rule tables as Spark views, copied once for every test below: each of them
+    prices with the defaults (pricing.install without a file), and nothing in this module replaces them."""
+    con = duckdb.connect()
+    pricing.install(con)
+    spark_engine.register_reference_tables(spark, con)
+    con.close()
+
+
 def _compare(spark: Any, con: duckdb.DuckDBPyConnection, overrides: dict[str, dict[str, str]],
              analyses: list[analysis.Analysis] = ANALYSES) -> None:
-    """`usage` is loaded in both engines: price and run the analyses in each, then compare."""
-    spark_engine.register_reference_tables(spark, con)
+    """`usage` is loaded in both engines: price and run the analyses in each, then compare. Both price with the
+    default tables (con by pricing.install(), Spark by the reference_tables fixture)."""
     spark_engine.price(spark)
     pricing.price_usage(con)
     key = ("record_id", "source_file", "source_line")
@@ -58,11 +68,10 @@ def _compare(spark: Any, con: duckdb.DuckDBPyConnection, overrides: dict[str, di
               a.id)
 
 
-def test_sample_logs_price_and_analyse_the_same_in_spark(spark, tmp_path):
+def test_sample_logs_price_and_analyse_the_same_in_spark(spark, reference_tables, sample_logs_export):
     """The store of sample_logs/, handed over as `finops export parquet` writes it, read by both engines."""
-    db, out = tmp_path / "usage.duckdb", tmp_path / "parquet"
-    store.ingest([ROOT / "sample_logs"], db)
-    assert store.export_parquet(db, out) > 0
+    _, out, exported = sample_logs_export
+    assert exported > 0
     con = duckdb.connect()
     pricing.install(con)
     columns = ", ".join(NAMES)  # the usage columns; month is the export's partition key only
@@ -75,7 +84,7 @@ def test_sample_logs_price_and_analyse_the_same_in_spark(spark, tmp_path):
 
 
 @pytest.mark.parametrize("case", sorted(p.name for p in CASES.iterdir() if (p / "usage.csv").is_file()))
-def test_analysis_cases_give_the_same_rows_in_spark(spark, case):
+def test_analysis_cases_give_the_same_rows_in_spark(spark, reference_tables, case):
     con = usage_con(read_csv_rows(CASES / case / "usage.csv"))
     overrides = {}
     if (CASES / case / "params.csv").is_file():

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from finops import pipeline, spark_ingest, spark_pipeline, store
+from finops import pipeline, spark_ingest, spark_pipeline
 from finops.cli import cli
 from finops.report import to_json
 
@@ -91,12 +91,10 @@ def test_a_bill_pulled_with_two_groupings_counts_once_on_spark(spark, tmp_path):
     assert any("grouped by workspace_id" in n and "cost_by_model.json" in n for n in ws.notes), ws.notes
 
 
-def test_cli_analyses_an_exported_store_on_spark(spark, tmp_path, monkeypatch):
+def test_cli_analyses_an_exported_store_on_spark(spark, sample_logs_export, tmp_path, monkeypatch):
     """`--engine spark --from-parquet`: the store's export, read by Spark, gives the store's spend and findings."""
     monkeypatch.setattr(spark_pipeline, "connect", lambda master, remote: spark)  # the tests' session, unchanged
-    db, export = tmp_path / "usage.duckdb", tmp_path / "export"
-    store.ingest([ROOT / "sample_logs"], db)
-    store.export_parquet(db, export)
+    db, export, _ = sample_logs_export  # sample_logs/ in a store, and its export
     runner = CliRunner()
     args = ["--only", "legacy_model", "--format", "json", "--quiet"]
     duck = runner.invoke(cli, ["analyze", "--db", str(db), "-o", str(tmp_path / "duck"), *args])
