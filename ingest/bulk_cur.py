@@ -125,17 +125,23 @@ class CurBulk:
         return [line(*values[:count], tuple(zip(tag_names, values[count:], strict=True)))
                 for values in zip(*columns, strict=True)]
 
+    def static_of(self, key: tuple[Any, ...], make: Any) -> Any:
+        """What a line's repeated values give: make(*key), worked out once per distinct key. The memo is emptied
+        when full, so hostile input with a new key on every line cannot grow it without bound."""
+        static = self._memo.get(key)
+        if static is None:
+            static = make(*key)
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            self._memo[key] = static
+        return static
+
     def _line(self, name: Any, usage_type: Any, description: Any, line_type: Any, start: Any, end: Any,
               interval: Any, currency: Any, line_id: Any, amount: Any, unit: Any, cost: Any, rate: Any,
               account: Any, region: Any, resource: Any, tags: tuple[tuple[str, Any], ...]) -> Any:
         usage_type = usage_type or ""
         key = (name, usage_type, description, line_type, currency, unit, account, region, resource, tags)
-        static = self._memo.get(key)
-        if static is None:
-            static = _static(*key)
-            if len(self._memo) >= _MEMO_SIZE:
-                self._memo.clear()
-            self._memo[key] = static
+        static = self.static_of(key, _static)
         if static is IGNORED or static is FALLBACK:
             return static
         if not line_id:

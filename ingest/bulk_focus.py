@@ -44,7 +44,6 @@ SLOTS = {
 }
 _STATIC = 12  # the first 12 slots are the repeated values
 _ID_PREFIX = f"{aws_focus.FORMAT}\x1f"
-_MEMO_SIZE = 100_000
 
 
 class FocusBulk(CurBulk):
@@ -55,13 +54,7 @@ class FocusBulk(CurBulk):
     JSON_COLUMNS = ()  # Tags is JSON text, parsed once per distinct value here
 
     def _line(self, *values: Any) -> Any:  # the slots' values in SLOTS' order (then CurBulk's empty tags)
-        key = values[:_STATIC]
-        static = self._memo.get(key)
-        if static is None:
-            static = _static(*key)
-            if len(self._memo) >= _MEMO_SIZE:
-                self._memo.clear()
-            self._memo[key] = static
+        static = self.static_of(values[:_STATIC], _static)
         if static is IGNORED or static is FALLBACK:
             return static
         start, end, consumed, pricing, cost, rate = values[_STATIC:_STATIC + 6]

@@ -50,7 +50,6 @@ SLOTS = {
     "pricing_amount": _both("usage.amount_in_pricing_units"),
 }
 _STATIC = 14  # the first 14 slots are the repeated values
-_MEMO_SIZE = 100_000
 
 
 class GcpBulk(CurBulk):
@@ -61,13 +60,7 @@ class GcpBulk(CurBulk):
     JSON_COLUMNS = ()  # labels and credits are JSON text, parsed once per distinct value here
 
     def _line(self, *values: Any) -> Any:  # the slots' values in SLOTS' order (then CurBulk's empty tags)
-        key = values[:_STATIC]
-        static = self._memo.get(key)
-        if static is None:
-            static = _static(*key)
-            if len(self._memo) >= _MEMO_SIZE:
-                self._memo.clear()
-            self._memo[key] = static
+        static = self.static_of(values[:_STATIC], _static)
         if static is IGNORED or static is FALLBACK:
             return static
         start, end, resource, cost, amount, pricing_amount = values[_STATIC:_STATIC + 6]

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
+import os
+import shutil
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -10,6 +13,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pytest
 
 from finops import ingest, pricing
 from finops.schema import ARROW_SCHEMA, COLUMNS, create_table_sql
@@ -68,3 +72,12 @@ def load_files(*paths: Path, price: bool = False) -> tuple[duckdb.DuckDBPyConnec
     if price:
         pricing.price_usage(con)
     return con, result
+
+
+# The Spark tests (tests/test_spark*.py) run only where pyspark and a Java runtime are.
+NEEDS_SPARK = [
+    pytest.mark.skipif(importlib.util.find_spec("pyspark") is None,
+                       reason="pyspark is not installed (pip install 'finops[spark]')"),
+    pytest.mark.skipif(shutil.which("java") is None and not os.environ.get("JAVA_HOME"),
+                       reason="no Java runtime for Spark (pyspark 4 needs Java 17)"),
+]

@@ -380,6 +380,29 @@ def mutated_bill(seed: int, lines: int) -> bytes:
     return out.getvalue().encode("utf-8", "surrogateescape")
 
 
+def assert_corpus_reads_like_the_reference(data: bytes, stem: str, fmt: str, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch, parquet: bool = True) -> None:
+    """A mutation corpus as CSV, CRLF CSV, gzip and (parquet=True) text Parquet with and without nulls, read at the
+    real block size and at a tiny one: the fast reader gives exactly the reference reader's rows, bill lines,
+    rejects, notes and accounting, and the corpus holds all three kinds."""
+    plain = tmp_path / f"{stem}.csv"
+    plain.write_bytes(data)
+    crlf = tmp_path / f"{stem}-crlf.csv"
+    crlf.write_bytes(data.replace(b"\n", b"\r\n"))
+    packed = tmp_path / f"{stem}.csv.gz"
+    packed.write_bytes(gzip.compress(data))
+    paths = [plain, crlf, packed]
+    if parquet:
+        paths += [parquet_copy(plain, tmp_path / f"{stem}.parquet", False),
+                  parquet_copy(plain, tmp_path / f"{stem}-nulls.parquet", True)]
+    for block in (fast_bills.BLOCK_BYTES, 1000):
+        monkeypatch.setattr(fast_bills, "BLOCK_BYTES", block)
+        for path in paths:
+            reference, fast = both(path, fmt, monkeypatch)
+            assert fast == reference, (block, path.name)
+            assert reference["rows"] and reference["rejects"] and reference["bills"]  # all three compared
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_a_mutation_corpus_of_claude_lines_reads_like_the_reference(seed: int, tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
@@ -387,20 +410,7 @@ def test_a_mutation_corpus_of_claude_lines_reads_like_the_reference(seed: int, t
     numbers and dates: every Claude line read in bulk or handed back gives exactly the reference reader's rows,
     rejects, notes and accounting, as CSV, CRLF CSV, gzip and text Parquet."""
     data = mutated_bill(seed, 400)
-    plain = tmp_path / "cur.csv"
-    plain.write_bytes(data)
-    crlf = tmp_path / "cur-crlf.csv"
-    crlf.write_bytes(data.replace(b"\n", b"\r\n"))
-    packed = tmp_path / "cur.csv.gz"
-    packed.write_bytes(gzip.compress(data))
-    paths = [plain, crlf, packed, parquet_copy(plain, tmp_path / "cur.parquet", False),
-             parquet_copy(plain, tmp_path / "cur-nulls.parquet", True)]
-    for block in (fast_bills.BLOCK_BYTES, 1000):
-        monkeypatch.setattr(fast_bills, "BLOCK_BYTES", block)
-        for path in paths:
-            reference, fast = both(path, "bedrock_cur", monkeypatch)
-            assert fast == reference, (block, path.name)
-            assert reference["rows"] and reference["rejects"] and reference["bills"]  # all three compared
+    assert_corpus_reads_like_the_reference(data, "cur", "bedrock_cur", tmp_path, monkeypatch)
 
 
 def test_the_regular_claude_lines_are_read_in_bulk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -818,20 +828,7 @@ def test_a_mutation_corpus_of_focus_lines_reads_like_the_reference(seed: int, tm
     """The AWS FOCUS export's Claude lines, read in bulk or handed back, give exactly the reference reader's rows,
     bill lines, rejects, notes and accounting, as CSV, CRLF CSV, gzip and text Parquet (with and without nulls)."""
     data = mutated_focus(seed, 400)
-    plain = tmp_path / "focus.csv"
-    plain.write_bytes(data)
-    crlf = tmp_path / "focus-crlf.csv"
-    crlf.write_bytes(data.replace(b"\n", b"\r\n"))
-    packed = tmp_path / "focus.csv.gz"
-    packed.write_bytes(gzip.compress(data))
-    paths = [plain, crlf, packed, parquet_copy(plain, tmp_path / "focus.parquet", False),
-             parquet_copy(plain, tmp_path / "focus-nulls.parquet", True)]
-    for block in (fast_bills.BLOCK_BYTES, 1000):
-        monkeypatch.setattr(fast_bills, "BLOCK_BYTES", block)
-        for path in paths:
-            reference, fast = both(path, "aws_focus", monkeypatch)
-            assert fast == reference, (block, path.name)
-            assert reference["rows"] and reference["rejects"] and reference["bills"]  # all three compared
+    assert_corpus_reads_like_the_reference(data, "focus", "aws_focus", tmp_path, monkeypatch)
 
 
 def test_the_regular_focus_lines_are_read_in_bulk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -942,18 +939,7 @@ def test_a_mutation_corpus_of_gcp_rows_reads_like_the_reference(seed: int, tmp_p
     """The Google Cloud billing export's Claude rows, read in bulk or handed back, give exactly the reference
     reader's rows, bill lines (credits included), rejects, notes and accounting, as CSV, CRLF CSV and gzip."""
     data = mutated_gcp(seed, 400)
-    plain = tmp_path / "gcp.csv"
-    plain.write_bytes(data)
-    crlf = tmp_path / "gcp-crlf.csv"
-    crlf.write_bytes(data.replace(b"\n", b"\r\n"))
-    packed = tmp_path / "gcp.csv.gz"
-    packed.write_bytes(gzip.compress(data))
-    for block in (fast_bills.BLOCK_BYTES, 1000):
-        monkeypatch.setattr(fast_bills, "BLOCK_BYTES", block)
-        for path in (plain, crlf, packed):
-            reference, fast = both(path, "gcp_billing", monkeypatch)
-            assert fast == reference, (block, path.name)
-            assert reference["rows"] and reference["rejects"] and reference["bills"]  # all three compared
+    assert_corpus_reads_like_the_reference(data, "gcp", "gcp_billing", tmp_path, monkeypatch, parquet=False)
 
 
 def test_the_regular_gcp_rows_are_read_in_bulk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,15 +3,12 @@ count, every row. Skipped, with the reason, only where pyspark or Java is missin
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
-from helpers import read_csv_rows, usage_con
+from helpers import NEEDS_SPARK, read_csv_rows, usage_con
 
 from finops import analysis, pricing, spark_engine
 from finops.schema import NAMES
@@ -20,12 +17,7 @@ ROOT = Path(__file__).parent.parent
 CASES = Path(__file__).parent / "analysis_cases"
 ANALYSES = analysis.load_all()
 
-pytestmark = [
-    pytest.mark.skipif(importlib.util.find_spec("pyspark") is None,
-                       reason="pyspark is not installed (pip install 'finops[spark]')"),
-    pytest.mark.skipif(shutil.which("java") is None and not os.environ.get("JAVA_HOME"),
-                       reason="no Java runtime for Spark (pyspark 4 needs Java 17)"),
-]
+pytestmark = NEEDS_SPARK
 
 
 def _rows(records: list[dict[str, Any]], *key: str) -> list[dict[str, Any]]:

@@ -5,15 +5,14 @@ file named as the user gave it. Skipped, with the reason, only where pyspark or 
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import json
-import os
 import shutil
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import NEEDS_SPARK
 
 from finops import pipeline, spark_ingest
 from finops.report import to_json
@@ -21,12 +20,7 @@ from finops.report import to_json
 ROOT = Path(__file__).parent.parent
 NOW = datetime(2026, 12, 1)
 
-pytestmark = [
-    pytest.mark.skipif(importlib.util.find_spec("pyspark") is None,
-                       reason="pyspark is not installed (pip install 'finops[spark]')"),
-    pytest.mark.skipif(shutil.which("java") is None and not os.environ.get("JAVA_HOME"),
-                       reason="no Java runtime for Spark (pyspark 4 needs Java 17)"),
-]
+pytestmark = NEEDS_SPARK
 
 
 def _report(paths: list[Any], **engine: Any) -> str:

@@ -4,10 +4,7 @@ reconciliation, per-file accounting). Skipped, with the reason, only where pyspa
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
-import shutil
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +12,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from helpers import NEEDS_SPARK
 
 from finops import pipeline, spark_ingest, spark_pipeline
 from finops.cli import cli
@@ -24,12 +22,7 @@ ROOT = Path(__file__).parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"  # one file of every format, waste included (read by test_ingest)
 NOW = datetime(2026, 12, 1)
 
-pytestmark = [
-    pytest.mark.skipif(importlib.util.find_spec("pyspark") is None,
-                       reason="pyspark is not installed (pip install 'finops[spark]')"),
-    pytest.mark.skipif(shutil.which("java") is None and not os.environ.get("JAVA_HOME"),
-                       reason="no Java runtime for Spark (pyspark 4 needs Java 17)"),
-]
+pytestmark = NEEDS_SPARK
 
 
 def _report(paths: list[Path], **engine: Any) -> dict[str, Any]:
