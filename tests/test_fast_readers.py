@@ -349,35 +349,31 @@ BASE = {"identity/LineItemId": "id", "lineItem/LineItemType": "Usage", "lineItem
 
 
 def mutated_bill(seed: int, lines: int) -> bytes:
-    """A legacy CUR of Claude lines, each the base line with a few fields changed to odd values (seeded), written
-    with the quoting a bill may use: minimal, every field quoted, spaces around fields; ids kept unique."""
-    import csv
-    import io
-    import random
+    """A legacy CUR of mutated Claude lines (mutated_csv, a twentieth of them with spaces before fields); line item
+    ids kept unique."""
 
-    rng = random.Random(seed)
-    choices = {**MUTATIONS, **EXTRA}
-    out = io.StringIO()
-    out.write(",".join(MUTATED_HEADER) + "\n")
-    for n in range(lines):
-        values = dict(BASE)
-        for name in rng.sample(MUTATED_HEADER, rng.choice([0, 1, 1, 2, 3])):
-            values[name] = rng.choice(choices[name])
+    def unique_id(n: int, values: dict[str, str], rng: Any) -> None:
         if values["identity/LineItemId"] in ("id", " id ", "\ufeffid"):
             values["identity/LineItemId"] = values["identity/LineItemId"].replace("id", f"id{n}")
-        fields = [values[name] for name in MUTATED_HEADER]
-        style = rng.random()
-        if style < 0.15:
-            out.write(",".join('"' + f.replace('"', '""') + '"' for f in fields) + "\n")  # every field quoted
-        elif style < 0.2:
-            out.write(",".join(f" {f}" if "," not in f and '"' not in f else f'"{f}"' for f in fields) + "\n")
-        elif style < 0.25:  # an extra or a missing field
-            out.write(",".join(fields + ["extra"] if rng.random() < 0.5 else fields[:-1]) + "\n")
-        else:
-            row = io.StringIO()
-            csv.writer(row, lineterminator="\n").writerow(fields)
-            out.write(row.getvalue())
-    return out.getvalue().encode("utf-8", "surrogateescape")
+
+    return mutated_csv({name: BASE[name] for name in MUTATED_HEADER}, {**MUTATIONS, **EXTRA}, seed, lines,
+                       lambda n: {}, unique_id, spaced=0.05)
+
+
+def bulk_line_counts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The sizes of the batches of lines the bill readers read in bulk (CurBulk.lines, shared by CUR, FOCUS and
+    GCP), appended as they are read: a line that is not counted went to the per-line reader."""
+    from finops.ingest import bulk_cur
+
+    original = bulk_cur.CurBulk.lines
+    bulk: list[int] = []
+
+    def counting(self: Any, frame: Any) -> list[Any]:
+        bulk.append(frame.height)
+        return original(self, frame)
+
+    monkeypatch.setattr(bulk_cur.CurBulk, "lines", counting)
+    return bulk
 
 
 def assert_corpus_reads_like_the_reference(data: bytes, stem: str, fmt: str, tmp_path: Path,
@@ -416,20 +412,12 @@ def test_a_mutation_corpus_of_claude_lines_reads_like_the_reference(seed: int, t
 def test_the_regular_claude_lines_are_read_in_bulk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Not a timing: regular Claude lines of CSV and text Parquet become rows without the per-line reader (else
     bulk reading would be the reference reader under another name); an irregular one goes to it."""
-    from finops.ingest import bulk_cur
 
     path = tmp_path / "cur.csv"
     path.write_bytes(mutated_bill(0, 0) + b"\n".join(
         ",".join(dict(BASE, **{"identity/LineItemId": f"id{i}"}).values()).encode() for i in range(50))
         + b"\nodd,\"unterminated\n")
-    original = bulk_cur.CurBulk.lines
-    bulk: list[int] = []
-
-    def counting(self: Any, frame: Any) -> list[Any]:
-        bulk.append(frame.height)
-        return original(self, frame)
-
-    monkeypatch.setattr(bulk_cur.CurBulk, "lines", counting)
+    bulk = bulk_line_counts(monkeypatch)
     result = read(path, "bedrock_cur", True, monkeypatch)
     # 50 regular lines (2 fields quoted: "Claude Sonnet..." has no comma, so none) in one block, read in bulk;
     # line 52 has 2 fields where the header has 18: rejected by the reference reader
@@ -791,35 +779,52 @@ FOCUS_BASE = {"BilledCost": "6", "BillingAccountId": "999988887777", "BillingCur
               "Tags": '{"user:team":"search"}', "x_UsageType": "USE1-MP:USE1_InputTokenCount_Global-Units"}
 
 
-def mutated_focus(seed: int, lines: int) -> bytes:
-    """An AWS FOCUS export of Claude lines, each the base line with a few fields changed to odd values (seeded), with
-    the quoting a bill may use; a line's period start is made unique (its record id is made from its values)."""
+def mutated_csv(base: dict[str, str], mutations: dict[str, list[str]], seed: int, lines: int,
+                line_values: Any, tweak: Any = None, spaced: float = 0.0) -> bytes:
+    """A bill of Claude lines as CSV, each the base line with line_values(n) (what makes its record id unique) and
+    a few fields changed to odd values (seeded), then tweak(n, values, rng) if given, with the quoting a bill may
+    use: minimal, every field quoted, (a `spaced` share of lines) spaces before fields, an extra or a missing
+    field."""
     import csv
     import io
     import random
 
     rng = random.Random(seed)
-    header = list(FOCUS_BASE)
+    header = list(base)
     out = io.StringIO()
     out.write(",".join(header) + "\n")
     for n in range(lines):
-        values = dict(FOCUS_BASE, ChargePeriodStart=f"2026-10-{1 + n % 28:02d}T{n % 24:02d}:00:00Z",
-                      ChargePeriodEnd=f"2026-10-{1 + n % 28:02d}T{n % 24:02d}:59:00Z")
+        values = dict(base, **line_values(n))
         for name in rng.sample(header, rng.choice([0, 1, 1, 2, 3])):
-            values[name] = rng.choice(FOCUS_MUTATIONS[name])
-        if rng.random() < 0.1:  # the consumed unit is the priced one: the contracted price is the line's rate
-            values["ConsumedUnit"] = values["PricingUnit"] = rng.choice(["hours", "Tokens", "Units", ""])
+            values[name] = rng.choice(mutations[name])
+        if tweak is not None:
+            tweak(n, values, rng)
         fields = [values[name] for name in header]
         style = rng.random()
         if style < 0.15:
-            out.write(",".join('"' + f.replace('"', '""') + '"' for f in fields) + "\n")
-        elif style < 0.2:
+            out.write(",".join('"' + f.replace('"', '""') + '"' for f in fields) + "\n")  # every field quoted
+        elif style < 0.15 + spaced:
+            out.write(",".join(f" {f}" if "," not in f and '"' not in f else f'"{f}"' for f in fields) + "\n")
+        elif style < 0.2 + spaced:  # an extra or a missing field
             out.write(",".join(fields + ["extra"] if rng.random() < 0.5 else fields[:-1]) + "\n")
         else:
             row = io.StringIO()
             csv.writer(row, lineterminator="\n").writerow(fields)
             out.write(row.getvalue())
     return out.getvalue().encode("utf-8", "surrogateescape")
+
+
+def mutated_focus(seed: int, lines: int) -> bytes:
+    """An AWS FOCUS export of mutated Claude lines; a line's period start is made unique (its record id is made from
+    its values)."""
+
+    def same_units(n: int, values: dict[str, str], rng: Any) -> None:
+        if rng.random() < 0.1:  # the consumed unit is the priced one: the contracted price is the line's rate
+            values["ConsumedUnit"] = values["PricingUnit"] = rng.choice(["hours", "Tokens", "Units", ""])
+
+    return mutated_csv(FOCUS_BASE, FOCUS_MUTATIONS, seed, lines,
+                       lambda n: {"ChargePeriodStart": f"2026-10-{1 + n % 28:02d}T{n % 24:02d}:00:00Z",
+                                  "ChargePeriodEnd": f"2026-10-{1 + n % 28:02d}T{n % 24:02d}:59:00Z"}, same_units)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -836,7 +841,6 @@ def test_the_regular_focus_lines_are_read_in_bulk(tmp_path: Path, monkeypatch: p
     import csv
     import io
 
-    from finops.ingest import bulk_cur
 
     lines = io.StringIO()
     for n in range(40):  # the base line, each in its own hour (quoted Tags: a wholly quoted field is regular)
@@ -845,14 +849,7 @@ def test_the_regular_focus_lines_are_read_in_bulk(tmp_path: Path, monkeypatch: p
             ChargePeriodEnd=f"2026-10-{5 + n // 24:02d}T{n % 24:02d}:59:00Z").values())
     path = tmp_path / "focus.csv"
     path.write_bytes(mutated_focus(0, 0) + lines.getvalue().encode() + b"odd,\"unterminated\n")
-    original = bulk_cur.CurBulk.lines
-    bulk: list[int] = []
-
-    def counting(self: Any, frame: Any) -> list[Any]:
-        bulk.append(frame.height)
-        return original(self, frame)
-
-    monkeypatch.setattr(bulk_cur.CurBulk, "lines", counting)
+    bulk = bulk_line_counts(monkeypatch)
     result = read(path, "aws_focus", True, monkeypatch)
     # 40 regular lines, each its own period: 40 rows, in bulk; line 42 has 2 fields where the header has 19:
     # rejected by the reference reader
@@ -905,32 +902,11 @@ GCP_BASE = {"billing_account_id": "01ABCD", "service.description": "", "service_
 
 
 def mutated_gcp(seed: int, lines: int) -> bytes:
-    """A Google Cloud billing export (CSV) of Claude rows, each the base row with a few fields changed to odd values
-    (seeded), with the quoting a bill may use; each row in its own hour (its record id is made from its values)."""
-    import csv
-    import io
-    import random
-
-    rng = random.Random(seed)
-    header = list(GCP_BASE)
-    out = io.StringIO()
-    out.write(",".join(header) + "\n")
-    for n in range(lines):
-        values = dict(GCP_BASE, usage_start_time=f"2026-07-{1 + n % 28:02d} {n % 24:02d}:00:00 UTC",
-                      usage_end_time=f"2026-07-{1 + n % 28:02d} {n % 24:02d}:59:00 UTC")
-        for name in rng.sample(header, rng.choice([0, 1, 1, 2, 3])):
-            values[name] = rng.choice(GCP_MUTATIONS[name])
-        fields = [values[name] for name in header]
-        style = rng.random()
-        if style < 0.15:
-            out.write(",".join('"' + f.replace('"', '""') + '"' for f in fields) + "\n")
-        elif style < 0.2:
-            out.write(",".join(fields + ["extra"] if rng.random() < 0.5 else fields[:-1]) + "\n")
-        else:
-            row = io.StringIO()
-            csv.writer(row, lineterminator="\n").writerow(fields)
-            out.write(row.getvalue())
-    return out.getvalue().encode("utf-8", "surrogateescape")
+    """A Google Cloud billing export (CSV) of mutated Claude rows, each row in its own hour (its record id is made
+    from its values)."""
+    return mutated_csv(GCP_BASE, GCP_MUTATIONS, seed, lines,
+                       lambda n: {"usage_start_time": f"2026-07-{1 + n % 28:02d} {n % 24:02d}:00:00 UTC",
+                                  "usage_end_time": f"2026-07-{1 + n % 28:02d} {n % 24:02d}:59:00 UTC"})
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -945,20 +921,12 @@ def test_a_mutation_corpus_of_gcp_rows_reads_like_the_reference(seed: int, tmp_p
 def test_the_regular_gcp_rows_are_read_in_bulk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Not a timing: regular Google Cloud Claude rows (em dashes in their SKUs) become rows without the per-line
     reader."""
-    from finops.ingest import bulk_cur
 
     path = tmp_path / "gcp.csv"
     path.write_bytes(mutated_gcp(0, 0) + b"\n".join(
         ",".join(dict(GCP_BASE, usage_start_time=f"2026-07-15 {n:02d}:00:00 UTC", labels="[]").values()).encode()
         for n in range(20)) + b"\nodd,\"unterminated\n")
-    original = bulk_cur.CurBulk.lines
-    bulk: list[int] = []
-
-    def counting(self: Any, frame: Any) -> list[Any]:
-        bulk.append(frame.height)
-        return original(self, frame)
-
-    monkeypatch.setattr(bulk_cur.CurBulk, "lines", counting)
+    bulk = bulk_line_counts(monkeypatch)
     result = read(path, "gcp_billing", True, monkeypatch)
     # 20 regular rows, each its own hour: 20 rows, in bulk; line 22 has 2 fields where the header has 21: rejected
     assert bulk == [20] and len(result["rows"]) == 20 and len({r["record_id"] for r in result["rows"]}) == 20
