@@ -176,9 +176,11 @@ def analyze(paths: tuple[Any, ...], out_dir: Path, db: Path | None, formats: str
 def _inputs(paths: tuple[str, ...], engine: str) -> tuple[Any, ...]:
     """PATHS as given: local paths, and with --engine spark URLs Spark reads (s3a://bucket/logs/), kept as text
     (a Path would fold their slashes)."""
+    if engine != "spark":
+        return tuple(Path(p) for p in paths)
     from .spark_files import is_url
 
-    return tuple(p if engine == "spark" and is_url(p) else Path(p) for p in paths)
+    return tuple(p if is_url(p) else Path(p) for p in paths)
 
 
 def _analyze(paths: tuple[Path, ...], out_dir: Path, chosen: list[str], settings: dict[str, Any],
