@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
@@ -21,7 +23,22 @@ from .report import Report
 from .reports.filters import count, month_label, pct, usd
 from .summary import reconciliation_text, workload_text
 
-console = Console(highlight=False)
+
+class _StdoutWithoutTrailingSpaces:
+    """sys.stdout (looked up at each write, so that a captured stdout is honoured) with the spaces that rich pads
+    wrapped lines and table cells with removed at each line's end: a summary piped to a file or a diff is clean."""
+
+    _TRAILING = re.compile(r" +((?:\x1b\[[0-9;]*m)*)(?=\n)")
+
+    def write(self, text: str) -> int:
+        sys.stdout.write(self._TRAILING.sub(r"\1", text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:  # isatty, fileno, encoding, flush: those of the real stdout
+        return getattr(sys.stdout, name)
+
+
+console = Console(highlight=False, file=_StdoutWithoutTrailingSpaces())
 
 
 def _total_bytes(paths: Iterable[Path]) -> int:

@@ -183,8 +183,10 @@ def quick_start(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
 
 @pytest.mark.skipif(not SAMPLE_LOGS.is_dir(), reason="sample_logs/ not present")
 def test_sample_logs_end_to_end(quick_start: tuple[Any, Path]) -> None:
-    """The README's quick start: every output written, every input detected, accounting holds."""
-    _, out = quick_start
+    """The README's quick start: every output written, every input detected, accounting holds, and the summary
+    has no line that ends in a space (rich pads wrapped lines and table cells; piped to a file they would stay)."""
+    result, out = quick_start
+    assert [line for line in result.output.splitlines() if line.endswith(" ")] == []
     for name in ("report.pdf", "report.html", "report.json"):
         assert (out / name).stat().st_size > 0
     assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
