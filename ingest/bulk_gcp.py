@@ -14,13 +14,14 @@ make bill lines of their own.
 from __future__ import annotations
 
 import json
+from hashlib import sha256
 from typing import Any
 
 from . import gcp_billing
 from .bedrock_cur import Done
-from .bulk_cur import FALLBACK, IGNORED, CurBulk, _stamp
-from .cloud_common import TOKEN_CLASSES, TOKEN_COLUMN, bill_model
-from .common import RowError, money, stable_id, text
+from .bulk_cur import _NO_END, FALLBACK, IGNORED, CurBulk, _stamp
+from .cloud_common import TOKEN_CLASSES, TOKEN_COLUMN, bill_model, quantity, whole_tokens
+from .common import RowError, money, text
 
 
 def _both(dotted: str) -> tuple[str, str]:
@@ -64,28 +65,38 @@ class GcpBulk(CurBulk):
         if static is IGNORED or static is FALLBACK:
             return static
         start, end, resource, cost, amount, pricing_amount = values[_STATIC:_STATIC + 6]
-        row_template, head, tail, token_column, units = static
+        row_template, head, tail, token_column, units, count_how = static
         try:
-            start, _, _ = _stamp(start, "usage_start_time")
-            end = _stamp(end, "usage_end_time")[0] if end not in (None, "") else None
+            start, start_text, _ = _stamp(start, "usage_start_time")
+            end, end_text, _ = _stamp(end, "usage_end_time") if end not in (None, "") else _NO_END
             if end is not None and end <= start:
                 return FALLBACK  # rejected
             cost = money(cost, "cost")
             if cost is None:
                 return FALLBACK  # rejected: missing cost
-            hows: dict[str, int] = {}
-            tokens = gcp_billing._tokens({"usage.amount": amount, "usage.unit": units[0],
-                                          "usage.amount_in_pricing_units": pricing_amount,
-                                          "usage.pricing_unit": units[1]}, hows)
+            # gcp_billing._tokens' first case, its unit a count (told by the repeated values): the amount as tokens
+            counted = quantity(amount, "usage.amount") if count_how is not None else None
+            if counted is not None:
+                tokens, how = whole_tokens(counted, "usage.amount"), count_how
+            else:
+                hows: dict[str, int] = {}
+                tokens = gcp_billing._tokens({"usage.amount": amount, "usage.unit": units[0],
+                                              "usage.amount_in_pricing_units": pricing_amount,
+                                              "usage.pricing_unit": units[1]}, hows)
+                how = next(iter(hows))
         except RowError:
             return FALLBACK
         row = row_template.copy()
-        row["record_id"] = stable_id(*head, start, end, *tail[0], resource, *tail[1], str(cost))
+        # stable_id(*head, start, end, *tail[0], resource, *tail[1], str(cost)), spelled out, what a row repeats
+        # (head, tail) joined once
+        name = "" if resource is None else resource
+        row["record_id"] = sha256(f"{head}\x1f{start_text}\x1f{end_text}\x1f{tail[0]}\x1f{name}\x1f{tail[1]}\x1f{cost}"
+                                  .encode("utf-8", "surrogatepass")).hexdigest()[:32]
         row["charge_period_start"] = start
         row["charge_period_end"] = end
         row["source_cost"] = cost
         row[token_column] = tokens
-        return Done(row, next(iter(hows)))  # the note: how the tokens were read
+        return Done(row, how)  # the note: how the tokens were read
 
 
 def _static(service: Any, sku: Any, currency: Any, region: Any, location: Any, project_id: Any, project_name: Any,
@@ -122,7 +133,14 @@ def _static(service: Any, sku: Any, currency: Any, region: Any, location: Any, p
         "context_window": window or "0-200k", "source_cost": None,
     }
     # stable_id(FORMAT, account, service, sku, sku id, start, end, project, region, resource, labels, kind, cost)
-    head = (gcp_billing.FORMAT, account, service, sku, sku_id)
-    tail = ((project, where), (json.dumps(found, sort_keys=True, default=str), kind))
-    return row, head, tail, TOKEN_COLUMN[token_class], (unit, pricing_unit)
+    head = _joined(gcp_billing.FORMAT, account, service, sku, sku_id)
+    tail = (_joined(project, where), _joined(json.dumps(found, sort_keys=True, default=str), kind))
+    counted = isinstance(unit, str) and unit.strip().lower() in gcp_billing._COUNT_UNITS
+    count_how = f"from usage.amount ({unit.strip()[:20]})" if counted else None
+    return row, head, tail, TOKEN_COLUMN[token_class], (unit, pricing_unit), count_how
+
+
+def _joined(*parts: Any) -> str:
+    """Parts of a record id as stable_id joins them."""
+    return "\x1f".join("" if p is None else str(p) for p in parts)
 

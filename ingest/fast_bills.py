@@ -49,17 +49,13 @@ def candidates_and_shape(block: bytes, fields: int, words: tuple[str, ...]) -> t
         return [], []
     import polars as pl
 
-    low = block.lower()  # ASCII letters only: any other byte makes its line a candidate anyway
-    text = low.decode("utf-8", errors="replace")  # never adds or removes a newline; bad bytes become non-ASCII
-    lines = text.split("\n")
-    if block.endswith(b"\n"):
-        lines.pop()
+    frame = _lines(block)
     line = pl.col("l")
-    if "\r" in text:
+    if b"\r" in block:
         line = line.str.strip_chars_end("\r")  # a line ending of CR (LF) is what decode() drops too
     control = _control(block)
-    frame = pl.DataFrame({"l": pl.Series(lines, dtype=pl.String)})
-    named = line.str.contains("|".join(re.escape(w) for w in words))
+    # in any case: ASCII letters as bytes.lower() folds them, and more (Unicode folding: more candidates, never fewer)
+    named = line.str.contains("(?i)" + "|".join(re.escape(w) for w in words))
     try:  # one regular expression for the fields: quicker, but a wide header can make it too large to build
         regular = _plain(line, control) & line.str.contains(f"^{_FIELD}(?:,{_FIELD}){{{fields - 1}}}$")
         return _picked(frame, named, regular)
@@ -76,6 +72,41 @@ def candidates_and_shape(block: bytes, fields: int, words: tuple[str, ...]) -> t
         & (quoted.str.count_matches(",", literal=True) == fields - 1)
     )
     return _picked(frame, named, regular)
+
+
+def _lines(block: bytes) -> pl.DataFrame:
+    """The block's lines (split on b"\\n", no final empty piece) as one text column `l`, bytes that are not UTF-8
+    replaced by U+FFFD: polars' split when it gives one (_polars_lines), else Python's (decode, split, a str object
+    per line: about twice the CPU)."""
+    import polars as pl
+
+    frame = _polars_lines(block)
+    if frame is not None:
+        return frame
+    lines = block.decode("utf-8", errors="replace").split("\n")  # never adds or removes a newline
+    if block.endswith(b"\n"):
+        lines.pop()
+    return pl.DataFrame({"l": pl.Series(lines, dtype=pl.String)})
+
+
+def _polars_lines(block: bytes) -> pl.DataFrame | None:
+    """The block's lines split by polars (one read_csv call of one column, no quoting), when it splits them as
+    Python does but for the CR before a line end, which the block checks strip anyway: not with a NUL byte (then a
+    line is no longer one field) nor a BOM at the block's start (polars drops it, decode() keeps it); and only when
+    it gives as many lines as the block has. None: Python splits them."""
+    import polars as pl
+
+    if b"\x00" in block or block.startswith(b"\xef\xbb\xbf"):
+        return None
+    try:
+        frame = pl.read_csv(block, has_header=False, separator="\x00", quote_char=None, comment_prefix=None,
+                            infer_schema=False, encoding="utf8-lossy", eol_char="\n", new_columns=["l"],
+                            raise_if_empty=False, empty_string_is_null=False, truncate_ragged_lines=False)
+    except pl.exceptions.PolarsError:
+        return None
+    if frame.width != 1 or frame.height != block.count(b"\n") + (not block.endswith(b"\n")):
+        return None
+    return frame.select(pl.col("l").fill_null(""))
 
 
 def _picked(frame: pl.DataFrame, named: pl.Expr, regular: pl.Expr) -> tuple[list[int], list[bool]]:
@@ -97,7 +128,7 @@ _NOT_PLAIN = ("[\\x00-\\x1f\\x7f-\\x9f\\\\\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2
 
 def _plain(line: pl.Expr, control: bool) -> pl.Expr:
     """Printable text with no backslash (_NOT_PLAIN); has a letter or digit (so it is not a blank line)."""
-    plain = line.str.contains("[0-9a-z]")
+    plain = line.str.contains("[0-9A-Za-z]")
     if control:
         plain = plain & ~line.str.contains(_NOT_PLAIN)
     return plain

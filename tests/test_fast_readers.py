@@ -118,6 +118,31 @@ def test_irregular_lines_read_like_the_reference(tmp_path: Path, monkeypatch: py
     assert [r["source_line"] for r in result["rows"]] == [5, 6, 28]
 
 
+def test_polars_splits_a_block_into_the_lines_python_splits() -> None:
+    """fast_bills._lines: the lines polars splits a block into are Python's (decode, split), but for CRs at a line
+    end (which the block checks strip), with every irregular line at the block's start, with and without a final
+    line end, LF and CRLF; a block polars cannot split so (a NUL, a BOM at its start) is split by Python."""
+    blocks = [b"\n", b"\n\n", b"a", b"\r", b"\r\r\n\r", b"\xef\xbb\xbf", b"\xef\xbb\xbfa\nb\n", b"a\n\xef\xbb\xbfb\n",
+              b"a\r\r\n\r\n", b"\x00\n", b"\xe2\x80\n\xff", b"\xe2\n\xf0\x9f\x98\n", b"\"a\nb\"\n", b"#a\n b\n"]
+    for end in (b"\n", b"\r\n"):
+        data = end.join(irregular_lines()) + end
+        for start in [0] + [i + 1 for i, byte in enumerate(data) if byte == ord("\n")][:-1]:
+            blocks += [data[start:], data[start:-1]]
+    by_polars = 0
+    for block in blocks:
+        python = block.decode("utf-8", errors="replace").split("\n")
+        if block.endswith(b"\n"):
+            python.pop()
+        split = fast_bills._polars_lines(block)
+        if split is None:
+            assert b"\x00" in block or block.startswith(b"\xef\xbb\xbf"), block
+        else:
+            by_polars += 1
+            assert [x.rstrip("\r") for x in split.get_column("l").to_list()] == [x.rstrip("\r") for x in python], block
+        assert fast_bills._lines(block).height == len(python)
+    assert by_polars > 30  # most blocks are split by polars (those that start after the NUL line)
+
+
 def test_the_fast_path_skips_the_plain_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Not a timing: the plain lines of other services are counted without being parsed (else the fast path would
     be the reference reader under another name)."""
