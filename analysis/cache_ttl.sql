@@ -33,7 +33,8 @@ replayed AS (
         -- the first row of the group that is compared: no compared row before it (ttl_unknown holds for the
         -- whole group, so the row-level conditions decide)
         count(CASE WHEN in_findings AND priced AND NOT unread_write THEN 1 END) OVER (
-            ordered ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) = 0 AS first_in_group
+            PARTITION BY platform, model, cache_group ORDER BY charge_period_start, record_id
+            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) = 0 AS first_in_group
     FROM cached
     WINDOW grp AS (PARTITION BY platform, model, cache_group),
         ordered AS (PARTITION BY platform, model, cache_group ORDER BY charge_period_start, record_id)
