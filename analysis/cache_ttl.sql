@@ -20,6 +20,7 @@ cached AS (
     WHERE coalesce(cache_write_5m_tokens, 0) + coalesce(cache_write_1h_tokens, 0) + coalesce(cache_read_tokens, 0) > 0
 ),
 replayed AS (
+    -- One window pass (one sort) for the replay, the group's TTL facts and which row comes first.
     SELECT *,
         charge_period_start - lag(charge_period_start) OVER ordered AS gap,
         date_diff('microsecond', lag(charge_period_start) OVER ordered, charge_period_start) AS gap_us,
@@ -28,7 +29,12 @@ replayed AS (
                 AND coalesce(cache_write_5m_tokens, 0) + coalesce(cache_write_1h_tokens, 0) > 0) OVER grp
             AS ttl_unknown,
         CASE WHEN sum(coalesce(cache_write_1h_tokens, 0)) OVER grp > sum(coalesce(cache_write_5m_tokens, 0)) OVER grp
-             THEN '1h' ELSE '5m' END AS current_ttl
+             THEN '1h' ELSE '5m' END AS current_ttl,
+        -- the first row of the group that is compared: no compared row before it (ttl_unknown holds for the
+        -- whole group, so the row-level conditions decide)
+        count(CASE WHEN in_findings AND priced AND NOT unread_write THEN 1 END) OVER (
+            PARTITION BY platform, model, cache_group ORDER BY charge_period_start, record_id
+            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) = 0 AS first_in_group
     FROM cached
     WINDOW grp AS (PARTITION BY platform, model, cache_group),
         ordered AS (PARTITION BY platform, model, cache_group ORDER BY charge_period_start, record_id)
@@ -55,24 +61,28 @@ grouped AS (
     SELECT *,
         CASE WHEN current_ttl = '1h' THEN '5m' ELSE '1h' END AS recommended_ttl,
         CASE WHEN current_ttl = '1h' THEN cost_1h ELSE cost_5m END AS current_cost,
-        CASE WHEN current_ttl = '1h' THEN cost_5m ELSE cost_1h END AS recommended_cost,
-        row_number() OVER (PARTITION BY platform, model, cache_group ORDER BY charge_period_start, record_id) = 1
-            AS first_in_group,
-        sum(actual_cache_cost) OVER grp AS group_actual_cost,
-        sum(CASE WHEN current_ttl = '1h' THEN cost_1h ELSE cost_5m END) OVER grp AS group_current_cost,
-        sum(cached_tokens) OVER grp AS group_cached_tokens
+        CASE WHEN current_ttl = '1h' THEN cost_5m ELSE cost_1h END AS recommended_cost
     FROM compared
-    WINDOW grp AS (PARTITION BY platform, model, cache_group)
 ),
-based AS (
-    SELECT *,
-        CASE WHEN group_actual_cost <= group_current_cost THEN actual_cache_cost ELSE current_cost END AS baseline_cost
+group_totals AS (
+    -- A group's sums by aggregation, joined back (cheaper than a second window pass over the rows). Compared rows
+    -- are priced, so their model is never NULL and the join on it finds every group.
+    SELECT platform, model, cache_group,
+        sum(actual_cache_cost) AS group_actual_cost,
+        sum(current_cost) AS group_current_cost,
+        sum(recommended_cost) AS group_recommended_cost,
+        sum(cached_tokens) AS group_cached_tokens
     FROM grouped
+    GROUP BY platform, model, cache_group
 ),
 decided AS (
-    SELECT *,
-        sum(baseline_cost - recommended_cost) OVER (PARTITION BY platform, model, cache_group) AS group_savings
-    FROM based
+    -- The baseline is chosen per group, so the group's saving is its chosen sum less its recommended sum.
+    SELECT g.*, t.group_cached_tokens,
+        CASE WHEN t.group_actual_cost <= t.group_current_cost THEN g.actual_cache_cost ELSE g.current_cost END
+            AS baseline_cost,
+        least(t.group_actual_cost, t.group_current_cost) - t.group_recommended_cost AS group_savings
+    FROM grouped g
+    JOIN group_totals t ON t.platform = g.platform AND t.model = g.model AND t.cache_group = g.cache_group
 )
 SELECT record_id, platform, workspace, api_key_id, project, model, cache_group,
     current_ttl, recommended_ttl,

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from .errors import PricingError
 from .platforms import PLATFORMS
@@ -49,6 +48,8 @@ def _decimal(value: str, where: str) -> Decimal:
         raise PricingError(f"{where}: {value!r} is not a number") from e
     if not amount.is_finite() or amount < 0:
         raise PricingError(f"{where}: {value!r} is not a non-negative rate")
+    if amount >= 1_000_000 or amount % Decimal("0.000001"):  # DECIMAL(12, 6), never rounded
+        raise PricingError(f"{where}: {value!r} has more than 6 decimal places or 6 digits before the point")
     return amount
 
 
@@ -176,31 +177,31 @@ def _price_records(builtin: list[PriceRow], overrides: list[PriceRow]) -> list[d
     return records
 
 
-_RATE = pa.decimal128(12, 6)
-_ROW_FIELDS = ([("threshold", pa.int64())] + [(f"list_{c}", _RATE) for c in RATE_COLUMNS]
+_RATE = "DECIMAL(12, 6)"  # the rates' SQL type: at most 6 decimal places and 6 digits before the point
+_ROW_FIELDS = ([("threshold", "BIGINT")] + [(f"list_{c}", _RATE) for c in RATE_COLUMNS]
                + [(f"eff_{c}", _RATE) for c in RATE_COLUMNS]
-               + [("source", pa.string()), ("note", pa.string()), ("negotiated", pa.bool_())])
+               + [("source", "VARCHAR"), ("note", "VARCHAR"), ("negotiated", "BOOLEAN")])
 # Column prefix of each variant in the pivoted table.
 PIVOT_PREFIXES = {"standard": "std_", "long_context": "long_", "fast": "fast_", "fast_long_context": "fastlong_"}
+Columns = list[tuple[str, str]]  # (name, SQL type)
 
 
-def price_table(builtin: list[PriceRow], overrides: list[PriceRow]) -> pa.Table:
-    """The merged timeline as an Arrow table for DuckDB (rates as DECIMAL, never float). A row is in force from
+def price_table(builtin: list[PriceRow], overrides: list[PriceRow]) -> tuple[Columns, list[dict[str, object]]]:
+    """The merged timeline as columns and records for DuckDB (rates as DECIMAL, never float). A row is in force from
     valid_from to the day before valid_to (NULL: no end), so a join on that interval finds the row in force on a
     day in every SQL engine (no as-of join needed)."""
-    schema = pa.schema(
-        [("platform", pa.string()), ("model", pa.string()), ("variant", pa.string()),
-         ("valid_from", pa.date32()), ("valid_to", pa.date32()), *_ROW_FIELDS]
-    )
-    return pa.Table.from_pylist(_price_records(builtin, overrides), schema=schema)
+    columns = [("platform", "VARCHAR"), ("model", "VARCHAR"), ("variant", "VARCHAR"),
+               ("valid_from", "DATE"), ("valid_to", "DATE"), *_ROW_FIELDS]
+    return columns, _price_records(builtin, overrides)
 
 
-def price_pivot(builtin: list[PriceRow], overrides: list[PriceRow]) -> pa.Table:
+def price_pivot(builtin: list[PriceRow], overrides: list[PriceRow]) -> tuple[Columns, list[dict[str, object]]]:
     """The same timeline pivoted for pricing: one row per (platform, model, valid_from) over the union of every
     variant's dates, in force until the next of those dates (valid_to, NULL for the last), with each variant's
-    row in force that day as the fields of one struct, `pr` (std_, long_, fast_, fastlong_: its own valid_from,
-    threshold, list_ and eff_ rates, source, note, negotiated; all NULL when the variant has no row yet). A join
-    on the validity interval of this one table finds the same rows as one as-of join per variant."""
+    row in force that day (std_, long_, fast_, fastlong_: its own valid_from, threshold, list_ and eff_ rates,
+    source, note, negotiated; all NULL when the variant has no row yet). install() gathers the variants' fields
+    into one struct, `pr`. A join on the validity interval of this one table finds the same rows as one as-of join
+    per variant."""
     series: dict[tuple[str, str], dict[str, list[dict[str, object]]]] = {}
     for r in _price_records(builtin, overrides):  # sorted by (platform, model, variant, valid_from)
         key = (str(r["platform"]), str(r["model"]))
@@ -209,31 +210,33 @@ def price_pivot(builtin: list[PriceRow], overrides: list[PriceRow]) -> pa.Table:
     for (platform, model), by_variant in sorted(series.items()):
         days = sorted({r["valid_from"] for rows in by_variant.values() for r in rows})  # type: ignore[type-var]
         for day, next_day in zip(days, [*days[1:], None], strict=True):
-            pr: dict[str, object] = {}
+            record: dict[str, object] = {"platform": platform, "model": model, "valid_from": day,
+                                         "valid_to": next_day}
             for variant, prefix in PIVOT_PREFIXES.items():
                 current = None
                 for r in by_variant.get(variant, []):
                     if r["valid_from"] <= day:  # type: ignore[operator]
                         current = r
-                pr[f"{prefix}valid_from"] = current["valid_from"] if current else None
+                record[f"{prefix}valid_from"] = current["valid_from"] if current else None
                 for name, _ in _ROW_FIELDS:
-                    pr[f"{prefix}{name}"] = current[name] if current else None
-            records.append({"platform": platform, "model": model, "valid_from": day, "valid_to": next_day, "pr": pr})
-    fields = pa.struct([(f"{prefix}{name}", kind) for prefix in PIVOT_PREFIXES.values()
-                        for name, kind in [("valid_from", pa.date32()), *_ROW_FIELDS]])
-    schema = pa.schema(
-        [("platform", pa.string()), ("model", pa.string()), ("valid_from", pa.date32()), ("valid_to", pa.date32()),
-         ("pr", fields)]
-    )
-    return pa.Table.from_pylist(records, schema=schema)
+                    record[f"{prefix}{name}"] = current[name] if current else None
+            records.append(record)
+    columns = [("platform", "VARCHAR"), ("model", "VARCHAR"), ("valid_from", "DATE"), ("valid_to", "DATE"),
+               *[(f"{prefix}{name}", kind) for prefix in PIVOT_PREFIXES.values()
+                 for name, kind in [("valid_from", "DATE"), *_ROW_FIELDS]]]
+    return columns, records
 
 
-def models_table() -> pa.Table:
+def models_table() -> tuple[Columns, list[dict[str, object]]]:
     """The model lifecycle table (release, deprecation, retirement, successor, cache minimum, premiums)."""
     text = files("finops").joinpath("data/models.csv").read_text(encoding="utf-8")
     rows = list(csv.DictReader(text.splitlines()))
     as_date = lambda v: date.fromisoformat(v) if v else None  # noqa: E731
-    return pa.Table.from_pylist([
+    columns = [("model", "VARCHAR"), ("display_name", "VARCHAR"), ("family", "VARCHAR"), ("released", "DATE"),
+               ("deprecated", "DATE"), ("retired", "DATE"), ("successor", "VARCHAR"),
+               ("min_cacheable_tokens", "BIGINT"), ("us_geo_premium", "BOOLEAN"), ("regional_premium", "BOOLEAN"),
+               ("source", "VARCHAR")]
+    return columns, [
         {"model": r["model"], "display_name": r["display_name"], "family": r["family"],
          "released": as_date(r["released"]), "deprecated": as_date(r["deprecated"]),
          "retired": as_date(r["retired"]), "successor": r["successor"] or None,
@@ -241,13 +244,13 @@ def models_table() -> pa.Table:
          "us_geo_premium": r["us_geo_premium"] == "true", "regional_premium": r["regional_premium"] == "true",
          "source": r["source"]}
         for r in rows
-    ])
+    ]
 
 
 LIFECYCLE_EVENTS = ("retired", "fast_withdrawn", "batch_unsupported")
 
 
-def lifecycle_table() -> pa.Table:
+def lifecycle_table() -> tuple[Columns, list[dict[str, object]]]:
     """Retirements on platforms other than the Claude API (whose dates are in models.csv) and fast-mode withdrawals,
     each with its source (finops/data/lifecycle.csv)."""
     text = files("finops").joinpath("data/lifecycle.csv").read_text(encoding="utf-8")
@@ -257,9 +260,9 @@ def lifecycle_table() -> pa.Table:
             raise PricingError(f"lifecycle.csv line {n}: unknown event {r['event']!r} or platform {r['platform']!r}")
         rows.append({"model": r["model"], "platform": r["platform"], "event": r["event"],
                      "day": date.fromisoformat(r["date"]), "source": r["source"], "note": r["note"]})
-    schema = pa.schema([("model", pa.string()), ("platform", pa.string()), ("event", pa.string()),
-                        ("day", pa.date32()), ("source", pa.string()), ("note", pa.string())])
-    return pa.Table.from_pylist(rows, schema=schema)
+    columns = [("model", "VARCHAR"), ("platform", "VARCHAR"), ("event", "VARCHAR"), ("day", "DATE"),
+               ("source", "VARCHAR"), ("note", "VARCHAR")]
+    return columns, rows
 
 
 def _read_utf8(path: Path) -> str:
@@ -277,6 +280,25 @@ def _read_utf8(path: Path) -> str:
                            "save the price file as UTF-8") from None
 
 
+def _create_table(con: duckdb.DuckDBPyConnection, name: str, columns: Columns,
+                  records: list[dict[str, object]]) -> None:
+    """Table `name` of the records, built by DuckDB from one list per column in one statement. Not through Arrow:
+    pyarrow imports pandas to convert Python objects, half a CPU second of every run. Decimals go as their exact
+    text and are cast (a value that does not fit the type is refused by read_price_file)."""
+    selects, lists = [], []
+    for column, kind in columns:
+        values = [r[column] for r in records]
+        if kind.startswith("DECIMAL"):
+            selects.append(f"unnest(CAST(?::VARCHAR[] AS {kind}[])) AS {column}")
+            lists.append([None if v is None else format(v, "f") for v in values])
+        else:
+            selects.append(f"unnest(?::{kind}[]) AS {column}")
+            lists.append(values)
+    definition = ", ".join(f"{column} {kind}" for column, kind in columns)
+    con.execute(f"CREATE OR REPLACE TABLE {name} ({definition})")
+    con.execute(f"INSERT INTO {name} SELECT {', '.join(selects)}", lists)
+
+
 def install(con: duckdb.DuckDBPyConnection, overrides_file: Path | None = None) -> None:
     """Create the `prices` table (and its pivot, `price_pivot`), `models`, `lifecycle` and the constant tables the
     pricing SQL and analyses read."""
@@ -287,18 +309,15 @@ def install(con: duckdb.DuckDBPyConnection, overrides_file: Path | None = None) 
     if overrides_file is not None:
         overrides = read_price_file(_read_utf8(overrides_file), str(overrides_file), known)
     builtin = builtin_rows(known)
-    con.register("prices_arrow", price_table(builtin, overrides))
-    con.register("price_pivot_arrow", price_pivot(builtin, overrides))
-    con.register("models_arrow", models_table())
-    con.register("lifecycle_arrow", lifecycle_table())
-    con.execute("CREATE OR REPLACE TABLE lifecycle AS SELECT * FROM lifecycle_arrow")
-    con.unregister("lifecycle_arrow")
-    con.execute("CREATE OR REPLACE TABLE prices AS SELECT * FROM prices_arrow")
-    con.execute("CREATE OR REPLACE TABLE price_pivot AS SELECT * FROM price_pivot_arrow")
-    con.execute("CREATE OR REPLACE TABLE models AS SELECT * FROM models_arrow")
-    con.unregister("prices_arrow")
-    con.unregister("price_pivot_arrow")
-    con.unregister("models_arrow")
+    _create_table(con, "lifecycle", *lifecycle_table())
+    _create_table(con, "prices", *price_table(builtin, overrides))
+    columns, records = price_pivot(builtin, overrides)
+    _create_table(con, "price_pivot_flat", columns, records)
+    fields = ", ".join(f"{name} := {name}" for name, _ in columns[4:])
+    con.execute("CREATE OR REPLACE TABLE price_pivot AS "
+                f"SELECT platform, model, valid_from, valid_to, struct_pack({fields}) AS pr FROM price_pivot_flat")
+    con.execute("DROP TABLE price_pivot_flat")
+    _create_table(con, "models", *models_table())
     con.execute(
         "CREATE OR REPLACE TABLE pricing_rules AS SELECT ?::DECIMAL(6,2) AS web_search_usd, "
         "?::DECIMAL(4,2) AS regional_premium, ?::DECIMAL(4,2) AS us_geo_premium, ?::DECIMAL(4,2) AS batch_discount",

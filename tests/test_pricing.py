@@ -285,6 +285,11 @@ def test_negotiated_override_changes_cost_not_list(tmp_path: Path):
     # a threshold that is not a whole number was a ValueError traceback
     ("model,variant,valid_from,input,cache_write_5m,cache_write_1h,cache_read,output,threshold\n"
      "claude-sonnet-4,long_context,2025-08-12,6,7.5,12,0.6,22.5,2e5\n", "line 2: threshold '2e5' is not"),
+    # rates are DECIMAL(12, 6): a 7th decimal place was an Arrow traceback, and must never be rounded away
+    ("model,variant,valid_from,input,cache_write_5m,cache_write_1h,cache_read,output\n"
+     "claude-opus-4-6,standard,2026-01-01,1.0000001,1,1,1,1\n", "line 2: '1.0000001' has more than 6 decimal"),
+    ("model,variant,valid_from,input,cache_write_5m,cache_write_1h,cache_read,output\n"
+     "claude-opus-4-6,standard,2026-01-01,1,1,1,1,1000000\n", "line 2: '1000000' has more than 6 decimal"),
 ])
 def test_bad_override_file_is_a_clear_error(tmp_path: Path, body: str, message: str):
     bad = tmp_path / "p.csv"

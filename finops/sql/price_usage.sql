@@ -72,15 +72,20 @@ costed AS (
         token_cost(input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens,
                    pr.std_eff_input, pr.std_eff_cache_write_5m, pr.std_eff_cache_write_1h, pr.std_eff_cache_read,
                    pr.std_eff_output) AS cost_std,
-        token_cost(input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens,
-                   pr.long_eff_input, pr.long_eff_cache_write_5m, pr.long_eff_cache_write_1h, pr.long_eff_cache_read,
-                   pr.long_eff_output) AS cost_long,
-        token_cost(input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens,
-                   pr.fast_eff_input, pr.fast_eff_cache_write_5m, pr.fast_eff_cache_write_1h, pr.fast_eff_cache_read,
-                   pr.fast_eff_output) AS cost_fast,
-        token_cost(input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens,
-                   pr.fastlong_eff_input, pr.fastlong_eff_cache_write_5m, pr.fastlong_eff_cache_write_1h,
-                   pr.fastlong_eff_cache_read, pr.fastlong_eff_output) AS cost_fastlong,
+        -- The other variants' costs only on the rows that use them (amounts reads each only where it applies):
+        -- decimal arithmetic on every row is most of the time pricing takes.
+        CASE WHEN is_long THEN
+            token_cost(input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens,
+                       pr.long_eff_input, pr.long_eff_cache_write_5m, pr.long_eff_cache_write_1h,
+                       pr.long_eff_cache_read, pr.long_eff_output) END AS cost_long,
+        CASE WHEN is_fast THEN
+            token_cost(input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens,
+                       pr.fast_eff_input, pr.fast_eff_cache_write_5m, pr.fast_eff_cache_write_1h,
+                       pr.fast_eff_cache_read, pr.fast_eff_output) END AS cost_fast,
+        CASE WHEN v = 3 THEN
+            token_cost(input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens,
+                       pr.fastlong_eff_input, pr.fastlong_eff_cache_write_5m, pr.fastlong_eff_cache_write_1h,
+                       pr.fastlong_eff_cache_read, pr.fastlong_eff_output) END AS cost_fastlong,
         pick_variant(v, pr.std_eff_input, pr.long_eff_input, pr.fast_eff_input, pr.fastlong_eff_input) AS p_eff_input,
         pick_variant(v, pr.std_eff_cache_write_5m, pr.long_eff_cache_write_5m, pr.fast_eff_cache_write_5m,
                      pr.fastlong_eff_cache_write_5m) AS p_eff_cache_write_5m,
