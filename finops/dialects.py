@@ -166,7 +166,7 @@ def _portable(tree: exp.Expression, dialect: str) -> exp.Expression:
     the divisor held to 19 digits so the quotient keeps 18 integer digits in Spark's decimal rules; DuckDB's
     error() under the target's name; a CTE's [NOT] MATERIALIZED dropped; a row compared with a subquery's rows,
     `(a, b) IN (SELECT (x, y) ...)`, with the subquery's columns (DuckDB's form selects one struct); for Spark, a
-    cast of unnest()'s values as unnest() of the cast list."""
+    cast of unnest()'s values as unnest() of the cast list, and a sorted distinct list as a sorted set."""
     renamed = _RENAMED.get(dialect, {})
 
     def widen(node: exp.Expression) -> exp.Expression:
@@ -183,6 +183,8 @@ def _portable(tree: exp.Expression, dialect: str) -> exp.Expression:
             inner = node.this.expressions[0] if isinstance(node.this, exp.Unnest) else node.this.this
             return exp.Explode(this=exp.cast(inner, exp.DataType(this=exp.DataType.Type.ARRAY,
                                                                  expressions=[node.to], nested=True)))
+        if isinstance(node, exp.ArrayAgg) and isinstance(node.this, exp.Order) and dialect == "spark":
+            return _sorted_set(node)
         if isinstance(node, exp.In) and isinstance(node.this, exp.Tuple) and isinstance(node.args.get("query"),
                                                                                    exp.Subquery):
             select = node.args["query"].this
@@ -195,6 +197,19 @@ def _portable(tree: exp.Expression, dialect: str) -> exp.Expression:
 
     # tree is the caller's own (see generate): changed in place, not copied twice more
     return tree if dialect == SOURCE_DIALECT else tree.transform(widen, copy=False).transform(replace, copy=False)
+
+
+def _sorted_set(node: exp.ArrayAgg) -> exp.Expression:
+    """DuckDB's list(DISTINCT x ORDER BY x) for Spark, whose collect_list keeps no order: array_sort(collect_set(x))
+    (collect_set leaves NULL out where DuckDB's list keeps it; the report lists platforms, never NULL). Any other
+    ordered list is an error, never a list in another order."""
+    order = node.this
+    inner, keys = order.this, order.expressions
+    if (isinstance(inner, exp.Distinct) and len(inner.expressions) == 1 and len(keys) == 1
+            and keys[0].this == inner.expressions[0] and not keys[0].args.get("desc")):
+        return exp.Anonymous(this="array_sort", expressions=[
+            exp.Anonymous(this="collect_set", expressions=[inner.expressions[0].copy()])])
+    raise AnalysisError(f"an ordered list Spark would not keep in order: {node.sql(SOURCE_DIALECT)}")
 
 
 def generate(tree: exp.Expression, dialect: str) -> str:

@@ -153,3 +153,7 @@ def test_duckdb_forms_spark_lacks_are_rewritten_once():
     days = sqlglot.parse_one("SELECT CAST(unnest(generate_series(f, l, INTERVAL 1 DAY)) AS DATE) AS d FROM s",
                              read="duckdb")
     assert "EXPLODE(CAST(SEQUENCE(f, l, INTERVAL '1' DAY) AS ARRAY<DATE>)) AS d" in dialects.generate(days, "spark")
+    platforms = sqlglot.parse_one("SELECT list(DISTINCT platform ORDER BY platform) AS p FROM u", read="duckdb")
+    assert "ARRAY_SORT(COLLECT_SET(platform)) AS p" in dialects.generate(platforms, "spark")  # collect_list: any order
+    with pytest.raises(AnalysisError, match="order"):
+        dialects.generate(sqlglot.parse_one("SELECT list(x ORDER BY y) FROM u", read="duckdb"), "spark")
