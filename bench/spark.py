@@ -1,14 +1,16 @@
 """Spark local mode on 1 and 2 cores against DuckDB, on the same generated request logs (with bodies).
 
-    python bench/spark.py [--logs 200MB] [--work DIR] [--url] [--reader-only]
+    python bench/spark.py [--logs 200MB] [--work DIR] [--url] [--remote sc://localhost:15002] [--reader-only]
 
 Runs `finops analyze DIR --format json` with the default engine, then with `--engine spark --spark-master
 local[1]` and `local[2]`, each a fresh process (the JVM's start is part of a Spark run's cost, and is reported
 apart by a run on a tiny input). The totals and savings of the three report.json files must be identical; prints
 wall seconds, MB/s and MB/s per core, and the load average before and after each run (the machine may be shared).
 --url adds a local[1] run with the folder given as a file:// URL (listed and read by Spark's binaryFile,
-finops/spark_files.py). Before the runs, the reader's CPU per file in one process: by path (what an executor does
-for a local path) and handed over as bytes (a URL's file written to scratch, then read); --reader-only stops there.
+finops/spark_files.py). --remote URL adds a run on a Spark Connect server (`--spark-remote URL`; the README says how
+to start one from the pyspark package), whose totals and savings must be DuckDB's too. Before the runs, the
+reader's CPU per file in one process: by path (what an executor does for a local path) and handed over as bytes
+(a URL's file written to scratch, then read); --reader-only stops there.
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--logs", default="200MB", help="size of the generated request logs")
     parser.add_argument("--work", type=Path, default=Path("/tmp/finops-bench-spark"))
     parser.add_argument("--url", action="store_true", help="also a local[1] run on the folder as a file:// URL")
+    parser.add_argument("--remote", metavar="sc://HOST:PORT", help="also a run on this Spark Connect server")
     parser.add_argument("--reader-only", action="store_true", help="only the reader's CPU, by path and by URL")
     args = parser.parse_args(argv)
     size = parse_size(args.logs)
@@ -89,10 +92,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.url:
         runs.append(run("spark local[1], file:// URL", f"file://{logs.resolve()}/", args.work / "spark-url",
                         ["--engine", "spark", "--spark-master", "local[1]"]))
+    if args.remote:
+        runs.append(run(f"spark connect {args.remote}", logs, args.work / "spark-connect",
+                        ["--engine", "spark", "--spark-remote", args.remote]))
     base = runs[1]
     print(f"input: {nbytes / 1e6:.0f} MB of request logs in {len(list(logs.iterdir()))} files")
     print(f"{'run':<40} {'wall s':>8} {'MB/s':>7} {'MB/s/core':>10} {'load before-after':>18} {'same totals':>12}")
-    for r, cores in zip(runs, (1, 2, 1, 2, 1), strict=False):
+    for r, cores in zip(runs, (1, 2, 1, 2, 1, 1), strict=False):
         same = (r["totals"], r["savings"], r["findings"]) == (base["totals"], base["savings"], base["findings"])
         mbps = nbytes / 1e6 / r["seconds"]
         load = f"{r['load'][0]:.1f}-{r['load'][1]:.1f}"

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import sys
-import tempfile
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -114,9 +112,6 @@ def _month(_ctx: click.Context, _param: click.Parameter, value: str | None) -> s
                    "default local[*], or the master of your SPARK_* / spark-defaults settings).")
 @click.option("--spark-remote", metavar="sc://HOST:15002",
               help="With --engine spark: a Spark Connect server (pip install 'finops[spark-connect]').")
-@click.option("--spark-work-dir", type=click.Path(path_type=Path, file_okay=False),
-              help="With --engine spark: where Spark writes the priced tables the report is made from "
-                   "(default: a temporary folder; on a cluster, a folder Spark and this machine both see).")
 @click.option("--from-parquet", type=click.Path(path_type=Path, file_okay=False, exists=True),
               help="With --engine spark: read a store exported by `finops export parquet` instead of PATHS.")
 @click.option("--quiet", is_flag=True, help="Print only the paths written.")
@@ -124,7 +119,7 @@ def _month(_ctx: click.Context, _param: click.Parameter, value: str | None) -> s
 def analyze(paths: tuple[Any, ...], out_dir: Path, db: Path | None, formats: str, only: tuple[str, ...],
             skip: tuple[str, ...], param_args: tuple[str, ...], prices_file: Path | None, organisation: str | None,
             month: str | None, tolerance: Decimal | None, engine: str, spark_master: str | None,
-            spark_remote: str | None, spark_work_dir: Path | None, from_parquet: Path | None, quiet: bool,
+            spark_remote: str | None, from_parquet: Path | None, quiet: bool,
             debug: bool) -> None:
     """Read logs and billing files, price every token, find waste, write the report.
 
@@ -145,9 +140,8 @@ def analyze(paths: tuple[Any, ...], out_dir: Path, db: Path | None, formats: str
         params.setdefault(analysis_id, {})[name] = value
     if prices_file is None and settings.get("prices"):
         prices_file = Path(settings["prices"])
-    if engine == "duckdb" and (spark_master or spark_remote or spark_work_dir or from_parquet):
-        raise click.UsageError("--spark-master, --spark-remote, --spark-work-dir and --from-parquet need "
-                               "--engine spark")
+    if engine == "duckdb" and (spark_master or spark_remote or from_parquet):
+        raise click.UsageError("--spark-master, --spark-remote and --from-parquet need --engine spark")
     if from_parquet and paths:
         raise click.UsageError("give PATHS or --from-parquet DIR, not both")
     if not paths and db is None and from_parquet is None:
@@ -161,16 +155,14 @@ def analyze(paths: tuple[Any, ...], out_dir: Path, db: Path | None, formats: str
         from finops.reports import check_renderer
 
         check_renderer()
-    with contextlib.ExitStack() as stack:
-        spark_args: dict[str, Any] = {}
-        if engine == "spark":
-            from . import spark_pipeline
+    spark_args: dict[str, Any] = {}
+    if engine == "spark":
+        from . import spark_pipeline
 
-            work = spark_work_dir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="finops-spark-")))
-            spark_args = {"engine": engine, "spark": spark_pipeline.connect(spark_master, spark_remote),
-                          "work": work, "from_parquet": from_parquet}
-        _analyze(paths, out_dir, chosen, settings, params, prices_file, only, skip, organisation, month, db,
-                 tolerance, quiet, spark_args)
+        spark_args = {"engine": engine, "spark": spark_pipeline.connect(spark_master, spark_remote),
+                      "from_parquet": from_parquet}
+    _analyze(paths, out_dir, chosen, settings, params, prices_file, only, skip, organisation, month, db,
+             tolerance, quiet, spark_args)
 
 
 def _inputs(paths: tuple[str, ...], engine: str) -> tuple[Any, ...]:

@@ -143,7 +143,7 @@ def pricing_query(dialect: str) -> str:
     """The SELECT that makes `priced_usage` from `usage`, `price_pivot`, `models` and `pricing_rules`."""
     macros, rest = _split_macros(_statements(_read("finops", "sql/price_usage.sql")))
     (create,) = rest
-    return _generate(expand_macros(create.expression, macros, copy=False), dialect)
+    return generate(expand_macros(create.expression, macros, copy=False), dialect)
 
 
 def analysis_query(a: analysis.Analysis, dialect: str, overrides: dict[str, Any] | None = None) -> str:
@@ -151,7 +151,7 @@ def analysis_query(a: analysis.Analysis, dialect: str, overrides: dict[str, Any]
     (tree,) = _statements(a.sql)
     tree = bind(expand_macros(tree, shared_macros(), copy=False), analysis.coerce_params(a, overrides or {}),
                 copy=False)
-    return _generate(tree, dialect)
+    return generate(tree, dialect)
 
 
 # Functions DuckDB names differently from the target, where sqlglot keeps the DuckDB name.
@@ -164,7 +164,9 @@ def _portable(tree: exp.Expression, dialect: str) -> exp.Expression:
     """The few DuckDB constructs sqlglot does not carry over, written for the target: HUGEINT as DECIMAL(38, 0);
     integer division of such numbers (prorate in analysis/_shared.sql) as the floor of an exact decimal division,
     the divisor held to 19 digits so the quotient keeps 18 integer digits in Spark's decimal rules; DuckDB's
-    error() under the target's name; a CTE's [NOT] MATERIALIZED dropped."""
+    error() under the target's name; a CTE's [NOT] MATERIALIZED dropped; a row compared with a subquery's rows,
+    `(a, b) IN (SELECT (x, y) ...)`, with the subquery's columns (DuckDB's form selects one struct); for Spark, a
+    cast of unnest()'s values as unnest() of the cast list, and a sorted distinct list as a sorted set."""
     renamed = _RENAMED.get(dialect, {})
 
     def widen(node: exp.Expression) -> exp.Expression:
@@ -176,16 +178,43 @@ def _portable(tree: exp.Expression, dialect: str) -> exp.Expression:
             return exp.cast(exp.Floor(this=exp.Div(this=node.this, expression=divisor)), _INT128.copy())
         if isinstance(node, exp.Anonymous) and node.name.lower() in renamed:
             return exp.Anonymous(this=renamed[node.name.lower()], expressions=node.expressions)
+        if isinstance(node, exp.Cast) and isinstance(node.this, exp.Unnest | exp.Explode) and dialect == "spark":
+            # CAST(unnest(list) AS T): Spark allows no generator inside an expression; the list is cast instead
+            inner = node.this.expressions[0] if isinstance(node.this, exp.Unnest) else node.this.this
+            return exp.Explode(this=exp.cast(inner, exp.DataType(this=exp.DataType.Type.ARRAY,
+                                                                 expressions=[node.to], nested=True)))
+        if isinstance(node, exp.ArrayAgg) and isinstance(node.this, exp.Order) and dialect == "spark":
+            return _sorted_set(node)
+        if isinstance(node, exp.In) and isinstance(node.this, exp.Tuple) and isinstance(node.args.get("query"),
+                                                                                   exp.Subquery):
+            select = node.args["query"].this
+            if isinstance(select, exp.Select) and len(select.expressions) == 1 and isinstance(
+                    select.expressions[0], exp.Tuple):  # (a, b) IN (SELECT (x, y) ...): DuckDB compares structs
+                select.set("expressions", select.expressions[0].expressions)
         if isinstance(node, exp.CTE) and node.args.get("materialized") is not None:
             node.set("materialized", None)  # [NOT] MATERIALIZED: a DuckDB memory hint the targets do not parse
         return node
 
-    # tree is the caller's own (see _generate): changed in place, not copied twice more
+    # tree is the caller's own (see generate): changed in place, not copied twice more
     return tree if dialect == SOURCE_DIALECT else tree.transform(widen, copy=False).transform(replace, copy=False)
 
 
-def _generate(tree: exp.Expression, dialect: str) -> str:
-    """The SQL of tree in the dialect; tree is the caller's own and may be changed."""
+def _sorted_set(node: exp.ArrayAgg) -> exp.Expression:
+    """DuckDB's list(DISTINCT x ORDER BY x) for Spark, whose collect_list keeps no order: array_sort(collect_set(x))
+    (collect_set leaves NULL out where DuckDB's list keeps it; the report lists platforms, never NULL). Any other
+    ordered list is an error, never a list in another order."""
+    order = node.this
+    inner, keys = order.this, order.expressions
+    if (isinstance(inner, exp.Distinct) and len(inner.expressions) == 1 and len(keys) == 1
+            and keys[0].this == inner.expressions[0] and not keys[0].args.get("desc")):
+        return exp.Anonymous(this="array_sort", expressions=[
+            exp.Anonymous(this="collect_set", expressions=[inner.expressions[0].copy()])])
+    raise AnalysisError(f"an ordered list Spark would not keep in order: {node.sql(SOURCE_DIALECT)}")
+
+
+def generate(tree: exp.Expression, dialect: str) -> str:
+    """The SQL of tree (a DuckDB statement, its macros expanded and parameters bound) in the dialect; tree is the
+    caller's own and may be changed."""
     if dialect not in DIALECTS:
         raise AnalysisError(f"unknown dialect {dialect!r}; known: {', '.join(DIALECTS)}")
     # Spark's SQL is run by the tests, so anything sqlglot cannot translate for it is an error; for the other
@@ -217,7 +246,7 @@ def script(dialect: str, overrides: dict[str, dict[str, Any]] | None = None, onl
     if dialect == "spark":
         parts.append("-- Money keeps every decimal only with this session setting:\n"
                      "SET spark.sql.decimalOperations.allowPrecisionLoss = false;")
-    parts += ["", "-- pricing: every usage row priced", _generate(priced, dialect) + ";"]
+    parts += ["", "-- pricing: every usage row priced", generate(priced, dialect) + ";"]
     for a in analyses:
         parts += ["", f"-- {a.id}: {a.title}", analysis_query(a, dialect, overrides.get(a.id)) + ";"]
     return "\n".join(parts) + "\n"

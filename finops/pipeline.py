@@ -103,7 +103,6 @@ def run(
     engine: str = "duckdb",
     spark: Any = None,
     from_parquet: Path | None = None,
-    work: Path | None = None,
 ) -> Audit:
     """Read, normalise, price and analyse the given files and folders.
 
@@ -115,7 +114,7 @@ def run(
     these win over the files.
     minor_finding_share: findings saving less than this share of spend share one table (finops/summary.py).
     engine: "spark" reads, prices and analyses on the SparkSession `spark` (finops/spark_pipeline.py), from the
-    paths or from a `finops export parquet` folder (from_parquet), its tables written to the folder work.
+    paths or from a `finops export parquet` folder (from_parquet); the report's queries run there too.
     """
     from finops import names as naming
     from finops import store
@@ -134,14 +133,17 @@ def run(
     params = params or {}
     analysis.check_overrides(params, every)  # before reading anything: an unknown id or name is an error
     if engine == "spark":
-        from finops import spark_pipeline
+        from finops import spark_engine, spark_pipeline, spark_queries
 
         if db is not None:
             raise IngestError("--engine spark does not read a store (--db) yet: give the files, or the store's "
                               "`finops export parquet` folder with --from-parquet")
-        if spark is None or work is None:
-            raise IngestError("--engine spark needs a SparkSession and a work folder")
-        result = spark_pipeline.load(spark, con, paths, work, names, from_parquet)
+        if spark is None:
+            raise IngestError("--engine spark needs a SparkSession")
+        spark_engine.register_reference_tables(spark, con)
+        result = spark_pipeline.load(spark, paths, names, from_parquet)
+        spark_pipeline.driver_tables(con)
+        con = spark_queries.SparkQueries(spark, con)  # type: ignore[assignment]  # the report's queries: in Spark
     elif db is not None:
         if paths:
             store.ingest(paths, db, progress)
@@ -160,7 +162,8 @@ def run(
         pricing.price_usage(con)
         if db is None:  # a store's usage is a view already
             _usage_from_priced(con)
-    analysis.prepare(con)
+    # The macros on the driver (bound to its empty tables); the report queries run in Spark expand them.
+    analysis.prepare(con.local if engine == "spark" else con)  # type: ignore[attr-defined]
     totals = overview.totals(con)  # before the analyses: severity is weighed against spend
     if engine == "spark":
         found = spark_pipeline.run_analyses(spark, con, analyses, params, totals.billed_cost)

@@ -75,8 +75,10 @@ def register_reference_tables(spark: Any, con: duckdb.DuckDBPyConnection) -> Non
 
 
 def price(spark: Any) -> Any:
-    """Create the `priced_usage` view from the `usage` view (cached: every analysis reads it)."""
-    priced = spark.sql(dialects.pricing_query("spark")).cache()
+    """Create the `priced_usage` view from the `usage` view, computed now and held by the executors with its
+    lineage cut (localCheckpoint): every analysis and report query reads it, and Spark would otherwise plan the
+    whole pricing query again under each of them (seconds a query)."""
+    priced = spark.sql(dialects.pricing_query("spark")).localCheckpoint()
     priced.createOrReplaceTempView("priced_usage")
     return priced
 

@@ -100,7 +100,7 @@ def _reader(named: dict[str, str]) -> Any:
         try:
             written = [_write(scratch, b) for b in batches]  # every file first: a page reads its siblings
             for local, path in (item for batch in written for item in batch):
-                yield from _renamed(local, named.get(path, path))
+                yield from renamed(local, named.get(path, path))
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
 
@@ -125,7 +125,7 @@ def _write(scratch: Path, batch: pa.RecordBatch) -> list[tuple[Path, str]]:
     return out
 
 
-def _renamed(local: Path, name: str) -> Iterator[pa.RecordBatch]:
+def renamed(local: Path, name: str) -> Iterator[pa.RecordBatch]:
     """What the local reader gives for the scratch file, every mention of it replaced by the file's name."""
     from finops import spark_ingest
     from finops.ingest.common import display_path

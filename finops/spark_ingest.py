@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,9 +85,11 @@ def read_one(path: str) -> Iterator[pa.RecordBatch]:
 
 def read_batches(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     """mapInArrow's function: the files of one partition, read one after the other."""
+    from finops import spark_files
+
     for batch in batches:
-        for path in batch.column("path").to_pylist():
-            yield from read_one(path)
+        for path, name in zip(batch.column("path").to_pylist(), batch.column("name").to_pylist(), strict=True):
+            yield from (read_one(path) if path == name else spark_files.renamed(Path(path), name))
 
 
 def spark_schema() -> Any:
@@ -131,7 +134,10 @@ def read(spark: Any, paths: Iterable[Path | str], partitions: int | None = None)
         parallelism = (spark.conf.get("spark.default.parallelism", None)
                        or spark.conf.get("spark.sql.shuffle.partitions"))
         slices = min(len(files), partitions or int(parallelism))
-        paths_df = spark.createDataFrame([(i, f) for i, f in enumerate(files)], "i long, path string")
+        # Opened by absolute path (an executor's working folder is not the driver's: Spark Connect gives each
+        # session its own), named as given, as a local run names them.
+        paths_df = spark.createDataFrame([(i, os.path.abspath(f), f) for i, f in enumerate(files)],
+                                         "i long, path string, name string")
         parts.append(paths_df.repartition(slices, "i").mapInArrow(read_batches, spark_schema()))
     if named:
         parts.append(spark_files.staged(spark, named, spark_schema()))

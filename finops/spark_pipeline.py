@@ -2,9 +2,8 @@
 
 Spark reads the files on its executors (finops/spark_ingest.py), prices them and runs each analysis with the SQL
 finops/dialects.py generates from the files a local run executes. The driver receives the files' accounting, each
-analysis's offending records and, for the report's sections, the priced rows Spark wrote as Parquet to a work
-folder, which the driver's DuckDB reads in place (views, memory-bounded, never turned into Python rows): the report
-is then made by the code of a local run, from the same tables.
+analysis's offending records and the results of the report's queries, which run in Spark on its cached
+`priced_usage` (finops/spark_queries.py): the report is then made by the code of a local run, from the same SQL.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from finops import analysis, dialects, pricing, spark_engine, spark_ingest
+from finops import analysis, dialects, pricing, spark_engine, spark_ingest, spark_queries
 from finops.errors import FinopsError
 from finops.schema import BILLING_NAMES, NAMES, create_billing_sql, create_table_sql
 
@@ -53,33 +52,13 @@ def _names(spark: Any, frame: Any, names: dict[str, dict[str, str]]) -> Any:
     return frame
 
 
-def _duck_types(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
-    """The column types of usage, billing and priced_usage in a local run (made empty, then dropped)."""
-    con.execute(create_table_sql("usage"))
-    con.execute(create_billing_sql("billing"))
-    pricing.price_usage(con)
-    types = {t: {name: kind for name, kind, *_ in con.execute(f"DESCRIBE {t}").fetchall()}
-             for t in ("usage", "billing", "priced_usage")}
-    for t in ("priced_usage", "usage", "billing"):
-        con.execute(f"DROP TABLE {t}")
-    return types
-
-
-def _view(con: duckdb.DuckDBPyConnection, name: str, folder: Path, types: dict[str, str]) -> None:
-    """A view `name` over the Parquet Spark wrote, each column cast to the type a local run gives it (Spark
-    writes its own decimal widths and UTC-adjusted timestamps)."""
-    con.read_parquet(str(folder / name / "*.parquet")).create_view(f"{name}_spark")
-    casts = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in types.items())  # names and types from DuckDB
-    con.execute(f"CREATE VIEW {name} AS SELECT {casts} FROM {name}_spark")
-
-
-def load(spark: Any, con: duckdb.DuckDBPyConnection, paths: Iterable[Path], work: Path,
-         names: dict[str, dict[str, str]], from_parquet: Path | None = None) -> Any:
-    """Read and price on Spark; leave `usage`, `billing`, `rejects` and `priced_usage` as views in con and the
-    reference tables as Spark views. Returns the files' accounting (ingest.IngestResult)."""
+def load(spark: Any, paths: Iterable[Path | str], names: dict[str, dict[str, str]],
+         from_parquet: Path | None = None) -> Any:
+    """Read and price on Spark: `usage`, `billing`, `rejects` and `priced_usage` (cached) become Spark views, which
+    the report's queries read in Spark (finops/spark_queries.py). The reference tables must be in Spark already
+    (spark_engine.register_reference_tables). Returns the files' accounting (ingest.IngestResult)."""
     from finops import ingest
 
-    types = _duck_types(con)
     if from_parquet is not None:  # a `finops export parquet` store: usage only, accounted for at export
         usage = spark.read.parquet(str(from_parquet)).selectExpr(*NAMES)
         empty = spark.createDataFrame([], spark_ingest.spark_schema())
@@ -90,20 +69,12 @@ def load(spark: Any, con: duckdb.DuckDBPyConnection, paths: Iterable[Path], work
     usage, billing = read.usage, read.billing
     if names:
         usage, billing = _names(spark, usage, names), _names(spark, billing, names)
-    usage.createOrReplaceTempView("usage")
-    spark_engine.register_reference_tables(spark, con)
-    priced = spark_engine.price(spark)
-    for name, frame in (("usage", usage), ("billing", billing), ("rejects", read.rejects),
-                        ("priced_usage", priced)):
-        frame.coalesce(max(1, min(8, _partitions(spark)))).write.mode("overwrite").parquet(str(work / name))
-    for name in ("usage", "billing", "priced_usage"):
-        _view(con, name, work, types[name])
-    _view(con, "rejects", work, {"source_file": "VARCHAR", "source_line": "BIGINT", "reason": "VARCHAR"})
+    for name, frame in (("usage", usage), ("billing", billing), ("rejects", read.rejects)):
+        frame.localCheckpoint().createOrReplaceTempView(name)  # plans that start here, not at the files
+    for frame in (read.usage, read.billing):
+        frame.unpersist()
+    spark_engine.price(spark)
     return read.result
-
-
-def _partitions(spark: Any) -> int:
-    return int(spark.conf.get("spark.sql.shuffle.partitions"))
 
 
 def _naive(table: pa.Table) -> pa.Table:
@@ -122,24 +93,38 @@ def _finding_rows(spark: Any, a: analysis.Analysis, overrides: dict[str, Any] | 
         raise FinopsError(f"{a.id}: {e}") from e
 
 
-def run_analyses(spark: Any, con: duckdb.DuckDBPyConnection, analyses: list[analysis.Analysis],
+def driver_tables(local: duckdb.DuckDBPyConnection) -> None:
+    """`usage`, `billing`, `rejects` and `priced_usage` on the driver, empty, of a local run's types: the report
+    code asks whether a table exists, the analyses' macros are bound to them (DuckDB checks), and each analysis's
+    rows are typed by its local query (bound, never run: LIMIT 0). Every query that reads them runs in Spark
+    (finops/spark_queries.py)."""
+    local.execute(create_table_sql("usage"))
+    local.execute(create_billing_sql("billing"))
+    local.execute("CREATE TABLE rejects (source_file VARCHAR, source_line BIGINT, reason VARCHAR)")
+    pricing.price_usage(local)
+
+
+def run_analyses(spark: Any, con: spark_queries.SparkQueries, analyses: list[analysis.Analysis],
                  params: dict[str, dict[str, Any]], spend: Any) -> list[analysis.Finding]:
     """Every analysis run in Spark, several at a time (each is a small job: planning and scheduling overlap);
     their rows summed into Findings, in order, by the code of a local run."""
+    local = con.local
     with ThreadPoolExecutor(ANALYSES_AT_ONCE) as pool:
         pending = [pool.submit(_finding_rows, spark, a, params.get(a.id)) for a in analyses]
         found = []
         for a, future in zip(analyses, pending, strict=True):
-            rows = future.result()  # noqa: F841 (read by DuckDB)
             bound = analysis.coerce_params(a, params.get(a.id) or {})
-            # The columns a local run's query gives (bound, never run: LIMIT 0), filled with Spark's rows: its
-            # integer sums come back as DECIMAL(38, 0), and the report shows a column by its type.
-            con.execute(f"CREATE OR REPLACE TEMP TABLE finding_rows AS SELECT * FROM ({a.sql}) LIMIT 0", bound)
-            con.execute("INSERT INTO finding_rows BY NAME SELECT * FROM rows")
-            if (finding := analysis.summarise(con, a, bound, spend)) is not None:
+            # The columns a local run's query gives, filled with Spark's rows: its integer sums come back as
+            # DECIMAL(38, 0), and the report shows a column by its type.
+            local.execute(f"CREATE OR REPLACE TEMP TABLE finding_rows AS SELECT * FROM ({a.sql}) LIMIT 0", bound)
+            local.register("finding_arrow", future.result())
+            try:
+                local.execute("INSERT INTO finding_rows BY NAME SELECT * FROM finding_arrow")
+            finally:
+                local.unregister("finding_arrow")
+            if (finding := analysis.summarise(local, a, bound, spend)) is not None:
                 found.append(finding)
     return found
-
 
 
 def export_parquet(spark: Any, paths: Iterable[Path | str], out: Path | str) -> tuple[int, Any]:

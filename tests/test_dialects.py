@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import duckdb
+import pyarrow as pa
 import pytest
 import sqlglot
 from sqlglot import exp
@@ -98,3 +99,61 @@ def test_finops_sql_prints_pricing_and_every_analysis_in_the_dialect(dialect: st
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "models.parquet", "price_pivot.parquet", "prices.parquet", "pricing_rules.parquet"]
     assert "valid_to" in pq.read_schema(tmp_path / "prices.parquet").names
+
+
+class FakeSpark:
+    """Records the SQL a SparkQueries connection sends, and answers with a fixed Arrow table."""
+
+    def __init__(self, answer: pa.Table) -> None:
+        self.answer, self.sent, self.views = answer, [], {}
+
+    def sql(self, text: str) -> FakeSpark:
+        self.sent.append(text)
+        return self
+
+    def toArrow(self) -> pa.Table:  # noqa: N802 (pyspark's name)
+        return self.answer
+
+    def createDataFrame(self, table: pa.Table, schema: object = None) -> FakeSpark:  # noqa: N802
+        self.last = table
+        return self
+
+    def createOrReplaceTempView(self, name: str) -> None:  # noqa: N802
+        self.views[name] = self.last
+
+
+def test_report_queries_on_sparks_tables_go_to_spark_with_their_parameters_in_text_order():
+
+    from finops.spark_queries import SparkQueries
+
+    answer = pa.table({"n": [3], "at": pa.array([0], pa.timestamp("us", tz="UTC"))})
+    fake, local = FakeSpark(answer), duckdb.connect()
+    local.execute("CREATE TABLE finding_savings AS SELECT 'f1' AS finding_id, 'r1' AS record_id")
+    con = SparkQueries(fake, local)
+    # A driver table alone: DuckDB, Spark never asked.
+    assert con.execute("SELECT count(*) FROM finding_savings").fetchone() == (1,) and not fake.sent
+    # Spark's table: sent to Spark, `?` bound in the order of the text (sqlglot walks LIMIT's before WHERE's), the
+    # driver table it joins copied to Spark first, the answer read back through DuckDB with naive UTC times.
+    row = con.execute("SELECT count(*) AS n, min(charge_period_start) AS at FROM priced_usage u "
+                      "JOIN finding_savings s USING (record_id) WHERE u.platform = ? LIMIT ?", ["it's", 5]).fetchone()
+    assert row == (3, datetime(1970, 1, 1))
+    (sent,) = fake.sent
+    assert "u.platform = 'it''s'" in sent.replace("\\'", "''") and "LIMIT 5" in sent
+    assert fake.views["finding_savings"].to_pylist() == [{"finding_id": "f1", "record_id": "r1"}]
+    # CREATE TABLE AS of a Spark query: the table is the driver's, made of Spark's answer.
+    con.execute("CREATE TEMP TABLE spark_made AS SELECT count(*) AS n FROM usage")
+    assert local.execute("SELECT n FROM spark_made").fetchall() == [(3,)]
+    with pytest.raises(AnalysisError, match="parameter"):
+        con.execute("SELECT count(*) FROM usage WHERE platform = ?", [])
+
+
+def test_duckdb_forms_spark_lacks_are_rewritten_once():
+    tuple_in = sqlglot.parse_one("SELECT 1 FROM p WHERE (p.a, p.b) IN (SELECT (x, y) FROM q)", read="duckdb")
+    assert "(p.a, p.b) IN ( SELECT x, y FROM q )" in " ".join(dialects.generate(tuple_in, "spark").split())
+    days = sqlglot.parse_one("SELECT CAST(unnest(generate_series(f, l, INTERVAL 1 DAY)) AS DATE) AS d FROM s",
+                             read="duckdb")
+    assert "EXPLODE(CAST(SEQUENCE(f, l, INTERVAL '1' DAY) AS ARRAY<DATE>)) AS d" in dialects.generate(days, "spark")
+    platforms = sqlglot.parse_one("SELECT list(DISTINCT platform ORDER BY platform) AS p FROM u", read="duckdb")
+    assert "ARRAY_SORT(COLLECT_SET(platform)) AS p" in dialects.generate(platforms, "spark")  # collect_list: any order
+    with pytest.raises(AnalysisError, match="order"):
+        dialects.generate(sqlglot.parse_one("SELECT list(x ORDER BY y) FROM u", read="duckdb"), "spark")

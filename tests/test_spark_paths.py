@@ -35,7 +35,7 @@ def test_a_folder_given_as_a_url_gives_the_duckdb_report(spark, tmp_path):
     folder = tmp_path / "logs"
     shutil.copytree(ROOT / "sample_logs", folder)
     duck = _report([folder])
-    on_spark = _report([f"file://{folder}/"], engine="spark", spark=spark, work=tmp_path / "work")
+    on_spark = _report([f"file://{folder}/"], engine="spark", spark=spark)
     # The same report, each file named by its URL as given: file:///.../logs/x.jsonl for .../logs/x.jsonl.
     assert f"file://{folder}/" in on_spark
     assert json.loads(on_spark.replace(f"file://{folder}", str(folder))) == json.loads(duck)
