@@ -932,3 +932,217 @@ def test_the_regular_gcp_rows_are_read_in_bulk(tmp_path: Path, monkeypatch: pyte
     assert bulk == [20] and len(result["rows"]) == 20 and len({r["record_id"] for r in result["rows"]}) == 20
     assert [(line, reason) for _, line, reason in result["rejects"]] == [(22, "expected 21 fields, found 2")]
     assert result["stats"]["notes"] == ["20 row(s): tokens from usage.amount (count)"]
+
+
+# ---- Claude Code transcripts (ingest/fast_claude_code.py): msgspec's reader against the reference ------------------
+# The fast path builds only each file's best row per record (finops.schema.KEEP_BEST within the file; the other rows
+# are counted as staged and dropped by deduplication, as the reference's are): both sides are compared after
+# keeping, per record, the row KEEP_BEST keeps: most tokens (the five token columns), then file, then line.
+
+TRANSCRIPTS = sorted(p for root in ("fixtures", "hostile") for p in (HERE / root / "claude_code").rglob("*")
+                     if p.is_file()) + sorted((HERE.parent / "sample_logs" / "claude-code").rglob("*.jsonl"))
+
+
+def best_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    from finops.schema import TOKEN_COLUMNS
+
+    kept: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        rank = (-sum(row[c] or 0 for c in TOKEN_COLUMNS), row["source_file"], row["source_line"])
+        if row["record_id"] not in kept or rank < kept[row["record_id"]]["rank"]:
+            kept[row["record_id"]] = {"rank": rank, "row": row}
+    return sorted((k["row"] for k in kept.values()), key=lambda r: (r["source_line"], r["record_id"]))
+
+
+def transcript(path: Path, fast: bool) -> dict[str, Any]:
+    """A transcript read by the fast path (rows as Arrow tables) or the reference: kept rows, rejects, accounting."""
+    from finops.schema import NAMES
+
+    rows: list[dict[str, Any]] = []
+    tables: list[Any] = []
+    rejects: list[tuple[str, int, str]] = []
+    stats = FileStats(path=str(path), format="claude_code")
+    read_file(path, stats, rows.append, lambda *r: rejects.append(r), None, tables.append if fast else None)
+    every = [{name: row.get(name) for name in NAMES} for row in rows] + [r for t in tables for r in t.to_pylist()]
+    return {"rows": best_rows(every), "rejects": rejects, "stats": dataclasses.asdict(stats), "tables": len(tables)}
+
+
+def same_transcript(path: Path) -> dict[str, Any]:
+    reference, fast = transcript(path, False), transcript(path, True)
+    assert reference.pop("tables") == 0
+    tables = fast.pop("tables")
+    assert fast["rows"] == reference["rows"]
+    assert fast["rejects"] == reference["rejects"]
+    assert fast["stats"] == reference["stats"]
+    return {**fast, "tables": tables}
+
+
+@pytest.mark.parametrize("path", TRANSCRIPTS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_transcripts_read_by_msgspec_like_the_reference(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FINOPS_NO_FAST_PATH", raising=False)
+    same_transcript(path)
+
+
+ASSISTANT = {"parentUuid": "p", "isSidechain": False, "sessionId": "s-1", "type": "assistant", "uuid": "u",
+             "requestId": "req_1", "timestamp": "2026-09-01T10:00:01.000Z",
+             "message": {"model": "claude-opus-4-6", "id": "msg_1", "type": "message", "role": "assistant",
+                         "content": [{"type": "text", "text": "hi"}], "stop_reason": "end_turn",
+                         "usage": {"input_tokens": 3, "cache_creation_input_tokens": 100,
+                                   "cache_read_input_tokens": 50, "output_tokens": 10, "service_tier": "standard",
+                                   "cache_creation": {"ephemeral_5m_input_tokens": 40,
+                                                      "ephemeral_1h_input_tokens": 60}}}}
+# (where, values): a field set to one of the values; where is a path of keys into ASSISTANT.
+TRANSCRIPT_MUTATIONS: list[tuple[tuple[str, ...], list[Any]]] = [
+    (("message", "usage", "input_tokens"), [0, 7, -1, 1.0, 2.5, "12", "1,000", True, None, 10**7, 10**7 + 1,
+                                            10**13, 10**20, 2**64]),
+    (("message", "usage", "output_tokens"), [0, 1, 99, None, "x", False, 5_000_000]),
+    (("message", "usage", "cache_read_input_tokens"), [0, None, 9_999_999, 50_000_000, "50", -3]),
+    (("message", "usage", "cache_creation_input_tokens"), [0, None, 30, 500, 1.5]),
+    (("message", "usage", "cache_creation"), [None, {}, {"ephemeral_5m_input_tokens": 7}, [], "x", 3,
+                                              {"ephemeral_1h_input_tokens": 200, "ephemeral_5m_input_tokens": 1},
+                                              {"ephemeral_5m_input_tokens": -1}]),
+    (("message", "usage", "output_tokens_details"), [None, {"thinking_tokens": 4}, {"thinking_tokens": 11},
+                                                     {"thinking_tokens": None}, [], {"thinking_tokens": "2"}]),
+    (("message", "usage", "server_tool_use"), [None, {"web_search_requests": 2}, {"web_search_requests": -2}, 5]),
+    (("message", "usage", "service_tier"), ["batch", "priority", "priority_on_demand", None, 3, ["batch"]]),
+    (("message", "usage", "speed"), ["fast", "slow", None, 1]),
+    (("message", "usage", "inference_geo"), ["US", "global", "", None, 5, "x" * 600, "a\u0007b"]),
+    (("message", "usage"), [None, [], "usage", 0, {}]),
+    (("message", "model"), ["<synthetic>", "", None, 7, "anthropic.claude-3-5-sonnet-20241022-v2:0",
+                            "claude-3-5-haiku@20241022", "Claude \u00e9", "gpt-4o"]),
+    (("message", "id"), ["", None, 5, "msg_2", "msg\u001f1", "m\u00e9"]),
+    (("message", "role"), ["assistant", "user", None]),
+    (("message", "stop_reason"), [None, "tool_use", 3, "a\nb", "sk-ant-api03-abcdefghijklmnop"]),
+    (("message",), [None, [], "m"]),
+    (("type",), ["user", None, "Assistant", 1, "summary"]),
+    (("isApiErrorMessage",), [True, False, "true", 1, None]),
+    (("requestId",), [None, "", 5, "req_\u00e9", "a" * 700, "jane.doe@example.com", "x\ty"]),
+    (("sessionId",), [None, "", ["s"], "Bearer abcdefghijklmnop", "\u202e"]),
+    (("timestamp",), ["2026-09-01T10:00:01Z", "2026-09-01T10:00:01.123456Z", "2026-09-01T10:00:01.1234567Z",
+                      "2026-09-01T10:00:01.12Z", "2026-09-01T10:00:01z", "2026-09-01T10:00:01+02:00",
+                      "2026-09-01 10:00:01", "2026-02-29T00:00:00Z", "2028-02-29T00:00:00.000Z",
+                      "2026-04-31T00:00:00Z", "2100-01-01T00:00:00Z", "2019-12-31T23:59:59Z",
+                      "2026-13-01T00:00:00Z", "2026-09-01T24:00:00Z", "2026-09-01T10:60:00Z", " 2026-09-01T10:00:01Z",
+                      1790000000, 1790000000000, None, "", "yesterday"]),
+    (("costUSD",), [0, 1, 0.0123, 0.00000051, 1e-7, 12.3456789, -0.5, 1e12, 999999999999.99, "0.5", True, 1e300]),
+]
+# Raw text changes after the line is written: JSON that json.loads and msgspec might read apart.
+TRANSCRIPT_TEXT = [
+    lambda t: t.replace('"output_tokens":', '"output_tokens":99,"output_tokens":', 1),  # repeated keys: last wins
+    lambda t: t.replace('"type":"assistant"', '"type":"assistant","type":"user"', 1),
+    lambda t: t.replace('"type":"assistant"', '"type":"user","type":"assistant"', 1),
+    lambda t: t.replace('"usage":{', '"usage":{"input_tokens":1,"output_tokens":1},"usage":{', 1),
+    lambda t: t.replace('"message":{', '"message":{"usage":null},"message":{', 1),
+    lambda t: t.replace('"id":"', '"i\\u0064":"', 1),  # an escaped key
+    lambda t: t.replace('"hi"', '"\\ud800"'),  # a lone surrogate, unused
+    lambda t: t.replace('"req_1"', '"req_\\udc00"'),  # a lone surrogate, used
+    lambda t: t.replace('"hi"', '"\\ud83d\\ude00"'),  # a pair
+    lambda t: t.replace('"hi"', 'NaN'),
+    lambda t: t.replace('"hi"', 'Infinity'),
+    lambda t: t.replace('"hi"', '1e400'),
+    lambda t: t.replace('"hi"', '123456789012345678901234567890'),
+    lambda t: t.replace('"hi"', '[' * 600 + ']' * 600),
+    lambda t: t.replace('"hi"', '[' * 2000 + ']' * 2000),
+    *[lambda t, d=d: t.replace('"hi"', '[' * d + ']' * d) for d in range(900, 1000, 10)],  # near the limits
+    lambda t: t.replace('"hi"', '"' + "{[" * 300 + '"'),  # brackets in a string: not nesting
+    lambda t: t.replace('"hi"', '"a\\tb\\u0000c\\/"'),
+    lambda t: t.replace('"hi"', '"\t"'),  # a raw control character
+    lambda t: t[:-1] + ",}",  # a trailing comma
+    lambda t: t[: len(t) // 2],  # cut short
+    lambda t: t + " ",
+    lambda t: " " + t,
+    lambda t: t + "x",
+    lambda t: "[" + t + "]",
+    lambda t: t.replace("3,", "3 ,", 1),
+    lambda t: t.replace('"hi"', '"the \\"assistant\\" said"'),
+]
+TRANSCRIPT_BYTES = [
+    lambda b: b"\xef\xbb\xbf" + b,  # a BOM
+    lambda b: b + b"\r",  # CRLF
+    lambda b: b + b"\r\r",
+    lambda b: b.replace(b'"hi"', b'"\xff\xfe"'),  # not UTF-8, in an unused field
+    lambda b: b.replace(b'"claude-opus-4-6"', b'"claude-\xe9"'),  # not UTF-8, in a used field
+    lambda b: b.replace(b'"hi"', "\"caf\u00e9 \u2603\"".encode()),  # UTF-8
+    lambda b: b.replace(b'"hi"', b'"\xed\xa0\x80"'),  # an encoded surrogate
+    lambda b: b.replace(b'"s-1"', b'"s-\xc3\xa9"'),
+]
+OTHER_LINES = [b"", b"   ", b"\r", b"not json", b"{}", b'{"type":"user","message":{"role":"user","content":"hi"}}',
+               b'{"type":"summary","summary":"assistant","leafUuid":"l"}', b"[1,2]", b'"assistant"', b"{bad}",
+               b'{"usage": 1', b'{"message":{"role":"assistant","usage":{"input_tokens":1,"output_tokens":1},'
+               b'"model":"claude-haiku-4-5"},"timestamp":"2026-09-01T10:00:00Z"}', b"\xef\xbb\xbf{}", b"\x00\x01",
+               b'{"type":"user","message":{"content":"\\"usage\\""}}', b"{\"a\":1}\r", b"{\xff}"]
+
+
+def mutated_transcript(seed: int, lines: int) -> bytes:
+    """Lines of ASSISTANT with a few fields changed (seeded), some then changed as text or bytes, among other
+    lines; message ids drawn from a few, so that records repeat and the best row of each must be chosen."""
+    import json
+    import random
+
+    rng = random.Random(seed)
+    out = []
+    for _ in range(lines):
+        if rng.random() < 0.1:
+            out.append(rng.choice(OTHER_LINES))
+            continue
+        obj = json.loads(json.dumps(ASSISTANT))
+        obj["message"]["id"] = f"msg_{rng.randint(1, lines // 4)}"
+        obj["message"]["usage"]["output_tokens"] = rng.randint(0, 40)
+        for where, values in rng.sample(TRANSCRIPT_MUTATIONS, rng.choice([0, 0, 1, 1, 2, 3])):
+            target = obj
+            for key in where[:-1]:
+                target = target.get(key) if isinstance(target, dict) else None
+            if isinstance(target, dict):
+                target[where[-1]] = rng.choice(values)
+        text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+        if rng.random() < 0.25:
+            text = rng.choice(TRANSCRIPT_TEXT)(text)
+        data = text.encode("utf-8", "surrogatepass")
+        if rng.random() < 0.15:
+            data = rng.choice(TRANSCRIPT_BYTES)(data)
+        out.append(data)
+    return b"\n".join(out) + (b"\n" if seed % 2 else b"")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_a_mutation_corpus_of_transcript_lines_reads_like_the_reference(seed: int, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FINOPS_NO_FAST_PATH", raising=False)
+    path = tmp_path / "projects" / "-home-dev-app" / "session.jsonl"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(mutated_transcript(seed, 600))
+    result = same_transcript(path)
+    stats = result["stats"]
+    assert stats["rows_rejected"] > 20 and stats["lines_ignored"] > 20 and len(result["rows"]) > 50
+
+
+def test_every_mutation_is_met_in_the_corpus() -> None:
+    """The corpus above holds each of its changes: a change never drawn would test nothing."""
+    import json
+
+    corpus = b"\n".join(mutated_transcript(seed, 600) for seed in (1, 2, 3, 4))
+    assert all(line in corpus.split(b"\n") for line in OTHER_LINES if line)
+    for where, values in TRANSCRIPT_MUTATIONS:
+        for value in values:
+            if isinstance(value, str | int | float) and not isinstance(value, bool) and value != "":
+                assert json.dumps({where[-1]: value}, ensure_ascii=False)[1:-1].encode() in corpus, (where, value)
+
+
+def test_plain_transcript_lines_take_the_fast_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not a timing: Claude Code's own lines are read by msgspec, not handed to the reference one by one (else the
+    fast path would be the reference under another name)."""
+    import subprocess
+    import sys
+
+    from finops.ingest import claude_code
+
+    monkeypatch.delenv("FINOPS_NO_FAST_PATH", raising=False)
+    out = tmp_path / "cc"
+    subprocess.run([sys.executable, str(HERE.parent / "bench" / "generate.py"), "claude-code", "2MB", str(out)],
+                   check=True, capture_output=True)
+    [first, *_] = sorted(out.rglob("*.jsonl"))
+    assert len(same_transcript(first)["rows"]) > 20
+    routed: list[int] = []
+    original = claude_code.handle_line
+    monkeypatch.setattr(claude_code, "handle_line", lambda line, n, *a: (routed.append(n), original(line, n, *a)))
+    assert transcript(first, True)["tables"] == 1 and routed == []
