@@ -1043,7 +1043,6 @@ TRANSCRIPT_TEXT = [
     lambda t: t.replace('"hi"', '123456789012345678901234567890'),
     lambda t: t.replace('"hi"', '[' * 600 + ']' * 600),
     lambda t: t.replace('"hi"', '[' * 2000 + ']' * 2000),
-    *[lambda t, d=d: t.replace('"hi"', '[' * d + ']' * d) for d in range(900, 1000, 10)],  # near the limits
     lambda t: t.replace('"hi"', '"' + "{[" * 300 + '"'),  # brackets in a string: not nesting
     lambda t: t.replace('"hi"', '"a\\tb\\u0000c\\/"'),
     lambda t: t.replace('"hi"', '"\t"'),  # a raw control character
@@ -1070,7 +1069,8 @@ OTHER_LINES = [b"", b"   ", b"\r", b"not json", b"{}", b'{"type":"user","message
                b'{"type":"summary","summary":"assistant","leafUuid":"l"}', b"[1,2]", b'"assistant"', b"{bad}",
                b'{"usage": 1', b'{"message":{"role":"assistant","usage":{"input_tokens":1,"output_tokens":1},'
                b'"model":"claude-haiku-4-5"},"timestamp":"2026-09-01T10:00:00Z"}', b"\xef\xbb\xbf{}", b"\x00\x01",
-               b'{"type":"user","message":{"content":"\\"usage\\""}}', b"{\"a\":1}\r", b"{\xff}"]
+               b'{"type":"user","message":{"content":"\\"usage\\""}}', b"{\"a\":1}\r", b"{\xff}", b"[1,",
+               b"[bad]", b'{"a":1', b"1", b"null", b"{\"a\":1}x"]
 
 
 def mutated_transcript(seed: int, lines: int) -> bytes:
@@ -1114,6 +1114,23 @@ def test_a_mutation_corpus_of_transcript_lines_reads_like_the_reference(seed: in
     result = same_transcript(path)
     stats = result["stats"]
     assert stats["rows_rejected"] > 20 and stats["lines_ignored"] > 20 and len(result["rows"]) > 50
+
+
+def test_deeply_nested_lines_read_like_the_reference(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """json.loads and msgspec stop at nearly the same depth, which moves with the caller's stack: every depth
+    around it, one record each, read alike (the fast path hands such lines to the reference)."""
+    import json
+
+    monkeypatch.delenv("FINOPS_NO_FAST_PATH", raising=False)
+    lines = []
+    for depth in range(400, 1100):
+        obj = json.loads(json.dumps(ASSISTANT))
+        obj["message"]["id"] = f"msg_{depth}"
+        lines.append(json.dumps(obj, separators=(",", ":")).replace('"hi"', "[" * depth + "]" * depth))
+    path = tmp_path / "deep.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    stats = same_transcript(path)["stats"]
+    assert stats["rows_rejected"] > 50 and stats["rows_staged"] > 400  # both sides of json.loads' limit
 
 
 def test_every_mutation_is_met_in_the_corpus() -> None:
