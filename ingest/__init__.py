@@ -384,7 +384,10 @@ def _read_logs_apart(files: list[tuple[Path, FileStats]], con: duckdb.DuckDBPyCo
     logs = [(p, s) for p, s in files if s.format in LOG_FORMATS]
     if PROCESSES < 2 or len(logs) < 2 or sum(_size(p) for p, _ in logs) < APART_MIN_BYTES:
         return set()
-    done, tables = workers.read(logs, con, PROCESSES, stager.reject, _size, progress)
+    def here(path: Path, stats: FileStats) -> None:  # the first share: read by this process, as it waits anyway
+        read_file(path, stats, stager.row, stager.reject, stager.bill, stager.table)
+
+    done, tables = workers.read(logs, con, PROCESSES, stager.reject, _size, progress, here=here)
     parts.extend(tables)
     stager.flush()
     for path, stats in logs:

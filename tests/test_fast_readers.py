@@ -696,18 +696,31 @@ def dying_worker(w: int, job: list[tuple[str, str, str]], channel: Any, batch_ro
     workers.work(w, job, _DyingChannel(channel, len(job)), batch_rows)
 
 
-def test_files_of_a_worker_that_died_are_read_again_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("here", [False, True], ids=["every share in a worker", "the first share read here"])
+def test_files_of_a_worker_that_died_are_read_again_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         here: bool) -> None:
     """A worker that dies mid-file: the rows and rejects it sent of that file are removed and the file is read in
     this process: the tables and accounting are those of one process (the file made here, last in the list, is
-    the last of its worker's share, and has rejects: kept twice, they would show)."""
-    import functools
-
+    the last of its worker's share when every share goes to a worker, and has rejects: kept twice, they would
+    show). With the first share read here (as ingest.load does), the other worker dies the same way."""
     from finops.ingest import workers
 
     paths = [*REQUEST_LOGS, tricky_log(tmp_path)]
     one = _loaded(paths, False, monkeypatch)
-    monkeypatch.setattr(workers, "read", functools.partial(workers.read, target=dying_worker))
+    original = workers.read
+    died: list[set[Path]] = []
+
+    def dying(*args: Any, **kwargs: Any) -> Any:
+        if not here:
+            kwargs.pop("here", None)
+        done, tables = original(*args, target=dying_worker, **kwargs)
+        died.append({p for p, _ in args[0]} - done)
+        return done, tables
+
+    monkeypatch.setattr(workers, "read", dying)
     assert _loaded(paths, True, monkeypatch) == one
+    # each worker left the last file of its share, read here: two workers, or one beside this process
+    assert len(died) == 1 and len(died[0]) == (1 if here else 2)
 
 
 def test_sample_objects_are_parsed_as_far_as_a_sniff_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
