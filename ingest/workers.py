@@ -8,7 +8,9 @@ it holds does not depend on which process ran faster, their order does (nothing 
 DuckDB runs with preserve_insertion_order off); one table, not one per worker, so that deduplication renames it
 into `usage` instead of copying a second table's rows into the first (the rows held twice: 1 GB of request logs,
 peak RSS while reading 246 -> 197 MiB). A worker that dies: the files it had not finished lose the rows and rejects
-it had sent, and are left to the caller, which reads them in this process.
+it had sent, and are left to the caller, which reads them in this process. The caller may read the first share itself
+(read's `here`): one process fewer to start, and it would only wait otherwise. Rows travel as Arrow stream bytes and
+are inserted INSERT_ROWS at a time.
 """
 
 from __future__ import annotations
