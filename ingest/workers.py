@@ -137,24 +137,31 @@ def forget(con: duckdb.DuckDBPyConnection, tables: list[str], stats: FileStats) 
 
 def work(w: int, job: list[tuple[str, str, str]], channel: Any, batch_rows: int) -> None:
     """A worker: read each file of its share, sending rows, rejects and bill lines in batches of batch_rows, then
-    the file's accounting; "done" at the end."""
+    the file's accounting; "done" at the end. The rows of small files that come as tables (a fast reader's) are
+    sent together, a batch at a time: their files' accounting waits until they are sent (the parent counts a file
+    only once all its rows are in), so a worker that dies leaves those files to the parent too."""
     from . import read_file  # here: the package imports this module
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends the workers
     try:
-        for path, name, fmt in job:
-            sink = _Sink(w, channel, batch_rows)
+        sink = _Sink(w, channel, batch_rows)
+        held: list[FileStats] = []  # files read whose rows wait in the sink
+        for i, (path, name, fmt) in enumerate(job):
             stats = FileStats(path=name, format=fmt)
             read_file(Path(path), stats, sink.row, sink.reject, sink.bill, sink.table)
-            sink.flush()
-            channel.put(("file", w, stats))
+            held.append(stats)
+            if not sink.tables or i == len(job) - 1:  # nothing held, or the last file
+                sink.flush()
+                for done in held:
+                    channel.put(("file", w, done))
+                held.clear()
     except Exception:  # noqa: BLE001 (no traceback here: the parent reads the unfinished files itself, and reports)
         return
     channel.put(("done", w, None))
 
 
 class _Sink:
-    """A worker's batches of one file, sent when full."""
+    """A worker's batches, sent when full."""
 
     def __init__(self, w: int, channel: Any, batch_rows: int) -> None:
         self.w = w
@@ -163,6 +170,8 @@ class _Sink:
         self.rows: list[dict[str, Any]] = []
         self.bills: list[dict[str, Any]] = []
         self.rejects: list[tuple[str, int, str]] = []
+        self.tables: list[pa.Table] = []
+        self.table_rows = 0
 
     def row(self, record: dict[str, Any]) -> None:
         self.rows.append(record)
@@ -170,10 +179,20 @@ class _Sink:
             self._send_rows()
 
     def table(self, rows: pa.Table) -> None:
-        """Rows already in ARROW_SCHEMA (a fast reader's): sent batch_rows at a time."""
-        self._send_rows()
-        for batch in rows.to_batches(self.batch_rows):
-            self.channel.put(("rows", self.w, _stream(pa.Table.from_batches([batch]))))
+        """Rows already in ARROW_SCHEMA (a fast reader's): held until batch_rows of them (one message, however
+        many files they come from: each message costs its schema and a DuckDB insert), then sent."""
+        self.tables.append(rows)
+        self.table_rows += rows.num_rows
+        if self.table_rows >= self.batch_rows:
+            self._send_tables()
+
+    def _send_tables(self) -> None:
+        if self.tables:
+            rows = pa.concat_tables(self.tables).combine_chunks()
+            for batch in rows.to_batches(self.batch_rows):
+                self.channel.put(("rows", self.w, _stream(pa.Table.from_batches([batch], ARROW_SCHEMA))))
+            self.tables.clear()
+            self.table_rows = 0
 
     def bill(self, record: dict[str, Any]) -> None:
         self.bills.append(record)
@@ -186,6 +205,7 @@ class _Sink:
             self._send_rejects()
 
     def flush(self) -> None:
+        self._send_tables()
         self._send_rows()
         self._send_bills()
         self._send_rejects()
