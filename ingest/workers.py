@@ -35,40 +35,31 @@ INSERT_ROWS = 20_000  # rows received are inserted this many at a time
 POLL_SECONDS = 1.0  # how often a quiet queue is checked for a worker that died
 
 
-def shares(files: list[tuple[Path, FileStats]], processes: int, size: Callable[[Path], int]) -> list[list[int]]:
-    """Indices of `files` for each worker: largest first to the least loaded (ties: the lower worker), each
-    share then in file order."""
-    load = [0] * processes
-    out: list[list[int]] = [[] for _ in range(processes)]
-    for i in sorted(range(len(files)), key=lambda i: (-size(files[i][0]), i)):
-        worker = min(range(processes), key=lambda w: (load[w], w))
-        out[worker].append(i)
-        load[worker] += size(files[i][0])
-    return [sorted(share) for share in out if share]
-
-
 def read(files: list[tuple[Path, FileStats]], con: duckdb.DuckDBPyConnection, processes: int,
          on_reject: Callable[[str, int, str], None], size: Callable[[Path], int],
          progress: Callable[[Path, int], None] | None = None, target: Callable[..., None] | None = None,
          here: Callable[[Path, FileStats], None] | None = None) -> tuple[set[Path], list[str]]:
     """Read `files` in `processes` workers into a table of their own (created here) and billing_raw; rejects go to
     on_reject. Returns the paths read (a dead worker's unfinished files are not among them) and [that table].
-    target: what a worker runs (work; a test passes one that dies). here: reads one file in this process, which then
-    takes the first share itself instead of starting a process for it (a worker costs its start and imports, about
-    0.45 CPU-seconds, and its rows a trip through the queue), taking what the workers send between its files."""
-    groups = shares(files, processes, size)
-    mine = groups.pop(0) if here is not None and len(groups) > 1 else []
+    Each process takes the next file, largest first, when it is free (a shared counter): a process that started
+    late or runs slower takes fewer. target: what a worker runs (work; a test passes one that dies). here: reads one
+    file in this process, which then takes files too instead of starting one process more (a worker costs its start
+    and imports, about 0.45 CPU-seconds, and its rows a trip through the queue), taking what the workers send
+    between its files."""
+    order = sorted(range(len(files)), key=lambda i: (-size(files[i][0]), i))
     table = "usage_apart"
     con.execute(create_table_sql(table))
     context = multiprocessing.get_context("spawn")  # not fork: this process's DuckDB threads must not be copied
     channel = context.Queue(QUEUE_BATCHES)
-    jobs = [[(str(files[i][0]), files[i][1].path, files[i][1].format) for i in group] for group in groups]
-    workers = [context.Process(target=target or work, args=(w, job, channel, BATCH_ROWS),
-                               daemon=True) for w, job in enumerate(jobs)]
+    taken = context.Value("i", 0)  # files handed out so far, in `order`
+    job = [(str(files[i][0]), files[i][1].path, files[i][1].format) for i in order]
+    count = processes - 1 if here is not None else processes
+    workers = [context.Process(target=target or work, args=(w, job, taken, channel, BATCH_ROWS), daemon=True)
+               for w in range(count)]
     for worker in workers:
         worker.start()
     running = set(range(len(workers)))
-    finished = [0] * len(workers)  # files each worker has finished, in its share's order
+    done: set[Path] = set()
     pending: list[pa.Table] = []  # rows received, not yet inserted
 
     def take(block: bool) -> bool:
@@ -89,9 +80,10 @@ def read(files: list[tuple[Path, FileStats]], con: duckdb.DuckDBPyConnection, pr
             for reject in payload:
                 on_reject(*reject)
         elif kind == "file":
-            path, stats = files[groups[w][finished[w]]]
-            vars(stats).update(vars(payload))
-            finished[w] += 1
+            k, stats = payload
+            path, mine = files[order[k]]
+            vars(mine).update(vars(stats))
+            done.add(path)
             if progress:
                 progress(path, size(path))
         else:  # "done"
@@ -99,10 +91,12 @@ def read(files: list[tuple[Path, FileStats]], con: duckdb.DuckDBPyConnection, pr
         return True
 
     try:
-        for i in mine:
-            here(*files[i])  # type: ignore[misc]
+        while here is not None and (k := _next(taken, len(job))) is not None:
+            path, stats = files[order[k]]
+            here(path, stats)
+            done.add(path)
             if progress:
-                progress(files[i][0], size(files[i][0]))
+                progress(path, size(path))
             while running and take(block=False):
                 pass
         while running:
@@ -113,10 +107,17 @@ def read(files: list[tuple[Path, FileStats]], con: duckdb.DuckDBPyConnection, pr
             if worker.is_alive():
                 worker.kill()
     _insert(con, table, pending)
-    done = {files[i][0] for i in mine}
-    for w, group in enumerate(groups):
-        done.update(files[i][0] for i in group[:finished[w]])
     return done, [table]
+
+
+def _next(taken: Any, files: int) -> int | None:
+    """The next file to read (its place in the order), or None when all are taken."""
+    with taken.get_lock():
+        k = taken.value
+        if k >= files:
+            return None
+        taken.value = k + 1
+    return k
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, pending: list[pa.Table]) -> None:
@@ -135,26 +136,31 @@ def forget(con: duckdb.DuckDBPyConnection, tables: list[str], stats: FileStats) 
     vars(stats).update(vars(FileStats(path=stats.path, format=stats.format)))
 
 
-def work(w: int, job: list[tuple[str, str, str]], channel: Any, batch_rows: int) -> None:
-    """A worker: read each file of its share, sending rows, rejects and bill lines in batches of batch_rows, then
-    the file's accounting; "done" at the end. The rows of small files that come as tables (a fast reader's) are
-    sent together, a batch at a time: their files' accounting waits until they are sent (the parent counts a file
-    only once all its rows are in), so a worker that dies leaves those files to the parent too."""
+def work(w: int, job: list[tuple[str, str, str]], taken: Any, channel: Any, batch_rows: int) -> None:
+    """A worker: read the next file of `job` (taken: the shared counter) until none is left, sending rows, rejects
+    and bill lines in batches of batch_rows, then the file's accounting; "done" at the end. The rows of small files
+    that come as tables (a fast reader's) are sent together, a batch at a time: their files' accounting waits until
+    they are sent (the parent counts a file only once all its rows are in), so a worker that dies leaves those
+    files to the parent too."""
     from . import read_file  # here: the package imports this module
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends the workers
     try:
         sink = _Sink(w, channel, batch_rows)
-        held: list[FileStats] = []  # files read whose rows wait in the sink
-        for i, (path, name, fmt) in enumerate(job):
+        held: list[tuple[int, FileStats]] = []  # files read whose rows wait in the sink
+        while (k := _next(taken, len(job))) is not None:
+            path, name, fmt = job[k]
             stats = FileStats(path=name, format=fmt)
             read_file(Path(path), stats, sink.row, sink.reject, sink.bill, sink.table)
-            held.append(stats)
-            if not sink.tables or i == len(job) - 1:  # nothing held, or the last file
+            held.append((k, stats))
+            if not sink.tables or taken.value >= len(job):  # nothing held, or no file left to take
                 sink.flush()
-                for done in held:
-                    channel.put(("file", w, done))
+                for file in held:
+                    channel.put(("file", w, file))
                 held.clear()
+        sink.flush()
+        for file in held:
+            channel.put(("file", w, file))
     except Exception:  # noqa: BLE001 (no traceback here: the parent reads the unfinished files itself, and reports)
         return
     channel.put(("done", w, None))
