@@ -372,9 +372,12 @@ def _read_bills_apart(files: list[tuple[Path, FileStats]], con: duckdb.DuckDBPyC
     return done
 
 
-# Request logs with bodies and Claude Code transcripts are parsed in Python, one core's work per file: several large
-# ones are read by one process per core, their rows streamed back in bounded batches (workers.py).
-LOG_FORMATS = {anthropic_log.FORMAT, bedrock_invocation.FORMAT, claude_code.FORMAT}
+# Request logs with bodies are parsed in Python, one core's work per file: several large ones are read by one process
+# per core, their rows streamed back in bounded batches (workers.py). Not Claude Code transcripts: their fast path
+# (fast_claude_code.py) reads 1 GB in about 6 CPU-seconds, and a worker process beside this one cost 1 to 1.4
+# CPU-seconds more (its start and imports, its rows' trip through the queue) for no shorter run under a shared
+# machine's load; on 989 small files the run took twice as long (bench/RESULTS.md).
+LOG_FORMATS = {anthropic_log.FORMAT, bedrock_invocation.FORMAT}
 
 
 def _read_logs_apart(files: list[tuple[Path, FileStats]], con: duckdb.DuckDBPyConnection, stager: Stager,

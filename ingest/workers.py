@@ -1,16 +1,16 @@
 """Read files in worker processes, one per core, their rows streamed back in bounded batches.
 
-Each worker reads its share of the files with the format's reader (ingest.read_file) and sends rows, rejects and
-bill lines back as they come, in batches of BATCH_ROWS, through a queue that holds at most QUEUE_BATCHES of them:
-a worker waits when this process is behind, so neither side ever holds a file's rows, or a worker's, whole. The
-shares are fixed before starting (by size). Every worker's rows go to one table, in the order they arrive: which rows
-it holds does not depend on which process ran faster, their order does (nothing reads `usage` in its physical order:
-DuckDB runs with preserve_insertion_order off); one table, not one per worker, so that deduplication renames it
-into `usage` instead of copying a second table's rows into the first (the rows held twice: 1 GB of request logs,
-peak RSS while reading 246 -> 197 MiB). A worker that dies: the files it had not finished lose the rows and rejects
-it had sent, and are left to the caller, which reads them in this process. The caller may read the first share itself
-(read's `here`): one process fewer to start, and it would only wait otherwise. Rows travel as Arrow stream bytes and
-are inserted INSERT_ROWS at a time.
+Each worker reads files with the format's reader (ingest.read_file) and sends rows, rejects and bill lines back as
+they come, in batches of BATCH_ROWS, through a queue that holds at most QUEUE_BATCHES of them: a worker waits when
+this process is behind, so neither side ever holds a file's rows, or a worker's, whole. Each process takes the next
+file, largest first, from a shared counter. Every worker's rows go to one table, in the order they arrive: which
+rows it holds does not depend on which process ran faster, their order does (nothing reads `usage` in its physical
+order: DuckDB runs with preserve_insertion_order off); one table, not one per worker, so that deduplication renames
+it into `usage` instead of copying a second table's rows into the first (the rows held twice: 1 GB of request
+logs, peak RSS while reading 246 -> 197 MiB). A worker that dies: the files it had not finished lose the rows and
+rejects it had sent, and are left to the caller, which reads them in this process. The caller may take files
+itself (read's `here`): one process fewer to start, and it would only wait otherwise. Rows travel as Arrow stream
+bytes and are inserted INSERT_ROWS at a time.
 """
 
 from __future__ import annotations
@@ -138,36 +138,25 @@ def forget(con: duckdb.DuckDBPyConnection, tables: list[str], stats: FileStats) 
 
 def work(w: int, job: list[tuple[str, str, str]], taken: Any, channel: Any, batch_rows: int) -> None:
     """A worker: read the next file of `job` (taken: the shared counter) until none is left, sending rows, rejects
-    and bill lines in batches of batch_rows, then the file's accounting; "done" at the end. The rows of small files
-    that come as tables (a fast reader's) are sent together, a batch at a time: their files' accounting waits until
-    they are sent (the parent counts a file only once all its rows are in), so a worker that dies leaves those
-    files to the parent too."""
+    and bill lines in batches of batch_rows, then the file's accounting; "done" at the end."""
     from . import read_file  # here: the package imports this module
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends the workers
     try:
-        sink = _Sink(w, channel, batch_rows)
-        held: list[tuple[int, FileStats]] = []  # files read whose rows wait in the sink
         while (k := _next(taken, len(job))) is not None:
             path, name, fmt = job[k]
+            sink = _Sink(w, channel, batch_rows)
             stats = FileStats(path=name, format=fmt)
-            read_file(Path(path), stats, sink.row, sink.reject, sink.bill, sink.table)
-            held.append((k, stats))
-            if not sink.tables or taken.value >= len(job):  # nothing held, or no file left to take
-                sink.flush()
-                for file in held:
-                    channel.put(("file", w, file))
-                held.clear()
-        sink.flush()
-        for file in held:
-            channel.put(("file", w, file))
+            read_file(Path(path), stats, sink.row, sink.reject, sink.bill)
+            sink.flush()
+            channel.put(("file", w, (k, stats)))
     except Exception:  # noqa: BLE001 (no traceback here: the parent reads the unfinished files itself, and reports)
         return
     channel.put(("done", w, None))
 
 
 class _Sink:
-    """A worker's batches, sent when full."""
+    """A worker's batches of one file, sent when full."""
 
     def __init__(self, w: int, channel: Any, batch_rows: int) -> None:
         self.w = w
@@ -176,29 +165,11 @@ class _Sink:
         self.rows: list[dict[str, Any]] = []
         self.bills: list[dict[str, Any]] = []
         self.rejects: list[tuple[str, int, str]] = []
-        self.tables: list[pa.Table] = []
-        self.table_rows = 0
 
     def row(self, record: dict[str, Any]) -> None:
         self.rows.append(record)
         if len(self.rows) >= self.batch_rows:
             self._send_rows()
-
-    def table(self, rows: pa.Table) -> None:
-        """Rows already in ARROW_SCHEMA (a fast reader's): held until batch_rows of them (one message, however
-        many files they come from: each message costs its schema and a DuckDB insert), then sent."""
-        self.tables.append(rows)
-        self.table_rows += rows.num_rows
-        if self.table_rows >= self.batch_rows:
-            self._send_tables()
-
-    def _send_tables(self) -> None:
-        if self.tables:
-            rows = pa.concat_tables(self.tables).combine_chunks()
-            for batch in rows.to_batches(self.batch_rows):
-                self.channel.put(("rows", self.w, _stream(pa.Table.from_batches([batch], ARROW_SCHEMA))))
-            self.tables.clear()
-            self.table_rows = 0
 
     def bill(self, record: dict[str, Any]) -> None:
         self.bills.append(record)
@@ -211,7 +182,6 @@ class _Sink:
             self._send_rejects()
 
     def flush(self) -> None:
-        self._send_tables()
         self._send_rows()
         self._send_bills()
         self._send_rejects()

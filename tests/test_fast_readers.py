@@ -707,7 +707,7 @@ def test_files_of_a_worker_that_died_are_read_again_here(tmp_path: Path, monkeyp
 
     from finops.ingest import workers
 
-    paths = [*REQUEST_LOGS, *TRANSCRIPTS, tricky_log(tmp_path)]  # transcripts: rows held over several files
+    paths = [*REQUEST_LOGS, tricky_log(tmp_path)]
     one = _loaded(paths, False, monkeypatch)
     original = workers.read
     died: list[set[Path]] = []
