@@ -727,8 +727,9 @@ def test_files_of_a_worker_that_died_are_read_again_here(tmp_path: Path, monkeyp
 
     monkeypatch.setattr(workers, "read", dying)
     assert _loaded(paths, True, monkeypatch) == one
-    # each worker left at least its second file, read here: two workers, or one beside this process
-    assert len(died) == 1 and len(died[0]) >= (1 if here else 2)
+    # each worker left at least its second file, read here (with this process taking files too, the worker, slow to
+    # start, may find none left to take: only the tables are compared then)
+    assert len(died) == 1 and (here or len(died[0]) >= 2)
 
 
 def test_sample_objects_are_parsed_as_far_as_a_sniff_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
