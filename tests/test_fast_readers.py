@@ -1186,3 +1186,32 @@ def test_plain_transcript_lines_take_the_fast_path(tmp_path: Path, monkeypatch: 
     original = claude_code.handle_line
     monkeypatch.setattr(claude_code, "handle_line", lambda line, n, *a: (routed.append(n), original(line, n, *a)))
     assert transcript(first, True)["tables"] == 1 and routed == []
+
+
+def test_msgspec_reads_numbers_as_json_loads_does() -> None:
+    """costUSD is a float in older transcripts: msgspec must give the double json.loads gives, digit for digit
+    (money() writes it with str()). Random decimals and exponents, and the shortest form of random doubles."""
+    import json
+    import random
+    import struct
+
+    import msgspec
+
+    rng = random.Random(7)
+    decode = msgspec.json.Decoder().decode
+    for _ in range(20_000):
+        kind = rng.random()
+        if kind < 0.4:
+            text = f"{rng.randint(0, 10 ** rng.randint(1, 20))}.{rng.randint(0, 10 ** rng.randint(1, 25))}"
+        elif kind < 0.7:
+            text = f"{rng.randint(0, 10 ** rng.randint(1, 25))}e{rng.randint(-300, 300)}"
+        else:
+            text = repr(struct.unpack("d", struct.pack("Q", rng.getrandbits(64)))[0])
+            if "n" in text:  # nan, inf
+                continue
+        try:
+            value = decode(text.encode())
+        except msgspec.DecodeError:  # out of a double's range: json.loads gives inf, the line goes to the reference
+            assert json.loads(text) in (float("inf"), float("-inf"))
+            continue
+        assert value == json.loads(text) and str(value) == str(json.loads(text)), text
