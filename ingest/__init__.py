@@ -318,8 +318,8 @@ def load(
         result.files.remove(stats)  # read, and found to hold nothing of ours (ingest/focus_any.py)
         result.skipped.append((stats.path, stats.skip_reason or ""))
     _deduplicate(con, result, parts)
-    # The Arrow batches of rows are freed, but pyarrow's allocator keeps their pages for itself unless told: on 1 GB
-    # of transcripts the whole run's peak RSS 576 -> 506 MiB (bench/RESULTS.md).
+    # The Arrow batches of rows are freed, but pyarrow's allocator keeps their pages for itself unless told (the
+    # pages DuckDB then needs for pricing; bench/RESULTS.md for what it measured).
     pa.default_memory_pool().release_unused()
     return result
 
