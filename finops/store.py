@@ -59,9 +59,7 @@ from finops.ingest import (
     IngestResult,
     Stager,
     bill_groupings,
-    claude_code,
     detect,
-    fast_claude_code,
     iter_files,
     overlap,
     read_file,
@@ -327,19 +325,12 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, path: Path, summary: IngestSumm
     if known is not None:
         stale.append(name)
     fmt, why = detect(path)
-    try:
-        _ingest_once(con, path, name, size, digest, stale, fmt, why, summary, pause, fast=True)
-    except _FastPathFailed:  # DuckDB could not read it (its error ended the transaction): the Python reader
-        _ingest_once(con, path, name, size, digest, stale, fmt, why, summary, pause, fast=False)
-
-
-class _FastPathFailed(Exception):
-    pass
+    _ingest_once(con, path, name, size, digest, stale, fmt, why, summary, pause)
 
 
 def _ingest_once(con: duckdb.DuckDBPyConnection, path: Path, name: str, size: int, digest: str | None,
                  stale: list[str], fmt: str | None, why: str, summary: IngestSummary,
-                 pause: tuple[int, float] | None, fast: bool) -> None:
+                 pause: tuple[int, float] | None) -> None:
     con.begin()
     try:
         for old in stale:
@@ -351,8 +342,7 @@ def _ingest_once(con: duckdb.DuckDBPyConnection, path: Path, name: str, size: in
             summary.skipped.append((name, why))
         else:
             stats = FileStats(path=name, format=fmt)
-            if not _load(con, path, stats, fast):
-                raise _FastPathFailed
+            _load(con, path, stats)
             _record_file(con, stats, name, size, digest, now, summary, pause)
         con.commit()
     except BaseException:
@@ -460,19 +450,14 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = 
     return int(row[0]) if row and row[0] is not None else 0
 
 
-def _load(con: duckdb.DuckDBPyConnection, path: Path, stats: FileStats, fast: bool) -> bool:
+def _load(con: duckdb.DuckDBPyConnection, path: Path, stats: FileStats) -> None:
     """Read one file into the transaction and merge its rows into `usage` and its bill lines into `billing`;
-    fills stats. False when the fast path could not read the file (the transaction must then be rolled back and
-    the file read again)."""
+    fills stats."""
     con.execute(create_table_sql("staged").replace("CREATE TABLE", "CREATE OR REPLACE TEMP TABLE", 1))
     # Stager writes bill lines to `billing_raw`, as in ingest.load; here a temp table, one file's lines.
     con.execute(create_billing_sql("billing_raw").replace("CREATE TABLE", "CREATE OR REPLACE TEMP TABLE", 1))
     staging = Stager(con, usage_table="staged")
-    if fast and stats.format == claude_code.FORMAT and fast_claude_code.eligible(path):
-        if fast_claude_code.stage(con, [path], {stats.path: stats}, staging.row, staging.reject, table="staged"):
-            return False
-    else:
-        read_file(path, stats, staging.row, staging.reject, staging.bill)
+    read_file(path, stats, staging.row, staging.reject, staging.bill, staging.table)
     staging.flush()
     stats.rows_loaded = sum(_merge(con, kind) for kind in KINDS)
     # One record under two keys (Claude Code telemetry and transcripts, ingest/overlap.py), whichever came first.
@@ -481,7 +466,6 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path, stats: FileStats, fast: bo
     stats.rows_duplicate = stats.rows_staged - stats.rows_loaded
     con.execute("DROP TABLE staged")
     con.execute("DROP TABLE billing_raw")
-    return True
 
 
 @dataclass(frozen=True)

@@ -232,6 +232,8 @@ class Stager:
         self.rows: list[dict[str, Any]] = []
         self.rejects: list[tuple[str, int, str]] = []
         self.bills: list[dict[str, Any]] = []
+        self.tables: list[pa.Table] = []
+        self.table_rows = 0
 
     def row(self, record: dict[str, Any]) -> None:
         self.rows.append(record)
@@ -248,7 +250,19 @@ class Stager:
         if len(self.rejects) >= BATCH_ROWS:
             self.flush()
 
+    def table(self, rows: pa.Table) -> None:
+        """Rows already in ARROW_SCHEMA (a fast reader's), inserted BATCH_ROWS at a time."""
+        self.tables.append(rows)
+        self.table_rows += rows.num_rows
+        if self.table_rows >= BATCH_ROWS:
+            self.flush()
+
     def flush(self) -> None:
+        if self.tables:
+            tables = pa.concat_tables(self.tables)  # noqa: F841 (read by DuckDB)
+            self.con.execute(f"INSERT INTO {self.usage_table} SELECT * FROM tables")
+            self.tables.clear()
+            self.table_rows = 0
         if self.rows:
             batch = pa.Table.from_pylist(self.rows, schema=ARROW_SCHEMA)  # noqa: F841 (read by DuckDB)
             self.con.execute(f"INSERT INTO {self.usage_table} SELECT * FROM batch")
@@ -290,25 +304,13 @@ def load(
             stats = FileStats(path=display_path(path), format=fmt)
             detected.append((path, stats))
             result.files.append(stats)
-    # Claude Code transcripts: DuckDB reads them in batches (fast_claude_code.py); the rest, and any file
-    # it cannot take, go through the format's Python reader.
-    fast = [p for p, s in detected if s.format == claude_code.FORMAT and fast_claude_code.eligible(p)]
-    by_name = {s.path: s for _, s in detected}
-    slow = set()
-    parts: list[str] = []  # the fast path's tables of rows, read by _deduplicate
-    for group in fast_claude_code.batches(fast):
-        slow.update(fast_claude_code.stage(con, group, by_name, stager.row, stager.reject,
-                                           threads=fast_claude_code.THREADS, parts=parts))
-        for path in group:
-            if progress and path not in slow:
-                progress(path, path.stat().st_size)
-    done = set(fast) - slow
-    done |= _read_logs_apart([(p, s) for p, s in detected if p not in done], con, stager, parts, progress)
+    parts: list[str] = []  # the worker processes' tables of rows, read by _deduplicate
+    done = _read_logs_apart(detected, con, stager, parts, progress)
     apart = _read_bills_apart([(p, s) for p, s in detected if p not in done], con, stager, progress)
     for path, stats in detected:
         if path in done or path in apart:
             continue
-        read_file(path, stats, stager.row, stager.reject, stager.bill)
+        read_file(path, stats, stager.row, stager.reject, stager.bill, stager.table)
         if progress:
             progress(path, _size(path))
     stager.flush()
@@ -316,6 +318,9 @@ def load(
         result.files.remove(stats)  # read, and found to hold nothing of ours (ingest/focus_any.py)
         result.skipped.append((stats.path, stats.skip_reason or ""))
     _deduplicate(con, result, parts)
+    # The Arrow batches of rows are freed, but pyarrow's allocator keeps their pages for itself unless told (the
+    # pages DuckDB then needs for pricing; bench/RESULTS.md for what it measured).
+    pa.default_memory_pool().release_unused()
     return result
 
 
@@ -370,8 +375,11 @@ def _read_bills_apart(files: list[tuple[Path, FileStats]], con: duckdb.DuckDBPyC
     return done
 
 
-# Request logs with bodies are parsed in Python, one core's work per file: several large ones are read by one
-# process per core, their rows streamed back in bounded batches (workers.py).
+# Request logs with bodies are parsed in Python, one core's work per file: several large ones are read by one process
+# per core, their rows streamed back in bounded batches (workers.py). Not Claude Code transcripts: their fast path
+# (fast_claude_code.py) reads 1 GB in about 6 CPU-seconds, and a worker process beside this one cost 1 to 1.4
+# CPU-seconds more (its start and imports, its rows' trip through the queue) for no shorter run under a shared
+# machine's load; on 989 small files the run took twice as long (bench/RESULTS.md).
 LOG_FORMATS = {anthropic_log.FORMAT, bedrock_invocation.FORMAT}
 
 
@@ -382,7 +390,10 @@ def _read_logs_apart(files: list[tuple[Path, FileStats]], con: duckdb.DuckDBPyCo
     logs = [(p, s) for p, s in files if s.format in LOG_FORMATS]
     if PROCESSES < 2 or len(logs) < 2 or sum(_size(p) for p, _ in logs) < APART_MIN_BYTES:
         return set()
-    done, tables = workers.read(logs, con, PROCESSES, stager.reject, _size, progress)
+    def here(path: Path, stats: FileStats) -> None:  # the first share: read by this process, as it waits anyway
+        read_file(path, stats, stager.row, stager.reject, stager.bill, stager.table)
+
+    done, tables = workers.read(logs, con, PROCESSES, stager.reject, _size, progress, here=here)
     parts.extend(tables)
     stager.flush()
     for path, stats in logs:
@@ -439,9 +450,14 @@ def _size(path: Path) -> int:
 
 def read_file(path: Path, stats: FileStats, on_row: Callable[[dict[str, Any]], None],
               on_reject: Callable[[str, int, str], None],
-              on_bill: Callable[[dict[str, Any]], None] | None = None) -> None:
+              on_bill: Callable[[dict[str, Any]], None] | None = None,
+              on_table: Callable[[pa.Table], None] | None = None) -> None:
     """Read one file with its format's Python reader; a file-level failure is recorded in stats.error.
-    on_bill takes money-only bill lines (table `billing`); without it they are counted as ignored lines."""
+    on_bill takes money-only bill lines (table `billing`); without it they are counted as ignored lines. on_table
+    takes rows as Arrow tables in ARROW_SCHEMA: with it, a transcript takes the fast path (fast_claude_code.py)."""
+    if (on_table is not None and stats.format == claude_code.FORMAT and fast_claude_code.eligible(path)
+            and fast_claude_code.read(path, stats, on_row, on_reject, on_table)):
+        return
     emit = Emitter(stats, on_row, on_reject, on_bill)
     try:
         with open_binary(path) as stream:

@@ -1,56 +1,122 @@
-"""Fast path for Claude Code transcripts: DuckDB splits the files into lines and extracts the usage fields.
+"""Fast path for Claude Code transcripts: msgspec decodes the used fields of each candidate line, in C; each
+response's best row is built once.
 
-The Python reader (claude_code.py) stays the reference: this path only decides lines whose outcome it can
-prove is the same, and hands every other line to claude_code.handle_line with its file and line number, so
-rejects keep their reason and every file's accounting identity holds. A line goes to Python when DuckDB cannot
-parse it, when it could parse differently (duplicate keys, trailing commas, escapes in a field that is used),
-when it has no type but a message role (claude_code.is_response decides), or when any used value is not of the
-plain type the fast path expects (a token count that is not a small non-negative integer, a timestamp not in
-Claude Code's own format, a string that masking could change, a costUSD with more than 6 decimals). Whole files
-go to Python when they are gzip, when they are large enough to hold a line longer than the reader's limit, when
-their name would be read as a glob pattern or is not UTF-8, or when DuckDB cannot read them as UTF-8.
-Memory stays flat: files are read in batches of at most BATCH_BYTES.
+The Python reader (claude_code.py) stays the reference. This path reads a whole file, splits it into lines as
+common.iter_lines does, and takes the lines the reference's pre-filter takes (`"usage"` or `"assistant"` in the
+line). Each is decoded by msgspec into the Structs below, which declare only the fields the reference reads, with
+the types and bounds of a plain line; any line that does not fit (not a JSON object, a value of another type, a
+token count out of bounds, a timestamp not in Claude Code's own format) raises and goes to claude_code.handle_line
+with its line number, so rejects keep their reason. Where msgspec's values could differ from json.loads', the
+line goes there too (checked in tests/test_fast_readers.py):
+
+- msgspec reads keys with escapes and repeated keys as json.loads does (the last one wins, for a whole object
+  too), and floats to the same double; it rejects lone surrogate escapes, NaN, Infinity and numbers beyond a
+  double (json.loads takes them): those lines raise.
+- It skips the fields it does not read without checking their UTF-8: a line that is not ASCII is decoded first
+  (the reference reads a line that is not UTF-8 as Latin-1, every value then different).
+- Its nesting limit is not json.loads' (both follow the interpreter's recursion limit and the caller's depth): a
+  line with DEPTH_GUARD brackets or more goes to the reference.
+
+Lines that are not candidates are blank or whole objects (ignored, as the reference ignores them) or go to the
+reference. Of the lines that are rows, each file's best row per message.id is built (finops.schema.KEEP_BEST
+within the file: most tokens, then the first line; the other rows are counted as staged, as the reference's rows
+are, and deduplication drops them again); rows go out as an Arrow table in ARROW_SCHEMA. Gzip files and files large
+enough to hold a line over the reader's limit go to the Python reader whole.
 """
 
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-import duckdb
+import msgspec
 import pyarrow as pa
 
-from finops.schema import COLUMNS, KEEP_BEST
+from finops.schema import ARROW_SCHEMA
 
 from . import claude_code
-from .common import GZIP_MAGIC, MAX_LINE_BYTES, Emitter, FileStats, display_path, model_fields, text
+from .common import (
+    GZIP_MAGIC,
+    MAX_LINE_BYTES,
+    Emitter,
+    FileStats,
+    decode,
+    model_fields,
+    money,
+    stable_id,
+    text,
+)
+from .usage_fields import _tier
 
-BATCH_BYTES = 128 * 1024 * 1024
-THREADS = max(1, min(4, os.cpu_count() or 1))  # concurrent read_text scans
-GLOB_CHARS = set("*?[]{}")
-# Larger counts are valid up to the reader's own limits, which may change: Python decides them.
-MAX_TOKENS = 1_000_000  # the largest context window
+DEPTH_GUARD = 500  # brackets in a line from which it goes to the reference (json.loads' limit: 1,000 less the stack)
+# A token count above this goes to the reference: four such counts stay below usage_fields.MAX_REQUEST_TOKENS.
+MAX_TOKENS = 10_000_000
+Tokens = Annotated[int, msgspec.Meta(ge=0, le=MAX_TOKENS)]
+# Claude Code's own timestamps: UTC, milliseconds (or microseconds), a real date from 2020 to 2099; any other
+# form goes to the reference's common.timestamp.
+_DAY = (r"(?:20[2-9][0-9]-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+        r"|02-(?:0[1-9]|1[0-9]|2[0-8]))|20(?:[2468][048]|[3579][26])-02-29)")
+Stamp = Annotated[str, msgspec.Meta(pattern=rf"^{_DAY}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{{3}}"
+                                            r"|\.[0-9]{6})?Z$")]
 
-# Top-level and message fields read, in the order of the `p` list below.
-PATHS = ["$.type", "$.isApiErrorMessage", "$.requestId", "$.sessionId", "$.timestamp", "$.costUSD",
-         "$.message.model", "$.message.id", "$.message.stop_reason", "$.message.usage", "$.message.role"]
-USAGE_PATHS = ["$.input_tokens", "$.output_tokens", "$.cache_creation_input_tokens", "$.cache_creation",
-               "$.cache_creation.ephemeral_5m_input_tokens", "$.cache_creation.ephemeral_1h_input_tokens",
-               "$.output_tokens_details", "$.output_tokens_details.thinking_tokens", "$.server_tool_use",
-               "$.server_tool_use.web_search_requests", "$.inference_geo", "$.service_tier", "$.speed",
-               "$.cache_read_input_tokens"]
+
+class Split(msgspec.Struct):
+    ephemeral_5m_input_tokens: Tokens | None = None
+    ephemeral_1h_input_tokens: Tokens | None = None
+
+
+class Details(msgspec.Struct):
+    thinking_tokens: Tokens | None = None
+
+
+class Server(msgspec.Struct):
+    web_search_requests: Tokens | None = None
+
+
+class Usage(msgspec.Struct):
+    input_tokens: Tokens  # required: missing or null raises (the reference rejects it)
+    output_tokens: Tokens
+    cache_creation_input_tokens: Tokens | None = None
+    cache_read_input_tokens: Tokens | None = None
+    cache_creation: Split | None = None
+    output_tokens_details: Details | None = None
+    server_tool_use: Server | None = None
+    service_tier: Any = None
+    speed: Any = None
+    inference_geo: str | None = None
+
+
+class Message(msgspec.Struct):
+    id: str | None = None
+    model: str | None = None
+    role: Any = None
+    stop_reason: str | None = None
+    usage: Usage | None = None
+
+
+class Line(msgspec.Struct):
+    type: str | None = None
+    message: Message | None = None
+    isApiErrorMessage: Any = None  # noqa: N815 (the transcript's own names)
+    requestId: str | None = None  # noqa: N815
+    sessionId: str | None = None  # noqa: N815
+    timestamp: Stamp | None = None
+    costUSD: int | float | None = None  # noqa: N815
+
+
+_decode = msgspec.json.Decoder(Line).decode
+_NOT_DECODED = (msgspec.DecodeError, RecursionError)  # ValidationError is a DecodeError
 
 
 def eligible(path: Path) -> bool:
     """Whether a file can take the fast path (else the Python reader reads it whole)."""
-    name = str(path)
-    if GLOB_CHARS & set(name) or os.environ.get("FINOPS_NO_FAST_PATH") or display_path(path) != name:
-        return False  # a name that is not UTF-8 (shown escaped) cannot be passed to DuckDB
+    if os.environ.get("FINOPS_NO_FAST_PATH"):
+        return False
     try:
-        if path.stat().st_size >= MAX_LINE_BYTES:
+        if path.stat().st_size >= MAX_LINE_BYTES:  # read whole: no line can then exceed the reader's limit
             return False
         with open(path, "rb") as f:
             return f.read(2) != GZIP_MAGIC
@@ -58,308 +124,152 @@ def eligible(path: Path) -> bool:
         return False
 
 
-def batches(paths: list[Path]) -> list[list[Path]]:
-    """Group files so one DuckDB read holds at most BATCH_BYTES of text."""
-    out: list[list[Path]] = []
-    size = 0
-    for path in paths:
-        n = path.stat().st_size
-        if not out or size + n > BATCH_BYTES:
-            out.append([])
-            size = 0
-        out[-1].append(path)
-        size += n
-    return out
-
-
-# JSON text of a plain string value: no escapes, no characters masking could touch.
-PLAIN = r"""regexp_full_match({v}, '"[A-Za-z0-9_.:/+=-]{{0,500}}"') AND NOT contains({v}, 'sk-ant-')"""
-INT = r"regexp_full_match({v}, '[0-9]{{1,14}}')"
-
-
-def _opt_str(v: str) -> str:
-    """SQL: the plain string value of JSON text v, NULL when absent, null or empty (as finops.ingest.common.text)."""
-    return f"nullif(CASE WHEN {v} IS NULL OR {v} = 'null' THEN NULL ELSE {v}[2:-2] END, '')"
-
-
-def _str_ok(v: str) -> str:
-    return f"({v} IS NULL OR {v} = 'null' OR {PLAIN.format(v=v)})"
-
-
-def _int_ok(i: int, required: bool = False) -> str:
-    """SQL: usage field i (1-based in USAGE_PATHS) is a JSON integer from 0 to MAX_TOKENS (or absent)."""
-    check = f"(t[{i + 1}] = 'UBIGINT' AND try_cast(q[{i}] AS BIGINT) <= {MAX_TOKENS})"
-    return check if required else f"(t[{i + 1}] IS NULL OR {check})"
-
-
-def _classify_sql() -> str:
-    p = [f"p[{i}]" for i in range(1, len(PATHS) + 1)]
-    q = [f"q[{i}]" for i in range(1, len(USAGE_PATHS) + 1)]
-    typ, api_err, req, sess, ts, cost, model, mid, stop, usage, role = p
-    inp, out, cw, split, w5, w1, det, think, srv, web, geo, tier, speed, rd = q
-    num = {name: i for i, name in enumerate(
-        ["inp", "out", "cw", "split", "w5", "w1", "det", "think", "srv", "web", "geo", "tier", "speed", "rd"], start=1)}
-
-    def obj_ok(name: str) -> str:
-        return f"(t[{num[name] + 1}] IS NULL OR t[{num[name] + 1}] = 'OBJECT')"
-
-    def big(v: str) -> str:
-        return f"coalesce(try_cast({v} AS BIGINT), 0)"
-
-    ts_ok = (f"""regexp_full_match({ts}, '"[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}T[0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}"""
-             f"""(\\.[0-9]{{3}}|\\.[0-9]{{6}})?Z"')""")
-    valid = " AND ".join([
-        "t[1] = 'OBJECT'",
-        "uk IS NOT NULL", *[f"coalesce(len(list_distinct(uk[{i}])) = len(uk[{i}]), true)" for i in range(1, 5)],
-        _int_ok(num["inp"], True), _int_ok(num["out"], True), _int_ok(num["cw"]), _int_ok(num["rd"]),
-        obj_ok("split"), _int_ok(num["w5"]), _int_ok(num["w1"]),
-        obj_ok("det"), _int_ok(num["think"]),
-        f"{big(think)} <= {big(out)}",
-        f"{big(inp)} + {big(cw)} + {big(w5)} + {big(w1)} + {big(rd)} <= {MAX_TOKENS}",
-        obj_ok("srv"), _int_ok(num["web"]),
-        _str_ok(geo), f"NOT contains(coalesce({tier}, ''), '\\')", f"NOT contains(coalesce({speed}, ''), '\\')",
-        ts_ok, "ts_value IS NOT NULL AND year(ts_value) BETWEEN 2020 AND 2100",
-        f"({cost} IS NULL OR regexp_full_match({cost}, '[0-9]{{1,12}}(\\.[0-9]{{1,6}})?'))",
-        f"({mid} IS NULL OR {mid} = 'null' OR {PLAIN.format(v=mid)})",
-        _str_ok(req), _str_ok(sess), _str_ok(stop),
-        f"({model} IS NULL OR {model} = 'null' OR (starts_with({model}, '\"') AND NOT contains({model}, '\\')))",
-    ])
-    return f"""
-    CREATE OR REPLACE TEMP TABLE cc_class AS
-    WITH lines AS (
-        SELECT filename, n, line, total,
-            CASE WHEN contains(line, '"usage"') OR contains(line, '"assistant"') THEN 'cand'
-                 WHEN line = '' OR starts_with(line, '{{')
-                      AND (ends_with(line, '}}') OR ends_with(line, '}}' || chr(13)))
-                 THEN 'skip' ELSE 'odd' END AS kind
-        FROM (
-            SELECT filename, unnest(s) AS line, generate_subscripts(s, 1) AS n, total
-            FROM (SELECT filename, s, len(s) - (s[-1] = '')::INT AS total
-                  FROM (SELECT filename, string_split(content, chr(10)) AS s FROM read_text($paths))))
-        WHERE n <= total
-    ),
-    parsed AS (
-        SELECT filename, n, total, kind,
-            CASE WHEN kind = 'cand' THEN try(json_extract(line, {PATHS!r}))::VARCHAR[] END AS p,
-            CASE WHEN kind = 'cand' THEN try(json_keys(line, ['$', '$.message'])) END AS k,
-            kind = 'cand' AND regexp_matches(line, ',[ \t\r\n]*[\\]}}]') AS trailing_comma
-        FROM lines WHERE n = 1 OR kind <> 'skip'
-    ),
-    used AS (
-        SELECT *, try(json_extract({usage}, {USAGE_PATHS!r}))::VARCHAR[] AS q,
-            try(json_type({usage}, {["$", *USAGE_PATHS]!r})) AS t,
-            try(json_keys({usage}, ['$', '$.cache_creation', '$.output_tokens_details', '$.server_tool_use']))
-                AS uk,
-            try_cast(replace(trim({ts}, '"'), 'Z', '') AS TIMESTAMP) AS ts_value
-        FROM parsed
-    ),
-    classified AS (
-        SELECT filename, n, total, p, q, ts_value,
-            CASE
-                WHEN kind = 'skip' THEN 'ignore'
-                WHEN kind = 'odd' THEN 'python'
-                WHEN p IS NULL OR k IS NULL THEN 'python'
-                WHEN len(list_distinct(k[1])) < len(k[1]) OR len(list_distinct(k[2])) < len(k[2]) THEN 'python'
-                WHEN trailing_comma THEN 'python'
-                WHEN {typ} IS DISTINCT FROM '"assistant"' THEN
-                    CASE WHEN contains(coalesce({typ}, ''), '\\') THEN 'python'
-                         -- no type, but a message role: claude_code.is_response decides
-                         WHEN coalesce({typ}, 'null') = 'null' AND coalesce({role}, 'null') <> 'null' THEN 'python'
-                         ELSE 'ignore' END
-                WHEN {usage} IS NULL OR {usage} = 'null' THEN 'ignore'
-                WHEN contains(coalesce({api_err}, '') || coalesce({model}, ''), '\\') THEN 'python'
-                WHEN {api_err} = 'true' OR {model} = '"<synthetic>"' THEN 'ignore'
-                WHEN {valid} THEN 'row'
-                ELSE 'python'
-            END AS status
-        FROM used
-    )
-    SELECT filename, n, total, status, CASE WHEN status = 'row' THEN p END AS p,
-        CASE WHEN status = 'row' THEN q END AS q, ts_value
-    FROM classified
-    """
-
-
-def _insert_sql(table: str, new: bool = False) -> str:
-    """SQL: the rows classified into cc_class, as usage rows, appended to `table` (or, new, a table made of them)."""
-    p = {name: f"p[{i}]" for i, name in enumerate(
-        ["typ", "api_err", "req", "sess", "ts", "cost", "model", "mid", "stop", "usage"], start=1)}
-    q = {name: f"q[{i}]" for i, name in enumerate(
-        ["inp", "out", "cw", "split", "w5", "w1", "det", "think", "srv", "web", "geo", "tier", "speed", "rd"],
-        start=1)}
-    cw = f"coalesce(CAST({q['cw']} AS BIGINT), 0)"
-    w5 = f"coalesce(CAST({q['w5']} AS BIGINT), 0)"
-    w1 = f"coalesce(CAST({q['w1']} AS BIGINT), 0)"
-    has_split = f"({q['split']} IS NOT NULL)"
-    message_id = _opt_str(p["mid"])
-    request_id = _opt_str(p["req"])
-    geo = _opt_str(q["geo"])
-    expr = {
-        "record_id": (f"left(sha256(CASE WHEN {message_id} IS NOT NULL "
-                      f"THEN 'claude_code' || chr(31) || {message_id} "
-                      f"ELSE 'claude_code' || chr(31) || c.filename || chr(31) || c.n::VARCHAR END), 32)"),
-        "source_format": "'claude_code'",
-        "source_file": "c.filename",
-        "source_line": "c.n",
-        "granularity": "'request'",
-        "grouping": "'request'",
-        "platform": "m.platform",
-        "charge_period_start": "c.ts_value",
-        "project": "f.project",
-        "session_id": _opt_str(p["sess"]),
-        "request_id": request_id,
-        "model_raw": "m.model_raw",
-        "model": "m.model",
-        "requests": "1",
-        "input_tokens": f"CAST({q['inp']} AS BIGINT)",
-        "cache_write_5m_tokens": f"CASE WHEN {has_split} AND {cw} > {w5} + {w1} THEN {cw} - {w1} "
-                                 f"WHEN {has_split} THEN {w5} ELSE {cw} END",
-        "cache_write_1h_tokens": f"CASE WHEN {has_split} THEN {w1} ELSE 0 END",
-        "cache_ttl_assumed": f"CASE WHEN {has_split} THEN {cw} > {w5} + {w1} ELSE {cw} > 0 END",
-        "cache_read_tokens": f"coalesce(CAST({q['rd']} AS BIGINT), 0)",
-        "source_cost": f"CAST({p['cost']} AS DECIMAL(18, 6))",
-        "output_tokens": f"CAST({q['out']} AS BIGINT)",
-        "thinking_tokens": f"CAST({q['think']} AS BIGINT)",
-        "thinking_estimated": f"CASE WHEN {q['think']} IS NOT NULL THEN false END",
-        "web_search_requests": f"coalesce(CAST({q['web']} AS BIGINT), 0)",
-        "service_tier": f"CASE WHEN {q['tier']} IN ('\"batch\"', '\"priority\"', '\"priority_on_demand\"') "
-                        f"THEN CASE WHEN {q['tier']} = '\"batch\"' THEN 'batch' ELSE 'priority' END "
-                        f"ELSE 'standard' END",
-        "speed": f"CASE WHEN {q['speed']} = '\"fast\"' THEN 'fast' ELSE 'standard' END",
-        "inference_geo": f"lower({geo})",
-        "endpoint_scope": "m.endpoint_scope",
-        "region": "m.region",
-        "stop_reason": _opt_str(p["stop"]),
-    }
-    cols = ", ".join(f"CAST({expr[name]} AS {duck}) AS {name}" if name in expr else f"NULL::{duck} AS {name}"
-                     for name, duck, _, _ in COLUMNS)
-    rows = f"""
-    SELECT {cols}
-    FROM cc_class c JOIN cc_files f ON f.path = c.filename
-    LEFT JOIN cc_models m ON m.key = coalesce(c.{p['model']}, 'null')
-    WHERE c.status = 'row'
-    """
-    # Claude Code writes all of a response's snapshots to one file: a new table keeps each record's best row
-    # already (the choice ingest._deduplicate makes over all rows), which halves what is held until then.
-    return f"CREATE TABLE {table} AS SELECT * FROM ({rows}) {KEEP_BEST}" if new else f"INSERT INTO {table} {rows}"
-
-
-CLASSIFY = _classify_sql()
-
-
-def _load(cur: duckdb.DuckDBPyConnection, paths: list[Path], table: str, new: bool = False) -> None:
-    """Classify the files' lines into cc_class and insert the fast rows into `table`, or with new into a new
-    table of that name (DuckDB work only)."""
-    names = [str(p) for p in paths]
-    cur.execute(CLASSIFY, {"paths": names})
-    cur.register("cc_files_arrow", pa.table({
-        "path": names, "project": [text(claude_code.project_of(p)) for p in paths]}))
-    cur.execute("CREATE OR REPLACE TEMP TABLE cc_files AS SELECT * FROM cc_files_arrow")
-    cur.unregister("cc_files_arrow")
-    models = [r[0] for r in cur.execute(
-        "SELECT DISTINCT p[7] FROM cc_class WHERE status = 'row' AND p[7] IS NOT NULL").fetchall()]
-    mapped = []
-    for key in models + ["null"]:
-        raw = None if key == "null" else key[1:-1]
-        mapped.append({"key": key, **model_fields(raw)})
-    cur.register("cc_models_arrow", pa.Table.from_pylist(mapped, schema=pa.schema([
-        ("key", pa.string()), ("model_raw", pa.string()), ("model", pa.string()), ("platform", pa.string()),
-        ("endpoint_scope", pa.string()), ("region", pa.string())])))
-    cur.execute("CREATE OR REPLACE TEMP TABLE cc_models AS SELECT * FROM cc_models_arrow")
-    cur.unregister("cc_models_arrow")
-    cur.execute(_insert_sql(table, new))
-
-
-def _finish(cur: duckdb.DuckDBPyConnection, paths: list[Path], stats: dict[str, FileStats],
-            on_row: Callable[[dict[str, Any]], None], on_reject: Callable[[str, int, str], None]) -> None:
-    """Count each file's rows and ignored lines, and hand the lines routed to Python to the reference reader."""
-    names = [str(p) for p in paths]
-    counts = {name: (total, kept, ignored, rows) for name, total, kept, ignored, rows in cur.execute(
-        "SELECT filename, max(total), count(*), count(*) FILTER (WHERE status = 'ignore'), "
-        "count(*) FILTER (WHERE status = 'row') FROM cc_class GROUP BY 1").fetchall()}
-    for name in names:
-        st = stats[name]
-        total, kept, ignored, rows = counts.get(name, (0, 0, 0, 0))
-        st.rows_read += rows
-        st.rows_staged += rows
-        st.lines_ignored += total - kept + ignored  # lines never kept were blank or whole objects: ignored
-    by_name = dict(zip(names, paths, strict=True))
-    # Lines routed to Python (rare): read again, only from the files that have them.
-    routed = [r[0] for r in cur.execute("SELECT DISTINCT filename FROM cc_class WHERE status = 'python'").fetchall()]
-    if routed:
-        cur.execute("""
-            CREATE OR REPLACE TEMP TABLE cc_python AS
-            SELECT filename, n, line FROM (
-                SELECT filename, unnest(s) AS line, generate_subscripts(s, 1) AS n
-                FROM (SELECT filename, string_split(content, chr(10)) AS s FROM read_text($paths)))
-            SEMI JOIN (SELECT filename, n FROM cc_class WHERE status = 'python') USING (filename, n)""",
-                    {"paths": routed})
-        last: tuple[str, int] = ("", 0)
-        while batch := cur.execute(  # keyset pages: on_row may write to the connection between pages
-                "SELECT filename, n, line FROM cc_python WHERE (filename, n) > (?, ?) ORDER BY 1, 2 LIMIT 2000",
-                list(last)).fetchall():
-            last = (batch[-1][0], batch[-1][1])
-            for name, number, line in batch:
-                path = by_name[name]
-                emit = Emitter(stats[name], on_row, on_reject)
-                claude_code.handle_line(line.lstrip("\ufeff").rstrip("\r\n"), number,
-                                        claude_code.project_of(path), path, emit)
-    for t in ("cc_class", "cc_files", "cc_models", "cc_python"):
-        cur.execute(f"DROP TABLE IF EXISTS {t}")
-
-
-def _split(paths: list[Path], parts: int) -> list[list[Path]]:
-    """Balance files over parts by size (largest first)."""
-    groups: list[list[Path]] = [[] for _ in range(parts)]
-    sizes = [0] * parts
-    for path in sorted(paths, key=lambda p: -p.stat().st_size):
-        i = sizes.index(min(sizes))
-        groups[i].append(path)
-        sizes[i] += path.stat().st_size
-    return [g for g in groups if g]
-
-
-def stage(con: duckdb.DuckDBPyConnection, paths: list[Path], stats: dict[str, FileStats],
-          on_row: Callable[[dict[str, Any]], None], on_reject: Callable[[str, int, str], None],
-          table: str = "usage_raw", threads: int = 1, parts: list[str] | None = None) -> list[Path]:
-    """Read these transcripts into `table` (rows) and through on_row/on_reject (lines routed to Python).
-
-    stats maps str(path) to the file's FileStats, which this updates. Returns the files it could not read,
-    untouched, for the Python reader. threads > 1 reads groups of files on that many cursors at once (DuckDB
-    reads one read_text scan on one core); with threads=1 everything happens on `con`, inside the caller's
-    transaction. With parts, rows go to new tables named after `table` instead (listed in parts, for the caller
-    to read and drop): appending to one table from several cursors at once makes them wait for each other.
-    """
-    groups = _split(paths, threads) if threads > 1 and len(paths) > 1 else [list(paths)]
-    cursors = [con.cursor() for _ in groups] if len(groups) > 1 else [con]
-    errors: list[BaseException | None] = [None] * len(groups)
-    targets = [f"{table}_part{len(parts) + i}" for i in range(len(groups))] if parts is not None else None
-
-    def work(i: int) -> None:
+def read(path: Path, stats: FileStats, on_row: Callable[[dict[str, Any]], None],
+         on_reject: Callable[[str, int, str], None], on_table: Callable[[pa.Table], None]) -> bool:
+    """Read one transcript: rows as an Arrow table through on_table, the lines routed to the reference through
+    on_row and on_reject. False (nothing read or counted) when the file cannot be read here."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return False
+    lines = data.split(b"\n")
+    del data
+    if lines[-1] == b"":  # the end of the last line, or an empty file
+        lines.pop()
+    routed: list[int] = []
+    best: dict[Any, tuple[int, int, Line]] = {}
+    ignored = staged = 0
+    for number, line in enumerate(lines, 1):
+        if b'"assistant"' not in line and b'"usage"' not in line:
+            if line[:1] == b"{" and line.rstrip(b"\r")[-1:] == b"}" or not line.rstrip(b"\r"):
+                ignored += 1  # a whole object or a blank line: what the reference ignores unparsed
+            else:
+                routed.append(number)
+            continue
+        if not line.isascii():
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                routed.append(number)
+                continue
+        if line.count(b"[") + line.count(b"{") >= DEPTH_GUARD:
+            routed.append(number)
+            continue
         try:
-            _load(cursors[i], groups[i], targets[i] if targets else table, new=targets is not None)
-        except duckdb.Error as e:
-            errors[i] = e
+            obj = _decode(line)
+        except _NOT_DECODED:
+            routed.append(number)
+            continue
+        message = obj.message
+        if obj.type != "assistant":
+            if obj.type is None and message is not None and message.role is not None:
+                routed.append(number)  # no type: claude_code.is_response decides
+            else:
+                ignored += 1
+            continue
+        usage = message.usage if message is not None else None
+        if usage is None or obj.isApiErrorMessage is True or message.model == "<synthetic>":  # type: ignore[union-attr]
+            ignored += 1
+            continue
+        if obj.timestamp is None:
+            routed.append(number)  # rejected by the reference: missing timestamp
+            continue
+        details = usage.output_tokens_details
+        if details is not None and (details.thinking_tokens or 0) > usage.output_tokens:
+            routed.append(number)  # rejected by the reference, with its reason
+            continue
+        if obj.costUSD is not None and not _plain_cost(obj.costUSD):
+            routed.append(number)
+            continue
+        written = usage.cache_creation_input_tokens or 0
+        split = usage.cache_creation
+        if split is not None:
+            written = max(written, (split.ephemeral_5m_input_tokens or 0) + (split.ephemeral_1h_input_tokens or 0))
+        total = usage.input_tokens + usage.output_tokens + (usage.cache_read_input_tokens or 0) + written
+        key = message.id or number  # type: ignore[union-attr]  # no id: a record of its own line
+        kept = best.get(key)
+        if kept is None or total > kept[0]:
+            best[key] = (total, number, obj)
+        staged += 1
+    stats.rows_read += staged
+    stats.rows_staged += staged
+    stats.lines_ignored += ignored
+    if best:
+        on_table(_table(path, stats.path, sorted((n, obj) for _, n, obj in best.values())))
+    if routed:
+        emit = Emitter(stats, on_row, on_reject)
+        project = claude_code.project_of(path)
+        for number in routed:
+            claude_code.handle_line(decode(lines[number - 1]), number, project, path, emit)
+    return True
 
-    if len(groups) > 1:
-        pool = [threading.Thread(target=work, args=(i,)) for i in range(len(groups))]
-        for t in pool:
-            t.start()
-        for t in pool:
-            t.join()
-    else:
-        work(0)
-    if parts is not None and targets:
-        parts += [name for name, error in zip(targets, errors, strict=True) if error is None]
-    failed: list[Path] = []
-    for cur, group, error in zip(cursors, groups, errors, strict=True):
-        if error is None:
-            _finish(cur, group, stats, on_row, on_reject)
-        elif len(group) == 1:
-            failed += group
-        else:  # find the unreadable file(s); read the rest one by one
-            for path in group:
-                failed += stage(con, [path], stats, on_row, on_reject, table, parts=parts)
-        if cur is not con:
-            cur.close()
-    return failed
+
+def _plain_cost(value: int | float) -> bool:
+    try:
+        money(value, "costUSD")
+    except ValueError:  # RowError: the reference rejects it, with its reason
+        return False
+    return True
+
+
+# The columns _table fills from each line, in the order of its tuples; the model's come from common.model_fields.
+COLUMNS = ["record_id", "source_line", "charge_period_start", "session_id", "request_id", "stop_reason",
+           "model_raw", "model", "platform", "endpoint_scope", "region", "input_tokens", "cache_write_5m_tokens",
+           "cache_write_1h_tokens", "cache_ttl_assumed", "cache_read_tokens", "output_tokens", "thinking_tokens",
+           "thinking_estimated", "web_search_requests", "service_tier", "speed", "inference_geo", "source_cost"]
+MODEL_COLUMNS = ("model_raw", "model", "platform", "endpoint_scope", "region")
+
+
+def _table(path: Path, name: str, rows: list[tuple[int, Line]]) -> pa.Table:
+    """The rows of these lines, as claude_code._record and usage_fields.usage_columns make them."""
+    out: list[tuple[Any, ...]] = []
+    models: dict[str | None, tuple[Any, ...]] = {}
+    texts: dict[str | None, str | None] = {None: None}
+    fromiso = datetime.fromisoformat
+    for number, obj in rows:
+        message: Message = obj.message  # type: ignore[assignment]
+        usage: Usage = message.usage  # type: ignore[assignment]
+        session, stop = obj.sessionId, message.stop_reason
+        if session not in texts:
+            texts[session] = text(session)
+        if stop not in texts:
+            texts[stop] = text(stop)
+        model = models.get(message.model)
+        if model is None:
+            fields = model_fields(message.model)
+            model = models[message.model] = tuple(fields[c] for c in MODEL_COLUMNS)
+        written = usage.cache_creation_input_tokens or 0
+        split = usage.cache_creation
+        if split is not None:
+            w5 = split.ephemeral_5m_input_tokens or 0
+            w1 = split.ephemeral_1h_input_tokens or 0
+            assumed = written > w5 + w1
+            if assumed:  # a split that does not cover the total: the rest booked as 5m
+                w5 = written - w1
+        else:
+            w5, w1, assumed = written, 0, written > 0
+        thinking = usage.output_tokens_details.thinking_tokens if usage.output_tokens_details is not None else None
+        searches = usage.server_tool_use.web_search_requests if usage.server_tool_use is not None else None
+        geo = text(usage.inference_geo)
+        out.append((
+            stable_id(claude_code.FORMAT, message.id) if message.id else stable_id(claude_code.FORMAT, path, number),
+            number,
+            fromiso(obj.timestamp[:-1]),  # type: ignore[index]  # Stamp's form: UTC, naive as the reference makes it
+            texts[session], text(obj.requestId), texts[stop], *model,
+            usage.input_tokens, w5, w1, assumed, usage.cache_read_input_tokens or 0, usage.output_tokens,
+            thinking, False if thinking is not None else None, searches or 0, _tier(usage.service_tier),
+            "fast" if usage.speed == "fast" else "standard", geo.lower() if geo else None,
+            money(obj.costUSD, "costUSD") if obj.costUSD is not None else None))
+    n = len(out)
+    columns = dict(zip(COLUMNS, zip(*out, strict=True), strict=True))
+    constant = {"source_format": claude_code.FORMAT, "source_file": name, "granularity": "request",
+                "grouping": "request", "project": text(claude_code.project_of(path)), "requests": 1}
+    arrays = []
+    for field in ARROW_SCHEMA:
+        if field.name in columns:
+            arrays.append(pa.array(columns[field.name], field.type))
+        elif field.name in constant:
+            arrays.append(pa.array([constant[field.name]] * n, field.type))
+        else:
+            arrays.append(pa.nulls(n, field.type))
+    return pa.Table.from_arrays(arrays, schema=ARROW_SCHEMA)

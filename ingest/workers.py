@@ -1,14 +1,16 @@
 """Read files in worker processes, one per core, their rows streamed back in bounded batches.
 
-Each worker reads its share of the files with the format's reader (ingest.read_file) and sends rows, rejects and
-bill lines back as they come, in batches of BATCH_ROWS, through a queue that holds at most QUEUE_BATCHES of them:
-a worker waits when this process is behind, so neither side ever holds a file's rows, or a worker's, whole. The
-shares are fixed before starting (by size). Every worker's rows go to one table, in the order they arrive: which rows
-it holds does not depend on which process ran faster, their order does (nothing reads `usage` in its physical order:
-DuckDB runs with preserve_insertion_order off); one table, not one per worker, so that deduplication renames it
-into `usage` instead of copying a second table's rows into the first (the rows held twice: 1 GB of request logs,
-peak RSS while reading 246 -> 197 MiB). A worker that dies: the files it had not finished lose the rows and rejects
-it had sent, and are left to the caller, which reads them in this process.
+Each worker reads files with the format's reader (ingest.read_file) and sends rows, rejects and bill lines back as
+they come, in batches of BATCH_ROWS, through a queue that holds at most QUEUE_BATCHES of them: a worker waits when
+this process is behind, so neither side ever holds a file's rows, or a worker's, whole. Each process takes the next
+file, largest first, from a shared counter. Every worker's rows go to one table, in the order they arrive: which
+rows it holds does not depend on which process ran faster, their order does (nothing reads `usage` in its physical
+order: DuckDB runs with preserve_insertion_order off); one table, not one per worker, so that deduplication renames
+it into `usage` instead of copying a second table's rows into the first (the rows held twice: 1 GB of request
+logs, peak RSS while reading 246 -> 197 MiB). A worker that dies: the files it had not finished lose the rows and
+rejects it had sent, and are left to the caller, which reads them in this process. The caller may take files
+itself (read's `here`): one process fewer to start, and it would only wait otherwise. Rows travel as Arrow stream
+bytes and are inserted INSERT_ROWS at a time.
 """
 
 from __future__ import annotations
@@ -29,71 +31,102 @@ from .common import FileStats
 
 BATCH_ROWS = 2_000  # rows (about 2 MB of Arrow for request logs) per message from a worker
 QUEUE_BATCHES = 4  # messages waiting at most: the bound on what is in flight
+INSERT_ROWS = 20_000  # rows received are inserted this many at a time
 POLL_SECONDS = 1.0  # how often a quiet queue is checked for a worker that died
-
-
-def shares(files: list[tuple[Path, FileStats]], processes: int, size: Callable[[Path], int]) -> list[list[int]]:
-    """Indices of `files` for each worker: largest first to the least loaded (ties: the lower worker), each
-    share then in file order."""
-    load = [0] * processes
-    out: list[list[int]] = [[] for _ in range(processes)]
-    for i in sorted(range(len(files)), key=lambda i: (-size(files[i][0]), i)):
-        worker = min(range(processes), key=lambda w: (load[w], w))
-        out[worker].append(i)
-        load[worker] += size(files[i][0])
-    return [sorted(share) for share in out if share]
 
 
 def read(files: list[tuple[Path, FileStats]], con: duckdb.DuckDBPyConnection, processes: int,
          on_reject: Callable[[str, int, str], None], size: Callable[[Path], int],
          progress: Callable[[Path, int], None] | None = None, target: Callable[..., None] | None = None,
-         ) -> tuple[set[Path], list[str]]:
+         here: Callable[[Path, FileStats], None] | None = None) -> tuple[set[Path], list[str]]:
     """Read `files` in `processes` workers into a table of their own (created here) and billing_raw; rejects go to
     on_reject. Returns the paths read (a dead worker's unfinished files are not among them) and [that table].
-    target: what a worker runs (work; a test passes one that dies)."""
-    groups = shares(files, processes, size)
+    Each process takes the next file, largest first, when it is free (a shared counter): a process that started
+    late or runs slower takes fewer. target: what a worker runs (work; a test passes one that dies). here: reads one
+    file in this process, which then takes files too instead of starting one process more (a worker costs its start
+    and imports, about 0.45 CPU-seconds, and its rows a trip through the queue), taking what the workers send
+    between its files."""
+    order = sorted(range(len(files)), key=lambda i: (-size(files[i][0]), i))
     table = "usage_apart"
     con.execute(create_table_sql(table))
     context = multiprocessing.get_context("spawn")  # not fork: this process's DuckDB threads must not be copied
     channel = context.Queue(QUEUE_BATCHES)
-    jobs = [[(str(files[i][0]), files[i][1].path, files[i][1].format) for i in group] for group in groups]
-    workers = [context.Process(target=target or work, args=(w, job, channel, BATCH_ROWS),
-                               daemon=True) for w, job in enumerate(jobs)]
+    taken = context.Value("i", 0)  # files handed out so far, in `order`
+    job = [(str(files[i][0]), files[i][1].path, files[i][1].format) for i in order]
+    count = processes - 1 if here is not None else processes
+    workers = [context.Process(target=target or work, args=(w, job, taken, channel, BATCH_ROWS), daemon=True)
+               for w in range(count)]
     for worker in workers:
         worker.start()
     running = set(range(len(workers)))
-    finished = [0] * len(workers)  # files each worker has finished, in its share's order
+    done: set[Path] = set()
+    pending: list[pa.Table] = []  # rows received, not yet inserted
+
+    def take(block: bool) -> bool:
+        """Handle one message from a worker; False when none came (none waiting, unless block)."""
+        try:
+            kind, w, payload = channel.get(timeout=POLL_SECONDS) if block else channel.get_nowait()
+        except queues.Empty:  # nothing in flight: a worker that is gone has sent all it ever will
+            running.difference_update({w for w in running if not workers[w].is_alive()})
+            return False
+        if kind == "rows":
+            pending.append(pa.ipc.open_stream(payload).read_all())
+            if sum(t.num_rows for t in pending) >= INSERT_ROWS:
+                _insert(con, table, pending)
+        elif kind == "bills":
+            bills = pa.ipc.open_stream(payload).read_all()  # noqa: F841 (read by DuckDB)
+            con.execute("INSERT INTO billing_raw SELECT * FROM bills")
+        elif kind == "rejects":
+            for reject in payload:
+                on_reject(*reject)
+        elif kind == "file":
+            k, stats = payload
+            path, mine = files[order[k]]
+            vars(mine).update(vars(stats))
+            done.add(path)
+            if progress:
+                progress(path, size(path))
+        else:  # "done"
+            running.discard(w)
+        return True
+
     try:
+        while here is not None and (k := _next(taken, len(job))) is not None:
+            path, stats = files[order[k]]
+            here(path, stats)
+            done.add(path)
+            if progress:
+                progress(path, size(path))
+            while running and take(block=False):
+                pass
         while running:
-            try:
-                kind, w, payload = channel.get(timeout=POLL_SECONDS)
-            except queues.Empty:  # nothing in flight: a worker that is gone has sent all it ever will
-                running -= {w for w in running if not workers[w].is_alive()}
-                continue
-            if kind == "rows":
-                con.execute(f"INSERT INTO {table} SELECT * FROM payload")
-            elif kind == "bills":
-                con.execute("INSERT INTO billing_raw SELECT * FROM payload")
-            elif kind == "rejects":
-                for reject in payload:
-                    on_reject(*reject)
-            elif kind == "file":
-                path, stats = files[groups[w][finished[w]]]
-                vars(stats).update(vars(payload))
-                finished[w] += 1
-                if progress:
-                    progress(path, size(path))
-            else:  # "done"
-                running.discard(w)
+            take(block=True)
     finally:
         for worker in workers:
             worker.join(timeout=POLL_SECONDS)
             if worker.is_alive():
                 worker.kill()
-    done = set()
-    for w, group in enumerate(groups):
-        done.update(files[i][0] for i in group[:finished[w]])
+    _insert(con, table, pending)
     return done, [table]
+
+
+def _next(taken: Any, files: int) -> int | None:
+    """The next file to read (its place in the order), or None when all are taken."""
+    with taken.get_lock():
+        k = taken.value
+        if k >= files:
+            return None
+        taken.value = k + 1
+    return k
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, pending: list[pa.Table]) -> None:
+    """The rows received so far, in one INSERT (each costs DuckDB milliseconds however few its rows: a transcript's
+    rows come a file at a time, and one INSERT per file was as much CPU as reading them)."""
+    if pending:
+        rows = pa.concat_tables(pending)  # noqa: F841 (read by DuckDB)
+        con.execute(f"INSERT INTO {table} SELECT * FROM rows")
+        pending.clear()
 
 
 def forget(con: duckdb.DuckDBPyConnection, tables: list[str], stats: FileStats) -> None:
@@ -103,19 +136,20 @@ def forget(con: duckdb.DuckDBPyConnection, tables: list[str], stats: FileStats) 
     vars(stats).update(vars(FileStats(path=stats.path, format=stats.format)))
 
 
-def work(w: int, job: list[tuple[str, str, str]], channel: Any, batch_rows: int) -> None:
-    """A worker: read each file of its share, sending rows, rejects and bill lines in batches of batch_rows, then
-    the file's accounting; "done" at the end."""
+def work(w: int, job: list[tuple[str, str, str]], taken: Any, channel: Any, batch_rows: int) -> None:
+    """A worker: read the next file of `job` (taken: the shared counter) until none is left, sending rows, rejects
+    and bill lines in batches of batch_rows, then the file's accounting; "done" at the end."""
     from . import read_file  # here: the package imports this module
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends the workers
     try:
-        for path, name, fmt in job:
+        while (k := _next(taken, len(job))) is not None:
+            path, name, fmt = job[k]
             sink = _Sink(w, channel, batch_rows)
             stats = FileStats(path=name, format=fmt)
             read_file(Path(path), stats, sink.row, sink.reject, sink.bill)
             sink.flush()
-            channel.put(("file", w, stats))
+            channel.put(("file", w, (k, stats)))
     except Exception:  # noqa: BLE001 (no traceback here: the parent reads the unfinished files itself, and reports)
         return
     channel.put(("done", w, None))
@@ -154,15 +188,24 @@ class _Sink:
 
     def _send_rows(self) -> None:
         if self.rows:
-            self.channel.put(("rows", self.w, pa.Table.from_pylist(self.rows, schema=ARROW_SCHEMA)))
+            self.channel.put(("rows", self.w, _stream(pa.Table.from_pylist(self.rows, schema=ARROW_SCHEMA))))
             self.rows = []
 
     def _send_bills(self) -> None:
         if self.bills:
-            self.channel.put(("bills", self.w, pa.Table.from_pylist(self.bills, schema=BILLING_ARROW_SCHEMA)))
+            self.channel.put(("bills", self.w, _stream(pa.Table.from_pylist(self.bills, schema=BILLING_ARROW_SCHEMA))))
             self.bills = []
 
     def _send_rejects(self) -> None:
         if self.rejects:
             self.channel.put(("rejects", self.w, self.rejects))
             self.rejects = []
+
+
+def _stream(table: pa.Table) -> bytes:
+    """A table as Arrow stream bytes: what goes through the queue. (Pickling the table itself makes pyarrow import
+    pandas on both sides: 0.4 CPU-seconds in each worker and again in this process.)"""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as out:
+        out.write_table(table)
+    return sink.getvalue().to_pybytes()

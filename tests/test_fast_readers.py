@@ -697,7 +697,7 @@ def test_request_logs_read_in_worker_processes_load_what_one_process_loads(
 
 
 class _DyingChannel:
-    """A worker's queue that, instead of saying the share's last file is finished, dies (its batches were sent)."""
+    """A worker's queue that, instead of saying its files-th file is finished, dies (its batches were sent)."""
 
     def __init__(self, channel: Any, files: int) -> None:
         self.channel, self.files = channel, files
@@ -714,25 +714,47 @@ class _DyingChannel:
         self.channel.put(message)
 
 
-def dying_worker(w: int, job: list[tuple[str, str, str]], channel: Any, batch_rows: int) -> None:
-    """A worker (run in a spawned process) that reads its share and dies before its last file is finished."""
+def dying_worker(w: int, job: list[tuple[str, str, str]], taken: Any, channel: Any, batch_rows: int) -> None:
+    """A worker (run in a spawned process) that dies as it is about to say its second file is finished."""
     from finops.ingest import workers
 
-    workers.work(w, job, _DyingChannel(channel, len(job)), batch_rows)
+    workers.work(w, job, taken, _DyingChannel(channel, 2), batch_rows)
 
 
-def test_files_of_a_worker_that_died_are_read_again_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("here", [False, True], ids=["every share in a worker", "the first share read here"])
+def test_files_of_a_worker_that_died_are_read_again_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         here: bool) -> None:
     """A worker that dies mid-file: the rows and rejects it sent of that file are removed and the file is read in
-    this process: the tables and accounting are those of one process (the file made here, last in the list, is
-    the last of its worker's share, and has rejects: kept twice, they would show)."""
-    import functools
+    this process: the tables and accounting are those of one process (each worker dies at its second file, with
+    rows and rejects sent: kept twice, they would show). With this process reading files too (as ingest.load
+    does), the one worker dies the same way."""
+    import time
 
     from finops.ingest import workers
 
     paths = [*REQUEST_LOGS, tricky_log(tmp_path)]
     one = _loaded(paths, False, monkeypatch)
-    monkeypatch.setattr(workers, "read", functools.partial(workers.read, target=dying_worker))
+    original = workers.read
+    died: list[set[Path]] = []
+
+    def dying(*args: Any, **kwargs: Any) -> Any:
+        read_here = kwargs.pop("here", None)
+        if here:  # slowed, so that the worker, however slow to start, takes files before this process has read all
+
+            def slowly(*a: Any) -> None:
+                time.sleep(0.3)
+                read_here(*a)
+
+            kwargs["here"] = slowly
+        done, tables = original(*args, target=dying_worker, **kwargs)
+        died.append({p for p, _ in args[0]} - done)
+        return done, tables
+
+    monkeypatch.setattr(workers, "read", dying)
     assert _loaded(paths, True, monkeypatch) == one
+    # each worker left at least its second file, read here (with this process taking files too, the worker, slow to
+    # start, may find none left to take: only the tables are compared then)
+    assert len(died) == 1 and (here or len(died[0]) >= 2)
 
 
 def test_sample_objects_are_parsed_as_far_as_a_sniff_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -957,3 +979,264 @@ def test_the_regular_gcp_rows_are_read_in_bulk(tmp_path: Path, monkeypatch: pyte
     assert bulk == [20] and len(result["rows"]) == 20 and len({r["record_id"] for r in result["rows"]}) == 20
     assert [(line, reason) for _, line, reason in result["rejects"]] == [(22, "expected 21 fields, found 2")]
     assert result["stats"]["notes"] == ["20 row(s): tokens from usage.amount (count)"]
+
+
+# ---- Claude Code transcripts (ingest/fast_claude_code.py): msgspec's reader against the reference ------------------
+# The fast path builds only each file's best row per record (finops.schema.KEEP_BEST within the file; the other rows
+# are counted as staged and dropped by deduplication, as the reference's are): both sides are compared after
+# keeping, per record, the row KEEP_BEST keeps: most tokens (the five token columns), then file, then line.
+
+TRANSCRIPTS = sorted(p for root in ("fixtures", "hostile") for p in (HERE / root / "claude_code").rglob("*")
+                     if p.is_file()) + sorted((HERE.parent / "sample_logs" / "claude-code").rglob("*.jsonl"))
+
+
+def best_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    from finops.schema import TOKEN_COLUMNS
+
+    kept: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        rank = (-sum(row[c] or 0 for c in TOKEN_COLUMNS), row["source_file"], row["source_line"])
+        if row["record_id"] not in kept or rank < kept[row["record_id"]]["rank"]:
+            kept[row["record_id"]] = {"rank": rank, "row": row}
+    return sorted((k["row"] for k in kept.values()), key=lambda r: (r["source_line"], r["record_id"]))
+
+
+def transcript(path: Path, fast: bool) -> dict[str, Any]:
+    """A transcript read by the fast path (rows as Arrow tables) or the reference: kept rows, rejects, accounting."""
+    from finops.schema import NAMES
+
+    rows: list[dict[str, Any]] = []
+    tables: list[Any] = []
+    rejects: list[tuple[str, int, str]] = []
+    stats = FileStats(path=str(path), format="claude_code")
+    read_file(path, stats, rows.append, lambda *r: rejects.append(r), None, tables.append if fast else None)
+    every = [{name: row.get(name) for name in NAMES} for row in rows] + [r for t in tables for r in t.to_pylist()]
+    return {"rows": best_rows(every), "rejects": rejects, "stats": dataclasses.asdict(stats), "tables": len(tables)}
+
+
+def same_transcript(path: Path) -> dict[str, Any]:
+    reference, fast = transcript(path, False), transcript(path, True)
+    assert reference.pop("tables") == 0
+    tables = fast.pop("tables")
+    assert fast["rows"] == reference["rows"]
+    assert fast["rejects"] == reference["rejects"]
+    assert fast["stats"] == reference["stats"]
+    return {**fast, "tables": tables}
+
+
+@pytest.mark.parametrize("path", TRANSCRIPTS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_transcripts_read_by_msgspec_like_the_reference(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FINOPS_NO_FAST_PATH", raising=False)
+    same_transcript(path)
+
+
+ASSISTANT = {"parentUuid": "p", "isSidechain": False, "sessionId": "s-1", "type": "assistant", "uuid": "u",
+             "requestId": "req_1", "timestamp": "2026-09-01T10:00:01.000Z",
+             "message": {"model": "claude-opus-4-6", "id": "msg_1", "type": "message", "role": "assistant",
+                         "content": [{"type": "text", "text": "hi"}], "stop_reason": "end_turn",
+                         "usage": {"input_tokens": 3, "cache_creation_input_tokens": 100,
+                                   "cache_read_input_tokens": 50, "output_tokens": 10, "service_tier": "standard",
+                                   "cache_creation": {"ephemeral_5m_input_tokens": 40,
+                                                      "ephemeral_1h_input_tokens": 60}}}}
+# (where, values): a field set to one of the values; where is a path of keys into ASSISTANT.
+TRANSCRIPT_MUTATIONS: list[tuple[tuple[str, ...], list[Any]]] = [
+    (("message", "usage", "input_tokens"), [0, 7, -1, 1.0, 2.5, "12", "1,000", True, None, 10**7, 10**7 + 1,
+                                            10**13, 10**20, 2**64]),
+    (("message", "usage", "output_tokens"), [0, 1, 99, None, "x", False, 5_000_000]),
+    (("message", "usage", "cache_read_input_tokens"), [0, None, 9_999_999, 50_000_000, "50", -3]),
+    (("message", "usage", "cache_creation_input_tokens"), [0, None, 30, 500, 1.5]),
+    (("message", "usage", "cache_creation"), [None, {}, {"ephemeral_5m_input_tokens": 7}, [], "x", 3,
+                                              {"ephemeral_1h_input_tokens": 200, "ephemeral_5m_input_tokens": 1},
+                                              {"ephemeral_5m_input_tokens": -1}]),
+    (("message", "usage", "output_tokens_details"), [None, {"thinking_tokens": 4}, {"thinking_tokens": 11},
+                                                     {"thinking_tokens": None}, [], {"thinking_tokens": "2"}]),
+    (("message", "usage", "server_tool_use"), [None, {"web_search_requests": 2}, {"web_search_requests": -2}, 5]),
+    (("message", "usage", "service_tier"), ["batch", "priority", "priority_on_demand", None, 3, ["batch"]]),
+    (("message", "usage", "speed"), ["fast", "slow", None, 1]),
+    (("message", "usage", "inference_geo"), ["US", "global", "", None, 5, "x" * 600, "a\u0007b"]),
+    (("message", "usage"), [None, [], "usage", 0, {}]),
+    (("message", "model"), ["<synthetic>", "", None, 7, "anthropic.claude-3-5-sonnet-20241022-v2:0",
+                            "claude-3-5-haiku@20241022", "Claude \u00e9", "gpt-4o"]),
+    (("message", "id"), ["", None, 5, "msg_2", "msg\u001f1", "m\u00e9"]),
+    (("message", "role"), ["assistant", "user", None]),
+    (("message", "stop_reason"), [None, "tool_use", 3, "a\nb", "sk-ant-api03-abcdefghijklmnop"]),
+    (("message",), [None, [], "m"]),
+    (("type",), ["user", None, "Assistant", 1, "summary"]),
+    (("isApiErrorMessage",), [True, False, "true", 1, None]),
+    (("requestId",), [None, "", 5, "req_\u00e9", "a" * 700, "jane.doe@example.com", "x\ty"]),
+    (("sessionId",), [None, "", ["s"], "Bearer abcdefghijklmnop", "\u202e"]),
+    (("timestamp",), ["2026-09-01T10:00:01Z", "2026-09-01T10:00:01.123456Z", "2026-09-01T10:00:01.1234567Z",
+                      "2026-09-01T10:00:01.12Z", "2026-09-01T10:00:01z", "2026-09-01T10:00:01+02:00",
+                      "2026-09-01 10:00:01", "2026-02-29T00:00:00Z", "2028-02-29T00:00:00.000Z",
+                      "2026-04-31T00:00:00Z", "2100-01-01T00:00:00Z", "2019-12-31T23:59:59Z",
+                      "2026-13-01T00:00:00Z", "2026-09-01T24:00:00Z", "2026-09-01T10:60:00Z", " 2026-09-01T10:00:01Z",
+                      1790000000, 1790000000000, None, "", "yesterday"]),
+    (("costUSD",), [0, 1, 0.0123, 0.00000051, 1e-7, 12.3456789, -0.5, 1e12, 999999999999.99, "0.5", True, 1e300]),
+]
+# Raw text changes after the line is written: JSON that json.loads and msgspec might read apart.
+TRANSCRIPT_TEXT = [
+    lambda t: t.replace('"output_tokens":', '"output_tokens":99,"output_tokens":', 1),  # repeated keys: last wins
+    lambda t: t.replace('"type":"assistant"', '"type":"assistant","type":"user"', 1),
+    lambda t: t.replace('"type":"assistant"', '"type":"user","type":"assistant"', 1),
+    lambda t: t.replace('"usage":{', '"usage":{"input_tokens":1,"output_tokens":1},"usage":{', 1),
+    lambda t: t.replace('"message":{', '"message":{"usage":null},"message":{', 1),
+    lambda t: t.replace('"id":"', '"i\\u0064":"', 1),  # an escaped key
+    lambda t: t.replace('"hi"', '"\\ud800"'),  # a lone surrogate, unused
+    lambda t: t.replace('"req_1"', '"req_\\udc00"'),  # a lone surrogate, used
+    lambda t: t.replace('"hi"', '"\\ud83d\\ude00"'),  # a pair
+    lambda t: t.replace('"hi"', 'NaN'),
+    lambda t: t.replace('"hi"', 'Infinity'),
+    lambda t: t.replace('"hi"', '1e400'),
+    lambda t: t.replace('"hi"', '123456789012345678901234567890'),
+    lambda t: t.replace('"hi"', '[' * 600 + ']' * 600),
+    lambda t: t.replace('"hi"', '[' * 2000 + ']' * 2000),
+    lambda t: t.replace('"hi"', '"' + "{[" * 300 + '"'),  # brackets in a string: not nesting
+    lambda t: t.replace('"hi"', '"a\\tb\\u0000c\\/"'),
+    lambda t: t.replace('"hi"', '"\t"'),  # a raw control character
+    lambda t: t[:-1] + ",}",  # a trailing comma
+    lambda t: t[: len(t) // 2],  # cut short
+    lambda t: t + " ",
+    lambda t: " " + t,
+    lambda t: t + "x",
+    lambda t: "[" + t + "]",
+    lambda t: t.replace("3,", "3 ,", 1),
+    lambda t: t.replace('"hi"', '"the \\"assistant\\" said"'),
+]
+TRANSCRIPT_BYTES = [
+    lambda b: b"\xef\xbb\xbf" + b,  # a BOM
+    lambda b: b + b"\r",  # CRLF
+    lambda b: b + b"\r\r",
+    lambda b: b.replace(b'"hi"', b'"\xff\xfe"'),  # not UTF-8, in an unused field
+    lambda b: b.replace(b'"claude-opus-4-6"', b'"claude-\xe9"'),  # not UTF-8, in a used field
+    lambda b: b.replace(b'"hi"', "\"caf\u00e9 \u2603\"".encode()),  # UTF-8
+    lambda b: b.replace(b'"hi"', b'"\xed\xa0\x80"'),  # an encoded surrogate
+    lambda b: b.replace(b'"s-1"', b'"s-\xc3\xa9"'),
+]
+OTHER_LINES = [b"", b"   ", b"\r", b"not json", b"{}", b'{"type":"user","message":{"role":"user","content":"hi"}}',
+               b'{"type":"summary","summary":"assistant","leafUuid":"l"}', b"[1,2]", b'"assistant"', b"{bad}",
+               b'{"usage": 1', b'{"message":{"role":"assistant","usage":{"input_tokens":1,"output_tokens":1},'
+               b'"model":"claude-haiku-4-5"},"timestamp":"2026-09-01T10:00:00Z"}', b"\xef\xbb\xbf{}", b"\x00\x01",
+               b'{"type":"user","message":{"content":"\\"usage\\""}}', b"{\"a\":1}\r", b"{\xff}", b"[1,",
+               b"[bad]", b'{"a":1', b"1", b"null", b"{\"a\":1}x"]
+
+
+def mutated_transcript(seed: int, lines: int) -> bytes:
+    """Lines of ASSISTANT with a few fields changed (seeded), some then changed as text or bytes, among other
+    lines; message ids drawn from a few, so that records repeat and the best row of each must be chosen."""
+    import json
+    import random
+
+    rng = random.Random(seed)
+    out = []
+    for _ in range(lines):
+        if rng.random() < 0.1:
+            out.append(rng.choice(OTHER_LINES))
+            continue
+        obj = json.loads(json.dumps(ASSISTANT))
+        obj["message"]["id"] = f"msg_{rng.randint(1, lines // 4)}"
+        obj["message"]["usage"]["output_tokens"] = rng.randint(0, 40)
+        for where, values in rng.sample(TRANSCRIPT_MUTATIONS, rng.choice([0, 0, 1, 1, 2, 3])):
+            target = obj
+            for key in where[:-1]:
+                target = target.get(key) if isinstance(target, dict) else None
+            if isinstance(target, dict):
+                target[where[-1]] = rng.choice(values)
+        text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+        if rng.random() < 0.25:
+            text = rng.choice(TRANSCRIPT_TEXT)(text)
+        data = text.encode("utf-8", "surrogatepass")
+        if rng.random() < 0.15:
+            data = rng.choice(TRANSCRIPT_BYTES)(data)
+        out.append(data)
+    return b"\n".join(out) + (b"\n" if seed % 2 else b"")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_a_mutation_corpus_of_transcript_lines_reads_like_the_reference(seed: int, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FINOPS_NO_FAST_PATH", raising=False)
+    path = tmp_path / "projects" / "-home-dev-app" / "session.jsonl"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(mutated_transcript(seed, 600))
+    result = same_transcript(path)
+    stats = result["stats"]
+    assert stats["rows_rejected"] > 20 and stats["lines_ignored"] > 20 and len(result["rows"]) > 50
+
+
+def test_deeply_nested_lines_read_like_the_reference(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """json.loads and msgspec stop at nearly the same depth, which moves with the caller's stack: every depth
+    around it, one record each, read alike (the fast path hands such lines to the reference)."""
+    import json
+
+    monkeypatch.delenv("FINOPS_NO_FAST_PATH", raising=False)
+    lines = []
+    for depth in range(400, 1100):
+        obj = json.loads(json.dumps(ASSISTANT))
+        obj["message"]["id"] = f"msg_{depth}"
+        lines.append(json.dumps(obj, separators=(",", ":")).replace('"hi"', "[" * depth + "]" * depth))
+    path = tmp_path / "deep.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    stats = same_transcript(path)["stats"]
+    assert stats["rows_rejected"] > 50 and stats["rows_staged"] > 400  # both sides of json.loads' limit
+
+
+def test_every_mutation_is_met_in_the_corpus() -> None:
+    """The corpus above holds each of its changes: a change never drawn would test nothing."""
+    import json
+
+    corpus = b"\n".join(mutated_transcript(seed, 600) for seed in (1, 2, 3, 4))
+    assert all(line in corpus.split(b"\n") for line in OTHER_LINES if line)
+    for where, values in TRANSCRIPT_MUTATIONS:
+        for value in values:
+            if isinstance(value, str | int | float) and not isinstance(value, bool) and value != "":
+                written = json.dumps({where[-1]: value}, ensure_ascii=False, separators=(",", ":"))[1:-1]
+                assert written.encode() in corpus, (where, value)
+
+
+def test_plain_transcript_lines_take_the_fast_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not a timing: Claude Code's own lines are read by msgspec, not handed to the reference one by one (else the
+    fast path would be the reference under another name)."""
+    import subprocess
+    import sys
+
+    from finops.ingest import claude_code
+
+    monkeypatch.delenv("FINOPS_NO_FAST_PATH", raising=False)
+    out = tmp_path / "cc"
+    subprocess.run([sys.executable, str(HERE.parent / "bench" / "generate.py"), "claude-code", "2MB", str(out)],
+                   check=True, capture_output=True)
+    [first, *_] = sorted(out.rglob("*.jsonl"))
+    assert len(same_transcript(first)["rows"]) > 20
+    routed: list[int] = []
+    original = claude_code.handle_line
+    monkeypatch.setattr(claude_code, "handle_line", lambda line, n, *a: (routed.append(n), original(line, n, *a)))
+    assert transcript(first, True)["tables"] == 1 and routed == []
+
+
+def test_msgspec_reads_numbers_as_json_loads_does() -> None:
+    """costUSD is a float in older transcripts: msgspec must give the double json.loads gives, digit for digit
+    (money() writes it with str()). Random decimals and exponents, and the shortest form of random doubles."""
+    import json
+    import random
+    import struct
+
+    import msgspec
+
+    rng = random.Random(7)
+    decode = msgspec.json.Decoder().decode
+    for _ in range(20_000):
+        kind = rng.random()
+        if kind < 0.4:
+            text = f"{rng.randint(0, 10 ** rng.randint(1, 20))}.{rng.randint(0, 10 ** rng.randint(1, 25))}"
+        elif kind < 0.7:
+            text = f"{rng.randint(0, 10 ** rng.randint(1, 25))}e{rng.randint(-300, 300)}"
+        else:
+            text = repr(struct.unpack("d", struct.pack("Q", rng.getrandbits(64)))[0])
+            if "n" in text:  # nan, inf
+                continue
+        try:
+            value = decode(text.encode())
+        except msgspec.DecodeError:  # out of a double's range: json.loads gives inf, the line goes to the reference
+            assert json.loads(text) in (float("inf"), float("-inf"))
+            continue
+        assert value == json.loads(text) and str(value) == str(json.loads(text)), text

@@ -359,7 +359,7 @@ def test_a_store_without_a_billing_table_opens_and_gains_it(tmp_path: Path, monk
 
     read_file = store.read_file
 
-    def without_bills(path, stats, on_row, on_reject, on_bill=None):  # what the store did before
+    def without_bills(path, stats, on_row, on_reject, on_bill=None, on_table=None):  # what the store did before
         read_file(path, stats, on_row, on_reject)
 
     monkeypatch.setattr(store, "read_file", without_bills)

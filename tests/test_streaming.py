@@ -11,7 +11,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from finops.ingest import fast_claude_code
 
 from finops import ingest
 
@@ -171,12 +170,12 @@ def test_fixtures_and_hostile_inputs_are_read_the_same(monkeypatch: pytest.Monke
     assert_same(paths, monkeypatch)
 
 
-def test_generated_transcripts_are_read_the_same_in_several_batches(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch):
+def test_generated_transcripts_are_read_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     out = tmp_path / "cc"
     subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), "claude-code", "3MB", str(out)],
                    check=True, capture_output=True)
-    monkeypatch.setattr(fast_claude_code, "BATCH_BYTES", 400_000)  # many batches, several threads
+    monkeypatch.setattr(ingest, "PROCESSES", 2)  # as the `finops` command reads, however small the input
+    monkeypatch.setattr(ingest, "APART_MIN_BYTES", 0)  # (transcripts stay in this process all the same)
     rows, _, files, _ = assert_same([out], monkeypatch)
     assert len(files) > 2 and len(rows) > 100
     # The same token totals as a plain DuckDB scan that keeps one line per message id and request id.
