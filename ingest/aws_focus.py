@@ -24,6 +24,38 @@ LABEL = "AWS FOCUS 1.2 export: Claude on Bedrock"
 GROUPING = "focus"
 # The columns focus_line's Claude test reads: a row that names neither Claude nor Anthropic in them is no record.
 WORD_COLUMNS = ("service_name", "publisher_name", "x_usage_type", "charge_description")
+# Every column focus_line reads, value by value (pick() takes the first present, non-empty spelling); the bulk reader
+# (bulk_focus.py) reads the same values in this order, the first 12 being what a line repeats. These are all the
+# columns this reader uses: a Parquet file is read (and decoded) for these only, by the reference reader and the
+# fast path alike (uses_column).
+COLUMNS = {
+    "service": ("service_name",),
+    "publisher": ("publisher_name",),
+    "usage_type": ("x_usage_type",),
+    "description": ("charge_description",),
+    "currency": ("billing_currency",),
+    "category": ("charge_category",),
+    "consumed_unit": ("consumed_unit",),
+    "pricing_unit": ("pricing_unit",),
+    "account": ("sub_account_id", "billing_account_id"),
+    "region": ("region_id",),
+    "resource": ("resource_id",),
+    "tags": ("tags",),
+    "start": ("charge_period_start",),
+    "end": ("charge_period_end",),
+    "consumed": ("consumed_quantity",),
+    "pricing": ("pricing_quantity",),
+    "cost": ("billed_cost",),
+    "rate": ("contracted_unit_price",),
+}
+_USED = frozenset(n for names in COLUMNS.values() for n in names)
+
+
+def uses_column(name: str) -> bool:
+    """Whether focus_line reads this (normalised) column."""
+    return name in _USED
+
+
 CATEGORIES = {"usage": "usage", "credit": "credit", "tax": "tax", "adjustment": "adjustment",
               "purchase": "adjustment"}
 
@@ -79,5 +111,6 @@ def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
 
     # A line that names neither Claude nor Anthropic (the publisher) is not a record: see focus_line.
     table = Table(path, stream, parquet=bedrock_cur._is_parquet(path), words=("claude", "anthropic"),
-                  stats=emit.stats, word_columns=WORD_COLUMNS, bulk=FocusBulk)
+                  stats=emit.stats, word_columns=WORD_COLUMNS, bulk=FocusBulk,
+                  columns=uses_column)
     bedrock_cur.read_lines(table, emit, focus_line, FORMAT, GROUPING)

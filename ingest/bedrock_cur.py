@@ -68,6 +68,39 @@ WORDS = ("claude",)  # a line that does not name Claude (in any case) is not a r
 # a row that names Claude in none of them is not a record, whatever its other columns hold.
 WORD_COLUMNS = ("product_product_name", "product.product_name", "product_name", "product", "line_item_usage_type",
                 "product_usagetype", "line_item_line_item_description")
+# Every column cur_line reads, value by value, in the spellings it takes (pick() takes the first present, non-empty
+# one); the bulk reader (bulk_cur.py) reads the same values in this order. Together with the CUR 2.0 maps and the
+# resource_tags_* columns these are all the columns this reader uses: a Parquet file is read (and decoded) for these
+# only, by the reference reader and the fast path alike (uses_column).
+COLUMNS = {
+    "name": ("product_product_name", "product.product_name", "product_name"),
+    "usage_type": ("line_item_usage_type", "product_usagetype"),
+    "description": ("line_item_line_item_description",),
+    "line_type": ("line_item_line_item_type",),
+    "start": ("line_item_usage_start_date",),
+    "end": ("line_item_usage_end_date",),
+    "interval": ("identity_time_interval",),
+    "currency": ("line_item_currency_code", "bill_currency_code"),
+    "line_id": ("identity_line_item_id",),
+    "amount": ("line_item_usage_amount",),
+    "unit": ("pricing_unit", "product_pricing_unit"),
+    "cost": ("line_item_unblended_cost",),
+    "rate": ("line_item_unblended_rate",),
+    "account": ("line_item_usage_account_id", "bill_payer_account_id"),
+    "region": ("product_region_code", "product_region"),
+    "resource": ("line_item_resource_id",),
+}
+# Columns cur_line reads as JSON maps (CUR 2.0 product, resource_tags), and the prefix of the legacy tag columns.
+JSON_COLUMNS = ("product", "resource_tags")
+TAG_PREFIX = "resource_tags_"
+_USED = frozenset(n for names in COLUMNS.values() for n in names) | frozenset(JSON_COLUMNS)
+
+
+def uses_column(name: str) -> bool:
+    """Whether cur_line reads this (normalised) column."""
+    return name in _USED or name.startswith(TAG_PREFIX)
+
+
 USAGE_TYPES = {"usage", "discountedusage", "savingsplancoveredusage"}
 KINDS = {"credit": "credit", "refund": "refund", "tax": "tax", "edpdiscount": "discount",
          "privateratediscount": "discount", "bundleddiscount": "discount", "discount": "discount",
@@ -175,13 +208,13 @@ def _tags(row: dict[str, Any]) -> dict[str, Any]:
     for name in _tag_columns(tuple(row)):
         value = row[name]
         if value not in (None, ""):
-            out[name[len("resource_tags_"):]] = value
+            out[name[len(TAG_PREFIX):]] = value
     return out
 
 
 @functools.lru_cache(maxsize=256)  # one per header
 def _tag_columns(names: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(n for n in names if n.startswith("resource_tags_"))
+    return tuple(n for n in names if n.startswith(TAG_PREFIX))
 
 
 def _product(row: dict[str, Any]) -> dict[str, Any]:
@@ -325,7 +358,7 @@ def read(path: Path, stream: IO[bytes], emit: Emitter, parquet: bool = False) ->
     from .bulk_cur import CurBulk  # the Claude lines read in bulk, as this module reads them (bulk_cur.py)
 
     table = Table(path, stream, parquet=parquet or _is_parquet(path), words=WORDS, stats=emit.stats, bulk=CurBulk,
-                  word_columns=WORD_COLUMNS)
+                  word_columns=WORD_COLUMNS, columns=uses_column)
     read_lines(table, emit, cur_line, FORMAT, GROUPING)
 
 

@@ -39,28 +39,10 @@ from .common import RowError, money
 FALLBACK = fast_bills.FALLBACK  # this line goes to the reference reader
 IGNORED = fast_bills.IGNORED  # not a Claude line: counted as ignored, as cur_line's None
 
-# The spellings cur_line reads, slot by slot (pick() takes the first present, non-empty one).
-SLOTS = {
-    "name": ("product_product_name", "product.product_name", "product_name"),
-    "usage_type": ("line_item_usage_type", "product_usagetype"),
-    "description": ("line_item_line_item_description",),
-    "line_type": ("line_item_line_item_type",),
-    "start": ("line_item_usage_start_date",),
-    "end": ("line_item_usage_end_date",),
-    "interval": ("identity_time_interval",),
-    "currency": ("line_item_currency_code", "bill_currency_code"),
-    "line_id": ("identity_line_item_id",),
-    "amount": ("line_item_usage_amount",),
-    "unit": ("pricing_unit", "product_pricing_unit"),
-    "cost": ("line_item_unblended_cost",),
-    "rate": ("line_item_unblended_rate",),
-    "account": ("line_item_usage_account_id", "bill_payer_account_id"),
-    "region": ("product_region_code", "product_region"),
-    "resource": ("line_item_resource_id",),
-}
+SLOTS = bedrock_cur.COLUMNS  # the spellings cur_line reads, slot by slot
 # Columns whose values cur_line reads as JSON maps (CUR 2.0): files that have them are read line by line.
-JSON_COLUMNS = ("product", "resource_tags")
-_TAG = "resource_tags_"
+JSON_COLUMNS = bedrock_cur.JSON_COLUMNS
+_TAG = bedrock_cur.TAG_PREFIX
 _ID_PREFIX = f"{bedrock_cur.FORMAT}\x1f"
 _MEMO_SIZE = 100_000  # distinct static parts kept (a bill has a few thousand; bounded for hostile input)
 

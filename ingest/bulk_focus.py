@@ -22,26 +22,7 @@ from .bulk_cur import FALLBACK, IGNORED, CurBulk, _rate, _stamp, done, tokens_of
 from .cloud_common import json_value, quantity
 from .common import RowError, money
 
-SLOTS = {
-    "service": ("service_name",),
-    "publisher": ("publisher_name",),
-    "usage_type": ("x_usage_type",),
-    "description": ("charge_description",),
-    "currency": ("billing_currency",),
-    "category": ("charge_category",),
-    "consumed_unit": ("consumed_unit",),
-    "pricing_unit": ("pricing_unit",),
-    "account": ("sub_account_id", "billing_account_id"),
-    "region": ("region_id",),
-    "resource": ("resource_id",),
-    "tags": ("tags",),
-    "start": ("charge_period_start",),
-    "end": ("charge_period_end",),
-    "consumed": ("consumed_quantity",),
-    "pricing": ("pricing_quantity",),
-    "cost": ("billed_cost",),
-    "rate": ("contracted_unit_price",),
-}
+SLOTS = aws_focus.COLUMNS  # the columns focus_line reads, slot by slot
 _STATIC = 12  # the first 12 slots are the repeated values
 _ID_PREFIX = f"{aws_focus.FORMAT}\x1f"
 

@@ -138,8 +138,13 @@ class Table:
     """
 
     def __init__(self, path: Path, stream: IO[bytes], parquet: bool = False, words: tuple[str, ...] = (),
-                 stats: FileStats | None = None, bulk: Any = None, word_columns: tuple[str, ...] | None = None) -> None:
+                 stats: FileStats | None = None, bulk: Any = None, word_columns: tuple[str, ...] | None = None,
+                 columns: Any = None) -> None:
         self.path = path
+        # columns: a test of a (normalised) column name, True for the columns the format's reader uses: a Parquet
+        # file is read for these only (None: every column), by the reference reader as by the fast path, so a
+        # column no reader looks at is neither decoded nor able to stop the file
+        self.columns = columns
         # word_columns: the (normalised) columns whose values alone decide whether a row names a word, as the
         # format's reader tests it: a Parquet row is then tested on these only (None: on every column)
         self.word_columns = word_columns
@@ -290,11 +295,12 @@ class Table:
                              for c, n in zip(frame.columns, bulk.names, strict=True))
         return dict(zip(lines, bulk.lines(frame), strict=True))
 
-    def _parquet_bulk(self, schema: Any, pa: Any) -> Any:
-        """The bulk reader for this Parquet file, when it has one and every column it reads is text."""
-        if not self.bulk or not self.header or not self.bulk.takes(self.header):
+    def _parquet_bulk(self, header: list[str], schema: Any, pa: Any) -> Any:
+        """The bulk reader for this Parquet file (the columns read: `header`, `schema`), when it has one and every
+        column it reads is text."""
+        if not self.bulk or not header or not self.bulk.takes(header):
             return None
-        bulk = self.bulk(self.header)
+        bulk = self.bulk(header)
         kinds = [schema.field(i).type for i in bulk.indices]
         return bulk if all(pa.types.is_string(k) or pa.types.is_large_string(k) for k in kinds) else None
 
@@ -317,6 +323,13 @@ class Table:
         if self.stats is not None:
             self.stats.lines_ignored += lines
 
+    def _parquet_columns(self, schema: Any) -> list[str] | None:
+        """The names of the columns to read, in the file's order (None: all of them): those the reader uses, when
+        every name in the file is unique (a repeated name cannot be picked by name: then every column is read)."""
+        if self.columns is None or len(set(schema.names)) != len(schema.names):
+            return None
+        return [n for n in schema.names if self.columns(snake(n))]
+
     def _parquet(self) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -326,13 +339,16 @@ class Table:
         except (OSError, pa.ArrowException) as e:
             self.error = f"unreadable Parquet file: {e}"
             return
-        self.header = [snake(n) for n in source.schema_arrow.names]
-        bulk = self._parquet_bulk(source.schema_arrow, pa)
+        schema = source.schema_arrow
+        self.header = [snake(n) for n in schema.names]
+        read = self._parquet_columns(schema)
+        header = self.header if read is None else [snake(n) for n in read]
+        bulk = self._parquet_bulk(header, schema if read is None else pa.schema([schema.field(n) for n in read]), pa)
         tested = None if self.word_columns is None else [
-            i for i, name in enumerate(self.header) if name in self.word_columns]
+            i for i, name in enumerate(header) if name in self.word_columns]
         number = 0
         try:
-            for batch in source.iter_batches(batch_size=5000):
+            for batch in source.iter_batches(batch_size=5000, columns=read):
                 names = [snake(n) for n in batch.schema.names]
                 base, size = number, batch.num_rows
                 picked = fast_bills.parquet_candidates(batch, self.words, tested) if self.words else None

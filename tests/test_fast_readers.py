@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from finops.ingest import cloud_common, fast_bills, read_file
-from finops.ingest.common import FileStats
+from finops.ingest.common import FileStats, RowError
 
 HERE = Path(__file__).parent
 FORMATS = ("bedrock_cur", "aws_focus", "focus", "gcp_billing")
@@ -251,6 +251,129 @@ def test_a_parquet_row_is_tested_on_the_columns_the_reader_tests(tmp_path: Path,
     reference, fast = both(path, "bedrock_cur", monkeypatch)
     assert fast == reference and reference["stats"]["lines_ignored"] == rows and not reference["rows"]
     assert found == [[]]  # one batch, no row to convert
+
+
+def corrupt_column(path: Path, row_group: int, column: str) -> None:
+    """Overwrite one column's pages in one row group of a Parquet file: its page header no longer decodes."""
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(path).metadata
+    chunk = meta.row_group(row_group).column(meta.schema.to_arrow_schema().get_field_index(column))
+    data = bytearray(path.read_bytes())
+    start = chunk.dictionary_page_offset or chunk.data_page_offset
+    data[start:start + chunk.total_compressed_size] = b"\xff" * chunk.total_compressed_size
+    path.write_bytes(bytes(data))
+
+
+def bill_parquet(path: Path, columns: dict[str, Any], rows: int) -> Path:
+    """A Parquet bill of text columns (values: a function of the row), two row groups of 5,000 rows (one record
+    batch each), plus a column no bill reader uses."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = {name: pa.array([value(i) for i in range(rows)], pa.string()) for name, value in columns.items()}
+    table["bill_invoice_note"] = pa.array([f"note {i}" for i in range(rows)], pa.string())
+    pq.write_table(pa.table(table), path, row_group_size=5_000, use_dictionary=False)
+    return path
+
+
+CUR_COLUMNS = {
+    "identity_line_item_id": lambda i: f"id{i}",
+    "line_item_line_item_type": lambda i: "Usage",
+    "line_item_usage_account_id": lambda i: "111122223333",
+    "line_item_usage_type": lambda i: "USE1-MP:USE1_InputTokenCount_Global-Units" if i % 7 == 0 else "BoxUsage",
+    "line_item_usage_start_date": lambda i: "2026-10-05T00:00:00Z",
+    "line_item_usage_end_date": lambda i: "2026-10-06T00:00:00Z",
+    "line_item_usage_amount": lambda i: "2",
+    "pricing_unit": lambda i: "1M tokens",
+    "line_item_unblended_cost": lambda i: "6",
+    "line_item_currency_code": lambda i: "USD",
+    "product_product_name": lambda i: "Claude Sonnet 4.6 (Amazon Bedrock Edition)" if i % 7 == 0 else "Amazon EC2",
+}
+FOCUS_COLUMNS = {
+    "BilledCost": lambda i: "6",
+    "BillingCurrency": lambda i: "USD",
+    "ChargeCategory": lambda i: "Usage",
+    "ChargeDescription": lambda i: "input tokens" if i % 7 == 0 else "t3.micro",
+    "ChargePeriodStart": lambda i: "2026-10-05T00:00:00Z",
+    "ChargePeriodEnd": lambda i: "2026-10-06T00:00:00Z",
+    "PricingQuantity": lambda i: "2",
+    "PricingUnit": lambda i: "1M tokens",
+    "PublisherName": lambda i: "Anthropic" if i % 7 == 0 else "Amazon Web Services",
+    "ServiceName": lambda i: "Claude Sonnet 4.6 (Amazon Bedrock Edition)" if i % 7 == 0 else "Amazon EC2",
+    "SubAccountId": lambda i: "111122223333",
+    "x_UsageType": lambda i: "USE1-MP:USE1_InputTokenCount_Global-Units" if i % 7 == 0 else "USE1-BoxUsage",
+}
+
+
+@pytest.mark.parametrize(("fmt", "columns", "used"), [("bedrock_cur", CUR_COLUMNS, "line_item_usage_amount"),
+                                                      ("aws_focus", FOCUS_COLUMNS, "PricingQuantity")])
+def test_a_corrupt_parquet_column_stops_a_file_only_when_the_reader_uses_it(
+        fmt: str, columns: dict[str, Any], used: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page that does not decode in a column the reader never reads does not stop the file (that column is not
+    read at all); in a column it reads, the file stops after the last whole record batch, the reference reader and
+    the fast path alike. 10,000 rows, every 7th a Claude usage line (1,429 of them: rows 0, 7, ..., 9996)."""
+    unused = bill_parquet(tmp_path / "unused.parquet", columns, 10_000)
+    corrupt_column(unused, 1, "bill_invoice_note")
+    reference, fast = both(unused, fmt, monkeypatch)
+    assert fast == reference
+    assert reference["stats"]["error"] is None
+    assert len(reference["rows"]) == 1_429 and reference["stats"]["lines_ignored"] == 10_000 - 1_429
+    assert sum(r["input_tokens"] for r in reference["rows"]) == 1_429 * 2_000_000  # 2 million tokens each
+
+    stopped = bill_parquet(tmp_path / "used.parquet", columns, 10_000)
+    corrupt_column(stopped, 1, used)  # rows 5,000 to 9,999
+    reference, fast = both(stopped, fmt, monkeypatch)
+    assert fast == reference
+    assert reference["stats"]["error"].startswith("reading stopped after row 5000: ")
+    # rows 0, 7, ..., 4998 of the first row group: 715 Claude lines, the other 4,285 ignored
+    assert len(reference["rows"]) == 715 and reference["stats"]["lines_ignored"] == 5_000 - 715
+
+
+class Recording(dict):  # type: ignore[type-arg]
+    """A row that notes every column a reader looks up in it."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.seen: set[str] = set()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.seen.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        self.seen.add(key)
+        return super().__getitem__(key)
+
+
+@pytest.mark.parametrize("path", [p for p in FILES if p.parent.name in ("bedrock_cur", "aws_focus")
+                                  and p.name.endswith((".csv", ".csv.gz"))],
+                         ids=lambda p: f"{p.parent.parent.name}/{p.parent.name}/{p.name}")
+def test_the_bill_readers_look_only_at_the_columns_they_read_from_parquet(path: Path) -> None:
+    """The Parquet projection (uses_column) holds every column cur_line and focus_line look up, on every row of
+    the fixtures and hostile files, so that reading only those columns changes nothing but the cost."""
+    import csv
+
+    from finops.ingest import aws_focus, bedrock_cur
+
+    module = bedrock_cur if path.parent.name == "bedrock_cur" else aws_focus
+    to_line = bedrock_cur.cur_line if module is bedrock_cur else aws_focus.focus_line
+    with (gzip.open if path.suffix == ".gz" else open)(path, "rt", errors="replace") as f:
+        try:
+            lines = list(csv.reader(f))
+        except (EOFError, OSError, csv.Error):
+            pytest.skip("a file csv cannot read whole")
+    header = [cloud_common.snake(h) for h in lines[0]] if lines else []
+    seen: set[str] = set()
+    for values in lines[1:]:
+        row = Recording(zip(header, values, strict=False))
+        try:
+            to_line(row)
+        except RowError:  # a rejected row: what it looked up before counts all the same
+            pass
+        seen |= row.seen
+    assert seen and all(module.uses_column(name) for name in seen), sorted(n for n in seen
+                                                                          if not module.uses_column(n))
 
 
 def test_the_field_check_without_the_one_regular_expression(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
