@@ -359,10 +359,12 @@ def test_the_bill_readers_look_only_at_the_columns_they_read_from_parquet(path: 
     module = bedrock_cur if path.parent.name == "bedrock_cur" else aws_focus
     to_line = bedrock_cur.cur_line if module is bedrock_cur else aws_focus.focus_line
     with (gzip.open if path.suffix == ".gz" else open)(path, "rt", errors="replace") as f:
+        lines: list[list[str]] = []
         try:
-            lines = list(csv.reader(f))
+            for values in csv.reader(f):
+                lines.append(values)
         except (EOFError, OSError, csv.Error):
-            pytest.skip("a file csv cannot read whole")
+            pass  # a file csv cannot read whole (a cut gzip, a NUL): the lines before the break are checked
     header = [cloud_common.snake(h) for h in lines[0]] if lines else []
     seen: set[str] = set()
     for values in lines[1:]:

@@ -1,7 +1,8 @@
 """`finops pull anthropic` against a real HTTP server on 127.0.0.1 (tests/fake_admin_api.py), then `finops analyze`.
 
 No network beyond 127.0.0.1, and no real waiting: the retry waits are recorded instead of slept, and the backoff
-base is tiny. The one real wait is the client's --timeout (0.3 s) on the slow answer.
+base is tiny. The one real wait is the client's --timeout (1 s) on the slow answer: long enough that no other
+answer of this local server reaches it on a loaded machine (at 0.3 s one did, at load 12: a fifth retry).
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def waits(monkeypatch):
 def pull(api, out: Path, *args: str, key: str = KEY):
     env = {"ANTHROPIC_ADMIN_KEY": key, "FINOPS_PULL_BACKOFF": "0.001", "CI": "1"}
     return CliRunner(env=env).invoke(cli, ["pull", "anthropic", "-o", str(out), "--base-url", api.url,
-                                           "--timeout", "0.3", *args])
+                                           "--timeout", "1", *args])
 
 
 def analyze(inputs: list[Path], report: Path) -> dict:
@@ -91,7 +92,7 @@ def bills(report: dict) -> dict[str, str]:
 
 def test_pull_saves_every_page_as_received_through_faults_and_analyze_reads_them(api, waits, tmp_path):
     # Faults on each endpoint's first request: a 429 with retry-after: 7, a 500, a body cut off half-way, and an
-    # answer slower than --timeout 0.3.
+    # answer slower than --timeout 1.
     api.faults = {"messages": ["429"], "cost": ["500"], "analytics_usage": ["cut"], "claude_code": ["slow"]}
     out = tmp_path / "exports" / "anthropic"
     result = pull(api, out, "--since", "2026-10-30", "--until", "2026-11-02")
