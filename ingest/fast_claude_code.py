@@ -49,7 +49,7 @@ from .common import (
     stable_id,
     text,
 )
-from .usage_fields import _tier
+from .usage_fields import _tier, cache_writes
 
 DEPTH_GUARD = 500  # brackets in a line from which it goes to the reference (json.loads' limit: 1,000 less the stack)
 # A token count above this goes to the reference: four such counts stay below usage_fields.MAX_REQUEST_TOKENS.
@@ -181,11 +181,8 @@ def read(path: Path, stats: FileStats, on_row: Callable[[dict[str, Any]], None],
         if obj.costUSD is not None and not _plain_cost(obj.costUSD):
             routed.append(number)
             continue
-        written = usage.cache_creation_input_tokens or 0
-        split = usage.cache_creation
-        if split is not None:
-            written = max(written, (split.ephemeral_5m_input_tokens or 0) + (split.ephemeral_1h_input_tokens or 0))
-        total = usage.input_tokens + usage.output_tokens + (usage.cache_read_input_tokens or 0) + written
+        w5, w1, _ = _cache_writes(usage)
+        total = usage.input_tokens + usage.output_tokens + (usage.cache_read_input_tokens or 0) + w5 + w1
         key = message.id or number  # type: ignore[union-attr]  # no id: a record of its own line
         kept = best.get(key)
         if kept is None or total > kept[0]:
@@ -202,6 +199,15 @@ def read(path: Path, stats: FileStats, on_row: Callable[[dict[str, Any]], None],
         for number in routed:
             claude_code.handle_line(decode(lines[number - 1]), number, project, path, emit)
     return True
+
+
+def _cache_writes(usage: Usage) -> tuple[int, int, bool]:
+    """usage_fields.cache_writes of a decoded usage: the reference's rule, never a second copy of it."""
+    split = usage.cache_creation
+    written = usage.cache_creation_input_tokens or 0
+    if split is None:
+        return cache_writes(written)
+    return cache_writes(written, split.ephemeral_5m_input_tokens or 0, split.ephemeral_1h_input_tokens or 0)
 
 
 def _plain_cost(value: int | float) -> bool:
@@ -238,16 +244,7 @@ def _table(path: Path, name: str, rows: list[tuple[int, Line]]) -> pa.Table:
         if model is None:
             fields = model_fields(message.model)
             model = models[message.model] = tuple(fields[c] for c in MODEL_COLUMNS)
-        written = usage.cache_creation_input_tokens or 0
-        split = usage.cache_creation
-        if split is not None:
-            w5 = split.ephemeral_5m_input_tokens or 0
-            w1 = split.ephemeral_1h_input_tokens or 0
-            assumed = written > w5 + w1
-            if assumed:  # a split that does not cover the total: the rest booked as 5m
-                w5 = written - w1
-        else:
-            w5, w1, assumed = written, 0, written > 0
+        w5, w1, assumed = _cache_writes(usage)
         thinking = usage.output_tokens_details.thinking_tokens if usage.output_tokens_details is not None else None
         searches = usage.server_tool_use.web_search_requests if usage.server_tool_use is not None else None
         geo = text(usage.inference_geo)

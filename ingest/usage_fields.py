@@ -17,14 +17,12 @@ def usage_columns(usage: dict[str, Any]) -> dict[str, Any]:
     output_tokens = tokens(usage.get("output_tokens"), "output_tokens", required=True)
     write_total = tokens(usage.get("cache_creation_input_tokens"), "cache_creation_input_tokens") or 0
     split = usage.get("cache_creation")
-    ttl_assumed = False
     if isinstance(split, dict):
-        w5 = tokens(split.get("ephemeral_5m_input_tokens"), "ephemeral_5m_input_tokens") or 0
-        w1 = tokens(split.get("ephemeral_1h_input_tokens"), "ephemeral_1h_input_tokens") or 0
-        if write_total > w5 + w1:  # a split that does not cover the total: book the rest as 5m, say so
-            w5, ttl_assumed = write_total - w1, True
+        w5, w1, ttl_assumed = cache_writes(
+            write_total, tokens(split.get("ephemeral_5m_input_tokens"), "ephemeral_5m_input_tokens") or 0,
+            tokens(split.get("ephemeral_1h_input_tokens"), "ephemeral_1h_input_tokens") or 0)
     else:
-        w5, w1, ttl_assumed = write_total, 0, write_total > 0
+        w5, w1, ttl_assumed = cache_writes(write_total)
     details = usage.get("output_tokens_details")
     thinking = tokens(details.get("thinking_tokens"), "thinking_tokens") if isinstance(details, dict) else None
     if thinking is not None and output_tokens is not None and thinking > output_tokens:
@@ -52,6 +50,17 @@ def usage_columns(usage: dict[str, Any]) -> dict[str, Any]:
         "speed": "fast" if usage.get("speed") == "fast" else "standard",
         "inference_geo": geo.lower() if geo else None,
     }
+
+
+def cache_writes(write_total: int, w5: int | None = None, w1: int | None = None) -> tuple[int, int, bool]:
+    """The 5-minute and 1-hour cache writes of a usage object, and whether the TTL was assumed: w5 and w1 from its
+    `cache_creation` split (None: no split, the whole total booked as 5m, assumed when there is any). A split that
+    does not cover the total has the rest booked as 5m, and says so."""
+    if w5 is None or w1 is None:
+        return write_total, 0, write_total > 0
+    if write_total > w5 + w1:
+        return write_total - w1, w1, True
+    return w5, w1, False
 
 
 def _tier(value: Any) -> str:
