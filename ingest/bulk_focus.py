@@ -14,13 +14,12 @@ kept as json.dumps writes them (ASCII: an escaped lone surrogate in them stays a
 from __future__ import annotations
 
 import json
-from hashlib import sha256
 from typing import Any
 
 from . import aws_focus, bedrock_cur
 from .bulk_cur import FALLBACK, IGNORED, CurBulk, _rate, _stamp, done, tokens_of, unit_of, usage_static
 from .cloud_common import json_value, quantity
-from .common import RowError, money
+from .common import ID_SEPARATOR, RowError, id_of_joined, id_parts, money
 
 SLOTS = aws_focus.COLUMNS  # the columns focus_line reads, slot by slot
 _STATIC = 12  # the first 12 slots are the repeated values
@@ -60,10 +59,9 @@ class FocusBulk(CurBulk):
         if found is FALLBACK:
             return FALLBACK
         # stable_id(FORMAT, start, end, usage type, account, resource, line type, description, product, amount,
-        # cost, tags as JSON), spelled out
+        # cost, tags as JSON), joined here with what the file repeats joined once
         cost_text = "" if cost is None else cost
-        record_id = sha256(f"{_ID_PREFIX}{start_text}\x1f{end_text}\x1f{head}{amount}\x1f{cost_text}\x1f{tags}".encode(
-            "utf-8", "surrogatepass")).hexdigest()[:32]
+        record_id = id_of_joined(f"{_ID_PREFIX}{start_text}\x1f{end_text}\x1f{head}{amount}\x1f{cost_text}\x1f{tags}")
         return done(base, found, record_id, start, end, cost)
 
 
@@ -90,6 +88,5 @@ def _static(service: Any, publisher: Any, usage_type: Any, description: Any, cur
     units = (unit_of(consumed_unit, base.usage), unit_of(pricing_unit, base.usage),
              str(consumed_unit or "").lower() in ("units", "unit", ""))
     # the record id's parts from these values: those between the period and the amount, and the tags
-    head = "".join(("" if p is None else str(p)) + "\x1f" for p in (str(usage_type), account, resource, "usage",
-                                                                   described, product))
+    head = id_parts(str(usage_type), account, resource, "usage", described, product) + ID_SEPARATOR
     return base, units, (consumed_unit, pricing_unit), (head, json.dumps(found, sort_keys=True, default=str))

@@ -14,14 +14,13 @@ make bill lines of their own.
 from __future__ import annotations
 
 import json
-from hashlib import sha256
 from typing import Any
 
 from . import gcp_billing
 from .bedrock_cur import Done
 from .bulk_cur import _NO_END, FALLBACK, IGNORED, CurBulk, _stamp
 from .cloud_common import TOKEN_CLASSES, TOKEN_COLUMN, bill_model, quantity, whole_tokens
-from .common import RowError, money, text
+from .common import RowError, id_of_joined, id_parts, money, text
 
 
 def _both(dotted: str) -> tuple[str, str]:
@@ -87,11 +86,11 @@ class GcpBulk(CurBulk):
         except RowError:
             return FALLBACK
         row = row_template.copy()
-        # stable_id(*head, start, end, *tail[0], resource, *tail[1], str(cost)), spelled out, what a row repeats
+        # stable_id(*head, start, end, *tail[0], resource, *tail[1], str(cost)), joined here, what a row repeats
         # (head, tail) joined once
         name = "" if resource is None else resource
-        row["record_id"] = sha256(f"{head}\x1f{start_text}\x1f{end_text}\x1f{tail[0]}\x1f{name}\x1f{tail[1]}\x1f{cost}"
-                                  .encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        row["record_id"] = id_of_joined(
+            f"{head}\x1f{start_text}\x1f{end_text}\x1f{tail[0]}\x1f{name}\x1f{tail[1]}\x1f{cost}")
         row["charge_period_start"] = start
         row["charge_period_end"] = end
         row["source_cost"] = cost
@@ -133,14 +132,10 @@ def _static(service: Any, sku: Any, currency: Any, region: Any, location: Any, p
         "context_window": window or "0-200k", "source_cost": None,
     }
     # stable_id(FORMAT, account, service, sku, sku id, start, end, project, region, resource, labels, kind, cost)
-    head = _joined(gcp_billing.FORMAT, account, service, sku, sku_id)
-    tail = (_joined(project, where), _joined(json.dumps(found, sort_keys=True, default=str), kind))
+    head = id_parts(gcp_billing.FORMAT, account, service, sku, sku_id)
+    tail = (id_parts(project, where), id_parts(json.dumps(found, sort_keys=True, default=str), kind))
     counted = isinstance(unit, str) and unit.strip().lower() in gcp_billing._COUNT_UNITS
     count_how = f"from usage.amount ({unit.strip()[:20]})" if counted else None
     return row, head, tail, TOKEN_COLUMN[token_class], (unit, pricing_unit), count_how
 
-
-def _joined(*parts: Any) -> str:
-    """Parts of a record id as stable_id joins them."""
-    return "\x1f".join("" if p is None else str(p) for p in parts)
 

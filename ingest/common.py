@@ -411,9 +411,22 @@ def text(value: Any) -> str | None:
     return clean(value)
 
 
+ID_SEPARATOR = "\x1f"
+
+
 def stable_id(*parts: Any) -> str:
     """A dedupe key from the parts that identify a record."""
-    joined = "\x1f".join("" if p is None else str(p) for p in parts)
+    return id_of_joined(id_parts(*parts))
+
+
+def id_parts(*parts: Any) -> str:
+    """Parts of a record id joined as stable_id joins them (None as empty). The bulk readers join what a row
+    repeats once, and each row's own values with ID_SEPARATOR, then call id_of_joined."""
+    return ID_SEPARATOR.join("" if p is None else str(p) for p in parts)
+
+
+def id_of_joined(joined: str) -> str:
+    """stable_id of parts already joined (id_parts)."""
     return hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
