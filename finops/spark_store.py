@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from finops import names as naming
-from finops import spark_files, spark_ingest, store
+from finops import spark_files, spark_ingest, spark_queries, store
 from finops.errors import IngestError
 from finops.ingest import iter_files
 from finops.ingest.common import FileStats, display_path
@@ -57,13 +57,14 @@ def ingest(session: Callable[[], Any], paths: Iterable[Path | str], db: Path) ->
     """Add the files under paths (local paths or URLs Spark reads) to the store, read on Spark: session gives the
     SparkSession, started once the store is open (a store in use fails before a JVM starts)."""
     paths = list(paths)
-    local = [Path(p) for p in paths if not spark_files.is_url(p)]
-    for path in local:  # store.ingest's errors, in its order: a missing path, then a bad names file
-        iter_files([path])
-    found_names = {store.identity(p): naming.read_file(p) for p in naming.discover(local)}
+    # store.ingest's errors, in its order: a missing path, then a bad names file.
+    found = {i: iter_files([Path(p)]) for i, p in enumerate(paths) if not spark_files.is_url(p)}
+    found_names = {store.identity(p): naming.read_file(p)
+                   for p in naming.discover([Path(p) for p in paths if not spark_files.is_url(p)])}
     with store.Ingesting(db) as run:
         spark = session()
-        entries = _hashed(spark, _listed(spark, paths))
+        entries = _hashed(spark, _listed(spark, paths, found))
+        run.start()  # numbered only now: a URL that names nothing fails the ingest before it counts
         wanted = []
         for entry in entries:
             stale = run.to_read(entry.name, posixpath.basename(entry.name), entry.size, entry.digest)
@@ -77,18 +78,18 @@ def ingest(session: Callable[[], Any], paths: Iterable[Path | str], db: Path) ->
     return run.summary
 
 
-def _listed(spark: Any, paths: list[Path | str]) -> list[Entry]:
-    """Every file under paths, in store.ingest's order, each once: local ones named by store.identity, URLs'
-    files by the URL given."""
+def _listed(spark: Any, paths: list[Path | str], found: dict[int, list[Path]]) -> list[Entry]:
+    """Every file under paths, in store.ingest's order, each once: local ones (found: the files under the i-th
+    path) named by store.identity, URLs' files by the URL given."""
     urls = [p for p in paths if isinstance(p, str) and spark_files.is_url(p)]
     listed = spark_files.list_files(spark, urls) if urls else {}
     entries: dict[str, Entry] = {}
-    for path in paths:
-        if isinstance(path, str) and spark_files.is_url(path):
-            found = [Entry(name, spark_path, True) for spark_path, name in listed[path].items()]
+    for i, path in enumerate(paths):
+        if i in found:
+            files = [Entry(display_path(p), str(p), False) for p in map(store.identity, found[i])]
         else:
-            found = [Entry(display_path(p), str(p), False) for p in map(store.identity, iter_files([Path(path)]))]
-        for entry in found:
+            files = [Entry(name, spark_path, True) for spark_path, name in listed[str(path)].items()]
+        for entry in files:
             entries.setdefault(entry.name, entry)
     return list(entries.values())
 
@@ -159,25 +160,19 @@ def _read(spark: Any, wanted: list[Entry], entries: list[Entry]) -> Iterator[tup
 def _fetch(spark: Any, read: list[Entry]) -> pa.Table:
     frame = spark_ingest.staged_frame(spark, [(e.path, e.name) for e in read if not e.url],
                                       {e.path: e.name for e in read if e.url})
-    return _naive(frame.toArrow())
-
-
-def _naive(table: pa.Table) -> pa.Table:
-    """Timestamps as the store keeps them: naive UTC (Spark may hand them over UTC-zoned)."""
-    for i, column in enumerate(table.schema):
-        if pa.types.is_timestamp(column.type) and column.type.tz is not None:
-            table = table.set_column(i, column.name, table.column(i).cast(pa.timestamp("us")))
-    return table
+    return spark_queries.naive(frame.toArrow())  # timestamps naive UTC, as the store keeps them
 
 
 def _by_file(table: pa.Table) -> dict[str, pa.Table]:
-    """A chunk's rows by the file they came from (every row names it: source_file), slices of one sorted copy."""
-    table = table.sort_by("source_file")
+    """A chunk's rows by the file they came from (every row names it: source_file), as slices: a task yields each
+    file's rows together, so each file is one run of rows unless Spark's order says otherwise (then a sorted copy)."""
     runs = pc.run_end_encode(table.column("source_file").combine_chunks())
+    if len(set(runs.values.to_pylist())) < len(runs.values):
+        table = table.sort_by("source_file")
+        runs = pc.run_end_encode(table.column("source_file").combine_chunks())
     ends = runs.run_ends.to_pylist()
-    starts = [0, *ends[:-1]]
     return {name: table.slice(start, end - start)
-            for name, start, end in zip(runs.values.to_pylist(), starts, ends, strict=True)}
+            for name, start, end in zip(runs.values.to_pylist(), [0, *ends[:-1]], ends, strict=True)}
 
 
 def _store(run: store.Ingesting, entry: Entry, part: pa.Table) -> None:

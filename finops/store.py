@@ -209,6 +209,7 @@ def ingest(paths: Iterable[Path], db: Path, progress: Callable[[Path, int], None
     files = list(dict.fromkeys(identity(p) for p in iter_files(paths)))  # one file however often it was named
     found_names = {identity(p): naming.read_file(p) for p in naming.discover(paths)}  # a bad one stops us first
     with Ingesting(db) as run:
+        run.start()
         for path in files:
             _ingest_file(run.con, path, run.summary, run.pause, run.legacy)
             if progress:
@@ -227,20 +228,22 @@ class Ingesting:
         self.db = db
 
     def __enter__(self) -> Ingesting:
+        self.pause = _pause_setting()
         self.con = connect(self.db)
-        try:
-            self.summary = IngestSummary(run=_next_run(self.con))
-            self.pause = _pause_setting()
-            self.legacy = _legacy_paths(self.con)
-        except BaseException:
-            self.con.close()
-            raise
+        self.summary = IngestSummary()
+        self.legacy: dict[tuple[str, int, str | None], list[str]] = {}
         return self
+
+    def start(self) -> None:
+        """Number this ingest: from here on, a file it does not see counts as not seen (files_not_seen)."""
+        self.summary.run = _next_run(self.con)
+        self.legacy = _legacy_paths(self.con)
 
     def __exit__(self, *exc: object) -> None:
         try:
-            self.con.execute("UPDATE files SET last_seen = ? WHERE path IN (SELECT unnest(?::VARCHAR[]))",
-                             [self.summary.run, self.summary.seen])
+            if self.summary.run:
+                self.con.execute("UPDATE files SET last_seen = ? WHERE path IN (SELECT unnest(?::VARCHAR[]))",
+                                 [self.summary.run, self.summary.seen])
         except duckdb.Error:  # only a mark: those files would be counted as not seen, their rows are intact
             pass
         self.con.close()

@@ -135,12 +135,16 @@ def test_a_folder_given_as_a_url_is_named_as_given_and_not_read_twice(on_spark, 
     logs = logs_folder(tmp_path)
     duck, spark = tmp_path / "duck.duckdb", tmp_path / "spark.duckdb"
     invoke("ingest", str(logs), "--db", str(duck))
+    missing = CliRunner().invoke(cli, ["ingest", f"file://{tmp_path}/nothing/", "--db", str(spark),
+                                       "--engine", "spark"])
+    assert missing.exit_code == 1 and "nothing/: no such file or folder" in missing.output, missing.output
     url = f"file://{logs}/"
     invoke("ingest", url, "--db", str(spark), "--engine", "spark")
     stored = contents(spark)
     assert [f[0] for f in stored["files"]] == [f"file://{logs}/{n}" for n in ("a.jsonl", "b.jsonl", "c.jsonl",
                                                                             "notes.txt")]
     assert [r[:2] for r in stored["rejects"]] == [(f"file://{logs}/a.jsonl", 2)]
+    # The same rows as the paths' store, and one ingest counted (the failed one above did not count).
     assert contents(spark, url_of=str(logs)) == contents(duck, url_of=str(logs))
     again = invoke("ingest", url, "--db", str(spark), "--engine", "spark")
     assert "0 file(s) loaded, 4 unchanged, 0 skipped; 0 rows added" in again, again
