@@ -249,7 +249,7 @@ class Ingesting:
         self.con.close()
 
     def to_read(self, name: str, leaf: str, size: int, digest: str | None) -> list[str] | None:
-        return to_read(self.con, name, leaf, size, digest, self.summary, self.legacy)
+        return _to_read(self.con, name, leaf, size, digest, self.summary, self.legacy)
 
     def load(self, name: str, size: int, digest: str | None, stale: list[str], fmt: str | None, why: str,
              stage: Callable[[FileStats], None]) -> None:
@@ -354,7 +354,7 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, path: Path, summary: IngestSumm
                  pause: tuple[int, float] | None, legacy: dict[tuple[str, int, str | None], list[str]]) -> None:
     name = display_path(path)
     size, digest = size_and_hash(path)
-    stale = to_read(con, name, path.name, size, digest, summary, legacy)
+    stale = _to_read(con, name, path.name, size, digest, summary, legacy)
     if stale is None:
         return
     fmt, why = detect(path)
@@ -362,7 +362,7 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, path: Path, summary: IngestSumm
                  lambda stats: _load(con, path, stats))
 
 
-def to_read(con: duckdb.DuckDBPyConnection, name: str, leaf: str, size: int, digest: str | None,
+def _to_read(con: duckdb.DuckDBPyConnection, name: str, leaf: str, size: int, digest: str | None,
             summary: IngestSummary, legacy: dict[tuple[str, int, str | None], list[str]]) -> list[str] | None:
     """None when the file (name; leaf: its last part) is loaded already with this size and hash (counted
     unchanged, marked seen); else the names whose rows must go before it is read (its own earlier version, and
