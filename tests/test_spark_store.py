@@ -152,6 +152,8 @@ def test_a_folder_given_as_a_url_is_named_as_given_and_not_read_twice(on_spark, 
 
 def test_a_store_in_use_fails_with_the_lock_message_before_spark_starts(tmp_path, monkeypatch):
     db = tmp_path / "usage.duckdb"
+    alone = CliRunner().invoke(cli, ["ingest", str(FIXTURES), "--db", str(db), "--spark-master", "local[1]"])
+    assert alone.exit_code == 2 and "--spark-master and --spark-remote need --engine spark" in alone.output
     holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
                                "print('open', flush=True); time.sleep(120)", str(db)], stdout=subprocess.PIPE,
                               text=True)
