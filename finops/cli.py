@@ -554,27 +554,47 @@ def export_parquet(db: Path | None, args: tuple[str, ...], engine: str, spark_ma
 
 
 @cli.command("ingest")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--db", type=click.Path(path_type=Path, dir_okay=False), required=True,
               help="The store file (DuckDB); created when missing.")
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
+              help="spark: read the files on Apache Spark's executors; the store is filled on this machine, "
+                   "as with duckdb (pip install 'finops[spark]'; local mode unless --spark-master or --spark-remote).")
+@click.option("--spark-master", metavar="URL",
+              help="With --engine spark: the cluster to run on (spark://HOST:7077, yarn, k8s://...; "
+                   "default local[*], or the master of your SPARK_* / spark-defaults settings).")
+@click.option("--spark-remote", metavar="sc://HOST:15002",
+              help="With --engine spark: a Spark Connect server (pip install 'finops[spark-connect]').")
 @click.option("--quiet", is_flag=True, help="Print nothing on success.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
-def ingest_command(paths: tuple[Path, ...], db: Path, quiet: bool, debug: bool) -> None:
+def ingest_command(paths: tuple[str, ...], db: Path, engine: str, spark_master: str | None,
+                   spark_remote: str | None, quiet: bool, debug: bool) -> None:
     """Add files to a persistent store, incrementally; `finops analyze --db` reports from it.
 
     Files already loaded (same path, size and content hash) are skipped; records already in the store are not
     added twice; each file is loaded in its own transaction, so an interrupted ingest can simply be run again.
+    With --engine spark the files are read on Spark (PATHS may also be URLs Spark reads: file://, s3a://, gs://,
+    abfss://, dbfs:/) and the store is filled the same way.
 
     \b
     Example:
         finops ingest ~/.claude/projects/ --db usage.duckdb
+        finops ingest s3a://bucket/claude-logs/ --db usage.duckdb --engine spark
     """
     from . import store
 
-    for path in paths:
-        if not path.exists():
+    if engine == "duckdb" and (spark_master or spark_remote):
+        raise click.UsageError("--spark-master and --spark-remote need --engine spark")
+    inputs = _inputs(paths, engine)
+    for path in inputs:
+        if isinstance(path, Path) and not path.exists():
             raise click.BadParameter(f"{path}: no such file or folder", param_hint="PATHS")
-    summary = store.ingest(paths, db)
+    if engine == "spark":
+        from . import spark_pipeline, spark_store
+
+        summary = spark_store.ingest(lambda: spark_pipeline.connect(spark_master, spark_remote), inputs, db)
+    else:
+        summary = store.ingest(inputs, db)
     if not quiet:
         rejected = sum(f.rows_rejected for f in summary.loaded)
         click.echo(f"{len(summary.loaded)} file(s) loaded, {summary.unchanged} unchanged, "

@@ -35,6 +35,21 @@ def is_url(path: str | os.PathLike[str]) -> bool:
     return isinstance(path, str) and bool(_URL.match(path))
 
 
+def is_pulled_page(path: str) -> bool:
+    """A page saved by `finops pull`: its reader looks at the other pages of its query (its siblings)."""
+    return bool(_PULLED_PAGE.search(path))
+
+
+def hashes(spark: Any, paths: list[str]) -> dict[str, tuple[int, str]]:
+    """Spark's path of each file -> its size and sha256 (hex), computed on the executors from the bytes Spark
+    reads (the store's test of an unchanged file, finops/store.py)."""
+    from pyspark.sql import functions as F
+
+    frame = _binary_files(spark, paths).select("path", "length", F.sha2("content", 256).alias("digest"))
+    found = frame.toArrow()  # one small row a file
+    return {row["path"]: (row["length"], row["digest"]) for row in found.to_pylist()}
+
+
 def _bare(url: str) -> str:
     """A URL without its slashes after the scheme, to compare Spark's spelling (file:/x) with the user's (file:///x)."""
     scheme, _, rest = url.partition(":")

@@ -92,6 +92,29 @@ def read_batches(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
             yield from (read_one(path) if path == name else spark_files.renamed(Path(path), name))
 
 
+def parallelism(spark: Any) -> int:
+    """How many tasks Spark runs at once (spark.default.parallelism where set)."""
+    return int(spark.conf.get("spark.default.parallelism", None) or spark.conf.get("spark.sql.shuffle.partitions"))
+
+
+def staged_frame(spark: Any, files: list[tuple[str, str]], named: dict[str, str],
+                 partitions: int | None = None) -> Any:
+    """Everything the files give (STAGED_SCHEMA), read on the executors: files, local ones as (path an executor
+    opens, name), split into as many tasks as Spark runs at once (partitions: else); named, files Spark lists and
+    reads (its path -> the name given, finops/spark_files.py)."""
+    from finops import spark_files
+
+    parts = []
+    if files:
+        slices = min(len(files), partitions or parallelism(spark))
+        paths_df = spark.createDataFrame([(i, path, name) for i, (path, name) in enumerate(files)],
+                                         "i long, path string, name string")
+        parts.append(paths_df.repartition(slices, "i").mapInArrow(read_batches, spark_schema()))
+    if named:
+        parts.append(spark_files.staged(spark, named, spark_schema()))
+    return parts[0] if len(parts) == 1 else parts[0].unionByName(parts[1])
+
+
 def spark_schema() -> Any:
     from pyspark.sql.pandas.types import from_arrow_schema
 
@@ -128,21 +151,9 @@ def read(spark: Any, paths: Iterable[Path | str], partitions: int | None = None)
         empty = spark.createDataFrame([], spark_schema())
         return SparkInput(empty.selectExpr(*NAMES), empty.selectExpr(*BILLING_NAMES),
                           empty.selectExpr("source_file", "source_line", "reason"), result)
-    parts = []
-    if files:
-        # Files per task: as many tasks as Spark runs at once (spark.default.parallelism where set), one at least.
-        parallelism = (spark.conf.get("spark.default.parallelism", None)
-                       or spark.conf.get("spark.sql.shuffle.partitions"))
-        slices = min(len(files), partitions or int(parallelism))
-        # Opened by absolute path (an executor's working folder is not the driver's: Spark Connect gives each
-        # session its own), named as given, as a local run names them.
-        paths_df = spark.createDataFrame([(i, os.path.abspath(f), f) for i, f in enumerate(files)],
-                                         "i long, path string, name string")
-        parts.append(paths_df.repartition(slices, "i").mapInArrow(read_batches, spark_schema()))
-    if named:
-        parts.append(spark_files.staged(spark, named, spark_schema()))
-    staged = parts[0] if len(parts) == 1 else parts[0].unionByName(parts[1])
-    staged = staged.persist()
+    # Opened by absolute path (an executor's working folder is not the driver's: Spark Connect gives each session
+    # its own), named as given, as a local run names them.
+    staged = staged_frame(spark, [(os.path.abspath(f), f) for f in files], named, partitions).persist()
     staged.createOrReplaceTempView("finops_staged")
 
     by_path: dict[str, Any] = {}

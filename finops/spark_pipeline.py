@@ -77,18 +77,10 @@ def load(spark: Any, paths: Iterable[Path | str], names: dict[str, dict[str, str
     return read.result
 
 
-def _naive(table: pa.Table) -> pa.Table:
-    """Spark hands timestamps over as UTC-zoned Arrow; a local run's are naive UTC."""
-    for i, field in enumerate(table.schema):
-        if pa.types.is_timestamp(field.type) and field.type.tz is not None:
-            table = table.set_column(i, field.name, table.column(i).cast(pa.timestamp("us")))
-    return table
-
-
 def _finding_rows(spark: Any, a: analysis.Analysis, overrides: dict[str, Any] | None) -> pa.Table:
     """One analysis run in Spark: its offending records (few), as Arrow."""
     try:
-        return _naive(spark.sql(dialects.analysis_query(a, "spark", overrides)).toArrow())
+        return spark_queries.naive(spark.sql(dialects.analysis_query(a, "spark", overrides)).toArrow())
     except Exception as e:  # Spark's errors have no common base class across classic and Connect
         raise FinopsError(f"{a.id}: {e}") from e
 

@@ -102,7 +102,7 @@ class SparkQueries:
         query = dialects.bind(dialects.expand_macros(query, dialects.shared_macros(), copy=False), params,
                               copy=False)
         try:
-            result = _naive(self.spark.sql(dialects.generate(query, "spark")).toArrow())
+            result = naive(self.spark.sql(dialects.generate(query, "spark")).toArrow())
         except Exception as e:  # Spark's errors have no common base class across classic and Connect
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__  # not Spark's whole plan
             raise AnalysisError(f"a report query failed on Spark: {first}") from e
@@ -146,7 +146,7 @@ def _spark_schema(table: pa.Table) -> Any:
     return from_arrow_schema(table.schema)
 
 
-def _naive(table: pa.Table) -> pa.Table:
+def naive(table: pa.Table) -> pa.Table:
     """Spark hands timestamps over as UTC-zoned Arrow; a local run's are naive UTC."""
     for i, field in enumerate(table.schema):
         if pa.types.is_timestamp(field.type) and field.type.tz is not None:

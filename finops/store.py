@@ -208,25 +208,55 @@ def ingest(paths: Iterable[Path], db: Path, progress: Callable[[Path, int], None
     paths = list(paths)
     files = list(dict.fromkeys(identity(p) for p in iter_files(paths)))  # one file however often it was named
     found_names = {identity(p): naming.read_file(p) for p in naming.discover(paths)}  # a bad one stops us first
-    con = connect(db)
-    summary = IngestSummary(run=_next_run(con))
-    pause = _pause_setting()
-    try:
-        legacy = _legacy_paths(con)
+    with Ingesting(db) as run:
+        run.start()
         for path in files:
-            _ingest_file(con, path, summary, pause, legacy)
+            _ingest_file(run.con, path, run.summary, run.pause, run.legacy)
             if progress:
                 progress(path, path.stat().st_size if path.is_file() else 0)
         for path, mapping in found_names.items():
-            _keep_names(con, path, mapping)
-    finally:
+            _keep_names(run.con, path, mapping)
+    return run.summary
+
+
+class Ingesting:
+    """One ingest into the store: the store opened (a lock held by another process is a StoreError), this
+    ingest numbered, and at the end the unchanged files marked seen by it and the store closed. Also the
+    ingest of `finops ingest --engine spark` (finops/spark_store.py), which reads the files elsewhere."""
+
+    def __init__(self, db: Path) -> None:
+        self.db = db
+
+    def __enter__(self) -> Ingesting:
+        self.pause = _pause_setting()
+        self.con = connect(self.db)
+        self.summary = IngestSummary()
+        self.legacy: dict[tuple[str, int, str | None], list[str]] = {}
+        return self
+
+    def start(self) -> None:
+        """Number this ingest: from here on, a file it does not see counts as not seen (files_not_seen)."""
+        self.summary.run = _next_run(self.con)
+        self.legacy = _legacy_paths(self.con)
+
+    def __exit__(self, *exc: object) -> None:
         try:
-            con.execute("UPDATE files SET last_seen = ? WHERE path IN (SELECT unnest(?::VARCHAR[]))",
-                        [summary.run, summary.seen])
+            if self.summary.run:
+                self.con.execute("UPDATE files SET last_seen = ? WHERE path IN (SELECT unnest(?::VARCHAR[]))",
+                                 [self.summary.run, self.summary.seen])
         except duckdb.Error:  # only a mark: those files would be counted as not seen, their rows are intact
             pass
-        con.close()
-    return summary
+        self.con.close()
+
+    def to_read(self, name: str, leaf: str, size: int, digest: str | None) -> list[str] | None:
+        return _to_read(self.con, name, leaf, size, digest, self.summary, self.legacy)
+
+    def load(self, name: str, size: int, digest: str | None, stale: list[str], fmt: str | None, why: str,
+             stage: Callable[[FileStats], None]) -> None:
+        _ingest_once(self.con, name, size, digest, stale, fmt, why, self.summary, self.pause, stage)
+
+    def keep_names(self, path: Path, mapping: dict[str, dict[str, str]]) -> None:
+        _keep_names(self.con, path, mapping)
 
 
 # Workspace and API key names from the names files (finops-names.toml) ingested: the store keeps them, as it keeps
@@ -289,10 +319,12 @@ def identity(path: Path) -> Path:
 def _legacy_paths(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, int, str | None], list[str]]:
     """Files recorded by older finops versions under the path as given (relative, or with `.` or `..`), by name,
     size and content hash (None: a file that a migration marked to be read again): the same file met under its
-    resolved path replaces them."""
+    resolved path replaces them. A URL (`finops ingest --engine spark`) is named as given, never a legacy spelling."""
+    from finops.spark_files import is_url
+
     found: dict[tuple[str, int, str | None], list[str]] = {}
     for path, size, digest in con.execute("SELECT path, size, sha256 FROM files").fetchall():
-        if not os.path.isabs(path) or os.path.normpath(path) != path:
+        if not is_url(path) and (not os.path.isabs(path) or os.path.normpath(path) != path):
             found.setdefault((Path(path).name, size, digest), []).append(path)
     return found
 
@@ -305,32 +337,54 @@ def _pause_setting() -> tuple[int, float] | None:
     return int(n), float(seconds)
 
 
-def _ingest_file(con: duckdb.DuckDBPyConnection, path: Path, summary: IngestSummary,
-                 pause: tuple[int, float] | None, legacy: dict[tuple[str, int, str | None], list[str]]) -> None:
-    name = display_path(path)
-    size, digest = 0, None  # a link to a folder, a pipe, a broken link: never opened, reported as skipped
+def size_and_hash(path: Path) -> tuple[int, str | None]:
+    """What the store compares to tell a file unchanged: its size and content hash (0 and None for what is never
+    opened: a link to a folder, a pipe, a broken link, reported as skipped; None for an unreadable file)."""
+    size, digest = 0, None
     if path.is_file():
         size = path.stat().st_size
         try:
             digest = file_hash(path)
         except OSError:  # unreadable: detect() says why
             pass
+    return size, digest
+
+
+def _ingest_file(con: duckdb.DuckDBPyConnection, path: Path, summary: IngestSummary,
+                 pause: tuple[int, float] | None, legacy: dict[tuple[str, int, str | None], list[str]]) -> None:
+    name = display_path(path)
+    size, digest = size_and_hash(path)
+    stale = _to_read(con, name, path.name, size, digest, summary, legacy)
+    if stale is None:
+        return
+    fmt, why = detect(path)
+    _ingest_once(con, name, size, digest, stale, fmt, why, summary, pause,
+                 lambda stats: _load(con, path, stats))
+
+
+def _to_read(con: duckdb.DuckDBPyConnection, name: str, leaf: str, size: int, digest: str | None,
+            summary: IngestSummary, legacy: dict[tuple[str, int, str | None], list[str]]) -> list[str] | None:
+    """None when the file (name; leaf: its last part) is loaded already with this size and hash (counted
+    unchanged, marked seen); else the names whose rows must go before it is read (its own earlier version, and
+    its earlier spellings)."""
     known = con.execute("SELECT size, sha256 FROM files WHERE path = ?", [name]).fetchone()
     # Its earlier spellings go, and the file is read again: its accounting was shared with them.
-    stale = legacy.pop((path.name, size, digest), []) + legacy.pop((path.name, size, None), [])
+    stale = legacy.pop((leaf, size, digest), []) + legacy.pop((leaf, size, None), [])
     if known == (size, digest) and not stale:
         summary.unchanged += 1
         summary.seen.append(name)
-        return
+        return None
     if known is not None:
         stale.append(name)
-    fmt, why = detect(path)
-    _ingest_once(con, path, name, size, digest, stale, fmt, why, summary, pause)
+    return stale
 
 
-def _ingest_once(con: duckdb.DuckDBPyConnection, path: Path, name: str, size: int, digest: str | None,
+def _ingest_once(con: duckdb.DuckDBPyConnection, name: str, size: int, digest: str | None,
                  stale: list[str], fmt: str | None, why: str, summary: IngestSummary,
-                 pause: tuple[int, float] | None) -> None:
+                 pause: tuple[int, float] | None, stage: Callable[[FileStats], None]) -> None:
+    """One file in one transaction: what its earlier versions put in the store withdrawn, then (stage: reads it
+    into the `staged` and `billing_raw` temp tables and `rejects`, filling stats) its rows merged, and its files
+    row written."""
     con.begin()
     try:
         for old in stale:
@@ -342,7 +396,9 @@ def _ingest_once(con: duckdb.DuckDBPyConnection, path: Path, name: str, size: in
             summary.skipped.append((name, why))
         else:
             stats = FileStats(path=name, format=fmt)
-            _load(con, path, stats)
+            stage_tables(con)
+            stage(stats)
+            _settle(con, stats)
             _record_file(con, stats, name, size, digest, now, summary, pause)
         con.commit()
     except BaseException:
@@ -450,15 +506,22 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = 
     return int(row[0]) if row and row[0] is not None else 0
 
 
-def _load(con: duckdb.DuckDBPyConnection, path: Path, stats: FileStats) -> None:
-    """Read one file into the transaction and merge its rows into `usage` and its bill lines into `billing`;
-    fills stats."""
+def stage_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """The temp tables one file's rows (`staged`) and bill lines (`billing_raw`) are read into."""
     con.execute(create_table_sql("staged").replace("CREATE TABLE", "CREATE OR REPLACE TEMP TABLE", 1))
     # Stager writes bill lines to `billing_raw`, as in ingest.load; here a temp table, one file's lines.
     con.execute(create_billing_sql("billing_raw").replace("CREATE TABLE", "CREATE OR REPLACE TEMP TABLE", 1))
+
+
+def _load(con: duckdb.DuckDBPyConnection, path: Path, stats: FileStats) -> None:
+    """Read one file into the transaction's staging tables (its rejects straight into `rejects`); fills stats."""
     staging = Stager(con, usage_table="staged")
     read_file(path, stats, staging.row, staging.reject, staging.bill, staging.table)
     staging.flush()
+
+
+def _settle(con: duckdb.DuckDBPyConnection, stats: FileStats) -> None:
+    """Merge the staged rows into `usage` and the staged bill lines into `billing`; completes stats."""
     stats.rows_loaded = sum(_merge(con, kind) for kind in KINDS)
     # One record under two keys (Claude Code telemetry and transcripts, ingest/overlap.py), whichever came first.
     if stats.format in overlap.FORMATS:
