@@ -1,7 +1,10 @@
 import os
+import shutil
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -92,3 +95,52 @@ def sample_logs_export(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, 
     db, out = folder / "usage.duckdb", folder / "parquet"
     store.ingest([Path(__file__).parent.parent / "sample_logs"], db)
     return db, out, store.export_parquet(db, out)
+
+
+# ---- sample_logs/ on Spark by both reading routes, once ------------------------------------------------------------
+# A Spark run of sample_logs/ costs some 15 s of JVM CPU, whatever its few thousand rows: its report's planning, not
+# the data. One run, whose inputs are a folder given as a file:// URL (listed and read by Spark: nested folders,
+# file dates, pages read with their siblings) and a folder given as a path (read by path on the executors), serves
+# every test that compares the Spark report of sample_logs/ with the DuckDB one.
+URL_ROUTE = ("admin-api", "batches", "claude-code", "README.md")  # the rest of sample_logs/ goes by path
+
+
+class TwoRoutes(NamedTuple):
+    url: str  # the folder read through Spark's listing, as given: file:///.../by-url/
+    by_url: Path  # that folder as a path (how the DuckDB run names it)
+    by_path: Path  # the folder read by path in both runs
+    duckdb: str  # report.json of the DuckDB run of [by_url, by_path]
+    spark: str  # report.json of the Spark run of [url, by_path]
+    driver_rows: dict[str, int]  # rows of the Spark run's driver tables (none: its queries ran in Spark)
+
+
+@pytest.fixture(scope="session")
+def sample_logs_two_routes(spark, tmp_path_factory: pytest.TempPathFactory) -> TwoRoutes:
+    from finops import pipeline
+    from finops.report import to_json
+
+    root = tmp_path_factory.mktemp("sample_logs_two_routes")
+    by_url, by_path = root / "by-url", root / "by-path"
+    by_url.mkdir()
+    by_path.mkdir()
+    for entry in (Path(__file__).parent.parent / "sample_logs").iterdir():
+        into = (by_url if entry.name in URL_ROUTE else by_path) / entry.name
+        if entry.is_dir():
+            shutil.copytree(entry, into)  # with the files' dates (Batch results are dated by theirs)
+        else:
+            shutil.copy2(entry, into)
+    url = f"file://{by_url}/"
+    now = datetime(2026, 12, 1)
+    duck = pipeline.run([by_url, by_path], now=now)
+    try:
+        duck_json = to_json(duck.report)
+    finally:
+        duck.close()
+    on_spark = pipeline.run([url, by_path], now=now, engine="spark", spark=spark)
+    try:
+        rows = {t: on_spark.con.local.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("usage", "billing", "rejects", "priced_usage")}
+        spark_json = to_json(on_spark.report)
+    finally:
+        on_spark.close()
+    return TwoRoutes(url, by_url, by_path, duck_json, spark_json, rows)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import shutil
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -31,14 +30,14 @@ def _report(paths: list[Any], **engine: Any) -> str:
         audit.close()
 
 
-def test_a_folder_given_as_a_url_gives_the_duckdb_report(spark, tmp_path):
-    folder = tmp_path / "logs"
-    shutil.copytree(ROOT / "sample_logs", folder)
-    duck = _report([folder])
-    on_spark = _report([f"file://{folder}/"], engine="spark", spark=spark)
-    # The same report, each file named by its URL as given: file:///.../logs/x.jsonl for .../logs/x.jsonl.
-    assert f"file://{folder}/" in on_spark
-    assert json.loads(on_spark.replace(f"file://{folder}", str(folder))) == json.loads(duck)
+def test_a_folder_given_as_a_url_gives_the_duckdb_report(sample_logs_two_routes):
+    run = sample_logs_two_routes  # part of sample_logs/ by URL, the rest by path (tests/conftest.py)
+    # The same report, each file named by its URL as given: file:///.../by-url/x.jsonl for .../by-url/x.jsonl.
+    assert run.url in run.spark
+    assert json.loads(run.spark.replace(run.url.rstrip("/"), str(run.by_url))) == json.loads(run.duckdb)
+    # Read, not merely listed: the files given by URL (nested folders among them) gave rows.
+    by_url = [f for f in json.loads(run.spark)["inputs"] if f["path"].startswith(run.url)]
+    assert any(f["rows_loaded"] for f in by_url) and any("/claude-code/projects/" in f["path"] for f in by_url)
 
 
 def test_a_file_url_keeps_its_name_rejects_lines_and_gzip(spark, tmp_path):
