@@ -97,29 +97,30 @@ def sample_logs_export(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, 
     return db, out, store.export_parquet(db, out)
 
 
-# ---- sample_logs/ on Spark by both reading routes, once ------------------------------------------------------------
-# A Spark run of sample_logs/ costs some 15 s of JVM CPU, whatever its few thousand rows: its report's planning, not
-# the data. One run, whose inputs are a folder given as a file:// URL (listed and read by Spark: nested folders,
-# file dates, pages read with their siblings) and a folder given as a path (read by path on the executors), serves
-# every test that compares the Spark report of sample_logs/ with the DuckDB one.
+# ---- one Spark run of sample_logs/ and tests/fixtures/, by both reading routes --------------------------------------
+# A Spark run costs some 15 s of JVM CPU even on these few thousand rows: the planning of its report's ~65 queries,
+# not the data. One run serves every test that compares a Spark report with the DuckDB one: its inputs are part of
+# sample_logs/ given as a file:// URL (listed and read by Spark: nested folders, file dates, pages read with their
+# siblings), the rest of it given as a path (read by path on the executors), and tests/fixtures/ (one file of every
+# format) by path.
 URL_ROUTE = ("admin-api", "batches", "claude-code", "README.md")  # the rest of sample_logs/ goes by path
 
 
-class TwoRoutes(NamedTuple):
+class BothEngines(NamedTuple):
     url: str  # the folder read through Spark's listing, as given: file:///.../by-url/
     by_url: Path  # that folder as a path (how the DuckDB run names it)
-    by_path: Path  # the folder read by path in both runs
-    duckdb: str  # report.json of the DuckDB run of [by_url, by_path]
-    spark: str  # report.json of the Spark run of [url, by_path]
+    paths: list[Path]  # the folders read by path in both runs
+    duckdb: str  # report.json of the DuckDB run of [by_url, *paths]
+    spark: str  # report.json of the Spark run of [url, *paths]
     driver_rows: dict[str, int]  # rows of the Spark run's driver tables (none: its queries ran in Spark)
 
 
 @pytest.fixture(scope="session")
-def sample_logs_two_routes(spark, tmp_path_factory: pytest.TempPathFactory) -> TwoRoutes:
+def reports_on_both_engines(spark, tmp_path_factory: pytest.TempPathFactory) -> BothEngines:
     from finops import pipeline
     from finops.report import to_json
 
-    root = tmp_path_factory.mktemp("sample_logs_two_routes")
+    root = tmp_path_factory.mktemp("reports_on_both_engines")
     by_url, by_path = root / "by-url", root / "by-path"
     by_url.mkdir()
     by_path.mkdir()
@@ -129,18 +130,18 @@ def sample_logs_two_routes(spark, tmp_path_factory: pytest.TempPathFactory) -> T
             shutil.copytree(entry, into)  # with the files' dates (Batch results are dated by theirs)
         else:
             shutil.copy2(entry, into)
-    url = f"file://{by_url}/"
+    url, paths = f"file://{by_url}/", [by_path, Path(__file__).parent / "fixtures"]
     now = datetime(2026, 12, 1)
-    duck = pipeline.run([by_url, by_path], now=now)
+    duck = pipeline.run([by_url, *paths], now=now)
     try:
         duck_json = to_json(duck.report)
     finally:
         duck.close()
-    on_spark = pipeline.run([url, by_path], now=now, engine="spark", spark=spark)
+    on_spark = pipeline.run([url, *paths], now=now, engine="spark", spark=spark)
     try:
         rows = {t: on_spark.con.local.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                 for t in ("usage", "billing", "rejects", "priced_usage")}
         spark_json = to_json(on_spark.report)
     finally:
         on_spark.close()
-    return TwoRoutes(url, by_url, by_path, duck_json, spark_json, rows)
+    return BothEngines(url, by_url, paths, duck_json, spark_json, rows)

@@ -6,32 +6,21 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from helpers import NEEDS_SPARK
 
-from finops import pipeline, spark_ingest
-from finops.report import to_json
+from finops import spark_ingest
 
 ROOT = Path(__file__).parent.parent
-NOW = datetime(2026, 12, 1)
 
 pytestmark = NEEDS_SPARK
 
 
-def _report(paths: list[Any], **engine: Any) -> str:
-    audit = pipeline.run(paths, now=NOW, **engine)
-    try:
-        return to_json(audit.report)
-    finally:
-        audit.close()
-
-
-def test_a_folder_given_as_a_url_gives_the_duckdb_report(sample_logs_two_routes):
-    run = sample_logs_two_routes  # part of sample_logs/ by URL, the rest by path (tests/conftest.py)
+def test_a_folder_given_as_a_url_gives_the_duckdb_report(reports_on_both_engines):
+    run = reports_on_both_engines  # part of sample_logs/ by URL, other files by path (tests/conftest.py)
     # The same report, each file named by its URL as given: file:///.../by-url/x.jsonl for .../by-url/x.jsonl.
     assert run.url in run.spark
     assert json.loads(run.spark.replace(run.url.rstrip("/"), str(run.by_url))) == json.loads(run.duckdb)
