@@ -64,26 +64,25 @@ def _export_rows(con: Any, folder: Path) -> list[tuple[Any, ...]]:
     return con.execute(f"SELECT month, {columns} FROM exported ORDER BY ALL").fetchall()
 
 
-def test_export_parquet_on_spark_writes_the_rows_of_the_duckdb_export(spark, tmp_path):
+def test_export_parquet_on_spark_writes_the_rows_of_the_duckdb_export(spark, sample_logs_export, tmp_path):
     import duckdb
 
-    from finops import spark_pipeline, store
+    from finops import spark_pipeline
     from finops.schema import NAMES
 
-    store.ingest([ROOT / "sample_logs"], tmp_path / "usage.duckdb")
-    store.export_parquet(tmp_path / "usage.duckdb", tmp_path / "duck")
+    _, duck_export, _ = sample_logs_export  # sample_logs/ ingested into a store and exported (tests/conftest.py)
     rows, result = spark_pipeline.export_parquet(spark, [f"file://{ROOT}/sample_logs"], tmp_path / "spark")
 
     def partitions(folder: Path) -> list[str]:
         return sorted({str(p.parent.relative_to(folder)) for p in folder.rglob("*.parquet")})
 
-    assert partitions(tmp_path / "spark") == partitions(tmp_path / "duck")
+    assert partitions(tmp_path / "spark") == partitions(duck_export)
     assert any(p.startswith("month=2026-10/platform=") for p in partitions(tmp_path / "spark"))
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     on_spark = _export_rows(con, tmp_path / "spark")
     assert rows == len(on_spark) > 0
-    duck = _export_rows(con, tmp_path / "duck")
+    duck = _export_rows(con, duck_export)
     assert [(i, a, b) for i, (a, b) in enumerate(zip(on_spark, duck, strict=True)) if a != b][:1] == []
     # What `analyze --engine spark --from-parquet` reads: every row, every column.
     assert spark.read.parquet(str(tmp_path / "spark")).selectExpr(*NAMES).count() == rows
