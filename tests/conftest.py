@@ -1,7 +1,10 @@
 import os
+import shutil
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -92,3 +95,53 @@ def sample_logs_export(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, 
     db, out = folder / "usage.duckdb", folder / "parquet"
     store.ingest([Path(__file__).parent.parent / "sample_logs"], db)
     return db, out, store.export_parquet(db, out)
+
+
+# ---- one Spark run of sample_logs/ and tests/fixtures/, by both reading routes --------------------------------------
+# A Spark run costs some 15 s of JVM CPU even on these few thousand rows: the planning of its report's ~65 queries,
+# not the data. One run serves every test that compares a Spark report with the DuckDB one: its inputs are part of
+# sample_logs/ given as a file:// URL (listed and read by Spark: nested folders, file dates, pages read with their
+# siblings), the rest of it given as a path (read by path on the executors), and tests/fixtures/ (one file of every
+# format) by path.
+URL_ROUTE = ("admin-api", "batches", "claude-code", "README.md")  # the rest of sample_logs/ goes by path
+
+
+class BothEngines(NamedTuple):
+    url: str  # the folder read through Spark's listing, as given: file:///.../by-url/
+    by_url: Path  # that folder as a path (how the DuckDB run names it)
+    paths: list[Path]  # the folders read by path in both runs
+    duckdb: str  # report.json of the DuckDB run of [by_url, *paths]
+    spark: str  # report.json of the Spark run of [url, *paths]
+    driver_rows: dict[str, int]  # rows of the Spark run's driver tables (none: its queries ran in Spark)
+
+
+@pytest.fixture(scope="session")
+def reports_on_both_engines(spark, tmp_path_factory: pytest.TempPathFactory) -> BothEngines:
+    from finops import pipeline
+    from finops.report import to_json
+
+    root = tmp_path_factory.mktemp("reports_on_both_engines")
+    by_url, by_path = root / "by-url", root / "by-path"
+    by_url.mkdir()
+    by_path.mkdir()
+    for entry in (Path(__file__).parent.parent / "sample_logs").iterdir():
+        into = (by_url if entry.name in URL_ROUTE else by_path) / entry.name
+        if entry.is_dir():
+            shutil.copytree(entry, into)  # with the files' dates (Batch results are dated by theirs)
+        else:
+            shutil.copy2(entry, into)
+    url, paths = f"file://{by_url}/", [by_path, Path(__file__).parent / "fixtures"]
+    now = datetime(2026, 12, 1)
+    duck = pipeline.run([by_url, *paths], now=now)
+    try:
+        duck_json = to_json(duck.report)
+    finally:
+        duck.close()
+    on_spark = pipeline.run([url, *paths], now=now, engine="spark", spark=spark)
+    try:
+        rows = {t: on_spark.con.local.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("usage", "billing", "rejects", "priced_usage")}
+        spark_json = to_json(on_spark.report)
+    finally:
+        on_spark.close()
+    return BothEngines(url, by_url, paths, duck_json, spark_json, rows)

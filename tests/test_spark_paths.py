@@ -6,39 +6,27 @@ from __future__ import annotations
 
 import gzip
 import json
-import shutil
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from helpers import NEEDS_SPARK
 
-from finops import pipeline, spark_ingest
-from finops.report import to_json
+from finops import spark_ingest
 
 ROOT = Path(__file__).parent.parent
-NOW = datetime(2026, 12, 1)
 
 pytestmark = NEEDS_SPARK
 
 
-def _report(paths: list[Any], **engine: Any) -> str:
-    audit = pipeline.run(paths, now=NOW, **engine)
-    try:
-        return to_json(audit.report)
-    finally:
-        audit.close()
-
-
-def test_a_folder_given_as_a_url_gives_the_duckdb_report(spark, tmp_path):
-    folder = tmp_path / "logs"
-    shutil.copytree(ROOT / "sample_logs", folder)
-    duck = _report([folder])
-    on_spark = _report([f"file://{folder}/"], engine="spark", spark=spark)
-    # The same report, each file named by its URL as given: file:///.../logs/x.jsonl for .../logs/x.jsonl.
-    assert f"file://{folder}/" in on_spark
-    assert json.loads(on_spark.replace(f"file://{folder}", str(folder))) == json.loads(duck)
+def test_a_folder_given_as_a_url_gives_the_duckdb_report(reports_on_both_engines):
+    run = reports_on_both_engines  # part of sample_logs/ by URL, other files by path (tests/conftest.py)
+    # The same report, each file named by its URL as given: file:///.../by-url/x.jsonl for .../by-url/x.jsonl.
+    assert run.url in run.spark
+    assert json.loads(run.spark.replace(run.url.rstrip("/"), str(run.by_url))) == json.loads(run.duckdb)
+    # Read, not merely listed: the files given by URL (nested folders among them) gave rows.
+    by_url = [f for f in json.loads(run.spark)["inputs"] if f["path"].startswith(run.url)]
+    assert any(f["rows_loaded"] for f in by_url) and any("/claude-code/projects/" in f["path"] for f in by_url)
 
 
 def test_a_file_url_keeps_its_name_rejects_lines_and_gzip(spark, tmp_path):
@@ -76,26 +64,25 @@ def _export_rows(con: Any, folder: Path) -> list[tuple[Any, ...]]:
     return con.execute(f"SELECT month, {columns} FROM exported ORDER BY ALL").fetchall()
 
 
-def test_export_parquet_on_spark_writes_the_rows_of_the_duckdb_export(spark, tmp_path):
+def test_export_parquet_on_spark_writes_the_rows_of_the_duckdb_export(spark, sample_logs_export, tmp_path):
     import duckdb
 
-    from finops import spark_pipeline, store
+    from finops import spark_pipeline
     from finops.schema import NAMES
 
-    store.ingest([ROOT / "sample_logs"], tmp_path / "usage.duckdb")
-    store.export_parquet(tmp_path / "usage.duckdb", tmp_path / "duck")
+    _, duck_export, _ = sample_logs_export  # sample_logs/ ingested into a store and exported (tests/conftest.py)
     rows, result = spark_pipeline.export_parquet(spark, [f"file://{ROOT}/sample_logs"], tmp_path / "spark")
 
     def partitions(folder: Path) -> list[str]:
         return sorted({str(p.parent.relative_to(folder)) for p in folder.rglob("*.parquet")})
 
-    assert partitions(tmp_path / "spark") == partitions(tmp_path / "duck")
+    assert partitions(tmp_path / "spark") == partitions(duck_export)
     assert any(p.startswith("month=2026-10/platform=") for p in partitions(tmp_path / "spark"))
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     on_spark = _export_rows(con, tmp_path / "spark")
     assert rows == len(on_spark) > 0
-    duck = _export_rows(con, tmp_path / "duck")
+    duck = _export_rows(con, duck_export)
     assert [(i, a, b) for i, (a, b) in enumerate(zip(on_spark, duck, strict=True)) if a != b][:1] == []
     # What `analyze --engine spark --from-parquet` reads: every row, every column.
     assert spark.read.parquet(str(tmp_path / "spark")).selectExpr(*NAMES).count() == rows
