@@ -127,6 +127,7 @@ def run(
 
     con = duckdb.connect()
     store.configure(con)
+    store.work_in_file(con)  # compressed tables: peak memory that does not grow with the rows
     pricing.install(con, prices_file)  # first, so a bad --prices file fails before a long read
     every = analysis.load_all()
     analyses = _select(every, set(only), set(skip))

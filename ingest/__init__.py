@@ -60,6 +60,10 @@ READERS: dict[str, ModuleType] = {
 SAMPLE_BYTES = 64 * 1024
 SAMPLE_LINES = 20
 BATCH_ROWS = 20_000
+# Rows and bill lines read as Python dicts are inserted this many at a time: a row of request logs is several KB
+# as a dict: 20,000 of them raised the reading peak on 1 GB by about 50 MiB (bench/RESULTS.md, memory); Arrow tables
+# (the fast readers') are compact and go BATCH_ROWS at a time.
+DICT_ROWS = 2_000
 
 
 @dataclass
@@ -237,12 +241,12 @@ class Stager:
 
     def row(self, record: dict[str, Any]) -> None:
         self.rows.append(record)
-        if len(self.rows) >= BATCH_ROWS:
+        if len(self.rows) >= DICT_ROWS:
             self.flush()
 
     def bill(self, record: dict[str, Any]) -> None:
         self.bills.append(record)
-        if len(self.bills) >= BATCH_ROWS:
+        if len(self.bills) >= DICT_ROWS:
             self.flush()
 
     def reject(self, path: str, line: int, reason: str) -> None:
