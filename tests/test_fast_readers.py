@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from finops.ingest import cloud_common, fast_bills, read_file
+from finops.ingest import cloud_common, fast_bills, fast_claude_code, read_file
 from finops.ingest.common import FileStats, RowError
 
 HERE = Path(__file__).parent
@@ -1149,9 +1149,17 @@ def same_transcript(path: Path) -> dict[str, Any]:
     return {**fast, "tables": tables}
 
 
+# The fast path decodes a chunk of lines in one call, a chunk that fails line by line: at its real size, a chunk of
+# one line (every line decoded in bulk alone) and of a few lines (bad lines among good ones, at each chunk edge).
+CHUNKS = [fast_claude_code.CHUNK_BYTES, 0, 700]
+
+
+@pytest.mark.parametrize("chunk", CHUNKS)
 @pytest.mark.parametrize("path", TRANSCRIPTS, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_transcripts_read_by_msgspec_like_the_reference(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_transcripts_read_by_msgspec_like_the_reference(path: Path, chunk: int,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("FINOPS_NO_FAST_PATH", raising=False)
+    monkeypatch.setattr(fast_claude_code, "CHUNK_BYTES", chunk)
     same_transcript(path)
 
 
@@ -1226,6 +1234,10 @@ TRANSCRIPT_TEXT = [
     lambda t: "[" + t + "]",
     lambda t: t.replace("3,", "3 ,", 1),
     lambda t: t.replace('"hi"', '"the \\"assistant\\" said"'),
+    # An escaped type reads as "assistant" (json.loads and msgspec alike), but only the text passes the pre-filter:
+    # with "usage" still written the line is a row; with every "assistant" and "usage" escaped, an ignored line.
+    lambda t: t.replace('"type":"assistant"', '"type":"\\u0061ssistant"', 1),
+    lambda t: t.replace('"assistant"', '"\\u0061ssistant"').replace('"usage"', '"\\u0075sage"'),
 ]
 TRANSCRIPT_BYTES = [
     lambda b: b"\xef\xbb\xbf" + b,  # a BOM
@@ -1242,7 +1254,9 @@ OTHER_LINES = [b"", b"   ", b"\r", b"not json", b"{}", b'{"type":"user","message
                b'{"usage": 1', b'{"message":{"role":"assistant","usage":{"input_tokens":1,"output_tokens":1},'
                b'"model":"claude-haiku-4-5"},"timestamp":"2026-09-01T10:00:00Z"}', b"\xef\xbb\xbf{}", b"\x00\x01",
                b'{"type":"user","message":{"content":"\\"usage\\""}}', b"{\"a\":1}\r", b"{\xff}", b"[1,",
-               b"[bad]", b'{"a":1', b"1", b"null", b"{\"a\":1}x"]
+               b"[bad]", b'{"a":1', b"1", b"null", b"{\"a\":1}x",
+               # two objects on one line, as a JSON stream or an array reader would split them
+               b'{"type":"user"} {"type":"user"}', b'{"type":"user"}],[{"type":"user"}', b'{"a":[[{}', b'{}]]}']
 
 
 def mutated_transcript(seed: int, lines: int) -> bytes:
@@ -1276,10 +1290,12 @@ def mutated_transcript(seed: int, lines: int) -> bytes:
     return b"\n".join(out) + (b"\n" if seed % 2 else b"")
 
 
+@pytest.mark.parametrize("chunk", CHUNKS)
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
-def test_a_mutation_corpus_of_transcript_lines_reads_like_the_reference(seed: int, tmp_path: Path,
+def test_a_mutation_corpus_of_transcript_lines_reads_like_the_reference(seed: int, chunk: int, tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("FINOPS_NO_FAST_PATH", raising=False)
+    monkeypatch.setattr(fast_claude_code, "CHUNK_BYTES", chunk)
     path = tmp_path / "projects" / "-home-dev-app" / "session.jsonl"
     path.parent.mkdir(parents=True)
     path.write_bytes(mutated_transcript(seed, 600))
@@ -1288,12 +1304,15 @@ def test_a_mutation_corpus_of_transcript_lines_reads_like_the_reference(seed: in
     assert stats["rows_rejected"] > 20 and stats["lines_ignored"] > 20 and len(result["rows"]) > 50
 
 
-def test_deeply_nested_lines_read_like_the_reference(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("chunk", CHUNKS)
+def test_deeply_nested_lines_read_like_the_reference(chunk: int, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """json.loads and msgspec stop at nearly the same depth, which moves with the caller's stack: every depth
     around it, one record each, read alike (the fast path hands such lines to the reference)."""
     import json
 
     monkeypatch.delenv("FINOPS_NO_FAST_PATH", raising=False)
+    monkeypatch.setattr(fast_claude_code, "CHUNK_BYTES", chunk)
     lines = []
     for depth in range(400, 1100):
         obj = json.loads(json.dumps(ASSISTANT))
@@ -1365,3 +1384,32 @@ def test_msgspec_reads_numbers_as_json_loads_does() -> None:
             assert json.loads(text) in (float("inf"), float("-inf"))
             continue
         assert value == json.loads(text) and str(value) == str(json.loads(text)), text
+
+
+@pytest.mark.parametrize("chunk", [fast_claude_code.CHUNK_BYTES, 0, 1500])
+def test_a_bad_line_among_lines_decoded_together(chunk: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lines are decoded a chunk at a time without a line of Python each: a line msgspec refuses in the middle of a
+    chunk is read alone, with its own line number, and the lines around it stay rows with theirs. By hand: lines
+    1-3 and 5-7 are responses msg_1..msg_6, line 4 is cut short (a reject), line 8 is blank (ignored)."""
+    import json
+
+    monkeypatch.delenv("FINOPS_NO_FAST_PATH", raising=False)
+    monkeypatch.setattr(fast_claude_code, "CHUNK_BYTES", chunk)
+    good = []
+    for i in range(1, 7):
+        obj = json.loads(json.dumps(ASSISTANT))
+        obj["message"]["id"] = f"msg_{i}"
+        good.append(json.dumps(obj, separators=(",", ":")).encode())
+    lines = good[:3] + [good[3][:40]] + good[3:] + [b""]
+    path = tmp_path / "session.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    alone: list[int] = []
+    original = fast_claude_code._line
+    monkeypatch.setattr(fast_claude_code, "_line", lambda line, n, found: (alone.append(n), original(line, n, found)))
+    result = same_transcript(path)
+    assert [r["source_line"] for r in result["rows"]] == [1, 2, 3, 5, 6, 7]
+    assert [r["request_id"] for r in result["rows"]] == ["req_1"] * 6
+    assert [line for _, line, _ in result["rejects"]] == [4]
+    stats = result["stats"]
+    assert (stats["rows_read"], stats["rows_staged"], stats["rows_rejected"], stats["lines_ignored"]) == (7, 6, 1, 1)
+    assert sorted(set(alone)) == [4, 8]  # only the lines msgspec refuses (the cut one, the blank one) are read alone
