@@ -232,8 +232,7 @@ class Stager:
         self.rows: list[dict[str, Any]] = []
         self.rejects: list[tuple[str, int, str]] = []
         self.bills: list[dict[str, Any]] = []
-        self.tables: list[pa.Table] = []
-        self.table_rows = 0
+        self.table_rows = fast_claude_code.Rows()
 
     def row(self, record: dict[str, Any]) -> None:
         self.rows.append(record)
@@ -250,19 +249,17 @@ class Stager:
         if len(self.rejects) >= BATCH_ROWS:
             self.flush()
 
-    def table(self, rows: pa.Table) -> None:
-        """Rows already in ARROW_SCHEMA (a fast reader's), inserted BATCH_ROWS at a time."""
-        self.tables.append(rows)
-        self.table_rows += rows.num_rows
-        if self.table_rows >= BATCH_ROWS:
+    def table(self, rows: fast_claude_code.Rows) -> None:
+        """Rows of the fast path (columns in ARROW_SCHEMA), gathered over files and inserted BATCH_ROWS at a time."""
+        self.table_rows.extend(rows)
+        if self.table_rows.num_rows >= BATCH_ROWS:
             self.flush()
 
     def flush(self) -> None:
-        if self.tables:
-            tables = pa.concat_tables(self.tables)  # noqa: F841 (read by DuckDB)
+        if self.table_rows.num_rows:
+            tables = self.table_rows.to_table()  # noqa: F841 (read by DuckDB)
             self.con.execute(f"INSERT INTO {self.usage_table} SELECT * FROM tables")
-            self.tables.clear()
-            self.table_rows = 0
+            self.table_rows = fast_claude_code.Rows()
         if self.rows:
             batch = pa.Table.from_pylist(self.rows, schema=ARROW_SCHEMA)  # noqa: F841 (read by DuckDB)
             self.con.execute(f"INSERT INTO {self.usage_table} SELECT * FROM batch")
@@ -451,10 +448,10 @@ def _size(path: Path) -> int:
 def read_file(path: Path, stats: FileStats, on_row: Callable[[dict[str, Any]], None],
               on_reject: Callable[[str, int, str], None],
               on_bill: Callable[[dict[str, Any]], None] | None = None,
-              on_table: Callable[[pa.Table], None] | None = None) -> None:
+              on_table: Callable[[fast_claude_code.Rows], None] | None = None) -> None:
     """Read one file with its format's Python reader; a file-level failure is recorded in stats.error.
     on_bill takes money-only bill lines (table `billing`); without it they are counted as ignored lines. on_table
-    takes rows as Arrow tables in ARROW_SCHEMA: with it, a transcript takes the fast path (fast_claude_code.py)."""
+    takes rows as columns in ARROW_SCHEMA (fast_claude_code.Rows): with it, a transcript takes the fast path."""
     if (on_table is not None and stats.format == claude_code.FORMAT and fast_claude_code.eligible(path)
             and fast_claude_code.read(path, stats, on_row, on_reject, on_table)):
         return

@@ -25,7 +25,8 @@ tests/test_fast_readers.py):
 
 Of the lines that are rows, each file's best row per message.id is built (finops.schema.KEEP_BEST within the file:
 most tokens, then the first line; the other rows are counted as staged, as the reference's rows are, and
-deduplication drops them again); rows go out as an Arrow table in ARROW_SCHEMA. Gzip files and files large enough
+deduplication drops them again); rows go out as Rows, Python lists that the Stager makes Arrow tables in
+ARROW_SCHEMA, without pa.array (ingest/arrow_columns.py). Gzip files and files large enough
 to hold a line over the reader's limit go to the Python reader whole.
 """
 
@@ -42,7 +43,7 @@ import pyarrow as pa
 
 from finops.schema import ARROW_SCHEMA
 
-from . import claude_code
+from . import arrow_columns, claude_code
 from .common import (
     GZIP_MAGIC,
     MAX_LINE_BYTES,
@@ -152,8 +153,8 @@ class _File:
 
 
 def read(path: Path, stats: FileStats, on_row: Callable[[dict[str, Any]], None],
-         on_reject: Callable[[str, int, str], None], on_table: Callable[[pa.Table], None]) -> bool:
-    """Read one transcript: rows as an Arrow table through on_table, the lines routed to the reference through
+         on_reject: Callable[[str, int, str], None], on_table: Callable[[Rows], None]) -> bool:
+    """Read one transcript: rows as Rows through on_table, the lines routed to the reference through
     on_row and on_reject. False (nothing read or counted) when the file cannot be read here."""
     try:
         data = path.read_bytes()
@@ -176,7 +177,7 @@ def read(path: Path, stats: FileStats, on_row: Callable[[dict[str, Any]], None],
     stats.rows_staged += found.staged
     stats.lines_ignored += found.ignored
     if found.best:
-        on_table(_table(path, stats.path, sorted((n, obj) for _, n, obj in found.best.values())))
+        on_table(_rows(path, stats.path, sorted((n, obj) for _, n, obj in found.best.values())))
     if found.routed:
         emit = Emitter(stats, on_row, on_reject)
         project = claude_code.project_of(path)
@@ -298,7 +299,41 @@ def _plain_cost(value: int | float) -> bool:
 MODEL_COLUMNS = ("model_raw", "model", "platform", "endpoint_scope", "region")
 
 
-def _table(path: Path, name: str, rows: list[tuple[int, Line]]) -> pa.Table:
+class Rows:
+    """Rows as a Python list per column of ARROW_SCHEMA (the columns a transcript leaves empty are absent), which
+    the Stager gathers over files and makes one Arrow table of (to_table): per file and column, a conversion costs
+    as much as the rows of a small file."""
+
+    __slots__ = ("columns", "num_rows")
+
+    def __init__(self, columns: dict[str, list[Any]] | None = None) -> None:
+        self.columns: dict[str, list[Any]] = columns if columns is not None else {}
+        self.num_rows = len(next(iter(self.columns.values()))) if self.columns else 0
+
+    def extend(self, other: Rows) -> None:
+        if not self.columns:
+            self.columns = {name: [] for name in other.columns}
+        for name, values in other.columns.items():
+            self.columns[name].extend(values)
+        self.num_rows += other.num_rows
+
+    def to_table(self) -> pa.Table:
+        n = self.num_rows
+        arrays = []
+        for field in ARROW_SCHEMA:
+            values = self.columns.get(field.name)
+            if values is None:
+                arrays.append(pa.nulls(n, field.type))
+            elif field.name == "charge_period_start":
+                # Stamp's form only (UTC, to the microsecond at most): Arrow reads it as the reference does
+                stamps = arrow_columns.strings(values)
+                arrays.append(stamps.cast(pa.timestamp("us", "UTC")).cast(field.type))
+            else:
+                arrays.append(arrow_columns.column(values, field.type))
+        return pa.Table.from_arrays(arrays, schema=ARROW_SCHEMA)
+
+
+def _rows(path: Path, name: str, rows: list[tuple[int, Line]]) -> Rows:
     """The rows of these lines, as claude_code._record and usage_fields.usage_columns make them: a column at a
     time, each text value cleaned once."""
     n = len(rows)
@@ -328,8 +363,7 @@ def _table(path: Path, name: str, rows: list[tuple[int, Line]]) -> pa.Table:
         "record_id": ids,
         "source_line": numbers,
         # Stamp's form only (UTC, to the microsecond at most): Arrow reads it as the reference does, naive UTC
-        "charge_period_start": pa.array([obj.timestamp for obj in lines], pa.string())
-        .cast(pa.timestamp("us", "UTC")).cast(pa.timestamp("us")),
+        "charge_period_start": [obj.timestamp for obj in lines],
         "session_id": cleaned([obj.sessionId for obj in lines]),
         "request_id": cleaned([obj.requestId for obj in lines]),
         "stop_reason": cleaned([message.stop_reason for message in messages]),
@@ -348,15 +382,8 @@ def _table(path: Path, name: str, rows: list[tuple[int, Line]]) -> pa.Table:
         "inference_geo": geos,
         "source_cost": [money(obj.costUSD, "costUSD") if obj.costUSD is not None else None for obj in lines],
     }
-    constant = {"source_format": claude_code.FORMAT, "source_file": name, "granularity": "request",
-                "grouping": "request", "project": text(claude_code.project_of(path)), "requests": 1}
-    arrays = []
-    for field in ARROW_SCHEMA:
-        if field.name in columns:
-            column = columns[field.name]
-            arrays.append(column if isinstance(column, pa.Array) else pa.array(column, field.type))
-        elif field.name in constant:
-            arrays.append(pa.array([constant[field.name]] * n, field.type))
-        else:
-            arrays.append(pa.nulls(n, field.type))
-    return pa.Table.from_arrays(arrays, schema=ARROW_SCHEMA)
+    project = text(claude_code.project_of(path))
+    columns.update({"source_format": [claude_code.FORMAT] * n, "source_file": [name] * n,
+                    "granularity": ["request"] * n, "grouping": ["request"] * n, "project": [project] * n,
+                    "requests": [1] * n})
+    return Rows(columns)
