@@ -1456,3 +1456,26 @@ def test_the_fast_path_does_not_import_pandas(tmp_path: Path) -> None:
               "print('pandas' in sys.modules)\n")
     run = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True)
     assert run.stdout.strip() == "False"
+
+
+def test_a_load_that_fails_leaves_no_transaction_open(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ingest.load stages the files it reads itself in one transaction: an error while reading rolls it back and
+    is raised, and the connection can be used again."""
+    import json
+
+    import duckdb
+
+    from finops import ingest
+
+    path = tmp_path / "session.jsonl"
+    path.write_text(json.dumps(ASSISTANT) + "\n")
+
+    def failing(*args: Any) -> None:
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(ingest, "read_file", failing)
+    con = duckdb.connect()
+    with pytest.raises(RuntimeError, match="disk gone"):
+        ingest.load([path], con)
+    con.begin()  # would fail inside a transaction left open
+    con.rollback()
