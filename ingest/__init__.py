@@ -381,10 +381,11 @@ def _read_bills_apart(files: list[tuple[Path, FileStats]], con: duckdb.DuckDBPyC
 
 
 # Request logs with bodies are parsed in Python, one core's work per file: several large ones are read by one process
-# per core, their rows streamed back in bounded batches (workers.py). Not Claude Code transcripts: their fast path
-# (fast_claude_code.py) reads 1 GB in about 6 CPU-seconds, and a worker process beside this one cost 1 to 1.4
+# per core, their rows streamed back in bounded batches (workers.py). Not Claude Code transcripts: when their fast
+# path (fast_claude_code.py) read 1 GB in about 6 CPU-seconds, a worker process beside this one cost 1 to 1.4
 # CPU-seconds more (its start and imports, its rows' trip through the queue) for no shorter run under a shared
-# machine's load; on 989 small files the run took twice as long (bench/RESULTS.md).
+# machine's load; on 989 small files the run took twice as long (bench/RESULTS.md). Reading now takes about 4
+# CPU-seconds a GB: not measured again with a worker (no quiet machine to measure wall time on).
 LOG_FORMATS = {anthropic_log.FORMAT, bedrock_invocation.FORMAT}
 
 
