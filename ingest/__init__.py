@@ -236,8 +236,7 @@ class Stager:
         self.rows: list[dict[str, Any]] = []
         self.rejects: list[tuple[str, int, str]] = []
         self.bills: list[dict[str, Any]] = []
-        self.tables: list[pa.Table] = []
-        self.table_rows = 0
+        self.table_rows = fast_claude_code.Rows()
 
     def row(self, record: dict[str, Any]) -> None:
         self.rows.append(record)
@@ -254,19 +253,17 @@ class Stager:
         if len(self.rejects) >= BATCH_ROWS:
             self.flush()
 
-    def table(self, rows: pa.Table) -> None:
-        """Rows already in ARROW_SCHEMA (a fast reader's), inserted BATCH_ROWS at a time."""
-        self.tables.append(rows)
-        self.table_rows += rows.num_rows
-        if self.table_rows >= BATCH_ROWS:
+    def table(self, rows: fast_claude_code.Rows) -> None:
+        """Rows of the fast path (columns in ARROW_SCHEMA), gathered over files and inserted BATCH_ROWS at a time."""
+        self.table_rows.extend(rows)
+        if self.table_rows.num_rows >= BATCH_ROWS:
             self.flush()
 
     def flush(self) -> None:
-        if self.tables:
-            tables = pa.concat_tables(self.tables)  # noqa: F841 (read by DuckDB)
+        if self.table_rows.num_rows:
+            tables = self.table_rows.to_table()  # noqa: F841 (read by DuckDB)
             self.con.execute(f"INSERT INTO {self.usage_table} SELECT * FROM tables")
-            self.tables.clear()
-            self.table_rows = 0
+            self.table_rows = fast_claude_code.Rows()
         if self.rows:
             batch = pa.Table.from_pylist(self.rows, schema=ARROW_SCHEMA)  # noqa: F841 (read by DuckDB)
             self.con.execute(f"INSERT INTO {self.usage_table} SELECT * FROM batch")
@@ -311,13 +308,21 @@ def load(
     parts: list[str] = []  # the worker processes' tables of rows, read by _deduplicate
     done = _read_logs_apart(detected, con, stager, parts, progress)
     apart = _read_bills_apart([(p, s) for p, s in detected if p not in done], con, stager, progress)
-    for path, stats in detected:
-        if path in done or path in apart:
-            continue
-        read_file(path, stats, stager.row, stager.reject, stager.bill, stager.table)
-        if progress:
-            progress(path, _size(path))
-    stager.flush()
+    # One transaction for the batches read here: committing each INSERT alone cost ~0.5 CPU-seconds per GB of
+    # transcripts (bench/RESULTS.md). After the worker processes, whose tables another connection writes.
+    con.begin()
+    try:
+        for path, stats in detected:
+            if path in done or path in apart:
+                continue
+            read_file(path, stats, stager.row, stager.reject, stager.bill, stager.table)
+            if progress:
+                progress(path, _size(path))
+        stager.flush()
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
     for stats in [s for s in result.files if s.skip_reason and s.rows_read == 0]:
         result.files.remove(stats)  # read, and found to hold nothing of ours (ingest/focus_any.py)
         result.skipped.append((stats.path, stats.skip_reason or ""))
@@ -380,10 +385,11 @@ def _read_bills_apart(files: list[tuple[Path, FileStats]], con: duckdb.DuckDBPyC
 
 
 # Request logs with bodies are parsed in Python, one core's work per file: several large ones are read by one process
-# per core, their rows streamed back in bounded batches (workers.py). Not Claude Code transcripts: their fast path
-# (fast_claude_code.py) reads 1 GB in about 6 CPU-seconds, and a worker process beside this one cost 1 to 1.4
+# per core, their rows streamed back in bounded batches (workers.py). Not Claude Code transcripts: when their fast
+# path (fast_claude_code.py) read 1 GB in about 6 CPU-seconds, a worker process beside this one cost 1 to 1.4
 # CPU-seconds more (its start and imports, its rows' trip through the queue) for no shorter run under a shared
-# machine's load; on 989 small files the run took twice as long (bench/RESULTS.md).
+# machine's load; on 989 small files the run took twice as long (bench/RESULTS.md). Reading now takes about 4
+# CPU-seconds a GB: not measured again with a worker (no quiet machine to measure wall time on).
 LOG_FORMATS = {anthropic_log.FORMAT, bedrock_invocation.FORMAT}
 
 
@@ -455,10 +461,10 @@ def _size(path: Path) -> int:
 def read_file(path: Path, stats: FileStats, on_row: Callable[[dict[str, Any]], None],
               on_reject: Callable[[str, int, str], None],
               on_bill: Callable[[dict[str, Any]], None] | None = None,
-              on_table: Callable[[pa.Table], None] | None = None) -> None:
+              on_table: Callable[[fast_claude_code.Rows], None] | None = None) -> None:
     """Read one file with its format's Python reader; a file-level failure is recorded in stats.error.
     on_bill takes money-only bill lines (table `billing`); without it they are counted as ignored lines. on_table
-    takes rows as Arrow tables in ARROW_SCHEMA: with it, a transcript takes the fast path (fast_claude_code.py)."""
+    takes rows as columns in ARROW_SCHEMA (fast_claude_code.Rows): with it, a transcript takes the fast path."""
     if (on_table is not None and stats.format == claude_code.FORMAT and fast_claude_code.eligible(path)
             and fast_claude_code.read(path, stats, on_row, on_reject, on_table)):
         return

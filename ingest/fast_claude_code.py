@@ -1,34 +1,40 @@
-"""Fast path for Claude Code transcripts: msgspec decodes the used fields of each candidate line, in C; each
-response's best row is built once.
+"""Fast path for Claude Code transcripts: msgspec decodes the used fields of every line, in C, a chunk of lines
+at a time; each response's best row is built once, a column at a time.
 
-The Python reader (claude_code.py) stays the reference. This path reads a whole file, splits it into lines as
-common.iter_lines does, and takes the lines the reference's pre-filter takes (`"usage"` or `"assistant"` in the
-line). Each is decoded by msgspec into the Structs below, which declare only the fields the reference reads, with
-the types and bounds of a plain line; any line that does not fit (not a JSON object, a value of another type, a
-token count out of bounds, a timestamp not in Claude Code's own format) raises and goes to claude_code.handle_line
-with its line number, so rejects keep their reason. Where msgspec's values could differ from json.loads', the
-line goes there too (checked in tests/test_fast_readers.py):
+The Python reader (claude_code.py) stays the reference. This path reads a whole file and splits it, a chunk
+(CHUNK_BYTES) at a time, into lines as common.iter_lines does. Every line of a chunk is decoded by msgspec into the
+Structs below (one C call per line through map, no Python per line), which declare only the fields the reference
+reads, with the types and bounds of a plain line; a line that does not fit (blank, not a JSON object, a value of
+another type, a token count out of bounds, a timestamp not in Claude Code's own format) raises and is read alone
+(_line): the reference's pre-filter (`"usage"` or `"assistant"` in the line) ignores it or it goes to
+claude_code.handle_line with its line number, so rejects keep their reason. A line msgspec decodes is a JSON
+object, which the pre-filter ignores unparsed when it holds neither word, and the reference parses when it holds
+one: it is a row only when its type is written "assistant" unescaped (which passes the pre-filter); an escaped type
+goes to the reference. Where msgspec's values could differ from json.loads', the line goes there too (checked in
+tests/test_fast_readers.py):
 
 - msgspec reads keys with escapes and repeated keys as json.loads does (the last one wins, for a whole object
   too), and floats to the same double; it rejects lone surrogate escapes, NaN, Infinity and numbers beyond a
   double (json.loads takes them): those lines raise.
-- It skips the fields it does not read without checking their UTF-8: a line that is not ASCII is decoded first
-  (the reference reads a line that is not UTF-8 as Latin-1, every value then different).
+- It skips the fields it does not read without checking their UTF-8: a chunk that is not ASCII is decoded first,
+  and if it is not UTF-8 its lines are read alone (the reference reads a line that is not UTF-8 as Latin-1, every
+  value then different).
 - Its nesting limit is not json.loads' (both follow the interpreter's recursion limit and the caller's depth): a
-  line with DEPTH_GUARD brackets or more goes to the reference.
+  line with DEPTH_GUARD opening brackets or more goes to the reference (found in a chunk's brackets, not line by
+  line).
 
-Lines that are not candidates are blank or whole objects (ignored, as the reference ignores them) or go to the
-reference. Of the lines that are rows, each file's best row per message.id is built (finops.schema.KEEP_BEST
-within the file: most tokens, then the first line; the other rows are counted as staged, as the reference's rows
-are, and deduplication drops them again); rows go out as an Arrow table in ARROW_SCHEMA. Gzip files and files large
-enough to hold a line over the reader's limit go to the Python reader whole.
+Of the lines that are rows, each file's best row per message.id is built (finops.schema.KEEP_BEST within the file:
+most tokens, then the first line; the other rows are counted as staged, as the reference's rows are, and
+deduplication drops them again); rows go out as Rows, Python lists that the Stager makes Arrow tables in
+ARROW_SCHEMA, without pa.array (ingest/arrow_columns.py). Gzip files and files large enough
+to hold a line over the reader's limit go to the Python reader whole.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -37,13 +43,15 @@ import pyarrow as pa
 
 from finops.schema import ARROW_SCHEMA
 
-from . import claude_code
+from . import arrow_columns, claude_code
 from .common import (
     GZIP_MAGIC,
     MAX_LINE_BYTES,
     Emitter,
     FileStats,
     decode,
+    id_of_joined,
+    id_parts,
     model_fields,
     money,
     stable_id,
@@ -54,6 +62,8 @@ from .usage_fields import _tier, cache_writes
 DEPTH_GUARD = 500  # brackets in a line from which it goes to the reference (json.loads' limit: 1,000 less the stack)
 # A token count above this goes to the reference: four such counts stay below usage_fields.MAX_REQUEST_TOKENS.
 MAX_TOKENS = 10_000_000
+NULL = msgspec.Raw(b"null")  # a missing or null type
+ASSISTANT = msgspec.Raw(b'"assistant"')
 Tokens = Annotated[int, msgspec.Meta(ge=0, le=MAX_TOKENS)]
 # Claude Code's own timestamps: UTC, milliseconds (or microseconds), a real date from 2020 to 2099; any other
 # form goes to the reference's common.timestamp.
@@ -98,7 +108,9 @@ class Message(msgspec.Struct):
 
 
 class Line(msgspec.Struct):
-    type: str | None = None
+    # As written, not decoded: "assistant" only where the line holds it unescaped, so that the line passes the
+    # reference's pre-filter (an escaped type, which json.loads would read as "assistant", goes to the reference).
+    type: msgspec.Raw = NULL
     message: Message | None = None
     isApiErrorMessage: Any = None  # noqa: N815 (the transcript's own names)
     requestId: str | None = None  # noqa: N815
@@ -109,6 +121,10 @@ class Line(msgspec.Struct):
 
 _decode = msgspec.json.Decoder(Line).decode
 _NOT_DECODED = (msgspec.DecodeError, RecursionError)  # ValidationError is a DecodeError
+CHUNK_BYTES = 256 * 1024  # a file's lines are split and decoded a chunk at a time (a chunk ends at a line end)
+# What is left of a chunk without these bytes is each line's opening brackets, one line's on a line.
+_NOT_OPENING = bytes(b for b in range(256) if b not in b"[{\n")
+_DEEP = re.compile(rb"[^\n]{%d}" % DEPTH_GUARD)
 
 
 def eligible(path: Path) -> bool:
@@ -124,81 +140,143 @@ def eligible(path: Path) -> bool:
         return False
 
 
+class _File:
+    """What the lines of one file gave so far."""
+
+    __slots__ = ("best", "routed", "ignored", "staged")
+
+    def __init__(self) -> None:
+        self.best: dict[Any, tuple[int, int, Line]] = {}  # message.id (or line number): (tokens, line, line's object)
+        self.routed: list[tuple[int, bytes]] = []  # lines for the reference (claude_code.handle_line)
+        self.ignored = 0
+        self.staged = 0
+
+
 def read(path: Path, stats: FileStats, on_row: Callable[[dict[str, Any]], None],
-         on_reject: Callable[[str, int, str], None], on_table: Callable[[pa.Table], None]) -> bool:
-    """Read one transcript: rows as an Arrow table through on_table, the lines routed to the reference through
+         on_reject: Callable[[str, int, str], None], on_table: Callable[[Rows], None]) -> bool:
+    """Read one transcript: rows as Rows through on_table, the lines routed to the reference through
     on_row and on_reject. False (nothing read or counted) when the file cannot be read here."""
     try:
         data = path.read_bytes()
     except OSError:
         return False
-    lines = data.split(b"\n")
+    found = _File()
+    # The lines are data split at each line end, less the empty text after the last one (common.iter_lines).
+    end = len(data) - 1 if data.endswith(b"\n") else len(data)
+    start, number = 0, 1
+    while end > 0:
+        stop = data.find(b"\n", start + CHUNK_BYTES, end)
+        if stop < 0:
+            stop = end
+        number += _chunk(data[start:stop], number, found)
+        if stop == end:
+            break
+        start = stop + 1
     del data
-    if lines[-1] == b"":  # the end of the last line, or an empty file
-        lines.pop()
-    routed: list[int] = []
-    best: dict[Any, tuple[int, int, Line]] = {}
-    ignored = staged = 0
-    for number, line in enumerate(lines, 1):
-        if b'"assistant"' not in line and b'"usage"' not in line:
-            if line[:1] == b"{" and line.rstrip(b"\r")[-1:] == b"}" or not line.rstrip(b"\r"):
-                ignored += 1  # a whole object or a blank line: what the reference ignores unparsed
-            else:
-                routed.append(number)
-            continue
-        if not line.isascii():
-            try:
-                line.decode("utf-8")
-            except UnicodeDecodeError:
-                routed.append(number)
-                continue
-        if line.count(b"[") + line.count(b"{") >= DEPTH_GUARD:
-            routed.append(number)
-            continue
-        try:
-            obj = _decode(line)
-        except _NOT_DECODED:
-            routed.append(number)
-            continue
-        message = obj.message
-        if obj.type != "assistant":
-            if obj.type is None and message is not None and message.role is not None:
-                routed.append(number)  # no type: claude_code.is_response decides
-            else:
-                ignored += 1
-            continue
-        usage = message.usage if message is not None else None
-        if usage is None or obj.isApiErrorMessage is True or message.model == "<synthetic>":  # type: ignore[union-attr]
-            ignored += 1
-            continue
-        if obj.timestamp is None:
-            routed.append(number)  # rejected by the reference: missing timestamp
-            continue
-        details = usage.output_tokens_details
-        if details is not None and (details.thinking_tokens or 0) > usage.output_tokens:
-            routed.append(number)  # rejected by the reference, with its reason
-            continue
-        if obj.costUSD is not None and not _plain_cost(obj.costUSD):
-            routed.append(number)
-            continue
-        w5, w1, _ = _cache_writes(usage)
-        total = usage.input_tokens + usage.output_tokens + (usage.cache_read_input_tokens or 0) + w5 + w1
-        key = message.id or number  # type: ignore[union-attr]  # no id: a record of its own line
-        kept = best.get(key)
-        if kept is None or total > kept[0]:
-            best[key] = (total, number, obj)
-        staged += 1
-    stats.rows_read += staged
-    stats.rows_staged += staged
-    stats.lines_ignored += ignored
-    if best:
-        on_table(_table(path, stats.path, sorted((n, obj) for _, n, obj in best.values())))
-    if routed:
+    stats.rows_read += found.staged
+    stats.rows_staged += found.staged
+    stats.lines_ignored += found.ignored
+    if found.best:
+        on_table(_rows(path, stats.path, sorted((n, obj) for _, n, obj in found.best.values())))
+    if found.routed:
         emit = Emitter(stats, on_row, on_reject)
         project = claude_code.project_of(path)
-        for number in routed:
-            claude_code.handle_line(decode(lines[number - 1]), number, project, path, emit)
+        for number, line in sorted(found.routed):
+            claude_code.handle_line(decode(line), number, project, path, emit)
     return True
+
+
+def _chunk(chunk: bytes, first: int, found: _File) -> int:
+    """The lines of a chunk, the first numbered first: each decoded by msgspec, without a line of Python each when
+    the chunk is UTF-8 (each of its lines then is); the others read alone (_line). Returns the number of lines."""
+    lines = chunk.split(b"\n")
+    if not chunk.isascii():
+        try:
+            chunk.decode("utf-8")
+        except UnicodeDecodeError:
+            for i, line in enumerate(lines):
+                _line(line, first + i, found)
+            return len(lines)
+    alone: set[int] = set()  # read alone: lines with DEPTH_GUARD opening brackets or more, lines msgspec refuses
+    openings = chunk.translate(None, _NOT_OPENING)
+    if _DEEP.search(openings):
+        alone = {openings.count(b"\n", 0, match.start()) for match in _DEEP.finditer(openings)}
+    items: list[Line | None] = []
+    each = iter(lines)
+    while True:
+        try:
+            items.extend(map(_decode, each))  # on an error the lines before it are kept, and it goes on after it
+            break
+        except _NOT_DECODED:
+            alone.add(len(items))
+            items.append(None)
+    for i, obj in enumerate(items):
+        if obj is None or i in alone:
+            _line(lines[i], first + i, found)
+        elif _take(obj, first + i, found):
+            found.routed.append((first + i, lines[i]))
+    return len(lines)
+
+
+def _line(line: bytes, number: int, found: _File) -> None:
+    """One line read alone: the reference's pre-filter, then msgspec (the lines it cannot read as the reference
+    does go to the reference)."""
+    if b'"assistant"' not in line and b'"usage"' not in line:
+        if line[:1] == b"{" and line.rstrip(b"\r")[-1:] == b"}" or not line.rstrip(b"\r"):
+            found.ignored += 1  # a whole object or a blank line: what the reference ignores unparsed
+        else:
+            found.routed.append((number, line))
+        return
+    if not line.isascii():
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            found.routed.append((number, line))
+            return
+    if line.count(b"[") + line.count(b"{") >= DEPTH_GUARD:
+        found.routed.append((number, line))
+        return
+    try:
+        obj = _decode(line)
+    except _NOT_DECODED:
+        found.routed.append((number, line))
+        return
+    if _take(obj, number, found):
+        found.routed.append((number, line))
+
+
+def _take(obj: Line, number: int, found: _File) -> bool:
+    """A decoded line counted as a row (kept if it is its record's best so far) or ignored; True when it must go
+    to the reference instead."""
+    message = obj.message
+    kind = obj.type
+    if kind != ASSISTANT:
+        if kind == NULL:  # no type: claude_code.is_response decides
+            if message is not None and message.role is not None:
+                return True
+        elif b"\\" in bytes(kind):  # an escaped type may read as "assistant"
+            return True
+        found.ignored += 1
+        return False
+    usage = message.usage if message is not None else None
+    if usage is None or obj.isApiErrorMessage is True or message.model == "<synthetic>":  # type: ignore[union-attr]
+        found.ignored += 1
+        return False
+    if obj.timestamp is None:
+        return True  # rejected by the reference: missing timestamp
+    details = usage.output_tokens_details
+    if details is not None and (details.thinking_tokens or 0) > usage.output_tokens:
+        return True  # rejected by the reference, with its reason
+    if obj.costUSD is not None and not _plain_cost(obj.costUSD):
+        return True
+    w5, w1, _ = _cache_writes(usage)
+    total = usage.input_tokens + usage.output_tokens + (usage.cache_read_input_tokens or 0) + w5 + w1
+    key = message.id or number  # type: ignore[union-attr]  # no id: a record of its own line
+    kept = found.best.get(key)
+    if kept is None or total > kept[0]:
+        found.best[key] = (total, number, obj)
+    found.staged += 1
+    return False
 
 
 def _cache_writes(usage: Usage) -> tuple[int, int, bool]:
@@ -218,55 +296,94 @@ def _plain_cost(value: int | float) -> bool:
     return True
 
 
-# The columns _table fills from each line, in the order of its tuples; the model's come from common.model_fields.
-COLUMNS = ["record_id", "source_line", "charge_period_start", "session_id", "request_id", "stop_reason",
-           "model_raw", "model", "platform", "endpoint_scope", "region", "input_tokens", "cache_write_5m_tokens",
-           "cache_write_1h_tokens", "cache_ttl_assumed", "cache_read_tokens", "output_tokens", "thinking_tokens",
-           "thinking_estimated", "web_search_requests", "service_tier", "speed", "inference_geo", "source_cost"]
 MODEL_COLUMNS = ("model_raw", "model", "platform", "endpoint_scope", "region")
 
 
-def _table(path: Path, name: str, rows: list[tuple[int, Line]]) -> pa.Table:
-    """The rows of these lines, as claude_code._record and usage_fields.usage_columns make them."""
-    out: list[tuple[Any, ...]] = []
+class Rows:
+    """Rows as a Python list per column of ARROW_SCHEMA (the columns a transcript leaves empty are absent), which
+    the Stager gathers over files and makes one Arrow table of (to_table): per file and column, a conversion costs
+    as much as the rows of a small file."""
+
+    __slots__ = ("columns", "num_rows")
+
+    def __init__(self, columns: dict[str, list[Any]] | None = None) -> None:
+        self.columns: dict[str, list[Any]] = columns if columns is not None else {}
+        self.num_rows = len(next(iter(self.columns.values()))) if self.columns else 0
+
+    def extend(self, other: Rows) -> None:
+        if not self.columns:
+            self.columns = {name: [] for name in other.columns}
+        for name, values in other.columns.items():
+            self.columns[name].extend(values)
+        self.num_rows += other.num_rows
+
+    def to_table(self) -> pa.Table:
+        n = self.num_rows
+        arrays = []
+        for field in ARROW_SCHEMA:
+            values = self.columns.get(field.name)
+            if values is None:
+                arrays.append(pa.nulls(n, field.type))
+            elif field.name == "charge_period_start":
+                # Stamp's form only (UTC, to the microsecond at most): Arrow reads it as the reference does
+                stamps = arrow_columns.strings(values)
+                arrays.append(stamps.cast(pa.timestamp("us", "UTC")).cast(field.type))
+            else:
+                arrays.append(arrow_columns.column(values, field.type))
+        return pa.Table.from_arrays(arrays, schema=ARROW_SCHEMA)
+
+
+def _rows(path: Path, name: str, rows: list[tuple[int, Line]]) -> Rows:
+    """The rows of these lines, as claude_code._record and usage_fields.usage_columns make them: a column at a
+    time, each text value cleaned once."""
+    n = len(rows)
+    numbers = [number for number, _ in rows]
+    lines = [obj for _, obj in rows]
+    messages: list[Message] = [obj.message for obj in lines]  # type: ignore[misc]
+    usages: list[Usage] = [message.usage for message in messages]  # type: ignore[misc]
+    texts: dict[str | None, str | None] = {}
+    def cleaned(values: list[str | None]) -> list[str | None]:
+        return [texts[v] if v in texts else texts.setdefault(v, text(v)) for v in values]
+
+    repeated = id_parts(claude_code.FORMAT, "")  # the part of each id that every row repeats (common.id_parts)
+    ids = [id_of_joined(repeated + message.id) if message.id else stable_id(claude_code.FORMAT, path, number)
+           for message, number in zip(messages, numbers, strict=True)]
     models: dict[str | None, tuple[Any, ...]] = {}
-    texts: dict[str | None, str | None] = {None: None}
-    fromiso = datetime.fromisoformat
-    for number, obj in rows:
-        message: Message = obj.message  # type: ignore[assignment]
-        usage: Usage = message.usage  # type: ignore[assignment]
-        session, stop = obj.sessionId, message.stop_reason
-        if session not in texts:
-            texts[session] = text(session)
-        if stop not in texts:
-            texts[stop] = text(stop)
-        model = models.get(message.model)
-        if model is None:
+    for message in messages:
+        if message.model not in models:
             fields = model_fields(message.model)
-            model = models[message.model] = tuple(fields[c] for c in MODEL_COLUMNS)
-        w5, w1, assumed = _cache_writes(usage)
-        thinking = usage.output_tokens_details.thinking_tokens if usage.output_tokens_details is not None else None
-        searches = usage.server_tool_use.web_search_requests if usage.server_tool_use is not None else None
-        geo = text(usage.inference_geo)
-        out.append((
-            stable_id(claude_code.FORMAT, message.id) if message.id else stable_id(claude_code.FORMAT, path, number),
-            number,
-            fromiso(obj.timestamp[:-1]),  # type: ignore[index]  # Stamp's form: UTC, naive as the reference makes it
-            texts[session], text(obj.requestId), texts[stop], *model,
-            usage.input_tokens, w5, w1, assumed, usage.cache_read_input_tokens or 0, usage.output_tokens,
-            thinking, False if thinking is not None else None, searches or 0, _tier(usage.service_tier),
-            "fast" if usage.speed == "fast" else "standard", geo.lower() if geo else None,
-            money(obj.costUSD, "costUSD") if obj.costUSD is not None else None))
-    n = len(out)
-    columns = dict(zip(COLUMNS, zip(*out, strict=True), strict=True))
-    constant = {"source_format": claude_code.FORMAT, "source_file": name, "granularity": "request",
-                "grouping": "request", "project": text(claude_code.project_of(path)), "requests": 1}
-    arrays = []
-    for field in ARROW_SCHEMA:
-        if field.name in columns:
-            arrays.append(pa.array(columns[field.name], field.type))
-        elif field.name in constant:
-            arrays.append(pa.array([constant[field.name]] * n, field.type))
-        else:
-            arrays.append(pa.nulls(n, field.type))
-    return pa.Table.from_arrays(arrays, schema=ARROW_SCHEMA)
+            models[message.model] = tuple(fields[c] for c in MODEL_COLUMNS)
+    writes = [_cache_writes(usage) for usage in usages]
+    details = [usage.output_tokens_details for usage in usages]
+    thinking = [d.thinking_tokens if d is not None else None for d in details]
+    searches = [usage.server_tool_use.web_search_requests if usage.server_tool_use is not None else None
+                for usage in usages]
+    geos = [geo.lower() if geo else None for geo in cleaned([usage.inference_geo for usage in usages])]
+    columns: dict[str, Any] = {
+        "record_id": ids,
+        "source_line": numbers,
+        # Stamp's form only (UTC, to the microsecond at most): Arrow reads it as the reference does, naive UTC
+        "charge_period_start": [obj.timestamp for obj in lines],
+        "session_id": cleaned([obj.sessionId for obj in lines]),
+        "request_id": cleaned([obj.requestId for obj in lines]),
+        "stop_reason": cleaned([message.stop_reason for message in messages]),
+        **dict(zip(MODEL_COLUMNS, zip(*(models[message.model] for message in messages), strict=True), strict=True)),
+        "input_tokens": [usage.input_tokens for usage in usages],
+        "cache_write_5m_tokens": [w[0] for w in writes],
+        "cache_write_1h_tokens": [w[1] for w in writes],
+        "cache_ttl_assumed": [w[2] for w in writes],
+        "cache_read_tokens": [usage.cache_read_input_tokens or 0 for usage in usages],
+        "output_tokens": [usage.output_tokens for usage in usages],
+        "thinking_tokens": thinking,
+        "thinking_estimated": [False if t is not None else None for t in thinking],
+        "web_search_requests": [s or 0 for s in searches],
+        "service_tier": [_tier(usage.service_tier) for usage in usages],
+        "speed": ["fast" if usage.speed == "fast" else "standard" for usage in usages],
+        "inference_geo": geos,
+        "source_cost": [money(obj.costUSD, "costUSD") if obj.costUSD is not None else None for obj in lines],
+    }
+    project = text(claude_code.project_of(path))
+    columns.update({"source_format": [claude_code.FORMAT] * n, "source_file": [name] * n,
+                    "granularity": ["request"] * n, "grouping": ["request"] * n, "project": [project] * n,
+                    "requests": [1] * n})
+    return Rows(columns)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from finops.ingest import cloud_common, fast_bills, read_file
+from finops.ingest import cloud_common, fast_bills, fast_claude_code, read_file
 from finops.ingest.common import FileStats, RowError
 
 HERE = Path(__file__).parent
@@ -1135,7 +1135,8 @@ def transcript(path: Path, fast: bool) -> dict[str, Any]:
     rejects: list[tuple[str, int, str]] = []
     stats = FileStats(path=str(path), format="claude_code")
     read_file(path, stats, rows.append, lambda *r: rejects.append(r), None, tables.append if fast else None)
-    every = [{name: row.get(name) for name in NAMES} for row in rows] + [r for t in tables for r in t.to_pylist()]
+    every = ([{name: row.get(name) for name in NAMES} for row in rows]
+             + [r for t in tables for r in t.to_table().to_pylist()])
     return {"rows": best_rows(every), "rejects": rejects, "stats": dataclasses.asdict(stats), "tables": len(tables)}
 
 
@@ -1149,9 +1150,17 @@ def same_transcript(path: Path) -> dict[str, Any]:
     return {**fast, "tables": tables}
 
 
+# The fast path decodes a chunk of lines in one call, a chunk that fails line by line: at its real size, a chunk of
+# one line (every line decoded in bulk alone) and of a few lines (bad lines among good ones, at each chunk edge).
+CHUNKS = [fast_claude_code.CHUNK_BYTES, 0, 700]
+
+
+@pytest.mark.parametrize("chunk", CHUNKS)
 @pytest.mark.parametrize("path", TRANSCRIPTS, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_transcripts_read_by_msgspec_like_the_reference(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_transcripts_read_by_msgspec_like_the_reference(path: Path, chunk: int,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("FINOPS_NO_FAST_PATH", raising=False)
+    monkeypatch.setattr(fast_claude_code, "CHUNK_BYTES", chunk)
     same_transcript(path)
 
 
@@ -1226,6 +1235,10 @@ TRANSCRIPT_TEXT = [
     lambda t: "[" + t + "]",
     lambda t: t.replace("3,", "3 ,", 1),
     lambda t: t.replace('"hi"', '"the \\"assistant\\" said"'),
+    # An escaped type reads as "assistant" (json.loads and msgspec alike), but only the text passes the pre-filter:
+    # with "usage" still written the line is a row; with every "assistant" and "usage" escaped, an ignored line.
+    lambda t: t.replace('"type":"assistant"', '"type":"\\u0061ssistant"', 1),
+    lambda t: t.replace('"assistant"', '"\\u0061ssistant"').replace('"usage"', '"\\u0075sage"'),
 ]
 TRANSCRIPT_BYTES = [
     lambda b: b"\xef\xbb\xbf" + b,  # a BOM
@@ -1242,7 +1255,9 @@ OTHER_LINES = [b"", b"   ", b"\r", b"not json", b"{}", b'{"type":"user","message
                b'{"usage": 1', b'{"message":{"role":"assistant","usage":{"input_tokens":1,"output_tokens":1},'
                b'"model":"claude-haiku-4-5"},"timestamp":"2026-09-01T10:00:00Z"}', b"\xef\xbb\xbf{}", b"\x00\x01",
                b'{"type":"user","message":{"content":"\\"usage\\""}}', b"{\"a\":1}\r", b"{\xff}", b"[1,",
-               b"[bad]", b'{"a":1', b"1", b"null", b"{\"a\":1}x"]
+               b"[bad]", b'{"a":1', b"1", b"null", b"{\"a\":1}x",
+               # two objects on one line, as a JSON stream or an array reader would split them
+               b'{"type":"user"} {"type":"user"}', b'{"type":"user"}],[{"type":"user"}', b'{"a":[[{}', b'{}]]}']
 
 
 def mutated_transcript(seed: int, lines: int) -> bytes:
@@ -1276,10 +1291,12 @@ def mutated_transcript(seed: int, lines: int) -> bytes:
     return b"\n".join(out) + (b"\n" if seed % 2 else b"")
 
 
+@pytest.mark.parametrize("chunk", CHUNKS)
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
-def test_a_mutation_corpus_of_transcript_lines_reads_like_the_reference(seed: int, tmp_path: Path,
+def test_a_mutation_corpus_of_transcript_lines_reads_like_the_reference(seed: int, chunk: int, tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("FINOPS_NO_FAST_PATH", raising=False)
+    monkeypatch.setattr(fast_claude_code, "CHUNK_BYTES", chunk)
     path = tmp_path / "projects" / "-home-dev-app" / "session.jsonl"
     path.parent.mkdir(parents=True)
     path.write_bytes(mutated_transcript(seed, 600))
@@ -1288,12 +1305,15 @@ def test_a_mutation_corpus_of_transcript_lines_reads_like_the_reference(seed: in
     assert stats["rows_rejected"] > 20 and stats["lines_ignored"] > 20 and len(result["rows"]) > 50
 
 
-def test_deeply_nested_lines_read_like_the_reference(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("chunk", CHUNKS)
+def test_deeply_nested_lines_read_like_the_reference(chunk: int, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """json.loads and msgspec stop at nearly the same depth, which moves with the caller's stack: every depth
     around it, one record each, read alike (the fast path hands such lines to the reference)."""
     import json
 
     monkeypatch.delenv("FINOPS_NO_FAST_PATH", raising=False)
+    monkeypatch.setattr(fast_claude_code, "CHUNK_BYTES", chunk)
     lines = []
     for depth in range(400, 1100):
         obj = json.loads(json.dumps(ASSISTANT))
@@ -1365,3 +1385,97 @@ def test_msgspec_reads_numbers_as_json_loads_does() -> None:
             assert json.loads(text) in (float("inf"), float("-inf"))
             continue
         assert value == json.loads(text) and str(value) == str(json.loads(text)), text
+
+
+@pytest.mark.parametrize("chunk", [fast_claude_code.CHUNK_BYTES, 0, 1500])
+def test_a_bad_line_among_lines_decoded_together(chunk: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lines are decoded a chunk at a time without a line of Python each: a line msgspec refuses in the middle of a
+    chunk is read alone, with its own line number, and the lines around it stay rows with theirs. By hand: lines
+    1-3 and 5-7 are responses msg_1..msg_6, line 4 is cut short (a reject), line 8 is blank (ignored)."""
+    import json
+
+    monkeypatch.delenv("FINOPS_NO_FAST_PATH", raising=False)
+    monkeypatch.setattr(fast_claude_code, "CHUNK_BYTES", chunk)
+    good = []
+    for i in range(1, 7):
+        obj = json.loads(json.dumps(ASSISTANT))
+        obj["message"]["id"] = f"msg_{i}"
+        good.append(json.dumps(obj, separators=(",", ":")).encode())
+    lines = good[:3] + [good[3][:40]] + good[3:] + [b""]
+    path = tmp_path / "session.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    alone: list[int] = []
+    original = fast_claude_code._line
+    monkeypatch.setattr(fast_claude_code, "_line", lambda line, n, found: (alone.append(n), original(line, n, found)))
+    result = same_transcript(path)
+    assert [r["source_line"] for r in result["rows"]] == [1, 2, 3, 5, 6, 7]
+    assert [r["request_id"] for r in result["rows"]] == ["req_1"] * 6
+    assert [line for _, line, _ in result["rejects"]] == [4]
+    stats = result["stats"]
+    assert (stats["rows_read"], stats["rows_staged"], stats["rows_rejected"], stats["lines_ignored"]) == (7, 6, 1, 1)
+    assert sorted(set(alone)) == [4, 8]  # only the lines msgspec refuses (the cut one, the blank one) are read alone
+
+
+def test_columns_built_from_buffers_equal_pa_array() -> None:
+    """ingest/arrow_columns.py builds the fast path's int, boolean and string columns from their buffers: each
+    equals pa.array's on random lists, nulls at random places, at lengths around a bitmap byte."""
+    import random
+
+    import pyarrow as pa
+    from finops.ingest import arrow_columns
+
+    rng = random.Random(5)
+    for _ in range(2000):
+        n = rng.choice([0, 1, 7, 8, 9, 16, 17, 300])
+        share = rng.choice([0.0, 0.3, 1.0])
+        values = {
+            pa.int64(): [rng.randint(-2**63, 2**63 - 1) for _ in range(n)],
+            pa.bool_(): [rng.random() < 0.5 for _ in range(n)],
+            pa.string(): ["".join(rng.choice("az\u00e9\u2603\U0001f600\x00") for _ in range(rng.randint(0, 4)))
+                          for _ in range(n)],
+        }
+        for kind, column in values.items():
+            column = [None if rng.random() < share else v for v in column]
+            built = arrow_columns.column(column, kind)
+            built.validate(full=True)
+            assert built.equals(pa.array(column, kind)), (kind, column)
+
+
+def test_the_fast_path_does_not_import_pandas(tmp_path: Path) -> None:
+    """pa.array on Python lists imports pandas when it is installed (a third of a CPU-second, unused): reading
+    transcripts and staging their rows must not (ingest/arrow_columns.py)."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "cc"
+    subprocess.run([sys.executable, str(HERE.parent / "bench" / "generate.py"), "claude-code", "1MB", str(out)],
+                   check=True, capture_output=True)
+    script = ("import sys, duckdb\nfrom pathlib import Path\nfrom finops import ingest\n"
+              f"result = ingest.load([Path({str(out)!r})], duckdb.connect())\n"
+              "assert sum(f.rows_loaded for f in result.files) > 100\n"
+              "print('pandas' in sys.modules)\n")
+    run = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True)
+    assert run.stdout.strip() == "False"
+
+
+def test_a_load_that_fails_leaves_no_transaction_open(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ingest.load stages the files it reads itself in one transaction: an error while reading rolls it back and
+    is raised, and the connection can be used again."""
+    import json
+
+    import duckdb
+
+    from finops import ingest
+
+    path = tmp_path / "session.jsonl"
+    path.write_text(json.dumps(ASSISTANT) + "\n")
+
+    def failing(*args: Any) -> None:
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(ingest, "read_file", failing)
+    con = duckdb.connect()
+    with pytest.raises(RuntimeError, match="disk gone"):
+        ingest.load([path], con)
+    con.begin()  # would fail inside a transaction left open
+    con.rollback()
