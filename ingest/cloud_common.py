@@ -235,12 +235,16 @@ class Table:
         tail = b""
         long_line = False
         bulk = self.bulk(self.header) if self.bulk and self.bulk.takes(self.header) else None
+        # the candidate lines of blocks not yet read (line number, bytes, whether regular): those of several blocks
+        # are read together, as bulk reading costs milliseconds a call
+        pending: list[tuple[int, bytes, bool]] = []
         while True:
             data, failure = _read_block(self.stream, fast_bills.BLOCK_BYTES)
             cut = data.rfind(b"\n") + 1
             if data and not failure and cut == 0:
                 tail += data
                 if len(tail) > fast_bills.LONG_LINE:  # a very long line: the rest line by line (limits included)
+                    yield from self._candidate_rows(bulk, pending)
                     yield from self._slow_rows(io.BufferedReader(_Prefixed(tail, self.stream)), number)
                     return
                 continue
@@ -258,23 +262,12 @@ class Table:
                 pieces.pop()
             picked, regular = fast_bills.candidates_and_shape(block, len(self.header), self.words)
             self._skip(len(pieces) - len(picked))
-            done, rows = self._bulk_lines(bulk, picked, regular, pieces) if bulk else ({}, None)
-            columnar, batch = self._by_line(rows, [number + i + 1 for i in rows["_index"]] if rows is not None else [])
-            for index in picked:
-                found = done.get(index, fast_bills.FALLBACK)
-                if found is fast_bills.COLUMNAR:
-                    if not self.tables:
-                        yield number + index + 1, columnar[number + index + 1]
-                    continue
-                if found is not fast_bills.FALLBACK:
-                    yield number + index + 1, found
-                    continue
-                row = self._line(number + index + 1, decode(pieces[index]))
-                if row is not None:
-                    yield row
-            if batch is not None:
-                yield number + 1, batch
+            pending.extend((number + i + 1, pieces[i], ok) for i, ok in zip(picked, regular, strict=True))
             number += len(pieces)
+            del pieces, block
+            if failure or long_line or not data or len(pending) >= fast_bills.BULK_ROWS:
+                chunk, pending = pending, []
+                yield from self._candidate_rows(bulk, chunk)
             if failure:
                 raise failure
             if long_line:
@@ -283,6 +276,27 @@ class Table:
             if not data:
                 return
 
+    def _candidate_rows(self, bulk: Any, lines: list[tuple[int, bytes, bool]]) -> Iterator[tuple[int, Any]]:
+        """The candidate lines (line number, bytes, whether regular) as the reference reader reads them: the regular
+        ones read in bulk when `bulk` (those read as columns in one batch, after the others when self.tables),
+        every other one line by line."""
+        done, rows = self._bulk_lines(bulk, lines) if bulk else ({}, None)
+        columnar, batch = self._by_line(rows, rows["_number"].to_list() if rows is not None else [])
+        for number, piece, _ in lines:
+            found = done.get(number, fast_bills.FALLBACK)
+            if found is fast_bills.COLUMNAR:
+                if not self.tables:
+                    yield number, columnar[number]
+                continue
+            if found is not fast_bills.FALLBACK:
+                yield number, found
+                continue
+            row = self._line(number, decode(piece))
+            if row is not None:
+                yield row
+        if batch is not None:
+            yield lines[0][0], batch
+
     def _by_line(self, rows: Any, numbers: list[int]) -> tuple[dict[int, Any], Any]:
         """The rows read as columns (bulk_columns.py), by line number as bedrock_cur.Done, or (self.tables) as one
         batch; ({}, None) without rows."""
@@ -290,19 +304,18 @@ class Table:
             return {}, None
         from .bulk_columns import by_line
 
-        return by_line(rows.drop("_index", strict=False), numbers, self.tables)
+        return by_line(rows.drop("_number", strict=False), numbers, self.tables)
 
     @staticmethod
-    def _bulk_lines(bulk: Any, picked: list[int], regular: list[bool], pieces: list[bytes]) -> tuple[dict[int, Any],
-                                                                                                      Any]:
-        """What bulk reading gives for the regular lines among `picked` (their index in the block -> result), and
-        the frame of the rows read as columns (their index in the block: `_index`), or None."""
-        lines = [i for i, ok in zip(picked, regular, strict=True) if ok]
+    def _bulk_lines(bulk: Any, candidates: list[tuple[int, bytes, bool]]) -> tuple[dict[int, Any], Any]:
+        """What bulk reading gives for the regular lines among `candidates` (their line number -> result), and the
+        frame of the rows read as columns (their line numbers: `_number`), or None."""
+        lines = [(number, piece) for number, piece, ok in candidates if ok]
         if not lines:
             return {}, None
         import polars as pl
 
-        text = b"\n".join(pieces[i].rstrip(b"\r") for i in lines)
+        text = b"\n".join(piece.rstrip(b"\r") for _, piece in lines)
         try:
             frame = pl.read_csv(text, has_header=False, infer_schema=False, columns=bulk.indices, quote_char='"',
                                 eol_char="\n", comment_prefix=None, empty_string_is_null=False,
@@ -315,9 +328,10 @@ class Table:
         frame = frame.select(pl.col(c).fill_null("").str.strip_chars(" ").alias(n)
                              for c, n in zip(frame.columns, bulk.names, strict=True))
         results, rows = bulk.lines(frame)
+        numbers = [number for number, _ in lines]
         if rows is not None:
-            rows = rows.with_columns(pl.Series("_index", lines, dtype=pl.Int64).gather(rows["_pos"]))
-        return dict(zip(lines, results, strict=True)), rows
+            rows = rows.with_columns(pl.Series("_number", numbers, dtype=pl.Int64).gather(rows["_pos"]))
+        return dict(zip(numbers, results, strict=True)), rows
 
     def _parquet_bulk(self, header: list[str], schema: Any, pa: Any) -> Any:
         """The bulk reader for this Parquet file (the columns read: `header`, `schema`), when it has one and every

@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # polars is imported where a bill is read: every other run st
     import polars as pl
 
 BLOCK_BYTES = 8 * 1024 * 1024  # bytes of lines checked at once (larger blocks were no faster and held more)
-BULK_ROWS = 20_000  # candidate rows of Parquet batches read in bulk at once (each bulk call costs milliseconds)
+BULK_ROWS = 20_000  # candidate lines (CSV) or rows (Parquet) read in bulk at once: each bulk call costs milliseconds
 LONG_LINE = 1024 * 1024  # a line this long without its end in sight: the rest of the file is read line by line
 
 _PRINTABLE = bytes(range(0x20, 0x7F)) + b"\n"
