@@ -265,7 +265,7 @@ class Table:
             pending.extend((number + i + 1, pieces[i], ok) for i, ok in zip(picked, regular, strict=True))
             number += len(pieces)
             del pieces, block
-            if failure or long_line or not data or len(pending) >= fast_bills.BULK_ROWS:
+            if failure or long_line or not data or len(pending) >= _bulk_rows(bulk):
                 chunk, pending = pending, []
                 yield from self._candidate_rows(bulk, chunk)
             if failure:
@@ -401,7 +401,7 @@ class Table:
                                                   base + size)
                 self._number = base + size
                 # the candidates of several batches are read together: bulk reading costs milliseconds a call
-                if sum(len(numbers) for numbers, _ in pending) >= fast_bills.BULK_ROWS:
+                if sum(len(numbers) for numbers, _ in pending) >= _bulk_rows(bulk):
                     chunk, pending = pending, []
                     yield from self._parquet_rows(chunk, names, bulk, self._number)
             chunk, pending = pending, []
@@ -453,6 +453,13 @@ class Table:
         if column_batch is not None:
             yield numbered[0], column_batch
         self._number = end
+
+
+def _bulk_rows(bulk: Any) -> int:
+    """How many candidate lines to gather before reading them in bulk: BULK_ROWS for a reader that makes rows as
+    columns (a call costs milliseconds whatever its size), else each block's or batch's at once (its rows are made
+    line by line: holding more would only hold more)."""
+    return fast_bills.BULK_ROWS if getattr(bulk, "BY_COLUMNS", False) else 0
 
 
 def _indices(values: list[int]) -> Any:
