@@ -272,8 +272,8 @@ class Notes:
     def __init__(self) -> None:
         self.units: dict[str, int] = {}
 
-    def add(self, how: str) -> None:
-        self.units[how] = self.units.get(how, 0) + 1
+    def add(self, how: str, rows: int = 1) -> None:
+        self.units[how] = self.units.get(how, 0) + rows
 
     def write(self, emit: Emitter) -> None:
         for how, rows in sorted(self.units.items()):
@@ -366,8 +366,16 @@ def read_lines(table: Table, emit: Emitter, to_line: Callable[[dict[str, Any]], 
                grouping: str) -> None:
     """Emit the Claude lines of a billing export (CUR or FOCUS): tokens as usage rows, money as bill lines.
     to_line maps one export row to a Line, or None for a row that is not a Claude line (ignored)."""
+    from .bulk_columns import ColumnRows
+
     notes = Notes()
+    table.tables = emit.takes_tables
     for number, row in table.rows():
+        if type(row) is ColumnRows:  # a batch's plain usage lines read as columns (bulk_columns.py)
+            for note, count in row.notes():
+                notes.add(note, count)
+            emit.rows_table(row.arrow(emit.stats.format, emit.stats.path))
+            continue
         if type(row) is Done:  # read in bulk (bulk_cur.py): the row this function would have made
             notes.add(row.note)
             emit.row(row.record, number, unicode_checked=True)  # from ASCII lines or Arrow text (valid UTF-8)

@@ -37,6 +37,7 @@ from .common import RowError, id_of_joined, money
 
 FALLBACK = fast_bills.FALLBACK  # this line goes to the reference reader
 IGNORED = fast_bills.IGNORED  # not a Claude line: counted as ignored, as cur_line's None
+COLUMNAR = fast_bills.COLUMNAR  # read as columns: the usage row is in the batch's frame of rows
 
 SLOTS = bedrock_cur.COLUMNS  # the spellings cur_line reads, slot by slot
 # Columns whose values cur_line reads as JSON maps (CUR 2.0): files that have them are read line by line.
@@ -85,9 +86,12 @@ class CurBulk:
         """Whether lines under this header can be read in bulk (no JSON map columns)."""
         return not any(n in header for n in cls.JSON_COLUMNS)
 
-    def lines(self, frame: Any) -> list[Any]:
+    BY_COLUMNS = True  # plain usage lines are read as columns (bulk_columns.py), the others by _line
+
+    def lines(self, frame: Any) -> tuple[list[Any], Any]:
         """For each row of `frame` (text columns named as self.names, values as the reference reader's row dict
-        holds them): bedrock_cur.Done, IGNORED or FALLBACK."""
+        holds them): bedrock_cur.Done, IGNORED, FALLBACK or COLUMNAR (its row is in the polars frame returned
+        beside the list, at its position `_pos`; None: no such row)."""
         import polars as pl
 
         def slot(names: list[str]) -> pl.Expr:  # pick(): the first present, non-empty value
@@ -97,14 +101,33 @@ class CurBulk:
 
         picked = frame.select([slot(names).alias(name) for name, names in self.slots.items()]
                               + [pl.col(n).alias(f"{_TAG}{k}") for k, n in enumerate(self.tags)])
-        columns = [picked.to_series(i).to_list() for i in range(picked.width)]
+        rows = self._columnar(picked) if self.BY_COLUMNS else None
+        rest = picked if rows is None else picked.filter(~pl.int_range(pl.len()).is_in(rows["_pos"].implode()))
+        columns = [rest.to_series(i).to_list() for i in range(rest.width)]
         tag_names = [n[len(_TAG):] for n in self.tags]
         count = len(self.SLOTS)
         line = self._line
         if not tag_names:
-            return [line(*values, ()) for values in zip(*columns, strict=True)]
-        return [line(*values[:count], tuple(zip(tag_names, values[count:], strict=True)))
-                for values in zip(*columns, strict=True)]
+            found = [line(*values, ()) for values in zip(*columns, strict=True)]
+        else:
+            found = [line(*values[:count], tuple(zip(tag_names, values[count:], strict=True)))
+                     for values in zip(*columns, strict=True)]
+        if rows is None:
+            return found, None
+        results: list[Any] = [COLUMNAR] * picked.height
+        others = iter(found)
+        taken = set(rows["_pos"].to_list())
+        for i in range(picked.height):
+            if i not in taken:
+                results[i] = next(others)
+        return results, rows
+
+    def _columnar(self, picked: Any) -> Any:
+        """The usage rows of the plain usage lines among `picked` (bulk_columns.py), with their positions (`_pos`);
+        None when there is none. The other lines are read by _line."""
+        from .bulk_columns import cur_rows
+
+        return cur_rows(self, picked)
 
     def static_of(self, key: tuple[Any, ...], make: Any) -> Any:
         """What a line's repeated values give: make(*key), worked out once per distinct key. The memo is emptied

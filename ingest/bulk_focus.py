@@ -31,6 +31,7 @@ class FocusBulk(CurBulk):
 
     SLOTS = SLOTS
     TAG_COLUMNS = False
+    BY_COLUMNS = False  # every line by _line
     JSON_COLUMNS = ()  # Tags is JSON text, parsed once per distinct value here
 
     def _line(self, *values: Any) -> Any:  # the slots' values in SLOTS' order (then CurBulk's empty tags)

@@ -57,6 +57,7 @@ class GcpBulk(CurBulk):
 
     SLOTS = SLOTS
     TAG_COLUMNS = False
+    BY_COLUMNS = False  # every line by _line
     JSON_COLUMNS = ()  # labels and credits are JSON text, parsed once per distinct value here
 
     def _line(self, *values: Any) -> Any:  # the slots' values in SLOTS' order (then CurBulk's empty tags)

@@ -159,6 +159,9 @@ class Table:
         self.error: str | None = None
         self.skipped = 0
         self.stats = stats
+        # whether the rows read as columns come as batches (bulk_columns.ColumnRows: the reader's Emitter takes
+        # Arrow tables), else line by line as bedrock_cur.Done, like the rest
+        self.tables = False
 
     def rows(self) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
         if self.parquet:
@@ -232,12 +235,16 @@ class Table:
         tail = b""
         long_line = False
         bulk = self.bulk(self.header) if self.bulk and self.bulk.takes(self.header) else None
+        # the candidate lines of blocks not yet read (line number, bytes, whether regular): those of several blocks
+        # are read together, as bulk reading costs milliseconds a call
+        pending: list[tuple[int, bytes, bool]] = []
         while True:
             data, failure = _read_block(self.stream, fast_bills.BLOCK_BYTES)
             cut = data.rfind(b"\n") + 1
             if data and not failure and cut == 0:
                 tail += data
                 if len(tail) > fast_bills.LONG_LINE:  # a very long line: the rest line by line (limits included)
+                    yield from self._candidate_rows(bulk, pending)
                     yield from self._slow_rows(io.BufferedReader(_Prefixed(tail, self.stream)), number)
                     return
                 continue
@@ -255,16 +262,12 @@ class Table:
                 pieces.pop()
             picked, regular = fast_bills.candidates_and_shape(block, len(self.header), self.words)
             self._skip(len(pieces) - len(picked))
-            done = self._bulk_lines(bulk, picked, regular, pieces) if bulk else {}
-            for index in picked:
-                found = done.get(index, fast_bills.FALLBACK)
-                if found is not fast_bills.FALLBACK:
-                    yield number + index + 1, found
-                    continue
-                row = self._line(number + index + 1, decode(pieces[index]))
-                if row is not None:
-                    yield row
+            pending.extend((number + i + 1, pieces[i], ok) for i, ok in zip(picked, regular, strict=True))
             number += len(pieces)
+            del pieces, block
+            if failure or long_line or not data or len(pending) >= _bulk_rows(bulk):
+                chunk, pending = pending, []
+                yield from self._candidate_rows(bulk, chunk)
             if failure:
                 raise failure
             if long_line:
@@ -273,27 +276,62 @@ class Table:
             if not data:
                 return
 
+    def _candidate_rows(self, bulk: Any, lines: list[tuple[int, bytes, bool]]) -> Iterator[tuple[int, Any]]:
+        """The candidate lines (line number, bytes, whether regular) as the reference reader reads them: the regular
+        ones read in bulk when `bulk` (those read as columns in one batch, after the others when self.tables),
+        every other one line by line."""
+        done, rows = self._bulk_lines(bulk, lines) if bulk else ({}, None)
+        columnar, batch = self._by_line(rows, rows["_number"].to_list() if rows is not None else [])
+        for number, piece, _ in lines:
+            found = done.get(number, fast_bills.FALLBACK)
+            if found is fast_bills.COLUMNAR:
+                if not self.tables:
+                    yield number, columnar[number]
+                continue
+            if found is not fast_bills.FALLBACK:
+                yield number, found
+                continue
+            row = self._line(number, decode(piece))
+            if row is not None:
+                yield row
+        if batch is not None:
+            yield lines[0][0], batch
+
+    def _by_line(self, rows: Any, numbers: list[int]) -> tuple[dict[int, Any], Any]:
+        """The rows read as columns (bulk_columns.py), by line number as bedrock_cur.Done, or (self.tables) as one
+        batch; ({}, None) without rows."""
+        if rows is None:
+            return {}, None
+        from .bulk_columns import by_line
+
+        return by_line(rows.drop("_number", strict=False), numbers, self.tables)
+
     @staticmethod
-    def _bulk_lines(bulk: Any, picked: list[int], regular: list[bool], pieces: list[bytes]) -> dict[int, Any]:
-        """What bulk reading gives for the regular lines among `picked` (their index in the block -> result)."""
-        lines = [i for i, ok in zip(picked, regular, strict=True) if ok]
+    def _bulk_lines(bulk: Any, candidates: list[tuple[int, bytes, bool]]) -> tuple[dict[int, Any], Any]:
+        """What bulk reading gives for the regular lines among `candidates` (their line number -> result), and the
+        frame of the rows read as columns (their line numbers: `_number`), or None."""
+        lines = [(number, piece) for number, piece, ok in candidates if ok]
         if not lines:
-            return {}
+            return {}, None
         import polars as pl
 
-        text = b"\n".join(pieces[i].rstrip(b"\r") for i in lines)
+        text = b"\n".join(piece.rstrip(b"\r") for _, piece in lines)
         try:
             frame = pl.read_csv(text, has_header=False, infer_schema=False, columns=bulk.indices, quote_char='"',
                                 eol_char="\n", comment_prefix=None, empty_string_is_null=False,
                                 truncate_ragged_lines=False)
         except pl.exceptions.PolarsError:  # never for regular lines: then line by line
-            return {}
+            return {}, None
         if frame.shape != (len(lines), len(bulk.names)):  # never for regular lines: then line by line
-            return {}
+            return {}, None
         # the columns asked for, in the file's order; each field stripped, as the reference reader strips it
         frame = frame.select(pl.col(c).fill_null("").str.strip_chars(" ").alias(n)
                              for c, n in zip(frame.columns, bulk.names, strict=True))
-        return dict(zip(lines, bulk.lines(frame), strict=True))
+        results, rows = bulk.lines(frame)
+        numbers = [number for number, _ in lines]
+        if rows is not None:
+            rows = rows.with_columns(pl.Series("_number", numbers, dtype=pl.Int64).gather(rows["_pos"]))
+        return dict(zip(numbers, results, strict=True)), rows
 
     def _parquet_bulk(self, header: list[str], schema: Any, pa: Any) -> Any:
         """The bulk reader for this Parquet file (the columns read: `header`, `schema`), when it has one and every
@@ -305,9 +343,9 @@ class Table:
         return bulk if all(pa.types.is_string(k) or pa.types.is_large_string(k) for k in kinds) else None
 
     @staticmethod
-    def _bulk_rows(bulk: Any, batch: Any) -> list[Any]:
+    def _bulk_rows(bulk: Any, batch: Any) -> tuple[list[Any], Any]:
         """What bulk reading gives for each row of a record batch (values as the reference reader's row holds
-        them: text as it is, no strip)."""
+        them: text as it is, no strip), and the frame of the rows read as columns (or None)."""
         import polars as pl
         import pyarrow as pa
 
@@ -315,7 +353,7 @@ class Table:
             frame = pl.DataFrame(batch.select(bulk.indices))
             frame.columns = bulk.names
         except (pa.ArrowException, pl.exceptions.PolarsError, ValueError, TypeError):
-            return [fast_bills.FALLBACK] * batch.num_rows  # read line by line
+            return [fast_bills.FALLBACK] * batch.num_rows, None  # read line by line
         return bulk.lines(frame)
 
     def _skip(self, lines: int) -> None:
@@ -346,38 +384,90 @@ class Table:
         bulk = self._parquet_bulk(header, schema if read is None else pa.schema([schema.field(n) for n in read]), pa)
         tested = None if self.word_columns is None else [
             i for i, name in enumerate(header) if name in self.word_columns]
-        number = 0
+        self._number = 0  # the last row read (reported when reading stops)
+        pending: list[tuple[list[int], Any]] = []  # batches' candidate rows not yet read: (row numbers, rows)
         try:
             for batch in source.iter_batches(batch_size=5000, columns=read):
                 names = [snake(n) for n in batch.schema.names]
-                base, size = number, batch.num_rows
+                base, size = self._number, batch.num_rows
                 picked = fast_bills.parquet_candidates(batch, self.words, tested) if self.words else None
                 if picked is not None:  # the rows that may name a word; the others are counted, not converted
                     self._skip(size - len(picked))
-                    batch = batch.take(pa.array(picked, pa.int64()))
-                done = self._bulk_rows(bulk, batch) if bulk and picked is not None else [fast_bills.FALLBACK] * len(
-                    batch)
-                slow = [k for k, found in enumerate(done) if found is fast_bills.FALLBACK]
-                if len(slow) < len(done):  # only the rows bulk reading left are made Python values
-                    batch = batch.take(pa.array(slow, pa.int64()))
-                columns = iter(zip(*[batch.column(i).to_pylist() for i in range(batch.num_columns)], strict=True))
-                for index, found in enumerate(done):
-                    number = base + (picked[index] if picked is not None else index) + 1
-                    if found is not fast_bills.FALLBACK:
-                        yield number, found
-                        continue
-                    values = next(columns)
-                    row = {}
-                    for name, value in zip(names, values, strict=True):
-                        if isinstance(value, list) and all(isinstance(v, tuple) for v in value):
-                            value = dict(value)  # a Parquet map (CUR 2.0 product, resource_tags)
-                        elif isinstance(value, datetime | date):
-                            value = value.isoformat()  # parsed like any text timestamp (naive = UTC)
-                        row[name] = value
-                    yield number, row
-                number = base + size
+                    pending.append(([base + k + 1 for k in picked], batch.take(_indices(picked))))
+                else:  # every row, read one by one
+                    chunk, pending = pending, []  # (emptied first: a failure while reading them is not retried)
+                    yield from self._parquet_rows(chunk, names, bulk, base)
+                    yield from self._parquet_rows([(list(range(base + 1, base + size + 1)), batch)], names, None,
+                                                  base + size)
+                self._number = base + size
+                # the candidates of several batches are read together: bulk reading costs milliseconds a call
+                if sum(len(numbers) for numbers, _ in pending) >= _bulk_rows(bulk):
+                    chunk, pending = pending, []
+                    yield from self._parquet_rows(chunk, names, bulk, self._number)
+            chunk, pending = pending, []
+            yield from self._parquet_rows(chunk, names if chunk else [], bulk, self._number)
         except (OSError, pa.ArrowException) as e:
-            self.error = f"reading stopped after row {number}: {e}"
+            # the rows of the batches read whole before the failure, as the reference reader reads them
+            stopped, chunk = self._number, pending
+            try:
+                yield from self._parquet_rows(chunk, names if chunk else [], bulk, stopped)
+            except (OSError, pa.ArrowException):
+                pass
+            self.error = f"reading stopped after row {self._number}: {e}"
+
+    def _parquet_rows(self, pending: list[tuple[list[int], Any]], names: list[str], bulk: Any,
+                      end: int) -> Iterator[tuple[int, Any]]:
+        """The rows of `pending` (row numbers, Arrow rows), read in bulk when `bulk`, the others as dicts of Python
+        values; self._number follows the rows yielded, and is `end` once all are."""
+        import pyarrow as pa
+
+        numbered = [n for numbers, _ in pending for n in numbers]
+        if not numbered:
+            self._number = end
+            return
+        batch = pa.Table.from_batches([rows for _, rows in pending]) if len(pending) > 1 else pending[0][1]
+        done, rows = self._bulk_rows(bulk, batch) if bulk else ([fast_bills.FALLBACK] * len(batch), None)
+        columnar, column_batch = self._by_line(rows, [numbered[k] for k in rows["_pos"]] if rows is not None else [])
+        slow = [k for k, found in enumerate(done) if found is fast_bills.FALLBACK]
+        if len(slow) < len(done):  # only the rows bulk reading left are made Python values
+            batch = batch.take(_indices(slow))
+        columns = iter(zip(*[batch.column(i).to_pylist() for i in range(batch.num_columns)], strict=True))
+        for number, found in zip(numbered, done, strict=True):
+            self._number = number
+            if found is fast_bills.COLUMNAR:
+                if not self.tables:
+                    yield number, columnar[number]
+                continue
+            if found is not fast_bills.FALLBACK:
+                yield number, found
+                continue
+            values = next(columns)
+            row = {}
+            for name, value in zip(names, values, strict=True):
+                if isinstance(value, list) and all(isinstance(v, tuple) for v in value):
+                    value = dict(value)  # a Parquet map (CUR 2.0 product, resource_tags)
+                elif isinstance(value, datetime | date):
+                    value = value.isoformat()  # parsed like any text timestamp (naive = UTC)
+                row[name] = value
+            yield number, row
+        if column_batch is not None:
+            yield numbered[0], column_batch
+        self._number = end
+
+
+def _bulk_rows(bulk: Any) -> int:
+    """How many candidate lines to gather before reading them in bulk: BULK_ROWS for a reader that makes rows as
+    columns (a call costs milliseconds whatever its size), else each block's or batch's at once (its rows are made
+    line by line: holding more would only hold more)."""
+    return fast_bills.BULK_ROWS if getattr(bulk, "BY_COLUMNS", False) else 0
+
+
+def _indices(values: list[int]) -> Any:
+    """Row indices as an Arrow array, made by polars: pyarrow's own conversion of a list imports pandas (0.2 to 0.4
+    CPU-seconds a process)."""
+    import polars as pl
+
+    return pl.Series(values, dtype=pl.Int64).to_arrow()
 
 
 def flatten(obj: dict[str, Any], prefix: str = "") -> dict[str, Any]:

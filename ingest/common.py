@@ -475,9 +475,11 @@ class Emitter:
         on_row: Callable[[dict[str, Any]], None],
         on_reject: Callable[[str, int, str], None],
         on_bill: Callable[[dict[str, Any]], None] | None = None,
+        on_table: Callable[[Any], None] | None = None,
     ) -> None:
         self.stats = stats
         self._on_row = on_row
+        self._on_table = on_table  # rows as Arrow tables in ARROW_SCHEMA; None: only row by row
         self._on_reject = on_reject
         self._on_bill = on_bill  # the `billing` table (finops/schema.py BILLING_COLUMNS); None: not kept
         self._bills_dropped = 0
@@ -495,6 +497,19 @@ class Emitter:
         self.stats.rows_read += 1
         self.stats.rows_staged += 1
         self._on_row(record)
+
+    @property
+    def takes_tables(self) -> bool:
+        """Whether rows may be handed on as Arrow tables (rows_table)."""
+        return self._on_table is not None
+
+    def rows_table(self, table: Any) -> None:
+        """Accept rows already in ARROW_SCHEMA, their source columns set, each as row() accepts one whose text is
+        known to be valid Unicode (only when takes_tables)."""
+        assert self._on_table is not None
+        self.stats.rows_read += table.num_rows
+        self.stats.rows_staged += table.num_rows
+        self._on_table(table)
 
     def reject(self, line: int, reason: str) -> None:
         """Set one record aside with its reason; it is counted and written to the rejects file."""

@@ -28,11 +28,13 @@ if TYPE_CHECKING:  # polars is imported where a bill is read: every other run st
     import polars as pl
 
 BLOCK_BYTES = 8 * 1024 * 1024  # bytes of lines checked at once (larger blocks were no faster and held more)
+BULK_ROWS = 20_000  # candidate lines (CSV) or rows (Parquet) read in bulk at once: each bulk call costs milliseconds
 LONG_LINE = 1024 * 1024  # a line this long without its end in sight: the rest of the file is read line by line
 
 _PRINTABLE = bytes(range(0x20, 0x7F)) + b"\n"
 FALLBACK = object()  # bulk reading (ingest/bulk_cur.py): this line goes to the reference reader
 IGNORED = object()  # bulk reading: not a record, counted as an ignored line
+COLUMNAR = object()  # bulk reading: read as columns, its usage row in the batch's frame (ingest/bulk_columns.py)
 
 
 def candidates(block: bytes, fields: int, words: tuple[str, ...]) -> list[int]:
@@ -179,7 +181,9 @@ def _names_word(array: Any, pattern: str, pa: Any, pc: Any) -> Any:
     if pa.types.is_dictionary(kind):
         return _names_word(array.dictionary_decode(), pattern, pa, pc)
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        return pc.fill_null(pc.match_substring_regex(array, pattern), False)
+        found = pc.match_substring_regex(array, pattern)
+        # null (no value) as False; not pc.fill_null(found, False): its Python scalar makes pyarrow import pandas
+        return pc.and_kleene(pc.is_valid(found), found)
     if (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)
             or pa.types.is_boolean(kind) or pa.types.is_temporal(kind) or pa.types.is_null(kind)
             or pa.types.is_binary(kind) or pa.types.is_large_binary(kind)):

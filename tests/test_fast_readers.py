@@ -39,6 +39,41 @@ def both(path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch) -> tuple[dict[st
     return read(path, fmt, False, monkeypatch), read(path, fmt, True, monkeypatch)
 
 
+def read_tables(path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, Any], list[Any]]:
+    """read() by the fast path with a reader that also takes Arrow tables (as ingest.load's Stager does), so that
+    lines read as columns (ingest/bulk_columns.py) come as tables: rows (each with every usage column), bill lines,
+    rejects and accounting, and the tables that came."""
+    from finops.schema import NAMES
+
+    monkeypatch.setattr(cloud_common, "FAST", True)
+    rows: list[dict[str, Any]] = []
+    tables: list[Any] = []
+    bills: list[dict[str, Any]] = []
+    rejects: list[tuple[str, int, str]] = []
+    stats = FileStats(path=str(path), format=fmt)
+    read_file(path, stats, rows.append, lambda *r: rejects.append(r), bills.append, tables.append)
+    every = [{name: row.get(name) for name in NAMES} for row in rows] + [r for t in tables for r in t.to_pylist()]
+    return {"rows": every, "bills": bills, "rejects": rejects, "stats": dataclasses.asdict(stats)}, tables
+
+
+def as_tables(result: dict[str, Any]) -> dict[str, Any]:
+    """read()'s result as read_tables gives it: each row with every usage column, the rows in line order (a table's
+    rows are handed on together, after the block's other rows)."""
+    from finops.schema import NAMES
+
+    rows = [{name: row.get(name) for name in NAMES} for row in result["rows"]]
+    return {**result, "rows": sorted(rows, key=lambda r: (r["source_line"], r["record_id"]))}
+
+
+def assert_tables_read_like_the_reference(path: Path, fmt: str, reference: dict[str, Any],
+                                          monkeypatch: pytest.MonkeyPatch) -> int:
+    """The fast path with tables gives the reference's rows (in any order), bill lines, rejects and accounting;
+    returns how many tables came."""
+    found, tables = read_tables(path, fmt, monkeypatch)
+    assert as_tables(found) == as_tables(reference), path.name
+    return len(tables)
+
+
 @pytest.mark.parametrize("block", [fast_bills.BLOCK_BYTES, 7, 300])
 @pytest.mark.parametrize("path", FILES, ids=lambda p: f"{p.parent.parent.name}/{p.parent.name}/{p.name}")
 def test_fast_path_reads_every_fixture_and_hostile_case_like_the_reference(
@@ -47,6 +82,7 @@ def test_fast_path_reads_every_fixture_and_hostile_case_like_the_reference(
     monkeypatch.setattr(fast_bills, "LONG_LINE", max(block, 200))
     reference, fast = both(path, path.parent.name, monkeypatch)
     assert fast == reference
+    assert_tables_read_like_the_reference(path, path.parent.name, reference, monkeypatch)
 
 
 HEADER = ("identity/LineItemId,lineItem/LineItemType,lineItem/UsageAccountId,lineItem/UsageType,"
@@ -470,11 +506,14 @@ MUTATIONS: dict[str, list[str]] = {
                                 "2026-10-05 00:00:00 UTC", "yesterday", "1791158400", "2026-10-05T00:00:00.000Z"],
     "lineItem/UsageEndDate": ["2026-10-06T00:00:00Z", "", "soon", "2026-10-05T01:00:00Z"],
     "lineItem/UsageAmount": ["2", "2.0", "0", "0.000001", "1E+2", "1e-3", "-2", "12345678.123456789012345", "",
-                             " 3 ", "abc", "NaN", "Infinity", "1,000", "0.5", "2.5", "1e20", "\u0661"],
+                             " 3 ", "abc", "NaN", "Infinity", "1,000", "0.5", "2.5", "1e20", "\u0661", "0.0000015",
+                             "0.0000025", "1.0000005", "999999999999.5", "10000000.0000005", "0.000000000001",
+                             "007"],
     "pricing/unit": ["Units", "1M tokens", "1K Tokens", "tokens", "", "Count", "hours"],
     "lineItem/UnblendedRate": ["3", "0.003", "0.000003", "", "0", "3e0", "x", "-3", "1000"],
     "lineItem/UnblendedCost": ["6", "6.0000005", "6.0000015", "-0.5", "", "1e30", "6E-7", "0.1234567890123",
-                               "x", " 6 "],
+                               "x", " 6 ", "-0.0000025", "-0.0000035", "0.00000050001", "99999999999.9999995", "-0",
+                               "0.1081742"],
     "lineItem/CurrencyCode": ["USD", "usd", " USD ", "EUR", ""],
     "lineItem/LineItemDescription": ["input", "", "Claude input", 'said "hi", twice', "Z\u00fcrich", "tab\there",
                                      "cr\rinside", "em \u2014 dash", "\u2028", "\ufffd", "\x85next"],
@@ -541,12 +580,15 @@ def assert_corpus_reads_like_the_reference(data: bytes, stem: str, fmt: str, tmp
     if parquet:
         paths += [parquet_copy(plain, tmp_path / f"{stem}.parquet", False),
                   parquet_copy(plain, tmp_path / f"{stem}-nulls.parquet", True)]
-    for block in (fast_bills.BLOCK_BYTES, 1000):
+    for block, bulk_rows in ((fast_bills.BLOCK_BYTES, fast_bills.BULK_ROWS), (1000, 7)):
         monkeypatch.setattr(fast_bills, "BLOCK_BYTES", block)
+        monkeypatch.setattr(fast_bills, "BULK_ROWS", bulk_rows)
         for path in paths:
             reference, fast = both(path, fmt, monkeypatch)
             assert fast == reference, (block, path.name)
             assert reference["rows"] and reference["rejects"] and reference["bills"]  # all three compared
+            tables = assert_tables_read_like_the_reference(path, fmt, reference, monkeypatch)
+            assert tables > 0 or fmt != "bedrock_cur"  # the CUR's plain lines are read as columns
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -576,6 +618,47 @@ def test_the_regular_claude_lines_are_read_in_bulk(tmp_path: Path, monkeypatch: 
     bulk.clear()
     copy = parquet_copy(path, tmp_path / "cur.parquet", False)
     assert len(read(copy, "bedrock_cur", True, monkeypatch)["rows"]) == 50 and sum(bulk) == 50
+
+
+def test_plain_claude_lines_read_as_columns_by_hand(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lines whose values bulk_columns.py works out itself, the figures worked out here by hand: the period from the
+    interval, no end at all, amounts and costs halfway between two values (rounded half to even, as Decimal rounds),
+    the unit told by the rate. Each is read as columns (one table) and equals the reference's row."""
+    import hashlib
+
+    lines = {  # line item id: the fields changed from BASE
+        "a": {"lineItem/UsageStartDate": ""},  # the start from the interval
+        "b": {"lineItem/UsageEndDate": "", "identity/TimeInterval": ""},  # no end
+        "c": {"pricing/unit": "1M tokens", "lineItem/UsageAmount": "0.0000025"},  # 2.5 tokens -> 2
+        "d": {"pricing/unit": "1M tokens", "lineItem/UsageAmount": "0.0000035"},  # 3.5 tokens -> 4
+        "e": {"lineItem/UnblendedCost": "-0.0000025"},  # -> -0.000002
+        "f": {"lineItem/UnblendedCost": "0.0000035"},  # -> 0.000004
+        "g": {"pricing/unit": "1K Tokens", "lineItem/UsageAmount": "1.0005"},  # 1000.5 tokens -> 1000
+    }
+    path = tmp_path / "cur.csv"
+    path.write_bytes(mutated_bill(0, 0) + b"\n".join(
+        ",".join(dict(BASE, **{"identity/LineItemId": key}, **change).values()).encode()
+        for key, change in lines.items()) + b"\n")
+    reference = read(path, "bedrock_cur", False, monkeypatch)
+    found, tables = read_tables(path, "bedrock_cur", monkeypatch)
+    assert [t.num_rows for t in tables] == [7] and as_tables(found) == as_tables(reference)
+    rows = {row["record_id"]: row for row in found["rows"]}
+
+    def record_id(key: str, end: str) -> str:  # stable_id: the parts joined by \x1f, SHA-256, 32 hex digits
+        joined = "\x1f".join(["bedrock_cur", key, "2026-10-05 00:00:00", end])
+        return hashlib.sha256(joined.encode()).hexdigest()[:32]
+
+    def row(key: str, end: str = "2026-10-06 00:00:00") -> dict[str, Any]:
+        return rows[record_id(key, end)]
+
+    # BASE: 2 units at a rate of 3 per unit: Claude Sonnet 4.6's input list rate is $3 per million, so millions
+    assert row("a")["input_tokens"] == 2_000_000 and row("a")["charge_period_start"] == datetime(2026, 10, 5)
+    assert row("b", "")["charge_period_end"] is None and row("b", "")["input_tokens"] == 2_000_000
+    assert row("c")["input_tokens"] == 2 and row("d")["input_tokens"] == 4 and row("g")["input_tokens"] == 1000
+    assert str(row("e")["source_cost"]) == "-0.000002" and str(row("f")["source_cost"]) == "0.000004"
+    assert found["stats"]["notes"] == ["4 line(s): usage amount in millions of tokens, by its rate against the list "
+                                       "rate", "2 line(s): usage amount in millions of tokens, by its unit '1M tokens'",
+                                       "1 line(s): usage amount in thousands of tokens, by its unit '1K Tokens'"]
 
 
 def test_a_bulk_read_that_fails_hands_its_lines_to_the_reference(tmp_path: Path,
