@@ -236,7 +236,9 @@ class Stager:
         self.rows: list[dict[str, Any]] = []
         self.rejects: list[tuple[str, int, str]] = []
         self.bills: list[dict[str, Any]] = []
-        self.table_rows = fast_claude_code.Rows()
+        self.table_rows = fast_claude_code.Rows()  # the transcript fast path's columns
+        self.tables: list[pa.Table] = []  # Arrow tables (the CUR's columnar reader)
+        self.tables_rows = 0
 
     def row(self, record: dict[str, Any]) -> None:
         self.rows.append(record)
@@ -253,17 +255,27 @@ class Stager:
         if len(self.rejects) >= BATCH_ROWS:
             self.flush()
 
-    def table(self, rows: fast_claude_code.Rows) -> None:
-        """Rows of the fast path (columns in ARROW_SCHEMA), gathered over files and inserted BATCH_ROWS at a time."""
-        self.table_rows.extend(rows)
-        if self.table_rows.num_rows >= BATCH_ROWS:
+    def table(self, rows: fast_claude_code.Rows | pa.Table) -> None:
+        """Rows of a fast path in ARROW_SCHEMA, as columns (transcripts) or an Arrow table (bills), gathered over
+        files and inserted BATCH_ROWS at a time."""
+        if isinstance(rows, pa.Table):
+            self.tables.append(rows)
+            self.tables_rows += rows.num_rows
+        else:
+            self.table_rows.extend(rows)
+        if self.table_rows.num_rows + self.tables_rows >= BATCH_ROWS:
             self.flush()
 
     def flush(self) -> None:
         if self.table_rows.num_rows:
-            tables = self.table_rows.to_table()  # noqa: F841 (read by DuckDB)
-            self.con.execute(f"INSERT INTO {self.usage_table} SELECT * FROM tables")
+            columns = self.table_rows.to_table()  # noqa: F841 (read by DuckDB)
+            self.con.execute(f"INSERT INTO {self.usage_table} SELECT * FROM columns")
             self.table_rows = fast_claude_code.Rows()
+        if self.tables:
+            tables = pa.concat_tables(self.tables)  # noqa: F841 (read by DuckDB)
+            self.con.execute(f"INSERT INTO {self.usage_table} SELECT * FROM tables")
+            self.tables.clear()
+            self.tables_rows = 0
         if self.rows:
             batch = pa.Table.from_pylist(self.rows, schema=ARROW_SCHEMA)  # noqa: F841 (read by DuckDB)
             self.con.execute(f"INSERT INTO {self.usage_table} SELECT * FROM batch")
@@ -435,7 +447,10 @@ def read_apart(path: str, fmt: str, spool: str) -> tuple[FileStats, list[tuple[s
                 bill_out.write_table(pa.Table.from_pylist(bills, schema=BILLING_ARROW_SCHEMA))
                 bills.clear()
 
-        read_file(Path(path), stats, on_row, lambda *r: rejects.append(r), on_bill, row_out.write_table)
+        def on_table(table: fast_claude_code.Rows | pa.Table) -> None:
+            row_out.write_table(table if isinstance(table, pa.Table) else table.to_table())
+
+        read_file(Path(path), stats, on_row, lambda *r: rejects.append(r), on_bill, on_table)
         if rows:
             row_out.write_table(pa.Table.from_pylist(rows, schema=ARROW_SCHEMA))
         if bills:
@@ -460,10 +475,11 @@ def _size(path: Path) -> int:
 def read_file(path: Path, stats: FileStats, on_row: Callable[[dict[str, Any]], None],
               on_reject: Callable[[str, int, str], None],
               on_bill: Callable[[dict[str, Any]], None] | None = None,
-              on_table: Callable[[fast_claude_code.Rows], None] | None = None) -> None:
+              on_table: Callable[[fast_claude_code.Rows | pa.Table], None] | None = None) -> None:
     """Read one file with its format's Python reader; a file-level failure is recorded in stats.error.
     on_bill takes money-only bill lines (table `billing`); without it they are counted as ignored lines. on_table
-    takes rows as columns in ARROW_SCHEMA (fast_claude_code.Rows): with it, a transcript takes the fast path."""
+    takes rows in ARROW_SCHEMA, as columns (fast_claude_code.Rows, a transcript's fast path) or as an Arrow table
+    (the CUR's columnar reader); without it, every row comes through on_row."""
     if (on_table is not None and stats.format == claude_code.FORMAT and fast_claude_code.eligible(path)
             and fast_claude_code.read(path, stats, on_row, on_reject, on_table)):
         return
