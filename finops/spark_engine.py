@@ -48,15 +48,38 @@ def session(master: str | None = "local[*]", extra: dict[str, str] | None = None
     builder = _builder()
     if master is not None:
         builder = builder.master(master)
-    local = (master or "").startswith("local")
-    if local:  # local executors read the files with this interpreter (it has finops), unless told otherwise
-        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    for key, value in {**(LOCAL_CONF if local else {}), **QUIET_CONF, **SESSION_CONF, **(extra or {})}.items():
+    if (master or "").startswith("local"):  # local executors read the files with this interpreter (it has
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # finops), unless told otherwise
+    for key, value in settings(master, extra).items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     for key, value in SESSION_CONF.items():  # also on a session that already existed
         spark.conf.set(key, value)
     return spark
+
+
+def settings(master: str | None, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """What finops sets on a new session: SESSION_CONF and extra always (the SQL needs them), its defaults for one
+    machine and its quiet console only where Spark's own settings (spark-submit's --conf, spark-defaults.conf)
+    name none, as a pyspark program's defaults would be."""
+    from pyspark import SparkConf, SparkContext
+
+    SparkContext._ensure_initialized()  # the JVM, which has read the settings
+    given = {key for key, _ in SparkConf().getAll()}
+    defaults = {**(LOCAL_CONF if (master or "").startswith("local") else {}), **QUIET_CONF}
+    return {**{k: v for k, v in defaults.items() if k not in given}, **SESSION_CONF, **(extra or {})}
+
+
+def configured_master() -> str:
+    """The master a pyspark program gets when it names none, read from the JVM pyspark starts (which loads the
+    settings): spark-submit's --master (finops run by spark-submit, or PYSPARK_SUBMIT_ARGS), spark.master in
+    spark-defaults.conf (SPARK_CONF_DIR, else SPARK_HOME/conf), the MASTER variable; local[*] when none names one.
+    Known before the session starts, so that local mode gets its settings (LOCAL_CONF, PYSPARK_PYTHON)."""
+    _builder()  # pyspark missing: the clear error
+    from pyspark import SparkConf, SparkContext
+
+    SparkContext._ensure_initialized()
+    return SparkConf().get("spark.master", None) or "local[*]"
 
 
 def remote_session(url: str) -> Any:

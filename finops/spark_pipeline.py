@@ -8,7 +8,6 @@ analysis's offending records and the results of the report's queries, which run 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -26,13 +25,11 @@ ANALYSES_AT_ONCE = 4
 
 
 def connect(master: str | None = None, remote: str | None = None) -> Any:
-    """The SparkSession: Spark Connect with remote (sc://HOST:15002), else master (default local[*], or the
-    spark.master of SPARK_* settings / spark-defaults.conf when spark-submit set one)."""
+    """The SparkSession: Spark Connect with remote (sc://HOST:15002), else master, else the master Spark's own
+    settings name (spark_engine.configured_master: spark-submit, spark-defaults.conf, MASTER; local[*] if none)."""
     if remote:
         return spark_engine.remote_session(remote)
-    if master is None and "--master" in os.environ.get("PYSPARK_SUBMIT_ARGS", ""):
-        return spark_engine.session(None)  # the master spark-submit's arguments name
-    return spark_engine.session(master or "local[*]")
+    return spark_engine.session(master or spark_engine.configured_master())
 
 
 def _names(spark: Any, frame: Any, names: dict[str, dict[str, str]]) -> Any:

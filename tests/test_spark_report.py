@@ -109,3 +109,29 @@ def test_workspace_and_key_names_replace_their_ids_on_spark(spark):
     # A mapped id takes its name; an id without one, and a missing key, stay as they are.
     assert sorted(tuple(r) for r in named.select("record_id", "workspace", "api_key_id").collect()) == [
         ("r1", "Support", "prod key"), ("r2", "wrkspc_B", None)]
+
+
+def test_without_spark_master_the_master_is_the_one_sparks_own_settings_name(tmp_path):
+    """As for any pyspark program: spark.master in spark-defaults.conf (SPARK_CONF_DIR) is the master when
+    --spark-master is not given; local[*] only when no setting names one. (The session is not started: only the
+    JVM that reads the settings.)"""
+    import os
+    import subprocess
+    import sys
+
+    conf = tmp_path / "conf"
+    conf.mkdir()
+    (conf / "spark-defaults.conf").write_text("spark.master local[1]\nspark.sql.shuffle.partitions 3\n")
+    show = ("from finops import spark_engine, spark_pipeline; "
+            "print('settings:', spark_engine.settings('local[1]')); "
+            "spark_engine.session = lambda master, extra=None: print('master:', master); "
+            "spark_pipeline.connect(None, None); spark_pipeline.connect('local[2]', None)")
+    env = {k: v for k, v in os.environ.items() if k not in ("MASTER", "PYSPARK_SUBMIT_ARGS", "SPARK_CONF_DIR")}
+    said = [line for line in subprocess.run([sys.executable, "-c", show], env={**env, "SPARK_CONF_DIR": str(conf)},
+                                            capture_output=True, text=True, timeout=300).stdout.splitlines()
+            if line.startswith(("master:", "settings:"))]
+    assert said[1:] == ["master: local[1]", "master: local[2]"]  # --spark-master still wins
+    # The settings finops gives a local session leave out what spark-defaults.conf sets (shuffle partitions),
+    # never what its SQL needs (exact decimals).
+    assert "'spark.sql.shuffle.partitions'" not in said[0] and "'spark.ui.enabled': 'false'" in said[0]
+    assert "'spark.sql.decimalOperations.allowPrecisionLoss': 'false'" in said[0]
