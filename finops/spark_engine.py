@@ -59,15 +59,15 @@ def session(master: str | None = "local[*]", extra: dict[str, str] | None = None
 
 
 def settings(master: str | None, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """What finops sets on a new session: SESSION_CONF and extra always (the SQL needs them), its defaults for one
-    machine and its quiet console only where Spark's own settings (spark-submit's --conf, spark-defaults.conf)
-    name none, as a pyspark program's defaults would be."""
+    """What finops sets on a new session: its quiet console (pyspark turns the progress bars on), SESSION_CONF
+    and extra always; its defaults for one machine (LOCAL_CONF) only where Spark's own settings (spark-submit's
+    --conf, spark-defaults.conf) name none, as a pyspark program's defaults would be."""
     from pyspark import SparkConf, SparkContext
 
     SparkContext._ensure_initialized()  # the JVM, which has read the settings
     given = {key for key, _ in SparkConf().getAll()}
-    defaults = {**(LOCAL_CONF if (master or "").startswith("local") else {}), **QUIET_CONF}
-    return {**{k: v for k, v in defaults.items() if k not in given}, **SESSION_CONF, **(extra or {})}
+    local = {k: v for k, v in LOCAL_CONF.items() if k not in given} if (master or "").startswith("local") else {}
+    return {**local, **QUIET_CONF, **SESSION_CONF, **(extra or {})}
 
 
 def configured_master() -> str:

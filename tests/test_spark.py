@@ -75,6 +75,53 @@ def test_sample_logs_price_and_analyse_the_same_in_spark(spark, reference_tables
     _compare(spark, con, {})
 
 
+def test_the_script_finops_sql_prints_for_spark_runs_there(spark, reference_tables, sample_logs_export, tmp_path):
+    """`finops sql --dialect spark --tables DIR`, run statement by statement as printed, on the export and the
+    reference tables it wrote: priced_usage and every analysis's rows are DuckDB's (its SET included: the session
+    is switched back to Spark's rounding default first, so the script's own setting is what keeps the digits)."""
+    from click.testing import CliRunner
+
+    from finops.cli import cli
+
+    _, out, _ = sample_logs_export
+    printed = CliRunner().invoke(cli, ["sql", "--dialect", "spark", "--tables", str(tmp_path / "ref")])
+    assert printed.exit_code == 0, printed.output
+    spark.read.parquet(str(out)).createOrReplaceTempView("usage")  # the export as it is, month column and all
+    spark.catalog.dropTempView("priced_usage")  # an earlier test's view would hide the script's table
+    for name in spark_engine.REFERENCE_TABLES:
+        spark.read.parquet(str(tmp_path / "ref" / f"{name}.parquet")).createOrReplaceTempView(name)
+    # CREATE TABLE makes a managed table: in a database of this test's folder, not the working folder.
+    spark.sql(f"CREATE DATABASE finops_script LOCATION '{tmp_path / 'db'}'")
+    spark.sql("USE finops_script")
+    spark.conf.set("spark.sql.decimalOperations.allowPrecisionLoss", "true")
+    found: dict[str, list[dict[str, Any]]] = {}
+    try:
+        for statement in printed.output.split(";\n"):  # every statement ends a line with ';' (dialects.script)
+            comments = [line for line in statement.strip().splitlines() if line.startswith("-- ")]
+            name = comments[-1][3:].split(":")[0] if comments else ""
+            if statement.strip() and not all(line.startswith("--") for line in statement.strip().splitlines()):
+                found[name] = [r.asDict() for r in spark.sql(statement).collect()]
+        found["pricing"] = [r.asDict() for r in spark.sql("SELECT * FROM priced_usage").collect()]
+    finally:
+        spark.conf.set("spark.sql.decimalOperations.allowPrecisionLoss", "false")
+        spark.sql("USE default")
+        spark.sql("DROP DATABASE finops_script CASCADE")
+        con = duckdb.connect()
+        pricing.install(con)
+        spark_engine.register_reference_tables(spark, con)  # the module's tables again (reference_tables)
+    assert set(found) >= {"pricing", *(a.id for a in ANALYSES)}
+    con.execute("CREATE TABLE usage AS SELECT * FROM read_parquet(?, hive_partitioning = true)",
+                [str(out / "**" / "*.parquet")])
+    pricing.price_usage(con)
+    key = ("record_id", "source_file", "source_line")
+    _same(_rows(con.sql("SELECT * FROM priced_usage").to_arrow_table().to_pylist(), *key),
+          _rows(found["pricing"], *key), "priced_usage")
+    analysis.prepare(con)
+    for a in ANALYSES:
+        duck = con.sql(a.sql, params=analysis.coerce_params(a, {})).to_arrow_table().to_pylist()
+        _same(_rows(duck, "record_id"), _rows(found[a.id], "record_id"), a.id)
+
+
 @pytest.mark.parametrize("case", sorted(p.name for p in CASES.iterdir() if (p / "usage.csv").is_file()))
 def test_analysis_cases_give_the_same_rows_in_spark(spark, reference_tables, case):
     con = usage_con(read_csv_rows(CASES / case / "usage.csv"))

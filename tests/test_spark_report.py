@@ -134,4 +134,5 @@ def test_without_spark_master_the_master_is_the_one_sparks_own_settings_name(tmp
     # The settings finops gives a local session leave out what spark-defaults.conf sets (shuffle partitions),
     # never what its SQL needs (exact decimals).
     assert "'spark.sql.shuffle.partitions'" not in said[0] and "'spark.ui.enabled': 'false'" in said[0]
+    assert "'spark.ui.showConsoleProgress': 'false'" in said[0]  # pyspark's own setting turns the bars on
     assert "'spark.sql.decimalOperations.allowPrecisionLoss': 'false'" in said[0]
