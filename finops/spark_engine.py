@@ -83,8 +83,13 @@ def configured_master() -> str:
 
 
 def remote_session(url: str) -> Any:
-    """A Spark Connect session (sc://HOST:15002) with the settings the finops SQL needs."""
-    spark = _builder("spark-connect").remote(url).getOrCreate()
+    """A Spark Connect session (sc://HOST:15002) with the settings the finops SQL needs; a clear error when the
+    Connect client (gRPC and its kin) is not installed."""
+    try:
+        spark = _builder("spark-connect").remote(url).getOrCreate()
+    except ImportError as e:  # pyspark's check of the client's packages (PySparkImportError is one)
+        why = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise FinopsError(f"Spark Connect needs its client: pip install 'finops[spark-connect]' ({why})") from e
     for key, value in SESSION_CONF.items():
         spark.conf.set(key, value)
     return spark

@@ -136,3 +136,13 @@ def test_without_spark_master_the_master_is_the_one_sparks_own_settings_name(tmp
     assert "'spark.sql.shuffle.partitions'" not in said[0] and "'spark.ui.enabled': 'false'" in said[0]
     assert "'spark.ui.showConsoleProgress': 'false'" in said[0]  # pyspark's own setting turns the bars on
     assert "'spark.sql.decimalOperations.allowPrecisionLoss': 'false'" in said[0]
+
+
+def test_spark_remote_without_the_connect_client_says_which_extra_to_install(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "grpc", None)  # as where 'finops[spark-connect]' is not installed
+    result = CliRunner().invoke(cli, ["analyze", str(ROOT / "sample_logs"), "--engine", "spark",
+                                      "--spark-remote", "sc://localhost:15002", "-o", str(tmp_path)])
+    assert result.exit_code == 1 and "pip install 'finops[spark-connect]'" in result.output, result.output
+    assert "Traceback" not in result.output
