@@ -73,13 +73,15 @@ SPARK_TEST_CONF = {"spark.sql.shuffle.partitions": "1", "spark.default.paralleli
 
 
 @pytest.fixture(scope="session")
-def spark():
+def spark(tmp_path_factory: pytest.TempPathFactory):
     from finops import spark_engine
 
     # Python turns Spark timestamps into local time: hold the test process to UTC, like the Spark session.
     os.environ["TZ"] = "UTC"
     time.tzset()
-    session = spark_engine.session("local[2]", SPARK_TEST_CONF)
+    # Tables a test creates (the script of `finops sql`) in a temp folder, not spark-warehouse/ in the checkout.
+    warehouse = {"spark.sql.warehouse.dir": str(tmp_path_factory.mktemp("spark-warehouse"))}
+    session = spark_engine.session("local[2]", {**SPARK_TEST_CONF, **warehouse})
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()

@@ -90,9 +90,6 @@ def test_the_script_finops_sql_prints_for_spark_runs_there(spark, reference_tabl
     spark.catalog.dropTempView("priced_usage")  # an earlier test's view would hide the script's table
     for name in spark_engine.REFERENCE_TABLES:
         spark.read.parquet(str(tmp_path / "ref" / f"{name}.parquet")).createOrReplaceTempView(name)
-    # CREATE TABLE makes a managed table: in a database of this test's folder, not the working folder.
-    spark.sql(f"CREATE DATABASE finops_script LOCATION '{tmp_path / 'db'}'")
-    spark.sql("USE finops_script")
     spark.conf.set("spark.sql.decimalOperations.allowPrecisionLoss", "true")
     found: dict[str, list[dict[str, Any]]] = {}
     try:
@@ -104,8 +101,7 @@ def test_the_script_finops_sql_prints_for_spark_runs_there(spark, reference_tabl
         found["pricing"] = [r.asDict() for r in spark.sql("SELECT * FROM priced_usage").collect()]
     finally:
         spark.conf.set("spark.sql.decimalOperations.allowPrecisionLoss", "false")
-        spark.sql("USE default")
-        spark.sql("DROP DATABASE finops_script CASCADE")
+        spark.sql("DROP TABLE IF EXISTS priced_usage")  # the script's table (the warehouse: tests/conftest.py)
         con = duckdb.connect()
         pricing.install(con)
         spark_engine.register_reference_tables(spark, con)  # the module's tables again (reference_tables)
