@@ -1652,6 +1652,84 @@ def test_the_fast_path_does_not_import_pandas(tmp_path: Path) -> None:
     assert run.stdout.strip() == "False"
 
 
+def test_records_made_arrow_from_buffers_equal_from_pylist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ingest/arrow_records.py makes the bill workers' records an Arrow table without pa.array: it equals
+    pa.Table.from_pylist on every row and bill line the reference reader gives for each bill fixture and hostile
+    case and for the mutation corpora, and on values at the edges of each type (nulls, decimals with fewer or more
+    decimals than the scale, beyond the precision, negative zero, microseconds, integers of every size); a value
+    it does not build from buffers goes to pa.array (the same errors)."""
+    import random
+    from datetime import datetime as dt
+    from decimal import Decimal
+
+    import pyarrow as pa
+    from finops.ingest import arrow_records
+
+    from finops.schema import ARROW_SCHEMA, BILLING_ARROW_SCHEMA
+
+    def same(records: list[dict[str, Any]], schema: Any) -> None:
+        built = arrow_records.table(records, schema)
+        built.validate(full=True)
+        assert built.equals(pa.Table.from_pylist(records, schema=schema))
+
+    corpora = []
+    for fmt, data in (("bedrock_cur", mutated_bill(1, 400)), ("aws_focus", mutated_focus(1, 400)),
+                      ("gcp_billing", mutated_gcp(1, 400))):
+        corpora.append((tmp_path / f"{fmt}.csv", fmt))
+        corpora[-1][0].write_bytes(data)
+    for path, fmt in [(p, p.parent.name) for p in FILES] + corpora:
+        result = read(path, fmt, False, monkeypatch)
+        same(result["rows"], ARROW_SCHEMA)
+        same(result["bills"], BILLING_ARROW_SCHEMA)
+    rng = random.Random(3)
+    edges: dict[Any, list[Any]] = {
+        pa.decimal128(18, 6): [Decimal("0.006644"), Decimal("-0.000000"), Decimal("6"), Decimal("-1.5"),
+                               Decimal("999999999999.999999"), Decimal("-999999999999.999999"), Decimal("1E+3"),
+                               Decimal("0.000001")],
+        pa.timestamp("us"): [dt(2026, 3, 1), dt(1969, 12, 31, 23, 59, 59, 999999), dt(2100, 1, 1, 0, 0, 0, 1),
+                             dt(1970, 1, 1)],
+        pa.int64(): [0, -1, 2**63 - 1, -2**63, 10**13],
+        pa.int32(): [0, -1, 2**31 - 1, -2**31],
+        pa.bool_(): [True, False],
+        pa.string(): ["", "x", "Z\u00fcrich \u2014 1", "\U0001f600"],
+    }
+    for kind, values in edges.items():
+        for _ in range(200):
+            column = [None if rng.random() < 0.3 else rng.choice(values) for _ in range(rng.choice([1, 8, 9, 17]))]
+            built = arrow_records.column(column, kind)
+            built.validate(full=True)
+            assert built.equals(pa.array(column, kind)), (kind, column)
+    # not built from buffers: more decimals than the scale, beyond the precision, another Python type
+    for kind, value in ((pa.decimal128(18, 6), Decimal("0.0000001")), (pa.decimal128(18, 6), Decimal("1E+12")),
+                        (pa.decimal128(18, 6), Decimal("1.0000000")), (pa.int64(), True), (pa.int64(), 2**63)):
+        try:
+            expected = pa.array([value, None], kind)
+        except (pa.ArrowException, OverflowError) as e:
+            with pytest.raises(type(e)):
+                arrow_records.column([value, None], kind)
+        else:
+            assert arrow_records.column([value, None], kind).equals(expected)
+
+
+def test_a_bill_worker_does_not_import_pandas(tmp_path: Path) -> None:
+    """A bill read in a worker process (ingest.read_apart) stages its rows, bill lines and rejects without pa.array
+    on Python lists, which imports pandas (ingest/arrow_records.py): every kind of line, each bill format."""
+    import subprocess
+    import sys
+
+    for fmt, data in (("bedrock_cur", mutated_bill(1, 200)), ("aws_focus", mutated_focus(1, 200)),
+                      ("gcp_billing", mutated_gcp(1, 200))):
+        path = tmp_path / f"{fmt}.csv"
+        path.write_bytes(data)
+        script = ("import sys\nfrom finops import ingest\n"
+                  f"stats, rejects = ingest.read_apart({str(path)!r}, {fmt!r}, {str(tmp_path / fmt)!r})\n"
+                  "assert stats.rows_staged > 100 and rejects\n"
+                  "print('pandas' in sys.modules)\n")
+        run = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True,
+                             cwd=tmp_path)
+        assert run.stdout.strip() == "False", fmt
+
+
 def test_a_load_that_fails_leaves_no_transaction_open(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """ingest.load stages the files it reads itself in one transaction: an error while reading rolls it back and
     is raised, and the connection can be used again."""
