@@ -31,6 +31,7 @@ from . import (
     anthropic_batch,
     anthropic_cost_report,
     anthropic_log,
+    arrow_records,
     aws_focus,
     bedrock_cur,
     bedrock_invocation,
@@ -281,7 +282,7 @@ class Stager:
             self.con.execute(f"INSERT INTO {self.usage_table} SELECT * FROM batch")
             self.rows.clear()
         if self.bills:
-            bills = pa.Table.from_pylist(self.bills, schema=BILLING_ARROW_SCHEMA)  # noqa: F841 (read by DuckDB)
+            bills = arrow_records.table(self.bills, BILLING_ARROW_SCHEMA)  # noqa: F841 (read by DuckDB; no pandas)
             self.con.execute("INSERT INTO billing_raw SELECT * FROM bills")
             self.bills.clear()
         if self.rejects:
@@ -426,7 +427,8 @@ def _read_logs_apart(files: list[tuple[Path, FileStats]], con: duckdb.DuckDBPyCo
 def read_apart(path: str, fmt: str, spool: str) -> tuple[FileStats, list[tuple[str, int, str]]]:
     """One file read in a worker process: its accounting and its rejects; its rows and bill lines are written to
     the Arrow stream files `spool`.rows and `spool`.bills batch by batch (BATCH_ROWS each), so that the worker
-    holds one batch at a time, never the file's rows."""
+    holds one batch at a time, never the file's rows. Made Arrow without pa.array (arrow_records.py), which would
+    import pandas in the worker."""
     stats = FileStats(path=path, format=fmt)
     rows: list[dict[str, Any]] = []
     bills: list[dict[str, Any]] = []
@@ -438,13 +440,13 @@ def read_apart(path: str, fmt: str, spool: str) -> tuple[FileStats, list[tuple[s
         def on_row(record: dict[str, Any]) -> None:
             rows.append(record)
             if len(rows) >= BATCH_ROWS:
-                row_out.write_table(pa.Table.from_pylist(rows, schema=ARROW_SCHEMA))
+                row_out.write_table(arrow_records.table(rows, ARROW_SCHEMA))
                 rows.clear()
 
         def on_bill(record: dict[str, Any]) -> None:
             bills.append(record)
             if len(bills) >= BATCH_ROWS:
-                bill_out.write_table(pa.Table.from_pylist(bills, schema=BILLING_ARROW_SCHEMA))
+                bill_out.write_table(arrow_records.table(bills, BILLING_ARROW_SCHEMA))
                 bills.clear()
 
         def on_table(table: fast_claude_code.Rows | pa.Table) -> None:
@@ -452,9 +454,9 @@ def read_apart(path: str, fmt: str, spool: str) -> tuple[FileStats, list[tuple[s
 
         read_file(Path(path), stats, on_row, lambda *r: rejects.append(r), on_bill, on_table)
         if rows:
-            row_out.write_table(pa.Table.from_pylist(rows, schema=ARROW_SCHEMA))
+            row_out.write_table(arrow_records.table(rows, ARROW_SCHEMA))
         if bills:
-            bill_out.write_table(pa.Table.from_pylist(bills, schema=BILLING_ARROW_SCHEMA))
+            bill_out.write_table(arrow_records.table(bills, BILLING_ARROW_SCHEMA))
     return stats, rejects
 
 

@@ -9,6 +9,9 @@ own, on the row's four usage values.
 A row is handed back to the reference reader (FALLBACK) whenever it is not a plain usage row: anything rejected, a
 cost type other than regular, an SKU without a token class, or credits (other than none: `[]` or empty), which
 make bill lines of their own.
+
+The plain usage rows of a batch whose unit is a count are read as columns (gcp_rows, with bulk_columns.py's
+machinery), the others by GcpBulk._line.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Any
 from . import gcp_billing
 from .bedrock_cur import Done
 from .bulk_cur import _NO_END, FALLBACK, IGNORED, CurBulk, _stamp
-from .cloud_common import TOKEN_CLASSES, TOKEN_COLUMN, bill_model, quantity, whole_tokens
+from .cloud_common import MAX_BUCKET_TOKENS, TOKEN_CLASSES, TOKEN_COLUMN, bill_model, quantity, whole_tokens
 from .common import RowError, id_of_joined, id_parts, money, text
 
 
@@ -57,8 +60,10 @@ class GcpBulk(CurBulk):
 
     SLOTS = SLOTS
     TAG_COLUMNS = False
-    BY_COLUMNS = False  # every line by _line
     JSON_COLUMNS = ()  # labels and credits are JSON text, parsed once per distinct value here
+
+    def _columnar(self, picked: Any) -> Any:
+        return gcp_rows(self, picked)
 
     def _line(self, *values: Any) -> Any:  # the slots' values in SLOTS' order (then CurBulk's empty tags)
         static = self.static_of(values[:_STATIC], _static)
@@ -140,3 +145,40 @@ def _static(service: Any, sku: Any, currency: Any, region: Any, location: Any, p
     return row, head, tail, TOKEN_COLUMN[token_class], (unit, pricing_unit), count_how
 
 
+def gcp_rows(bulk: GcpBulk, picked: Any) -> Any:
+    """The usage rows (as bulk_columns.cur_rows gives them) of the plain usage rows of `picked` (GcpBulk.lines' slot
+    columns) whose unit is a count: what _line makes of each, column by column; None when there is none."""
+    import polars as pl
+
+    from . import bulk_columns as bc
+
+    if picked.height == 0:
+        return None
+    keys = list(SLOTS)[:_STATIC]
+    frame = picked.with_row_index("_pos")
+    groups, found = bc.groups_of(bulk, frame, keys, _static)
+    # what _static gave, for the groups whose unit is a count (_tokens' first case); else None
+    found = [f if isinstance(f, tuple) and f[5] is not None else None for f in found]
+    if not any(found):
+        return None
+    rows = [None if f is None else f[0] for f in found]
+
+    def per_group(name: str, value: Any) -> Any:  # value(what _static gave) for each group
+        return pl.Series(name, [None if f is None else value(*f) for f in found], dtype=pl.String)
+
+    group_frame = groups.with_columns(
+        *bc.group_columns(rows, [f and f[3] for f in found]),
+        per_group("_note", lambda row, head, tail, column, units, how: how),
+        per_group("_head", lambda row, head, tail, column, units, how: head),
+        per_group("_tail0", lambda row, head, tail, column, units, how: tail[0]),
+        per_group("_tail1", lambda row, head, tail, column, units, how: tail[1]))
+    after = pl.col("_end").is_null() | (pl.col("_end") > pl.col("_start"))  # else rejected
+    lazy = frame.lazy().join(group_frame.lazy(), on=keys, how="left", nulls_equal=True).filter(
+        pl.col("_static") & bc.plain("amount", bc.AMOUNT, empty=False) & bc.plain("cost", bc.COST, empty=False)
+    ).with_columns(*bc.stamps(frame, "start", "end", "usage_start_time")).filter(bc.stamped() & after).with_columns(
+        bc.tokens("amount", pl.lit(0)), bc.micros()).filter(pl.col("_tokens") <= MAX_BUCKET_TOKENS)
+    # stable_id(*head, start, end, *tail[0], resource, *tail[1], str(cost)), as _line joins it
+    joined = pl.concat_str("_head", pl.lit("\x1f"), "_start_text", pl.lit("\x1f"), pl.col("_end_text").fill_null(""),
+                           pl.lit("\x1f"), "_tail0", pl.lit("\x1f"), pl.col("resource").fill_null(""),
+                           pl.lit("\x1f"), "_tail1", pl.lit("\x1f"), bc.cost_text())
+    return bc.usage_rows(lazy.with_columns(joined.alias("_joined")), next(r for r in rows if r is not None))

@@ -118,12 +118,19 @@ def _credits(value: Any) -> list[dict[str, Any]]:
 
 def read(path: Path, stream: IO[bytes], emit: Emitter) -> None:
     from .bedrock_cur import Done
+    from .bulk_columns import ColumnRows
     from .bulk_gcp import GcpBulk  # the Claude rows of a CSV export read in bulk, as this module reads them
 
     # A row that does not name Claude is not a record (see _records): the fast path need not parse it.
     table = Table(path, stream, words=("claude",), stats=emit.stats, bulk=GcpBulk)
+    table.tables = emit.takes_tables
     units: dict[str, int] = {}
     for number, row in table.rows():
+        if type(row) is ColumnRows:  # a batch's plain usage rows read as columns (bulk_gcp.py)
+            for how, count in row.notes():
+                units[how] = units.get(how, 0) + count
+            emit.rows_table(row.arrow(emit.stats.format, emit.stats.path))
+            continue
         if type(row) is Done:  # read in bulk (bulk_gcp.py): the row _records would have made
             units[row.note] = units.get(row.note, 0) + 1
             emit.row(row.record, number, unicode_checked=True)  # from valid UTF-8 lines

@@ -588,7 +588,7 @@ def assert_corpus_reads_like_the_reference(data: bytes, stem: str, fmt: str, tmp
             assert fast == reference, (block, path.name)
             assert reference["rows"] and reference["rejects"] and reference["bills"]  # all three compared
             tables = assert_tables_read_like_the_reference(path, fmt, reference, monkeypatch)
-            assert tables > 0 or fmt != "bedrock_cur"  # the CUR's plain lines are read as columns
+            assert tables > 0  # the plain usage lines are read as columns
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -997,7 +997,8 @@ def test_sample_objects_are_parsed_as_far_as_a_sniff_reads(tmp_path: Path, monke
 # ---- bulk reading of the AWS FOCUS export's Claude lines (ingest/bulk_focus.py) -------------------------------
 
 FOCUS_MUTATIONS: dict[str, list[str]] = {
-    "BilledCost": ["6", "6.0000005", "-0.5", "", "1e30", "6E-7", "x", " 6 ", "0"],
+    "BilledCost": ["6", "6.0000005", "-0.5", "", "1e30", "6E-7", "x", " 6 ", "0", "-0", "-0.0000004", "0.0000025",
+                   "-0.0000035", "007.5", "0.1234567890123", "99999999999.9999995"],
     "BillingAccountId": ["999988887777", "", "acct\u00fc"],
     "BillingCurrency": ["USD", "usd", " USD ", "EUR", ""],
     "ChargeCategory": ["Usage", "usage", " Usage ", "Credit", "Tax", "Adjustment", "Purchase", "", "Other"],
@@ -1005,10 +1006,12 @@ FOCUS_MUTATIONS: dict[str, list[str]] = {
     "ChargePeriodStart": ["2026-10-05T00:00:00Z", "2026-10-05T00:00:00+02:00", "2026-10-05", "", "yesterday",
                           "2026-10-05 00:00:00 UTC"],
     "ChargePeriodEnd": ["2026-10-06T00:00:00Z", "", "soon", "2026-10-05T01:00:00Z"],
-    "ConsumedQuantity": ["2000000", "2", "", "0", "-2", "1E+2", "abc", "NaN", "2.5", " 3 ", "1,000", "1e20"],
+    "ConsumedQuantity": ["2000000", "2", "", "0", "-2", "1E+2", "abc", "NaN", "2.5", " 3 ", "1,000", "1e20", "007",
+                         "0.0000001", "0.0000000", "000.5", "3.5", "0.00000010", "10000000000000.4"],
     "ConsumedUnit": ["Tokens", "Units", "unit", "", "1K tokens", "Count", "hours"],
     "ContractedUnitPrice": ["3", "0.003", "", "0", "x", "-3", "1000"],
-    "PricingQuantity": ["2", "2.0", "", "0.000001", "abc", "12345678.123456789012345", "0.5"],
+    "PricingQuantity": ["2", "2.0", "", "0.000001", "abc", "12345678.123456789012345", "0.5", "0.0000025",
+                        "0.0000035", "1.0005", "00", "0.000000", "0.0000001", "002.50"],
     "PricingUnit": ["Units", "1M tokens", "1K Tokens", "tokens", "", "Units"],
     "PublisherName": ["Anthropic", " anthropic ", "", "Amazon Web Services", "ANTHROPIC PBC"],
     "RegionId": ["us-east-1", "", "eu-west-1"],
@@ -1116,6 +1119,65 @@ def test_the_regular_focus_lines_are_read_in_bulk(tmp_path: Path, monkeypatch: p
     assert len(read(copy, "aws_focus", True, monkeypatch)["rows"]) == 40 and sum(bulk) == 40
 
 
+def focus_lines(changes: list[dict[str, str]]) -> bytes:
+    """An AWS FOCUS export: FOCUS_BASE's header, then FOCUS_BASE changed by each of `changes`, one line each."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(FOCUS_BASE)
+    for change in changes:
+        writer.writerow(dict(FOCUS_BASE, **change).values())
+    return out.getvalue().encode()
+
+
+def test_plain_focus_lines_read_as_columns_by_hand(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """FOCUS lines whose values bulk_focus.focus_rows works out itself, the figures worked out here by hand: which
+    quantity is the amount, the amount as its record id writes it, halves rounded to even, the unit told by the
+    rate. All come in one table and equal the reference's rows; an amount below 10**-6 (written with an exponent in
+    the record id) is read line by line."""
+    import hashlib
+
+    lines = [  # each its own hour; FOCUS_BASE: 2,000,000 consumed Tokens (not mere units: the consumed quantity)
+        {},
+        {"ConsumedUnit": "Units", "PricingQuantity": "0.0000025", "PricingUnit": "1M tokens"},  # priced: 2.5 -> 2
+        {"ConsumedUnit": "Units", "PricingQuantity": "0.0000035", "PricingUnit": "1M tokens"},  # priced: 3.5 -> 4
+        {"ConsumedQuantity": "007", "ConsumedUnit": "1K tokens"},  # 7 thousands; "7" in the record id
+        {"ConsumedUnit": "Units"},  # priced: 2 Units at a rate of 3 = Sonnet 4.6's $3 input: millions
+        {"BilledCost": "-0.0000025"},  # -> -0.000002
+        {"ConsumedQuantity": "", "PricingQuantity": "002.50", "PricingUnit": "1K tokens"},  # 2,500; "2.50"
+        {"ConsumedUnit": "Units", "PricingQuantity": "0.0000001", "PricingUnit": "1M tokens"},  # "1E-7": by line
+    ]
+    path = tmp_path / "focus.csv"
+    path.write_bytes(focus_lines([dict(change, ChargePeriodStart=f"2026-10-05T{n:02d}:00:00Z",
+                                       ChargePeriodEnd=f"2026-10-05T{n:02d}:59:00Z")
+                                  for n, change in enumerate(lines)]))
+    reference = read(path, "aws_focus", False, monkeypatch)
+    found, tables = read_tables(path, "aws_focus", monkeypatch)
+    assert [t.num_rows for t in tables] == [7] and as_tables(found) == as_tables(reference)
+    rows = {row["record_id"]: row for row in found["rows"]}
+
+    def row(hour: int, amount: str, cost: str = "6.000000") -> dict[str, Any]:
+        # stable_id(FORMAT, start, end, usage type, account, resource, line type, description, product, amount,
+        # cost, tags as JSON): the parts joined by \x1f, SHA-256, 32 hex digits
+        joined = "\x1f".join(["aws_focus", f"2026-10-05 {hour:02d}:00:00", f"2026-10-05 {hour:02d}:59:00",
+                              FOCUS_BASE["x_UsageType"], "111122223333", "", "usage", "input",
+                              FOCUS_BASE["ServiceName"], amount, cost, '{"user:team": "search"}'])
+        return rows[hashlib.sha256(joined.encode()).hexdigest()[:32]]
+
+    assert row(0, "2000000")["input_tokens"] == 2_000_000 and row(1, "0.0000025")["input_tokens"] == 2
+    assert row(2, "0.0000035")["input_tokens"] == 4 and row(3, "7")["input_tokens"] == 7_000
+    assert row(4, "2")["input_tokens"] == 2_000_000 and row(6, "2.50")["input_tokens"] == 2_500
+    assert str(row(5, "2000000", "-0.000002")["source_cost"]) == "-0.000002"
+    assert row(7, "1E-7")["input_tokens"] == 0  # 0.1 tokens, read line by line
+    assert found["stats"]["notes"] == [
+        "1 line(s): usage amount in millions of tokens, by its rate against the list rate",
+        "3 line(s): usage amount in millions of tokens, by its unit '1M tokens'",
+        "2 line(s): usage amount in thousands of tokens, by its unit '1K tokens'",
+        "2 line(s): usage amount in tokens, by its unit 'Tokens'"]
+
+
 # ---- bulk reading of the Google Cloud billing export's Claude rows (ingest/bulk_gcp.py) ------------------------
 
 _SKU = "Claude Sonnet 4.6 \u2014 Input Tokens \u2014 global \u2014 Context Window Size from 0 to 200000 Tokens"
@@ -1138,9 +1200,11 @@ GCP_MUTATIONS: dict[str, list[str]] = {
     "location_region": ["europe-west1", "", "global"],
     "location_location": ["us", ""],
     "resource_name": ["", "r1"],
-    "cost": ["5.5", "0", "", "-1", "x", "1e30", "5.5000005", " 2 "],
+    "cost": ["5.5", "0", "", "-1", "x", "1e30", "5.5000005", " 2 ", "-0", "0.0000025", "-0.0000035", "007.5",
+             "99999999999.9999995", "0.1234567890123"],
     "currency": ["USD", "usd", "EUR", ""],
-    "usage_amount": ["1000000", "", "1.5", "-5", "abc", "1E+3", "1e20"],
+    "usage_amount": ["1000000", "", "1.5", "-5", "abc", "1E+3", "1e20", "2.5", "0.5", "007", "0", "10000000000000",
+                     "10000000000000.5", "10000000000001"],
     "usage_unit": ["count", "tokens", "", "requests", "1M tokens", " Count "],
     "usage_amount_in_pricing_units": ["1", "", "0.5", "x"],
     "usage_pricing_unit": ["1M tokens", "1K tokens", "", "requests"],
@@ -1187,6 +1251,53 @@ def test_the_regular_gcp_rows_are_read_in_bulk(tmp_path: Path, monkeypatch: pyte
     assert bulk == [20] and len(result["rows"]) == 20 and len({r["record_id"] for r in result["rows"]}) == 20
     assert [(line, reason) for _, line, reason in result["rejects"]] == [(22, "expected 21 fields, found 2")]
     assert result["stats"]["notes"] == ["20 row(s): tokens from usage.amount (count)"]
+
+
+def test_plain_gcp_rows_read_as_columns_by_hand(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Google Cloud rows whose values bulk_gcp.gcp_rows works out itself, the figures worked out here by hand:
+    halves rounded to even, costs rounded to 6 decimals, a negative zero cost, the record id's parts. The rows
+    counted in tokens come in one table and equal the reference's rows; an end before the start is rejected and a
+    unit other than a count read line by line."""
+    import hashlib
+
+    changes = [  # each its own hour; GCP_BASE: 1,000,000 input tokens counted, $3
+        {}, {"usage_amount": "2.5"}, {"usage_amount": "3.5"}, {"usage_amount": "007"}, {"cost": "0.0000025"},
+        {"cost": "-0"}, {"cost": "-0.0000035", "resource_name": "r1"},
+        {"usage_unit": "requests"},  # not a count: the pricing units (1 x 1M tokens), line by line
+        {"usage_end_time": "2026-07-15 00:00:00 UTC"},  # an end before the start: rejected
+    ]
+    import csv
+    import io
+
+    out = io.StringIO()  # the labels quoted (they hold commas and quotes), a regular field
+    for n, change in enumerate(changes):
+        csv.writer(out, lineterminator="\n").writerow(dict(
+            GCP_BASE, usage_start_time=f"2026-07-15 {n + 1:02d}:00:00 UTC",
+            **{"usage_end_time": f"2026-07-15 {n + 1:02d}:59:00 UTC", **change}).values())
+    path = tmp_path / "gcp.csv"
+    path.write_bytes(mutated_gcp(0, 0) + out.getvalue().encode())
+    reference = read(path, "gcp_billing", False, monkeypatch)
+    found, tables = read_tables(path, "gcp_billing", monkeypatch)
+    assert [t.num_rows for t in tables] == [7] and as_tables(found) == as_tables(reference)
+    rows = {row["record_id"]: row for row in found["rows"]}
+
+    def row(n: int, cost: str = "3.000000", resource: str = "") -> dict[str, Any]:
+        # stable_id(FORMAT, account, service, sku, sku id, start, end, project, region, resource, labels as JSON,
+        # kind, cost)
+        joined = "\x1f".join(["gcp_billing", "01ABCD", "Claude Sonnet 4.6", _SKU, "K1", f"2026-07-15 {n:02d}:00:00",
+                              f"2026-07-15 {n:02d}:59:00", "acme-ml-prod", "global", resource,
+                              '{"team": "docs"}', "usage", cost])
+        return rows[hashlib.sha256(joined.encode()).hexdigest()[:32]]
+
+    assert row(1)["input_tokens"] == 1_000_000 and row(1)["tags"] == '{"team": "docs"}'
+    assert row(2)["input_tokens"] == 2 and row(3)["input_tokens"] == 4 and row(4)["input_tokens"] == 7
+    assert str(row(5, "0.000002")["source_cost"]) == "0.000002" and row(6, "-0.000000")["source_cost"] == 0
+    assert str(row(7, "-0.000004", "r1")["source_cost"]) == "-0.000004"
+    assert row(8)["input_tokens"] == 1_000_000
+    assert [(line, reason) for _, line, reason in found["rejects"]] == [
+        (10, "usage_end_time is not after usage_start_time")]
+    assert found["stats"]["notes"] == ["7 row(s): tokens from usage.amount (count)",
+                                       "1 row(s): tokens from usage.amount_in_pricing_units x '1M tokens'"]
 
 
 # ---- Claude Code transcripts (ingest/fast_claude_code.py): msgspec's reader against the reference ------------------
@@ -1539,6 +1650,84 @@ def test_the_fast_path_does_not_import_pandas(tmp_path: Path) -> None:
               "print('pandas' in sys.modules)\n")
     run = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True)
     assert run.stdout.strip() == "False"
+
+
+def test_records_made_arrow_from_buffers_equal_from_pylist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ingest/arrow_records.py makes the bill workers' records an Arrow table without pa.array: it equals
+    pa.Table.from_pylist on every row and bill line the reference reader gives for each bill fixture and hostile
+    case and for the mutation corpora, and on values at the edges of each type (nulls, decimals with fewer or more
+    decimals than the scale, beyond the precision, negative zero, microseconds, integers of every size); a value
+    it does not build from buffers goes to pa.array (the same errors)."""
+    import random
+    from datetime import datetime as dt
+    from decimal import Decimal
+
+    import pyarrow as pa
+    from finops.ingest import arrow_records
+
+    from finops.schema import ARROW_SCHEMA, BILLING_ARROW_SCHEMA
+
+    def same(records: list[dict[str, Any]], schema: Any) -> None:
+        built = arrow_records.table(records, schema)
+        built.validate(full=True)
+        assert built.equals(pa.Table.from_pylist(records, schema=schema))
+
+    corpora = []
+    for fmt, data in (("bedrock_cur", mutated_bill(1, 400)), ("aws_focus", mutated_focus(1, 400)),
+                      ("gcp_billing", mutated_gcp(1, 400))):
+        corpora.append((tmp_path / f"{fmt}.csv", fmt))
+        corpora[-1][0].write_bytes(data)
+    for path, fmt in [(p, p.parent.name) for p in FILES] + corpora:
+        result = read(path, fmt, False, monkeypatch)
+        same(result["rows"], ARROW_SCHEMA)
+        same(result["bills"], BILLING_ARROW_SCHEMA)
+    rng = random.Random(3)
+    edges: dict[Any, list[Any]] = {
+        pa.decimal128(18, 6): [Decimal("0.006644"), Decimal("-0.000000"), Decimal("6"), Decimal("-1.5"),
+                               Decimal("999999999999.999999"), Decimal("-999999999999.999999"), Decimal("1E+3"),
+                               Decimal("0.000001")],
+        pa.timestamp("us"): [dt(2026, 3, 1), dt(1969, 12, 31, 23, 59, 59, 999999), dt(2100, 1, 1, 0, 0, 0, 1),
+                             dt(1970, 1, 1)],
+        pa.int64(): [0, -1, 2**63 - 1, -2**63, 10**13],
+        pa.int32(): [0, -1, 2**31 - 1, -2**31],
+        pa.bool_(): [True, False],
+        pa.string(): ["", "x", "Z\u00fcrich \u2014 1", "\U0001f600"],
+    }
+    for kind, values in edges.items():
+        for _ in range(200):
+            column = [None if rng.random() < 0.3 else rng.choice(values) for _ in range(rng.choice([1, 8, 9, 17]))]
+            built = arrow_records.column(column, kind)
+            built.validate(full=True)
+            assert built.equals(pa.array(column, kind)), (kind, column)
+    # not built from buffers: more decimals than the scale, beyond the precision, another Python type
+    for kind, value in ((pa.decimal128(18, 6), Decimal("0.0000001")), (pa.decimal128(18, 6), Decimal("1E+12")),
+                        (pa.decimal128(18, 6), Decimal("1.0000000")), (pa.int64(), True), (pa.int64(), 2**63)):
+        try:
+            expected = pa.array([value, None], kind)
+        except (pa.ArrowException, OverflowError) as e:
+            with pytest.raises(type(e)):
+                arrow_records.column([value, None], kind)
+        else:
+            assert arrow_records.column([value, None], kind).equals(expected)
+
+
+def test_a_bill_worker_does_not_import_pandas(tmp_path: Path) -> None:
+    """A bill read in a worker process (ingest.read_apart) stages its rows, bill lines and rejects without pa.array
+    on Python lists, which imports pandas (ingest/arrow_records.py): every kind of line, each bill format."""
+    import subprocess
+    import sys
+
+    for fmt, data in (("bedrock_cur", mutated_bill(1, 200)), ("aws_focus", mutated_focus(1, 200)),
+                      ("gcp_billing", mutated_gcp(1, 200))):
+        path = tmp_path / f"{fmt}.csv"
+        path.write_bytes(data)
+        script = ("import sys\nfrom finops import ingest\n"
+                  f"stats, rejects = ingest.read_apart({str(path)!r}, {fmt!r}, {str(tmp_path / fmt)!r})\n"
+                  "assert stats.rows_staged > 100 and rejects\n"
+                  "print('pandas' in sys.modules)\n")
+        run = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True,
+                             cwd=tmp_path)
+        assert run.stdout.strip() == "False", fmt
 
 
 def test_a_load_that_fails_leaves_no_transaction_open(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
