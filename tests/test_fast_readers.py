@@ -1251,7 +1251,7 @@ def same_transcript(path: Path) -> dict[str, Any]:
 # one line (every line decoded in bulk alone) and of a few lines (bad lines among good ones, at each chunk edge).
 CHUNKS = [fast_claude_code.CHUNK_BYTES, 0, 700]
 # Rows staged per line of Rows.insert's JSON file, with each chunk size: the real one, one, a few.
-LINE_ROWS = {fast_claude_code.CHUNK_BYTES: fast_claude_code.LINE_ROWS, 0: 1, 700: 3}
+LINE_ROWS = {fast_claude_code.CHUNK_BYTES: fast_claude_code.LINE_ROWS, 0: 1, 700: 3, 1500: 2}
 
 
 @pytest.mark.parametrize("chunk", CHUNKS)
