@@ -5,25 +5,17 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 
 from finops.errors import IngestError
-from finops.schema import (
-    ARROW_SCHEMA,
-    BILL_KEEP_FIRST,
-    BILLING_ARROW_SCHEMA,
-    BILLING_NAMES,
-    KEEP_BEST,
-    create_billing_sql,
-    create_table_sql,
-)
+from finops.schema import BILL_KEEP_FIRST, BILLING_NAMES, KEEP_BEST, create_billing_sql, create_table_sql
 
 from . import (
     analytics_cost,
@@ -31,7 +23,6 @@ from . import (
     anthropic_batch,
     anthropic_cost_report,
     anthropic_log,
-    arrow_records,
     aws_focus,
     bedrock_cur,
     bedrock_invocation,
@@ -50,6 +41,11 @@ from . import (
     workers,
 )
 from .common import JSON_ERRORS, READ_ERRORS, Emitter, FileStats, decode, display_path, open_binary, writable
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+# pyarrow is imported where rows are Arrow tables (bills, request logs, Parquet), not at start: transcripts are staged
+# without it (fast_claude_code.Rows.insert), which spares a transcript run its import (bench/RESULTS.md).
 
 # Order matters: the first reader whose sniff() accepts a file reads it.
 READERS: dict[str, ModuleType] = {
@@ -188,6 +184,7 @@ def take_sample(path: Path) -> Sample:
 
 
 def _parquet_sample(path: Path) -> Sample:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
@@ -259,19 +256,24 @@ class Stager:
     def table(self, rows: fast_claude_code.Rows | pa.Table) -> None:
         """Rows of a fast path in ARROW_SCHEMA, as columns (transcripts) or an Arrow table (bills), gathered over
         files and inserted BATCH_ROWS at a time."""
-        if isinstance(rows, pa.Table):
+        if isinstance(rows, fast_claude_code.Rows):
+            self.table_rows.extend(rows)
+        else:
             self.tables.append(rows)
             self.tables_rows += rows.num_rows
-        else:
-            self.table_rows.extend(rows)
         if self.table_rows.num_rows + self.tables_rows >= BATCH_ROWS:
             self.flush()
 
     def flush(self) -> None:
         if self.table_rows.num_rows:
-            columns = self.table_rows.to_table()  # noqa: F841 (read by DuckDB)
-            self.con.execute(f"INSERT INTO {self.usage_table} SELECT * FROM columns")
+            self.table_rows.insert(self.con, self.usage_table)
             self.table_rows = fast_claude_code.Rows()
+        if self.rows or self.bills or self.tables:
+            import pyarrow as pa
+
+            from finops.schema import ARROW_SCHEMA, BILLING_ARROW_SCHEMA
+
+            from . import arrow_records  # imports pyarrow: not on a transcript-only run
         if self.tables:
             tables = pa.concat_tables(self.tables)  # noqa: F841 (read by DuckDB)
             self.con.execute(f"INSERT INTO {self.usage_table} SELECT * FROM tables")
@@ -340,8 +342,9 @@ def load(
         result.skipped.append((stats.path, stats.skip_reason or ""))
     _deduplicate(con, result, parts)
     # The Arrow batches of rows are freed, but pyarrow's allocator keeps their pages for itself unless told (the
-    # pages DuckDB then needs for pricing; bench/RESULTS.md for what it measured).
-    pa.default_memory_pool().release_unused()
+    # pages DuckDB then needs for pricing; bench/RESULTS.md for what it measured). Not imported for it.
+    if "pyarrow" in sys.modules:
+        sys.modules["pyarrow"].default_memory_pool().release_unused()
     return result
 
 
@@ -429,6 +432,12 @@ def read_apart(path: str, fmt: str, spool: str) -> tuple[FileStats, list[tuple[s
     the Arrow stream files `spool`.rows and `spool`.bills batch by batch (BATCH_ROWS each), so that the worker
     holds one batch at a time, never the file's rows. Made Arrow without pa.array (arrow_records.py), which would
     import pandas in the worker."""
+    import pyarrow as pa
+
+    from finops.schema import ARROW_SCHEMA, BILLING_ARROW_SCHEMA
+
+    from . import arrow_records
+
     stats = FileStats(path=path, format=fmt)
     rows: list[dict[str, Any]] = []
     bills: list[dict[str, Any]] = []
@@ -462,6 +471,8 @@ def read_apart(path: str, fmt: str, spool: str) -> tuple[FileStats, list[tuple[s
 
 def _spooled(path: str) -> Iterator[pa.RecordBatch]:
     """The batches a worker wrote to an Arrow stream file, one at a time."""
+    import pyarrow as pa
+
     with pa.OSFile(path, "rb") as f:
         yield from pa.ipc.open_stream(f)
 

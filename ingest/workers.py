@@ -20,12 +20,14 @@ import queue as queues
 import signal
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 
-from finops.schema import ARROW_SCHEMA, BILLING_ARROW_SCHEMA, create_table_sql
+from finops.schema import create_table_sql
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 from .common import FileStats
 
@@ -46,6 +48,8 @@ def read(files: list[tuple[Path, FileStats]], con: duckdb.DuckDBPyConnection, pr
     file in this process, which then takes files too instead of starting one process more (a worker costs its start
     and imports, about 0.45 CPU-seconds, and its rows a trip through the queue), taking what the workers send
     between its files."""
+    import pyarrow as pa  # here, not at start: ingest imports this module on every run (a transcript run needs neither)
+
     order = sorted(range(len(files)), key=lambda i: (-size(files[i][0]), i))
     table = "usage_apart"
     con.execute(create_table_sql(table))
@@ -124,6 +128,8 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, pending: list[pa.Table])
     """The rows received so far, in one INSERT (each costs DuckDB milliseconds however few its rows: a transcript's
     rows come a file at a time, and one INSERT per file was as much CPU as reading them)."""
     if pending:
+        import pyarrow as pa
+
         rows = pa.concat_tables(pending)  # noqa: F841 (read by DuckDB)
         con.execute(f"INSERT INTO {table} SELECT * FROM rows")
         pending.clear()
@@ -188,11 +194,19 @@ class _Sink:
 
     def _send_rows(self) -> None:
         if self.rows:
+            import pyarrow as pa
+
+            from finops.schema import ARROW_SCHEMA
+
             self.channel.put(("rows", self.w, _stream(pa.Table.from_pylist(self.rows, schema=ARROW_SCHEMA))))
             self.rows = []
 
     def _send_bills(self) -> None:
         if self.bills:
+            import pyarrow as pa
+
+            from finops.schema import BILLING_ARROW_SCHEMA
+
             self.channel.put(("bills", self.w, _stream(pa.Table.from_pylist(self.bills, schema=BILLING_ARROW_SCHEMA))))
             self.bills = []
 
@@ -205,6 +219,8 @@ class _Sink:
 def _stream(table: pa.Table) -> bytes:
     """A table as Arrow stream bytes: what goes through the queue. (Pickling the table itself makes pyarrow import
     pandas on both sides: 0.4 CPU-seconds in each worker and again in this process.)"""
+    import pyarrow as pa
+
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as out:
         out.write_table(table)

@@ -1321,16 +1321,30 @@ def best_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def transcript(path: Path, fast: bool) -> dict[str, Any]:
-    """A transcript read by the fast path (rows as Arrow tables) or the reference: kept rows, rejects, accounting."""
-    from finops.schema import NAMES
+    """A transcript read by the fast path (rows as columns) or the reference: kept rows, rejects, accounting. The
+    rows as DuckDB holds them once staged, each path's own way (ingest.Stager: the reference's as Arrow tables,
+    the fast path's through a JSON file, fast_claude_code.Rows.insert)."""
+    import duckdb
+    from finops.ingest import Stager
 
-    rows: list[dict[str, Any]] = []
+    from finops.schema import create_table_sql
+
+    con = duckdb.connect()
+    con.execute(create_table_sql("usage_raw"))
+    stager = Stager(con)
     tables: list[Any] = []
     rejects: list[tuple[str, int, str]] = []
     stats = FileStats(path=str(path), format="claude_code")
-    read_file(path, stats, rows.append, lambda *r: rejects.append(r), None, tables.append if fast else None)
-    every = ([{name: row.get(name) for name in NAMES} for row in rows]
-             + [r for t in tables for r in t.to_table().to_pylist()])
+
+    def table(rows: Any) -> None:
+        tables.append(rows)
+        stager.table(rows)
+
+    read_file(path, stats, stager.row, lambda *r: rejects.append(r), None, table if fast else None)
+    stager.flush()
+    staged = con.execute("SELECT * FROM usage_raw")
+    names = [column[0] for column in staged.description]
+    every = [dict(zip(names, row, strict=True)) for row in staged.fetchall()]
     return {"rows": best_rows(every), "rejects": rejects, "stats": dataclasses.asdict(stats), "tables": len(tables)}
 
 
@@ -1347,6 +1361,8 @@ def same_transcript(path: Path) -> dict[str, Any]:
 # The fast path decodes a chunk of lines in one call, a chunk that fails line by line: at its real size, a chunk of
 # one line (every line decoded in bulk alone) and of a few lines (bad lines among good ones, at each chunk edge).
 CHUNKS = [fast_claude_code.CHUNK_BYTES, 0, 700]
+# Rows staged per line of Rows.insert's JSON file, with each chunk size: the real one, one, a few.
+LINE_ROWS = {fast_claude_code.CHUNK_BYTES: fast_claude_code.LINE_ROWS, 0: 1, 700: 3, 1500: 2}
 
 
 @pytest.mark.parametrize("chunk", CHUNKS)
@@ -1355,6 +1371,7 @@ def test_transcripts_read_by_msgspec_like_the_reference(path: Path, chunk: int,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("FINOPS_NO_FAST_PATH", raising=False)
     monkeypatch.setattr(fast_claude_code, "CHUNK_BYTES", chunk)
+    monkeypatch.setattr(fast_claude_code, "LINE_ROWS", LINE_ROWS[chunk])
     same_transcript(path)
 
 
@@ -1491,6 +1508,7 @@ def test_a_mutation_corpus_of_transcript_lines_reads_like_the_reference(seed: in
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("FINOPS_NO_FAST_PATH", raising=False)
     monkeypatch.setattr(fast_claude_code, "CHUNK_BYTES", chunk)
+    monkeypatch.setattr(fast_claude_code, "LINE_ROWS", LINE_ROWS[chunk])
     path = tmp_path / "projects" / "-home-dev-app" / "session.jsonl"
     path.parent.mkdir(parents=True)
     path.write_bytes(mutated_transcript(seed, 600))
@@ -1508,6 +1526,7 @@ def test_deeply_nested_lines_read_like_the_reference(chunk: int, tmp_path: Path,
 
     monkeypatch.delenv("FINOPS_NO_FAST_PATH", raising=False)
     monkeypatch.setattr(fast_claude_code, "CHUNK_BYTES", chunk)
+    monkeypatch.setattr(fast_claude_code, "LINE_ROWS", LINE_ROWS[chunk])
     lines = []
     for depth in range(400, 1100):
         obj = json.loads(json.dumps(ASSISTANT))
@@ -1552,6 +1571,48 @@ def test_plain_transcript_lines_take_the_fast_path(tmp_path: Path, monkeypatch: 
     assert transcript(first, True)["tables"] == 1 and routed == []
 
 
+@pytest.mark.parametrize("line_rows", [1, 2, 2048])
+def test_transcript_rows_staged_through_json_by_hand(line_rows: int, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast path's rows reach DuckDB through a JSON file (Rows.insert): fractions of a second, amounts, text
+    beyond ASCII, control characters and nulls arrive as written, worked out here by hand, and as the reference
+    stages them; over several lines of the file (line_rows rows a line)."""
+    import json
+    from decimal import Decimal
+
+    monkeypatch.delenv("FINOPS_NO_FAST_PATH", raising=False)
+    monkeypatch.setattr(fast_claude_code, "LINE_ROWS", line_rows)
+    stamps = ["2026-09-01T10:00:01.123Z", "2026-09-01T10:00:02.123456Z", "2026-09-01T23:59:59.999999Z"]
+    costs = [0.0123, None, 12.3456789]
+    sessions = ["Z\u00fcrich \u2603 \U0001f600", "tab\there", None]
+    lines = []
+    for i, (stamp, cost, session) in enumerate(zip(stamps, costs, sessions, strict=True)):
+        obj = json.loads(json.dumps(ASSISTANT))
+        obj["message"]["id"] = f"msg_{i}"
+        obj["timestamp"] = stamp
+        obj["sessionId"] = session
+        if cost is not None:
+            obj["costUSD"] = cost
+        if i == 2:
+            del obj["requestId"], obj["message"]["usage"]["cache_creation"]
+        lines.append(json.dumps(obj, ensure_ascii=False))
+    path = tmp_path / "projects" / "-home-dev-app" / "session.jsonl"
+    path.parent.mkdir(parents=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rows = same_transcript(path)["rows"]
+    assert [r["charge_period_start"] for r in rows] == [datetime(2026, 9, 1, 10, 0, 1, 123000),
+                                                          datetime(2026, 9, 1, 10, 0, 2, 123456),
+                                                          datetime(2026, 9, 1, 23, 59, 59, 999999)]
+    assert [r["source_cost"] for r in rows] == [Decimal("0.012300"), None, Decimal("12.345679")]  # 6 places
+    assert rows[0]["session_id"] == "Z\u00fcrich \u2603 \U0001f600" and rows[2]["session_id"] is None
+    assert [r["request_id"] for r in rows] == ["req_1", "req_1", None]
+    # the 5m/1h split as given (40 + 60), and without it all 100 writes booked as 5-minute, assumed
+    assert [(r["cache_write_5m_tokens"], r["cache_write_1h_tokens"], r["cache_ttl_assumed"]) for r in rows] == [
+        (40, 60, False), (40, 60, False), (100, 0, True)]
+    assert [(r["source_line"], r["project"], r["input_tokens"], r["cache_read_tokens"]) for r in rows] == [
+        (1, "-home-dev-app", 3, 50), (2, "-home-dev-app", 3, 50), (3, "-home-dev-app", 3, 50)]
+
+
 def test_msgspec_reads_numbers_as_json_loads_does() -> None:
     """costUSD is a float in older transcripts: msgspec must give the double json.loads gives, digit for digit
     (money() writes it with str()). Random decimals and exponents, and the shortest form of random doubles."""
@@ -1590,6 +1651,7 @@ def test_a_bad_line_among_lines_decoded_together(chunk: int, tmp_path: Path, mon
 
     monkeypatch.delenv("FINOPS_NO_FAST_PATH", raising=False)
     monkeypatch.setattr(fast_claude_code, "CHUNK_BYTES", chunk)
+    monkeypatch.setattr(fast_claude_code, "LINE_ROWS", LINE_ROWS[chunk])
     good = []
     for i in range(1, 7):
         obj = json.loads(json.dumps(ASSISTANT))
@@ -1636,8 +1698,9 @@ def test_columns_built_from_buffers_equal_pa_array() -> None:
 
 
 def test_the_fast_path_does_not_import_pandas(tmp_path: Path) -> None:
-    """pa.array on Python lists imports pandas when it is installed (a third of a CPU-second, unused): reading
-    transcripts and staging their rows must not (ingest/arrow_columns.py)."""
+    """pa.array on Python lists imports pandas when it is installed (a third of a CPU-second, unused), and
+    pyarrow's own import (with numpy's) costs 0.12 CPU-seconds and 75 MiB: reading transcripts and staging their
+    rows imports none of them (fast_claude_code.Rows.insert)."""
     import subprocess
     import sys
 
@@ -1647,9 +1710,9 @@ def test_the_fast_path_does_not_import_pandas(tmp_path: Path) -> None:
     script = ("import sys, duckdb\nfrom pathlib import Path\nfrom finops import ingest\n"
               f"result = ingest.load([Path({str(out)!r})], duckdb.connect())\n"
               "assert sum(f.rows_loaded for f in result.files) > 100\n"
-              "print('pandas' in sys.modules)\n")
+              "print([m for m in ('pandas', 'pyarrow', 'numpy') if m in sys.modules])\n")
     run = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True)
-    assert run.stdout.strip() == "False"
+    assert run.stdout.strip() == "[]"
 
 
 def test_records_made_arrow_from_buffers_equal_from_pylist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
