@@ -19,11 +19,12 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import pyarrow as pa
-import pyarrow.compute as pc
+if TYPE_CHECKING:
+    import pyarrow as pa
+# pyarrow is imported where it is used: pipeline.run imports is_url on every run, and a transcript run needs no pyarrow.
 
 # A URL of a file system (two or more letters before the colon: never a Windows drive letter).
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
@@ -124,6 +125,8 @@ def _reader(named: dict[str, str]) -> Any:
 
 def _write(scratch: Path, batch: pa.RecordBatch) -> list[tuple[Path, str]]:
     """The batch's files written under scratch at their URL's path (host included), with their times."""
+    import pyarrow as pa
+
     times = batch.column("modificationTime")
     per_second = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}[times.type.unit]
     out = []
@@ -142,6 +145,9 @@ def _write(scratch: Path, batch: pa.RecordBatch) -> list[tuple[Path, str]]:
 
 def renamed(local: Path, name: str) -> Iterator[pa.RecordBatch]:
     """What the local reader gives for the scratch file, every mention of it replaced by the file's name."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     from finops import spark_ingest
     from finops.ingest.common import display_path
 

@@ -1713,6 +1713,12 @@ def test_the_fast_path_does_not_import_pandas(tmp_path: Path) -> None:
               "print([m for m in ('pandas', 'pyarrow', 'numpy') if m in sys.modules])\n")
     run = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True)
     assert run.stdout.strip() == "[]"
+    # nor a whole run over them (pricing, analyses, report sections): pipeline.run imports finops.spark_files
+    whole = ("import sys\nfrom datetime import UTC, datetime\nfrom pathlib import Path\nfrom finops import pipeline\n"
+             f"pipeline.run([Path({str(out)!r})], now=datetime(2026, 12, 1, tzinfo=UTC))\n"
+             "print([m for m in ('pandas', 'pyarrow', 'numpy') if m in sys.modules])\n")
+    run = subprocess.run([sys.executable, "-c", whole], check=True, capture_output=True, text=True)
+    assert run.stdout.strip() == "[]"
 
 
 def test_records_made_arrow_from_buffers_equal_from_pylist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
