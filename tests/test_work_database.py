@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from finops import pipeline, store
+from finops import analysis, pipeline, pricing, store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROWS = 3 * store.WORK_ROW_GROUP_ROWS  # three full row groups
@@ -89,3 +89,29 @@ def test_a_killed_runs_folder_is_removed_by_the_next_run_and_a_live_runs_kept(tm
         live.communicate("", timeout=60)  # stdin closed: it ends normally and removes its own folder
     assert live.returncode == 0
     assert not live_folder.exists()
+
+
+def test_a_run_prices_and_analyses_on_one_thread_and_gives_the_others_back(monkeypatch):
+    seen = []
+    price_usage, run_analysis = pricing.price_usage, analysis.run
+
+    def threads(con: duckdb.DuckDBPyConnection) -> int:
+        return int(con.execute("SELECT current_setting('threads')").fetchone()[0])  # type: ignore[index]
+
+    def priced(con: duckdb.DuckDBPyConnection) -> None:
+        seen.append(("pricing", threads(con)))
+        price_usage(con)
+
+    def analysed(con: duckdb.DuckDBPyConnection, *args, **kwargs):
+        seen.append(("analysis", threads(con)))
+        return run_analysis(con, *args, **kwargs)
+
+    monkeypatch.setattr(pricing, "price_usage", priced)
+    monkeypatch.setattr(analysis, "run", analysed)
+    audit = pipeline.run([FIXTURES / "claude_code"], now=datetime(2026, 12, 1, tzinfo=UTC))
+    try:
+        assert seen[0] == ("pricing", 1) and len(seen) > 1
+        assert {n for _, n in seen} == {1}
+        assert threads(audit.con) == (os.cpu_count() or 1)  # DuckDB's default, one thread per core, given back
+    finally:
+        audit.close()
