@@ -216,15 +216,13 @@ def run(
 
 @contextmanager
 def one_thread(con: duckdb.DuckDBPyConnection | None) -> Iterator[None]:
-    """Run DuckDB on one thread inside (pricing and the analyses of a run that read files), then as before.
+    """Run DuckDB on one thread inside (pricing and the analyses of a run that reads files), then as before.
 
-    Peak memory: DuckDB's second thread held what grew with the rows. Pricing writes `priced_usage` a row group
-    at a time per thread (about 30 MB of uncompressed rows each on transcripts), the analyses' windows sort every
-    request row, and the thread that ran the reading keeps what it allocated until it ends (setting one thread
-    ends it: 20 to 60 MiB on 1 GB). On 1 GB of request logs the run's peak fell from about 360 to 290 MiB (1.38x
-    -> 1.17x the 100 MB run's), on transcripts from about 347 to 300 (bench/RESULTS.md, Memory). CPU seconds are
-    the same; wall time is pricing's and the analyses' second core (under a second on 1 GB). Not for a store
-    (--db), whose month of rows is priced and analysed against a time target, nor for Spark."""
+    Peak memory: a second thread holds what grows with the rows (its own row group of `priced_usage` being written,
+    its share of the windows' sorts) and what it allocated while reading, which it keeps until it ends (setting one
+    thread ends it). On 1 GB of request logs the peak fell from about 355 to 290 MiB, on transcripts from 359 to
+    305 (bench/RESULTS.md, Memory); CPU seconds are the same, wall time loses the second core. Not for a store
+    (--db), priced and analysed against a time target, nor for Spark."""
     if con is None:
         yield
         return
