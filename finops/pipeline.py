@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -160,17 +161,19 @@ def run(
     if engine != "spark":  # Spark named and priced its rows already
         if names:
             naming.apply(con, names)
-        pricing.price_usage(con)
-        if db is None:  # a store's usage is a view already
-            _usage_from_priced(con)
-    # The macros on the driver (bound to its empty tables); the report queries run in Spark expand them.
-    analysis.prepare(con.local if engine == "spark" else con)  # type: ignore[attr-defined]
-    totals = overview.totals(con)  # before the analyses: severity is weighed against spend
-    if engine == "spark":
-        found = spark_pipeline.run_analyses(spark, con, analyses, params, totals.billed_cost)
-    else:
-        found = [f for a in analyses
-                 if (f := analysis.run(con, a, params.get(a.id), spend=totals.billed_cost)) is not None]
+    with one_thread(con if engine != "spark" and db is None else None):
+        if engine != "spark":
+            pricing.price_usage(con)
+            if db is None:  # a store's usage is a view already
+                _usage_from_priced(con)
+        # The macros on the driver (bound to its empty tables); the report queries run in Spark expand them.
+        analysis.prepare(con.local if engine == "spark" else con)  # type: ignore[attr-defined]
+        totals = overview.totals(con)  # before the analyses: severity is weighed against spend
+        if engine == "spark":
+            found = spark_pipeline.run_analyses(spark, con, analyses, params, totals.billed_cost)
+        else:
+            found = [f for a in analyses
+                     if (f := analysis.run(con, a, params.get(a.id), spend=totals.billed_cost)) is not None]
     stacked = stacking.stack(con, found)
     findings = [replace(f, stacked_savings=stacked.get(f.id, Decimal(0))) for f in found]
     standalone = sum((f.savings for f in findings), Decimal(0))
@@ -209,6 +212,26 @@ def run(
     )
     report = replace(report, sections=sections.build_all(con, report))
     return Audit(report=report, con=con)
+
+
+@contextmanager
+def one_thread(con: duckdb.DuckDBPyConnection | None) -> Iterator[None]:
+    """Run DuckDB on one thread inside (pricing and the analyses of a run that reads files), then as before.
+
+    Peak memory: a second thread holds what grows with the rows (its own row group of `priced_usage` being written,
+    its share of the windows' sorts) and what it allocated while reading, which it keeps until it ends (setting one
+    thread ends it). On 1 GB of request logs the peak fell from about 355 to 290 MiB, on transcripts from 359 to
+    305 (bench/RESULTS.md, Memory); CPU seconds are the same, wall time loses the second core. Not for a store
+    (--db), priced and analysed against a time target, nor for Spark."""
+    if con is None:
+        yield
+        return
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]  # type: ignore[index]
+    con.execute("SET threads = 1")
+    try:
+        yield
+    finally:
+        con.execute(f"SET threads = {int(threads)}")
 
 
 def _usage_from_priced(con: duckdb.DuckDBPyConnection) -> None:

@@ -55,6 +55,11 @@ from typing import Any
 
 import duckdb
 
+try:
+    import fcntl
+except ImportError:  # Windows: work folders are not locked (work_folder)
+    fcntl = None  # type: ignore[assignment]
+
 from finops import names as naming
 from finops.errors import FinopsError
 from finops.ingest import (
@@ -204,9 +209,11 @@ def work_in_file(con: duckdb.DuckDBPyConnection) -> None:
     it writes each full row group compressed as it is inserted (20 MiB for the same rows) and keeps its blocks in
     the buffer pool only up to the memory limit. The file is unlinked at once (the connection keeps it open, it
     goes when the connection closes) and never synced: nothing in it outlives the run. Temporary tables stay in
-    memory; the settings are the connection's DuckDB instance's (pipeline.run opens one of its own)."""
-    folder = Path(tempfile.mkdtemp(prefix="finops-work-"))
-    weakref.finalize(con, shutil.rmtree, folder, ignore_errors=True)  # what is left (its WAL) when the connection goes
+    memory; the settings are the connection's DuckDB instance's (pipeline.run opens one of its own). The folder
+    (which holds DuckDB's WAL) is removed when the connection goes, or by the next run if this one is killed
+    (work_folder)."""
+    folder, lock = work_folder()
+    weakref.finalize(con, _remove_folder, folder, lock)  # what is left (its WAL) when the connection goes
     path = folder / "work.duckdb"
     con.execute(f"ATTACH ? AS work (ROW_GROUP_SIZE {WORK_ROW_GROUP_ROWS})", [str(path)])
     con.execute("USE work")
@@ -216,6 +223,56 @@ def work_in_file(con: duckdb.DuckDBPyConnection) -> None:
         path.unlink()
     except OSError:  # a system that cannot remove an open file: removed with its folder when the connection goes
         pass
+
+
+WORK_PREFIX = "finops-work-"
+OWNER_LOCK = "owner.lock"  # locked (flock) by the process that uses the folder, for as long as it lives
+
+
+def work_folder() -> tuple[Path, Any]:
+    """A new work folder in the system temp folder, and the open lock file that marks it as this process's.
+
+    A run that is killed cannot remove its folder, but the kernel releases its lock: each run first removes the
+    folders whose lock nobody holds (remove_stale_work_folders). The folder is made under another name and renamed
+    once locked, so no other run ever sees it unlocked. Without fcntl (Windows) folders are not locked and a
+    killed run's folder stays."""
+    remove_stale_work_folders()
+    starting = Path(tempfile.mkdtemp(prefix="finops-starting-"))
+    lock = None
+    if fcntl is not None:
+        lock = open(starting / OWNER_LOCK, "w")  # noqa: SIM115  # held open until the folder is removed
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    folder = starting.with_name(WORK_PREFIX + starting.name.removeprefix("finops-starting-"))
+    starting.rename(folder)
+    return folder, lock
+
+
+def remove_stale_work_folders() -> list[Path]:
+    """Remove the work folders of runs that are gone: those whose lock file no live process holds. A folder
+    without a lock file (made by an earlier finops, or not locked yet) is left alone. Returns those removed."""
+    removed: list[Path] = []
+    if fcntl is None:
+        return removed
+    for folder in Path(tempfile.gettempdir()).glob(WORK_PREFIX + "*"):
+        try:
+            lock = os.open(folder / OWNER_LOCK, os.O_RDONLY)  # no lock file: OSError, left alone
+        except OSError:
+            continue
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held by a live run: OSError, left alone
+            shutil.rmtree(folder)
+            removed.append(folder)
+        except OSError:  # locked, or removed by another run meanwhile
+            continue
+        finally:
+            os.close(lock)
+    return removed
+
+
+def _remove_folder(folder: Path, lock: Any) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+    if lock is not None:
+        lock.close()
 
 
 def _size_setting(text: str) -> str:

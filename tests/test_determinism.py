@@ -8,6 +8,7 @@ with the loaded usage and bill rows stored in reverse. Everything written from t
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 from collections.abc import Callable
 from datetime import datetime
@@ -52,6 +53,8 @@ def outputs_of(paths: list[Path], tmp: Path, threads: int, reverse: bool,
     with monkeypatch.context() as m:
         m.setattr(pipeline.duckdb, "connect", configured)
         m.setattr(pricing, "price_usage", reordered_then_priced)
+        if threads > 1:  # pricing and the analyses on every thread too, as for a store (pipeline.one_thread)
+            m.setattr(pipeline, "one_thread", lambda con: contextlib.nullcontext())
         audit = pipeline.run(paths, now=NOW)
     try:
         report = audit.report

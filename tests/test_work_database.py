@@ -4,13 +4,17 @@ written: what keeps peak memory from growing with the rows (measured in bench/, 
 from __future__ import annotations
 
 import gc
+import os
+import signal
+import subprocess
+import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
-from finops import pipeline, store
+from finops import analysis, pipeline, pricing, store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROWS = 3 * store.WORK_ROW_GROUP_ROWS  # three full row groups
@@ -46,3 +50,68 @@ def test_the_work_file_is_gone_from_disk_and_its_folder_with_the_connection():
     del audit
     gc.collect()
     assert not folder.exists()
+
+
+# A process that opens a work database, says where its folder is, and holds it until its stdin closes.
+HOLDER = """
+import sys, duckdb
+from finops import store
+con = duckdb.connect()
+store.work_in_file(con)
+print(con.execute("SELECT path FROM duckdb_databases() WHERE database_name = 'work'").fetchone()[0], flush=True)
+sys.stdin.read()
+"""
+
+
+def _holder(tmp: Path) -> tuple[subprocess.Popen[str], Path]:
+    process = subprocess.Popen([sys.executable, "-c", HOLDER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               text=True, env={**os.environ, "TMPDIR": str(tmp)}, cwd=tmp)
+    assert process.stdout is not None
+    return process, Path(process.stdout.readline().strip()).parent
+
+
+def test_a_killed_runs_folder_is_removed_by_the_next_run_and_a_live_runs_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    killed, killed_folder = _holder(tmp_path)
+    live, live_folder = _holder(tmp_path)
+    earlier = tmp_path / "finops-work-abc123"  # an earlier finops's folder, with no lock file: nobody's to judge
+    earlier.mkdir()
+    try:
+        killed.send_signal(signal.SIGKILL)  # no finalizer runs: the folder stays
+        killed.wait(timeout=30)
+        assert killed_folder.is_dir() and live_folder.is_dir()
+        con = duckdb.connect()
+        store.work_in_file(con)  # the next run
+        assert not killed_folder.exists()
+        assert live_folder.is_dir() and earlier.is_dir()
+        con.close()
+    finally:
+        live.communicate("", timeout=60)  # stdin closed: it ends normally and removes its own folder
+    assert live.returncode == 0
+    assert not live_folder.exists()
+
+
+def test_a_run_prices_and_analyses_on_one_thread_and_gives_the_others_back(monkeypatch):
+    seen = []
+    price_usage, run_analysis = pricing.price_usage, analysis.run
+
+    def threads(con: duckdb.DuckDBPyConnection) -> int:
+        return int(con.execute("SELECT current_setting('threads')").fetchone()[0])  # type: ignore[index]
+
+    def priced(con: duckdb.DuckDBPyConnection) -> None:
+        seen.append(("pricing", threads(con)))
+        price_usage(con)
+
+    def analysed(con: duckdb.DuckDBPyConnection, *args, **kwargs):
+        seen.append(("analysis", threads(con)))
+        return run_analysis(con, *args, **kwargs)
+
+    monkeypatch.setattr(pricing, "price_usage", priced)
+    monkeypatch.setattr(analysis, "run", analysed)
+    audit = pipeline.run([FIXTURES / "claude_code"], now=datetime(2026, 12, 1, tzinfo=UTC))
+    try:
+        assert seen[0] == ("pricing", 1) and len(seen) > 1
+        assert {n for _, n in seen} == {1}
+        assert threads(audit.con) == (os.cpu_count() or 1)  # DuckDB's default, one thread per core, given back
+    finally:
+        audit.close()
