@@ -26,8 +26,14 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.enviro
 # (C2) and parallel garbage collector burn more CPU than they save in that time, on a machine whose two cores
 # the other xdist worker needs. The quick compiler alone and the serial collector cut the JVM's CPU by about a
 # third (tests/test_spark.py alone: 167 s -> 116 s of JVM CPU); the results do not depend on how it compiles.
-# A JAVA_TOOL_OPTIONS of the user's own is left as it is.
-os.environ.setdefault("JAVA_TOOL_OPTIONS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
+# Two more: the quick compiler alone gets a 48 MiB code cache, which Spark's code filled after three report runs
+# in one JVM ("CodeCache is full. Compiler has been disabled": the rest interpreted); 256 MiB leaves room. And
+# Spark's default 1 GiB driver heap (spark.driver.memory below: 2 GiB) holds ~460 MiB of live tables and plans,
+# leaving a young generation of ~230 MiB, collected ~90 times in tests/test_spark_report.py alone (a sixth of its
+# JVM CPU); one of 1 GiB fills four times less often. tests/test_spark*.py: 76 s -> 66 s of JVM CPU (bench/tree.py,
+# under load; peak 1.3 -> 2.3 GiB). A JAVA_TOOL_OPTIONS of the user's own is left as it is.
+os.environ.setdefault("JAVA_TOOL_OPTIONS",
+                      "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:ReservedCodeCacheSize=256m -Xmn1g")
 
 
 
@@ -66,10 +72,10 @@ def pytest_xdist_make_scheduler(config, log):  # noqa: ANN001, ANN201 (only call
 # ---- one SparkSession for every Spark test of a worker ------------------------------------------------------------
 # Starting the JVM is the largest cost of the Spark tests: tests/test_spark*.py share this one (the scheduler above
 # sends them to one worker). Tiny inputs: two cores, one shuffle partition, no UI, and plans interpreted rather
-# than compiled (the SQL's results do not depend on it).
+# than compiled (the SQL's results do not depend on it); a 2 GiB heap (see JAVA_TOOL_OPTIONS above).
 SPARK_TEST_CONF = {"spark.sql.shuffle.partitions": "1", "spark.default.parallelism": "2", "spark.ui.enabled": "false",
                    "spark.sql.codegen.wholeStage": "false", "spark.sql.codegen.factoryMode": "NO_CODEGEN",
-                   "spark.sql.adaptive.enabled": "false"}
+                   "spark.sql.adaptive.enabled": "false", "spark.driver.memory": "2g"}
 
 
 @pytest.fixture(scope="session")

@@ -856,7 +856,9 @@ def test_fast_prompt_columns_equal_the_reference_on_random_requests() -> None:
         "system": values, "tools": st.lists(values, max_size=3) | values, "messages": st.lists(values, max_size=4)
         | values, "cache_control": values, "metadata": values, "temperature": st.floats()})
 
-    @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    # Cheap examples: four times the profile's budget (80 in `make test`, 400 under CI: tests/conftest.py).
+    @settings(max_examples=settings.default.max_examples * 4, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow])
     @given(requests)
     def check(request: dict[str, Any]) -> None:
         parsed = fast_logs.loads(json.dumps(request))  # ASCII escapes: a lone surrogate travels as \\udXXX
