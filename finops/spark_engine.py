@@ -64,7 +64,9 @@ def settings(master: str | None, extra: dict[str, str] | None = None) -> dict[st
     --conf, spark-defaults.conf) name none, as a pyspark program's defaults would be."""
     from pyspark import SparkConf, SparkContext
 
-    SparkContext._ensure_initialized()  # the JVM, which has read the settings
+    # The JVM, which reads Spark's settings as it starts, started with extra: what only a starting JVM takes
+    # (spark.driver.memory, spark.driver.extraJavaOptions, spark.jars.packages) would be dropped by getOrCreate.
+    SparkContext._ensure_initialized(conf=SparkConf(loadDefaults=False).setAll(list((extra or {}).items())))
     given = {key for key, _ in SparkConf().getAll()}
     local = {k: v for k, v in LOCAL_CONF.items() if k not in given} if (master or "").startswith("local") else {}
     return {**local, **QUIET_CONF, **SESSION_CONF, **(extra or {})}

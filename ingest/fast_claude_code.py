@@ -32,6 +32,7 @@ limit go to the Python reader whole.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
@@ -168,7 +169,7 @@ def read(path: Path, stats: FileStats, on_row: Callable[[dict[str, Any]], None],
     # The lines are data split at each line end, less the empty text after the last one (common.iter_lines).
     end = len(data) - 1 if data.endswith(b"\n") else len(data)
     start, number = 0, 1
-    while end > 0:
+    while data:  # b"\n" too: one empty line (end 0)
         stop = data.find(b"\n", start + CHUNK_BYTES, end)
         if stop < 0:
             stop = end
@@ -339,10 +340,10 @@ class Rows:
         # Names and types are the schema's constants; the file's name is a parameter.
         columns = ", ".join(f"'{name}': '{_JSON_TYPES[name]}[]'" for name in names)
         select = ", ".join(f"CAST(unnest({name}) AS {_DUCK_TYPES[name]}) AS {name}" for name in names)
-        handle, path = tempfile.mkstemp(prefix="finops-rows-", suffix=".json")
         # One DuckDB thread for it: with two, DuckDB's JSON reader kept 30 to 100 MiB more (peak RSS of ingest.load
         # on 1 GB: 167-169 MiB against 199-267), for a step that takes a tenth of reading's CPU.
         threads = con.execute("SELECT current_setting('threads')").fetchone()[0]  # type: ignore[index]
+        handle, path = tempfile.mkstemp(prefix="finops-rows-", suffix=".json")
         try:
             longest = 0
             with os.fdopen(handle, "wb") as f:
@@ -351,11 +352,19 @@ class Rows:
                     f.write(line + b"\n")
                     longest = max(longest, len(line))
             con.execute("SET threads = 1")
-            con.execute(f"INSERT INTO {table} BY NAME SELECT {select} FROM read_json(?, columns = {{{columns}}}, "
-                        f"format = 'newline_delimited', maximum_object_size = {longest + 1})", [path])
-        finally:
+            try:
+                con.execute(f"INSERT INTO {table} BY NAME SELECT {select} FROM read_json(?, columns = {{{columns}}}, "
+                            f"format = 'newline_delimited', maximum_object_size = {longest + 1})", [path])
+            except BaseException:
+                # The caller's transaction may now be aborted, where DuckDB refuses even a SET: the error that
+                # matters is the INSERT's, not that one (the failed run does not use the connection again).
+                with contextlib.suppress(duckdb.Error):
+                    con.execute(f"SET threads = {int(threads)}")
+                raise
             con.execute(f"SET threads = {int(threads)}")
-            os.remove(path)
+        finally:
+            with contextlib.suppress(OSError):
+                os.remove(path)  # it holds rows (session and request ids): never left behind
 
     def to_table(self) -> pa.Table:
         """The rows as an Arrow table in ARROW_SCHEMA (for the callers that take tables: ingest.read_apart)."""

@@ -1822,3 +1822,33 @@ def test_a_load_that_fails_leaves_no_transaction_open(tmp_path: Path, monkeypatc
         ingest.load([path], con)
     con.begin()  # would fail inside a transaction left open
     con.rollback()
+
+
+def test_an_insert_that_fails_in_a_transaction_raises_its_own_error_and_leaves_no_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows.insert runs inside ingest.load's and the store's transactions: when its INSERT fails there (here a
+    timestamp DuckDB cannot read), DuckDB aborts the transaction and refuses every later statement. The caller
+    must see the INSERT's own error, not the refusal of the settings' restore, and the temporary file of rows
+    (session and request ids) must be gone."""
+    import duckdb
+
+    from finops.schema import create_table_sql
+
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    con = duckdb.connect()
+    con.execute(create_table_sql("usage_raw"))
+    rows = fast_claude_code.Rows({"record_id": ["r1"], "charge_period_start": ["not a time"]})
+    con.begin()
+    with pytest.raises(duckdb.ConversionException):
+        rows.insert(con, "usage_raw")
+    con.rollback()
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("data", [b"\n", b"\n\n", b" \n", b"\r\n", b""], ids=repr)
+def test_a_transcript_of_blank_lines_is_counted_like_the_reference(data: bytes, tmp_path: Path) -> None:
+    """A file that is only line ends: each line is a blank line the reference counts as ignored (one for b"\\n",
+    whose one line is empty), and the fast path counts the same."""
+    path = tmp_path / "blank.jsonl"
+    path.write_bytes(data)
+    assert same_transcript(path)["stats"]["lines_ignored"] == data.count(b"\n")

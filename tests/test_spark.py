@@ -126,3 +126,11 @@ def test_analysis_cases_give_the_same_rows_in_spark(spark, reference_tables, cas
         overrides[case] = {r["name"]: r["value"] for r in read_csv_rows(CASES / case / "params.csv")}
     spark.createDataFrame(con.sql("SELECT * FROM usage").to_arrow_table()).createOrReplaceTempView("usage")
     _compare(spark, con, overrides, [a for a in ANALYSES if a.id == case])  # its own analysis: Spark is slow
+
+
+def test_a_setting_only_a_starting_jvm_takes_reaches_it(spark: Any) -> None:
+    """spark_engine.session starts the JVM with its extra settings: spark.driver.memory (2g in the tests'
+    SPARK_TEST_CONF) sizes the heap only when given to the JVM as it starts; after, getOrCreate drops it and the
+    heap stays at Spark's default of 1 GiB."""
+    runtime = spark.sparkContext._jvm.java.lang.Runtime.getRuntime()
+    assert runtime.maxMemory() > 1.5 * 2**30
