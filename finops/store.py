@@ -241,7 +241,12 @@ def work_folder() -> tuple[Path, Any]:
     lock = None
     if fcntl is not None:
         lock = open(starting / OWNER_LOCK, "w")  # noqa: SIM115  # held open until the folder is removed
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # a file system without locks (some network ones): an unlocked folder, as on Windows
+            lock.close()
+            (starting / OWNER_LOCK).unlink()  # no lock file: never taken for a killed run's folder
+            lock = None
     folder = starting.with_name(WORK_PREFIX + starting.name.removeprefix("finops-starting-"))
     starting.rename(folder)
     return folder, lock

@@ -115,3 +115,23 @@ def test_a_run_prices_and_analyses_on_one_thread_and_gives_the_others_back(monke
         assert threads(audit.con) == (os.cpu_count() or 1)  # DuckDB's default, one thread per core, given back
     finally:
         audit.close()
+
+
+def test_a_file_system_without_locks_still_gives_a_work_folder(tmp_path, monkeypatch):
+    """flock fails on some network file systems: the run still gets its folder, unlocked and with no lock file (so
+    no other run takes it for a killed run's), and it goes with the connection."""
+    def no_locks(*_):
+        raise OSError(95, "Operation not supported")
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(store.fcntl, "flock", no_locks)
+    con = duckdb.connect()
+    store.work_in_file(con)
+    con.execute("CREATE TABLE t AS SELECT 1 AS x")
+    [folder] = list(tmp_path.glob(store.WORK_PREFIX + "*"))
+    assert not (folder / store.OWNER_LOCK).exists()
+    assert list(tmp_path.glob("finops-starting-*")) == []
+    con.close()
+    del con
+    gc.collect()
+    assert not folder.exists()
