@@ -140,7 +140,8 @@ class FakeAdminAPI:
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        # A short poll: shutdown() waits up to one poll interval (0.5 s by default: half a second per test).
+        threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True).start()
         return server, f"http://127.0.0.1:{server.server_address[1]}"
 
     def handle(self, h: BaseHTTPRequestHandler) -> None:
