@@ -10,8 +10,7 @@ import duckdb
 import pytest
 from helpers import NEEDS_SPARK, read_csv_rows, usage_con
 
-from finops import analysis, pricing, spark_engine
-from finops.schema import NAMES
+from finops import analysis, dialects, pricing, spark_engine
 
 ROOT = Path(__file__).parent.parent
 CASES = Path(__file__).parent / "analysis_cases"
@@ -60,25 +59,13 @@ def _compare(spark: Any, con: duckdb.DuckDBPyConnection, overrides: dict[str, di
               a.id)
 
 
-def test_sample_logs_price_and_analyse_the_same_in_spark(spark, reference_tables, sample_logs_export):
-    """The store of sample_logs/, handed over as `finops export parquet` writes it, read by both engines."""
-    _, out, exported = sample_logs_export
-    assert exported > 0
-    con = duckdb.connect()
-    pricing.install(con)
-    columns = ", ".join(NAMES)  # the usage columns; month is the export's partition key only
-    con.execute(f"CREATE TABLE usage AS SELECT {columns} FROM read_parquet(?, hive_partitioning = true)",
-                [str(out / "**" / "*.parquet")])
-    spark.read.parquet(str(out)).selectExpr(*NAMES).createOrReplaceTempView("usage")
-    rows = con.execute("SELECT count(*) FROM usage").fetchall()[0][0]
-    assert rows > 0 and spark.sql("SELECT count(*) FROM usage").first()[0] == rows
-    _compare(spark, con, {})
-
-
 def test_the_script_finops_sql_prints_for_spark_runs_there(spark, reference_tables, sample_logs_export, tmp_path):
-    """`finops sql --dialect spark --tables DIR`, run statement by statement as printed, on the export and the
-    reference tables it wrote: priced_usage and every analysis's rows are DuckDB's (its SET included: the session
-    is switched back to Spark's rounding default first, so the script's own setting is what keeps the digits)."""
+    """`finops sql --dialect spark --tables DIR`, run statement by statement as printed, on the export of
+    sample_logs/ and the reference tables it wrote: priced_usage and every analysis's rows are DuckDB's (its SET
+    included: the session is switched back to Spark's rounding default first, so the script's own setting is what
+    keeps the digits). Its statements are the very queries `--engine spark` runs (dialects.pricing_query and
+    analysis_query, checked below), so this is also the row-by-row check of the engine's pricing and analyses on
+    sample_logs/ (a second Spark run of them cost some 13 CPU-s of `make test`)."""
     from click.testing import CliRunner
 
     from finops.cli import cli
@@ -106,6 +93,10 @@ def test_the_script_finops_sql_prints_for_spark_runs_there(spark, reference_tabl
         pricing.install(con)
         spark_engine.register_reference_tables(spark, con)  # the module's tables again (reference_tables)
     assert set(found) >= {"pricing", *(a.id for a in ANALYSES)}
+    statements = [statement.strip() for statement in printed.output.split(";\n")]
+    assert f"CREATE TABLE priced_usage AS\n{dialects.pricing_query('spark')}" in "\n".join(statements)
+    for a in ANALYSES:
+        assert any(statement.endswith(dialects.analysis_query(a, "spark")) for statement in statements), a.id
     con.execute("CREATE TABLE usage AS SELECT * FROM read_parquet(?, hive_partitioning = true)",
                 [str(out / "**" / "*.parquet")])
     pricing.price_usage(con)
