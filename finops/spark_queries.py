@@ -3,7 +3,7 @@ reads the run's big tables (usage, billing, rejects, priced_usage) runs in Spark
 
 The report code (finops/overview.py, stacking.py, sections and their builders) writes its SQL once, in DuckDB's
 dialect. SparkQueries.execute parses each statement: one that reads none of the Spark tables runs on the driver's
-DuckDB as it is (the run's small tables: findings' savings, stacking, the coverage matrix, the price tables); one
+DuckDB as it is (the run's small tables: the stacking order, the coverage matrix, the price tables); one
 that does is translated by finops/dialects.py (its macros expanded, its `?` parameters bound as typed literals,
 never pasted as text) and run in Spark, the small driver tables it joins copied to Spark first. Its result (a
 section's rows, never the priced rows) comes back as Arrow into a DuckDB table of the driver, so the caller reads
