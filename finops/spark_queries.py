@@ -99,23 +99,16 @@ class SparkQueries:
         if isinstance(params, dict) or len(params or []) != count:
             raise AnalysisError(f"a report query takes {count} parameter(s), given {params!r}")
         bound = {f"p{i}": value for i, value in enumerate(params or [])}
-        target = _target(tree)
-        if isinstance(tree, exp.Drop) and target in self.spark_tables and str(tree.args.get("kind")).upper() == "TABLE":
-            self.spark.catalog.dropTempView(target)
+        if isinstance(tree, exp.Create | exp.Insert | exp.Drop) and _target(tree) in self.spark_tables:
+            self._change_in_spark(tree, _target(tree), bound)
             return self.local
         if isinstance(tree, exp.Create) and isinstance(tree.expression, exp.Query):  # CREATE [TEMP] TABLE x AS
-            if target in self.spark_tables:  # a table of records: made in Spark, held by its executors
-                self.frame_of(tree.expression, bound).localCheckpoint().createOrReplaceTempView(target)
-                return self.local
             self._to_driver(tree.expression, bound)
             kind = "TEMP TABLE" if tree.find(exp.TemporaryProperty) else "TABLE"
             replace = "OR REPLACE " if tree.args.get("replace") else ""
             self.local.execute(f"CREATE {replace}{kind} {tree.this.sql('duckdb')} AS SELECT * FROM {RESULT}")
             return self.local
         if isinstance(tree, exp.Insert) and isinstance(tree.expression, exp.Query):
-            if target in self.spark_tables:
-                self._append_in_spark(target, self.frame_of(tree.expression, bound), bool(tree.args.get("by_name")))
-                return self.local
             self._to_driver(tree.expression, bound)
             by_name = " BY NAME" if tree.args.get("by_name") else ""
             self.local.execute(f"INSERT INTO {tree.this.sql('duckdb')}{by_name} SELECT * FROM {RESULT}")
@@ -170,6 +163,19 @@ class SparkQueries:
                 self.local.execute(f"CREATE OR REPLACE TEMP TABLE {RESULT} AS SELECT * FROM spark_arrow")
         finally:
             self.local.unregister("spark_arrow")
+
+    def _change_in_spark(self, tree: exp.Expression, name: str, params: dict[str, Any]) -> None:
+        """A statement on a table of records (a Spark view), run in Spark: CREATE ... AS makes it (computed now,
+        held by the executors), INSERT INTO ... SELECT appends to it, DROP TABLE drops it."""
+        if isinstance(tree, exp.Drop) and str(tree.args.get("kind")).upper() == "TABLE":
+            self.spark.catalog.dropTempView(name)
+        elif isinstance(tree, exp.Create) and isinstance(tree.expression, exp.Query):
+            self.frame_of(tree.expression, params).localCheckpoint().createOrReplaceTempView(name)
+        elif isinstance(tree, exp.Insert) and isinstance(tree.expression, exp.Query):
+            self._append_in_spark(name, self.frame_of(tree.expression, params), bool(tree.args.get("by_name")))
+        else:
+            raise AnalysisError(f"{name} is a Spark view: it takes CREATE ... AS, INSERT ... SELECT and DROP TABLE, "
+                                f"not {type(tree).__name__} of that form")
 
     def _append_in_spark(self, name: str, rows: Any, by_name: bool) -> None:
         """INSERT INTO a Spark view: the view becomes itself and rows, rows cast to its column types (as DuckDB
