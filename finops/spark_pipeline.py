@@ -135,12 +135,10 @@ def replay_on_executors(con: spark_queries.SparkQueries, sql: str, kinds: list[s
     """stacking.stack's replay in a Spark run: the records touched by several findings (sql, in Spark) replayed on
     the executors by the code of a local run; only each partition's sums per finding and per month and platform
     come back, as text, added up exactly on the driver."""
-    from pyspark.sql.pandas.types import from_arrow_schema
-
     def replayed(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         return stacking.partial_sums(batches, kinds)
 
-    sums = con.frame(sql).mapInArrow(replayed, from_arrow_schema(stacking.PARTIAL_SCHEMA))
+    sums = con.frame(sql).mapInArrow(replayed, stacking.PARTIAL_COLUMNS)
     try:
         rows = sums.toArrow().to_pylist()
     except Exception as e:  # Spark's errors have no common base class across classic and Connect

@@ -19,7 +19,6 @@ from decimal import Decimal, localcontext
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from .analysis import STAGES, Finding, stage_rank
 
@@ -61,8 +60,7 @@ EXACT = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decim
                         traps=[decimal.InvalidOperation, decimal.Overflow, decimal.Inexact, decimal.Rounded])
 # One partition's replayed sums (partial_sums): a finding's by its rank (month and platform null), a month and
 # platform's with rank null. Amounts as text: Decimal's exact form, never a float.
-PARTIAL_SCHEMA = pa.schema([("rank", pa.int32()), ("month", pa.string()), ("platform", pa.string()),
-                            ("amount", pa.string())])
+PARTIAL_COLUMNS = "rank int, month string, platform string, amount string"
 
 Sums = dict[tuple[str, str], Decimal]
 # How the multi-change records are replayed: (con, MULTI_CHANGE_SQL, kinds by rank, stacked by rank, by month and
@@ -153,10 +151,12 @@ def _replay_record(record: tuple, kinds: list[str]) -> tuple[list[tuple[int, Dec
     return removed, month, platform, cost - before
 
 
-def partial_sums(batches: Iterable[pa.RecordBatch], kinds: list[str]) -> Iterator[pa.RecordBatch]:
+def partial_sums(batches: Iterable[Any], kinds: list[str]) -> Iterator[Any]:
     """mapInArrow's function (finops/spark_pipeline.py): the multi-change records of one partition (the columns of
     MULTI_CHANGE_SQL), each replayed as a local run replays it (_replay_record, 50 digits), what they remove summed
-    exactly (EXACT): one batch of PARTIAL_SCHEMA rows."""
+    exactly (EXACT): one Arrow batch of PARTIAL_COLUMNS. (pyarrow imported here: a local run has no use for it.)"""
+    import pyarrow as pa
+
     by_rank: dict[int, Decimal] = {}
     by_month: Sums = {}
     with localcontext() as ctx:
@@ -170,7 +170,9 @@ def partial_sums(batches: Iterable[pa.RecordBatch], kinds: list[str]) -> Iterato
     rows = [{"rank": rank, "month": None, "platform": None, "amount": str(amount)} for rank, amount in by_rank.items()]
     rows += [{"rank": None, "month": month, "platform": platform, "amount": str(amount)}
              for (month, platform), amount in by_month.items()]
-    yield pa.RecordBatch.from_pylist(rows, schema=PARTIAL_SCHEMA)
+    schema = pa.schema([("rank", pa.int32()), ("month", pa.string()), ("platform", pa.string()),
+                        ("amount", pa.string())])  # PARTIAL_COLUMNS
+    yield pa.RecordBatch.from_pylist(rows, schema=schema)
 
 
 def add_partial_sums(rows: Iterable[dict[str, Any]], stacked: list[Decimal], by_month: Sums) -> None:
