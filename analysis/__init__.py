@@ -16,7 +16,7 @@ import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib.resources import files
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 
@@ -34,6 +34,21 @@ STAGES = {"migrate": "replace", "route": "replace", "batch": "request", "cache":
 DEFAULT_EVIDENCE_BY = ["platform", "workspace", "api_key_id", "project", "model"]
 REQUIRED_COLUMNS = ("record_id", "requests", "cost", "savings")
 EVIDENCE_ROWS = 10
+
+
+class Cursor(Protocol):
+    description: Any
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+
+class Connection(Protocol):
+    """What summarise asks of a connection: DuckDB's, or finops/spark_queries.SparkQueries, which runs the same
+    SQL in Spark and answers with DuckDB's cursor."""
+
+    def execute(self, sql: str, params: Any = None, /) -> Cursor: ...
 
 
 @dataclass(frozen=True)
@@ -200,40 +215,47 @@ def run(con: duckdb.DuckDBPyConnection, analysis: Analysis, overrides: dict[str,
     return summarise(con, analysis, params, spend)
 
 
-def summarise(con: duckdb.DuckDBPyConnection, analysis: Analysis, params: dict[str, Any],
+def summarise(con: Connection, analysis: Analysis, params: dict[str, Any],
               spend: Decimal | None = None) -> Finding | None:
     """The Finding of the per-record rows in `finding_rows` (made by run(), or by another engine's run of the
-    same query); None when there are none. The rows' savings go to `finding_savings`."""
+    same query); None when there are none. The rows' savings go to `finding_savings`.
+
+    Every figure is summed by con, where the rows are: DuckDB's connection in a local run, or one that runs the
+    same SQL in Spark (finops/spark_queries.py), where `finding_rows` and `finding_savings` are Spark views. Only
+    the totals and the first EVIDENCE_ROWS evidence rows come back."""
     columns = [d[0] for d in con.execute("SELECT * FROM finding_rows LIMIT 0").description]
     wanted = [*REQUIRED_COLUMNS, *analysis.evidence_by, *analysis.evidence_sum]
     missing = [c for c in wanted if c not in columns]
     if missing:
         raise AnalysisError(f"{analysis.id}: the query returns no column(s) {', '.join(missing)}")
-    rows, requests, cost, savings, negative, estimated = con.execute(
+    by = ", ".join(_quote(c) for c in analysis.evidence_by)
+    rows, requests, cost, savings, negative, estimated, groups = con.execute(
         "SELECT count(*), coalesce(sum(requests), 0), coalesce(sum(cost), 0), coalesce(sum(savings), 0), "
         "coalesce(bool_or(savings < 0), false), "
         + ("coalesce(bool_or(estimated), false)" if "estimated" in columns else "false")
-        + " FROM finding_rows").fetchone()
+        # the evidence's groups, counted where the rows are (the evidence table shows the first few)
+        + f", (SELECT count(*) FROM (SELECT DISTINCT {by} FROM finding_rows)) FROM finding_rows").fetchone()
     if rows == 0:
         return None
     if negative:
         raise AnalysisError(f"{analysis.id}: a record has negative savings (per-record savings must be >= 0)")
-    by = ", ".join(_quote(c) for c in analysis.evidence_by)
     sums = "".join(f", sum({_quote(c)}) AS {_quote(c)}" for c in analysis.evidence_sum)
     # Groups that tie on savings and cost (a Bedrock account and a Vertex project with the same rows) come in the
-    # order of their evidence_by values, which are unique per group: the same order however the rows were stored.
+    # order of their evidence_by values, which are unique per group: the same order however the rows were stored,
+    # so the first EVIDENCE_ROWS are the same on any engine.
     cursor = con.execute(
         f"SELECT {by}, sum(requests) AS requests, sum(cost) AS cost{sums}, sum(savings) AS savings "
-        f"FROM finding_rows GROUP BY ALL ORDER BY savings DESC NULLS LAST, cost DESC NULLS LAST, {by}")
+        f"FROM finding_rows GROUP BY ALL ORDER BY savings DESC NULLS LAST, cost DESC NULLS LAST, {by} LIMIT ?",
+        [EVIDENCE_ROWS])
     evidence_columns = [d[0] for d in cursor.description]
-    groups = [dict(zip(evidence_columns, r, strict=True)) for r in cursor.fetchall()]
+    evidence = [dict(zip(evidence_columns, r, strict=True)) for r in cursor.fetchall()]
     con.execute("INSERT INTO finding_savings SELECT ?, record_id, savings FROM finding_rows", [analysis.id])
     return Finding(
         id=analysis.id, title=analysis.title, severity=severity(Decimal(savings), spend),
         confidence="estimated" if estimated else analysis.confidence,
         recommendation=analysis.recommendation, method=analysis.method, params=params,
         affected_requests=int(requests), affected_cost=Decimal(cost), savings=Decimal(savings),
-        evidence_columns=evidence_columns, evidence=groups[:EVIDENCE_ROWS], evidence_total_rows=len(groups),
+        evidence_columns=evidence_columns, evidence=evidence, evidence_total_rows=int(groups),
         stage=analysis.stage, affected_rows=int(rows),
     )
 

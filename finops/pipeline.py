@@ -135,7 +135,7 @@ def run(
     params = params or {}
     analysis.check_overrides(params, every)  # before reading anything: an unknown id or name is an error
     if engine == "spark":
-        from finops import spark_engine, spark_pipeline, spark_queries
+        from finops import spark_engine, spark_pipeline
 
         if db is not None:
             raise IngestError("--engine spark does not read a store (--db) yet: give the files, or the store's "
@@ -145,7 +145,7 @@ def run(
         spark_engine.register_reference_tables(spark, con)
         result = spark_pipeline.load(spark, paths, names, from_parquet)
         spark_pipeline.driver_tables(con)
-        con = spark_queries.SparkQueries(spark, con)  # type: ignore[assignment]  # the report's queries: in Spark
+        con = spark_pipeline.queries(spark, con)  # type: ignore[assignment]  # the report's queries: in Spark
     elif db is not None:
         if paths:
             store.ingest(paths, db, progress)
@@ -174,7 +174,10 @@ def run(
         else:
             found = [f for a in analyses
                      if (f := analysis.run(con, a, params.get(a.id), spend=totals.billed_cost)) is not None]
-    stacked = stacking.stack(con, found)
+    if engine == "spark":  # the records touched by several findings replayed where they are
+        stacked = stacking.stack(con, found, replay=spark_pipeline.replay_on_executors)
+    else:
+        stacked = stacking.stack(con, found)
     findings = [replace(f, stacked_savings=stacked.get(f.id, Decimal(0))) for f in found]
     standalone = sum((f.savings for f in findings), Decimal(0))
     start, end = overview.period(con)

@@ -114,5 +114,6 @@ def price(spark: Any) -> Any:
 
 
 def run_analysis(spark: Any, a: analysis.Analysis, overrides: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """One analysis's per-record rows, collected to the driver (they are small: only the offending records)."""
+    """One analysis's per-record rows, collected to the driver: for comparing them row by row with DuckDB's (the
+    tests). A run keeps them in Spark (spark_pipeline.run_analyses)."""
     return [row.asDict() for row in spark.sql(dialects.analysis_query(a, "spark", overrides)).collect()]

@@ -2,21 +2,25 @@
 
 Spark reads the files on its executors (finops/spark_ingest.py), prices them and runs each analysis with the SQL
 finops/dialects.py generates from the files a local run executes. The driver receives the files' accounting, each
-analysis's offending records and the results of the report's queries, which run in Spark on its cached
-`priced_usage` (finops/spark_queries.py): the report is then made by the code of a local run, from the same SQL.
+analysis's totals and first evidence rows, the stacked sums and the results of the report's queries, which run in
+Spark on its cached `priced_usage` (finops/spark_queries.py): the report is then made by the code of a local run,
+from the same SQL. The offending records stay in Spark: each analysis's rows, every finding's per-record savings
+(`finding_savings`) and stacking's records are Spark views; the records touched by several findings are replayed
+on the executors (stacking.partial_sums).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-from finops import analysis, dialects, pricing, spark_engine, spark_ingest, spark_queries
+from finops import analysis, dialects, pricing, spark_engine, spark_ingest, spark_queries, stacking
 from finops.errors import FinopsError
 from finops.schema import BILLING_NAMES, NAMES, create_billing_sql, create_table_sql
 
@@ -74,12 +78,18 @@ def load(spark: Any, paths: Iterable[Path | str], names: dict[str, dict[str, str
     return read.result
 
 
-def _finding_rows(spark: Any, a: analysis.Analysis, overrides: dict[str, Any] | None) -> pa.Table:
-    """One analysis run in Spark: its offending records (few), as Arrow."""
+def _offending_records(spark: Any, a: analysis.Analysis, overrides: dict[str, Any] | None) -> Any:
+    """One analysis run in Spark: its offending records, computed now and held by the executors (each summary
+    query reads them, as `finding_rows`, without running the analysis again)."""
     try:
-        return spark_queries.naive(spark.sql(dialects.analysis_query(a, "spark", overrides)).toArrow())
+        return spark.sql(dialects.analysis_query(a, "spark", overrides)).localCheckpoint()
     except Exception as e:  # Spark's errors have no common base class across classic and Connect
         raise FinopsError(f"{a.id}: {e}") from e
+
+
+def queries(spark: Any, local: duckdb.DuckDBPyConnection) -> spark_queries.SparkQueries:
+    """The connection the report code runs its SQL on: in Spark for the run's tables and its tables of records."""
+    return spark_queries.SparkQueries(spark, local, spark_queries.SPARK_TABLES | spark_queries.RECORD_TABLES)
 
 
 def driver_tables(local: duckdb.DuckDBPyConnection) -> None:
@@ -96,24 +106,44 @@ def driver_tables(local: duckdb.DuckDBPyConnection) -> None:
 def run_analyses(spark: Any, con: spark_queries.SparkQueries, analyses: list[analysis.Analysis],
                  params: dict[str, dict[str, Any]], spend: Any) -> list[analysis.Finding]:
     """Every analysis run in Spark, several at a time (each is a small job: planning and scheduling overlap);
-    their rows summed into Findings, in order, by the code of a local run."""
+    each summed into its Finding in Spark by the code of a local run (analysis.summarise), in order. The rows'
+    savings make the Spark view `finding_savings`; the driver's tables of records stay empty."""
     local = con.local
+    # The summaries' results typed as a local run's: Spark sums integers as DECIMAL(38, 0), and the report shows
+    # a column by its type.
+    summaries = spark_queries.SparkQueries(spark, local, con.spark_tables, typed=True)
+    summaries.copy_to_spark("finding_savings")  # empty (analysis.prepare): each summary appends its rows
     with ThreadPoolExecutor(ANALYSES_AT_ONCE) as pool:
-        pending = [pool.submit(_finding_rows, spark, a, params.get(a.id)) for a in analyses]
+        pending = [pool.submit(_offending_records, spark, a, params.get(a.id)) for a in analyses]
         found = []
         for a, future in zip(analyses, pending, strict=True):
             bound = analysis.coerce_params(a, params.get(a.id) or {})
-            # The columns a local run's query gives, filled with Spark's rows: its integer sums come back as
-            # DECIMAL(38, 0), and the report shows a column by its type.
+            # On the driver, empty, of the columns and types of a local run's query: the summary's queries are
+            # typed by it.
             local.execute(f"CREATE OR REPLACE TEMP TABLE finding_rows AS SELECT * FROM ({a.sql}) LIMIT 0", bound)
-            local.register("finding_arrow", future.result())
-            try:
-                local.execute("INSERT INTO finding_rows BY NAME SELECT * FROM finding_arrow")
-            finally:
-                local.unregister("finding_arrow")
-            if (finding := analysis.summarise(local, a, bound, spend)) is not None:
+            future.result().createOrReplaceTempView("finding_rows")
+            if (finding := analysis.summarise(summaries, a, bound, spend)) is not None:
                 found.append(finding)
+    # Every finding's savings computed once, held by the executors, the analyses' rows no longer needed.
+    spark.table("finding_savings").localCheckpoint().createOrReplaceTempView("finding_savings")
+    spark.catalog.dropTempView("finding_rows")
     return found
+
+
+def replay_on_executors(con: spark_queries.SparkQueries, sql: str, kinds: list[str], stacked: list[Decimal],
+                        by_month: stacking.Sums) -> None:
+    """stacking.stack's replay in a Spark run: the records touched by several findings (sql, in Spark) replayed on
+    the executors by the code of a local run; only each partition's sums per finding and per month and platform
+    come back, as text, added up exactly on the driver."""
+    def replayed(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        return stacking.partial_sums(batches, kinds)
+
+    sums = con.frame(sql).mapInArrow(replayed, stacking.PARTIAL_COLUMNS)
+    try:
+        rows = sums.toArrow().to_pylist()
+    except Exception as e:  # Spark's errors have no common base class across classic and Connect
+        raise FinopsError(f"stacking: {e}") from e
+    stacking.add_partial_sums(rows, stacked, by_month)
 
 
 def export_parquet(spark: Any, paths: Iterable[Path | str], out: Path | str) -> tuple[int, Any]:

@@ -121,6 +121,9 @@ class BothEngines(NamedTuple):
     duckdb: str  # report.json of the DuckDB run of [by_url, *paths]
     spark: str  # report.json of the Spark run of [url, *paths]
     driver_rows: dict[str, int]  # rows of the Spark run's driver tables (none: its queries ran in Spark)
+    flagged: int  # the DuckDB run's flagged records, one per finding and record (rows of its finding_savings)
+    multi_change: int  # the DuckDB run's records flagged by more than one finding (stacking replays them)
+    pulled: dict[str, list[int]]  # rows of each Spark result the driver received, while analysing and stacking
 
 
 @pytest.fixture(scope="session")
@@ -143,13 +146,50 @@ def reports_on_both_engines(spark, tmp_path_factory: pytest.TempPathFactory) -> 
     duck = pipeline.run([by_url, *paths], now=now)
     try:
         duck_json = to_json(duck.report)
+        flagged, multi_change = duck.con.execute(
+            "SELECT count(*), (SELECT count(*) FROM (SELECT record_id FROM finding_savings GROUP BY ALL "
+            "HAVING count(*) > 1)) FROM finding_savings").fetchone()
     finally:
         duck.close()
-    on_spark = pipeline.run([url, *paths], now=now, engine="spark", spark=spark)
+    pulled: dict[str, list[int]] = {"analyses": [], "stacking": []}
+    with pytest.MonkeyPatch.context() as patch:
+        _count_rows_to_driver(patch, spark, pulled)
+        on_spark = pipeline.run([url, *paths], now=now, engine="spark", spark=spark)
     try:
         rows = {t: on_spark.con.local.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                for t in ("usage", "billing", "rejects", "priced_usage")}
+                for t in ("usage", "billing", "rejects", "priced_usage", "finding_rows", "finding_savings")}
         spark_json = to_json(on_spark.report)
     finally:
         on_spark.close()
-    return BothEngines(url, by_url, paths, duck_json, spark_json, rows)
+    return BothEngines(url, by_url, paths, duck_json, spark_json, rows, flagged, multi_change, pulled)
+
+
+def _count_rows_to_driver(patch: pytest.MonkeyPatch, spark, pulled: dict[str, list[int]]) -> None:
+    """Record the rows of every Spark result handed to the driver (DataFrame.toArrow, collect) while the analyses
+    run (spark_pipeline.run_analyses) and their savings are stacked (stacking.stack), in pulled[that phase]."""
+    from finops import spark_pipeline, stacking
+
+    phase: list[str] = []
+
+    def counted(original, size):
+        def pull(self, *args, **kwargs):
+            result = original(self, *args, **kwargs)
+            if phase:
+                pulled[phase[-1]].append(size(result))
+            return result
+        return pull
+
+    def during(original, label: str):
+        def run(*args, **kwargs):
+            phase.append(label)
+            try:
+                return original(*args, **kwargs)
+            finally:
+                phase.pop()
+        return run
+
+    frame = type(spark.range(0))
+    patch.setattr(frame, "toArrow", counted(frame.toArrow, lambda table: table.num_rows))
+    patch.setattr(frame, "collect", counted(frame.collect, len))
+    patch.setattr(spark_pipeline, "run_analyses", during(spark_pipeline.run_analyses, "analyses"))
+    patch.setattr(stacking, "stack", during(stacking.stack, "stacking"))

@@ -125,3 +125,49 @@ def test_a_setting_only_a_starting_jvm_takes_reaches_it(spark: Any) -> None:
     heap stays at Spark's default of 1 GiB."""
     runtime = spark.sparkContext._jvm.java.lang.Runtime.getRuntime()
     assert runtime.maxMemory() > 1.5 * 2**30
+
+
+def test_stacking_on_spark_replays_on_the_executors_to_the_local_figures(spark: Any) -> None:
+    """stacking.stack on a Spark run's connection: the savings in a Spark view, the records touched by several
+    findings replayed by the executors (spark_pipeline.replay_on_executors). The figures worked by hand in
+    tests/test_stacking.py, and the DuckDB run's to the last digit, stacked_savings included."""
+    from decimal import Decimal as D
+
+    from test_stacking import finding
+
+    from finops import spark_pipeline, stacking
+
+    con = usage_con([
+        # Opus 4.1, 22.80: migration saves 15.20, batch then halves the 7.60 left: 3.80 (test_stacking)
+        dict(model="claude-opus-4-1", charge_period_start="2026-07-01T00:00:00", input_tokens=1_000_000,
+             cache_read_tokens=200_000, output_tokens=100_000),
+        # Sonnet 4.6, 4.50: batch saves 2.25, caching's 1.80 of the 3.00 input side then saves 0.90
+        dict(model="claude-sonnet-4-6", charge_period_start="2026-08-01T00:00:00", input_tokens=1_000_000,
+             output_tokens=100_000),
+        # One change only: its standalone saving, 1.00
+        dict(model="claude-sonnet-4-6", charge_period_start="2026-08-02T00:00:00", input_tokens=1_000_000)])
+    savings = [("legacy_model", "r1", D("15.20")), ("batch_candidates", "r1", D("11.40")),
+               ("batch_candidates", "r2", D("2.25")), ("cache_missed", "r2", D("1.80")),
+               ("cache_missed", "r3", D("1.00"))]
+    findings = [finding("batch_candidates", "batch"), finding("legacy_model", "migrate"),
+                finding("cache_missed", "cache")]
+    analysis.prepare(con)
+    con.executemany("INSERT INTO finding_savings VALUES (?, ?, ?)", savings)
+    local_stacked = stacking.stack(con, findings)
+    local_months = con.execute("SELECT * FROM stacked_savings ORDER BY ALL").fetchall()
+
+    spark.createDataFrame(con.sql("SELECT * FROM priced_usage").to_arrow_table()).createOrReplaceTempView(
+        "priced_usage")
+    spark.createDataFrame(savings, "finding_id string, record_id string, savings decimal(38, 12)"
+                          ).createOrReplaceTempView("finding_savings")
+    driver = duckdb.connect()
+    pricing.install(driver)
+    spark_pipeline.driver_tables(driver)
+    on_spark = spark_pipeline.queries(spark, driver)
+    stacked = stacking.stack(on_spark, findings, replay=spark_pipeline.replay_on_executors)
+
+    assert stacked == {"legacy_model": D("15.20"), "batch_candidates": D("6.05"), "cache_missed": D("1.90")}
+    assert stacked == local_stacked
+    assert driver.execute("SELECT * FROM stacked_savings ORDER BY ALL").fetchall() == local_months == [
+        ("2026-07", "anthropic", D("19.00")), ("2026-08", "anthropic", D("4.15"))]
+    assert not spark.catalog.tableExists("stack_records")  # dropped, as a local run drops it

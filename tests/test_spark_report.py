@@ -37,8 +37,9 @@ def test_the_report_on_spark_is_the_duckdb_report(reports_on_both_engines):
     # One Spark run of sample_logs/ and tests/fixtures/ (one file of every format, waste included) for the tests
     # that compare reports (tests/conftest.py).
     run = reports_on_both_engines
-    # The report's queries ran in Spark: the driver's own tables of the run's rows stayed empty.
-    assert run.driver_rows == {"usage": 0, "billing": 0, "rejects": 0, "priced_usage": 0}
+    # The report's queries ran in Spark: the driver's own tables of the run's rows and flagged records stayed empty.
+    assert run.driver_rows == {"usage": 0, "billing": 0, "rejects": 0, "priced_usage": 0, "finding_rows": 0,
+                               "finding_savings": 0}
     # Part of sample_logs/ was given as a URL, so named by it: file:///.../by-url/x for .../by-url/x.
     duck, on_spark = json.loads(run.duckdb), json.loads(run.spark.replace(run.url.rstrip("/"), str(run.by_url)))
     assert _differences(duck, on_spark) == []
@@ -54,6 +55,32 @@ def test_the_report_on_spark_is_the_duckdb_report(reports_on_both_engines):
     listed = {Path(f["path"]) for f in on_spark["inputs"]} | {Path(f["path"]) for f in on_spark["skipped"]}
     assert fixtures <= listed
     assert any(f["rows_loaded"] for f in on_spark["inputs"] if FIXTURES in Path(f["path"]).parents)
+
+
+def test_the_flagged_records_stay_in_spark(reports_on_both_engines):
+    """Issue #16: only small results come back to the driver. Each analysis's records are summed in Spark (its
+    totals and first evidence rows come back, not its records), and stacking replays the records several findings
+    touch on the executors (per-finding and per-month sums come back): on inputs where the DuckDB run flags
+    thousands of records, many of them by several findings, with the DuckDB run's stacked savings."""
+    from finops.analysis import EVIDENCE_ROWS
+
+    run = reports_on_both_engines
+    assert run.flagged > 1_000 and run.multi_change > 100  # the DuckDB run's numbers: a fixture that flags many
+    duck, on_spark = json.loads(run.duckdb), json.loads(run.spark)
+    analyses, stacking = run.pulled["analyses"], run.pulled["stacking"]
+    assert analyses and stacking  # Spark answered both steps
+    # An analysis's results are one row of totals or its first evidence rows, never its records.
+    assert max(analyses) <= EVIDENCE_ROWS
+    assert sum(analyses) <= (1 + EVIDENCE_ROWS) * len(duck["findings"])
+    # Stacking's results are sums per finding, month and platform: far fewer rows than the records replayed.
+    assert sum(stacking) < run.multi_change / 4
+    assert sum(analyses) + sum(stacking) < run.flagged / 4
+    # The same money as the DuckDB run, to the last digit; less than the standalone sum, as records touched by
+    # several findings are replayed (each change acts on what the ones before left).
+    assert on_spark["savings"] == duck["savings"]
+    assert Decimal(on_spark["savings"]["stacked_usd"]) < Decimal(on_spark["savings"]["standalone_usd"])
+    assert {f["id"]: f["stacked_savings_usd"] for f in on_spark["findings"]} == {
+        f["id"]: f["stacked_savings_usd"] for f in duck["findings"]}
 
 
 def _cost_page(dim: str, amounts: dict[str, str]) -> str:

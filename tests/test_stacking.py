@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
+import pyarrow as pa
 from finops.analysis import Finding
 from helpers import usage_con
 from hypothesis import given
@@ -88,3 +89,55 @@ def test_stacked_never_exceeds_spend_nor_standalone_sum(rows, data):
     assert sum(stacked.values()) <= sum(standalone.values())
     for fid, _ in STAGES:
         assert Decimal(0) <= stacked[fid] <= standalone[fid] + Decimal("1e-9")
+
+
+amounts = st.decimals(min_value=0, max_value=1000, places=12, allow_nan=False, allow_infinity=False)
+multi_change_records = st.lists(st.tuples(
+    amounts, st.integers(0, 100), st.integers(0, 100), st.integers(0, 10_000), st.integers(0, 10_000),
+    st.lists(st.tuples(st.integers(0, len(STAGES) - 1), st.integers(0, 100)), min_size=2, max_size=4),
+    st.sampled_from(["2026-07", "2026-08", None]), st.sampled_from(["anthropic", "bedrock"])), min_size=1, max_size=12)
+
+
+def _record(cost, input_pct, output_pct, thinking, output, changes, month, platform):
+    """A row of stacking.MULTI_CHANGE_SQL: cost parts as text, changes as 'rank:saving;...'."""
+    text = ";".join(f"{rank}:{(cost * pct / 100).quantize(stacking.PLACES)}" for rank, pct in changes)
+    return (str(cost), str((cost * input_pct / 100).quantize(stacking.PLACES)),
+            str((cost * output_pct / 100).quantize(stacking.PLACES)), min(thinking, output), output, text, month,
+            platform)
+
+
+@given(multi_change_records, st.randoms(use_true_random=False))
+def test_partial_sums_in_any_split_and_order_give_the_local_replay(rows, rnd):
+    """What Spark's executors send back (stacking.partial_sums per partition, added up by add_partial_sums) is
+    the same whatever the records' split into partitions and their order, and is the local replay's figure."""
+    kinds = [analysis.STAGES[stage] for _, stage in STAGES]
+    records = [_record(*row) for row in rows]
+
+    def local() -> tuple[list[Decimal], dict]:
+        stacked, by_month = [Decimal(0)] * len(kinds), {}
+        with localcontext() as ctx:
+            ctx.prec = stacking.PRECISION
+            stacking._replay(records, kinds, stacked, by_month)
+        return stacked, by_month
+
+    def split() -> tuple[list[Decimal], dict]:
+        shuffled = rnd.sample(records, len(records))
+        cuts = sorted(rnd.sample(range(1, len(records)), rnd.randint(0, len(records) - 1))) if len(records) > 1 else []
+        parts = [shuffled[a:b] for a, b in zip([0, *cuts], [*cuts, len(records)], strict=True)]
+        schema = pa.schema([(f"c{i}", t) for i, t in enumerate(
+            [pa.string()] * 3 + [pa.int64()] * 2 + [pa.string()] * 3)])
+        sums = [row for part in parts for batch in stacking.partial_sums(
+            [pa.RecordBatch.from_pylist([dict(zip(schema.names, r, strict=True)) for r in part], schema=schema)],
+            kinds) for row in batch.to_pylist()]
+        stacked, by_month = [Decimal(0)] * len(kinds), {}
+        with localcontext() as ctx:
+            ctx.prec = stacking.PRECISION
+            stacking.add_partial_sums(sums, stacked, by_month)
+        return stacked, by_month
+
+    (first, first_months), (second, second_months) = split(), split()
+    assert first == second and first_months == second_months  # to the last digit, in any split and order
+    here, here_months = local()
+    assert [v.quantize(stacking.PLACES) for v in first] == [v.quantize(stacking.PLACES) for v in here]
+    assert {k: v.quantize(stacking.PLACES) for k, v in first_months.items()} == {
+        k: v.quantize(stacking.PLACES) for k, v in here_months.items()}
