@@ -229,26 +229,33 @@ def summarise(con: Connection, analysis: Analysis, params: dict[str, Any],
     if missing:
         raise AnalysisError(f"{analysis.id}: the query returns no column(s) {', '.join(missing)}")
     by = ", ".join(_quote(c) for c in analysis.evidence_by)
-    rows, requests, cost, savings, negative, estimated, groups = con.execute(
-        "SELECT count(*), coalesce(sum(requests), 0), coalesce(sum(cost), 0), coalesce(sum(savings), 0), "
-        "coalesce(bool_or(savings < 0), false), "
-        + ("coalesce(bool_or(estimated), false)" if "estimated" in columns else "false")
-        # the evidence's groups, counted where the rows are (the evidence table shows the first few)
-        + f", (SELECT count(*) FROM (SELECT DISTINCT {by} FROM finding_rows)) FROM finding_rows").fetchone()
-    if rows == 0:
-        return None
-    if negative:
-        raise AnalysisError(f"{analysis.id}: a record has negative savings (per-record savings must be >= 0)")
     sums = "".join(f", sum({_quote(c)}) AS {_quote(c)}" for c in analysis.evidence_sum)
-    # Groups that tie on savings and cost (a Bedrock account and a Vertex project with the same rows) come in the
-    # order of their evidence_by values, which are unique per group: the same order however the rows were stored,
-    # so the first EVIDENCE_ROWS are the same on any engine.
+    estimated = "bool_or(estimated)" if "estimated" in columns else "false"
+    # One query (in a Spark run, one job): the evidence groups, each with what the totals need, and the totals over
+    # every group (window sums, taken before the LIMIT). Groups that tie on savings and cost (a Bedrock account and
+    # a Vertex project with the same rows) come in the order of their evidence_by values, which are unique per
+    # group: the same order however the rows were stored, so the first EVIDENCE_ROWS are the same on any engine.
     cursor = con.execute(
-        f"SELECT {by}, sum(requests) AS requests, sum(cost) AS cost{sums}, sum(savings) AS savings "
-        f"FROM finding_rows GROUP BY ALL ORDER BY savings DESC NULLS LAST, cost DESC NULLS LAST, {by} LIMIT ?",
+        f"WITH evidence_groups AS (SELECT {by}, sum(requests) AS requests, sum(cost) AS cost{sums}, "
+        f"sum(savings) AS savings, count(*) AS group_rows, bool_or(savings < 0) AS group_negative, "
+        f"{estimated} AS group_estimated FROM finding_rows GROUP BY ALL) "
+        "SELECT *, sum(group_rows) OVER () AS all_rows, coalesce(sum(requests) OVER (), 0) AS all_requests, "
+        "coalesce(sum(cost) OVER (), 0) AS all_cost, coalesce(sum(savings) OVER (), 0) AS all_savings, "
+        "coalesce(bool_or(group_negative) OVER (), false) AS any_negative, "
+        "coalesce(bool_or(group_estimated) OVER (), false) AS any_estimated, count(*) OVER () AS all_groups "
+        f"FROM evidence_groups ORDER BY savings DESC NULLS LAST, cost DESC NULLS LAST, {by} LIMIT ?",
         [EVIDENCE_ROWS])
-    evidence_columns = [d[0] for d in cursor.description]
-    evidence = [dict(zip(evidence_columns, r, strict=True)) for r in cursor.fetchall()]
+    names = [d[0] for d in cursor.description]
+    found = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+    if not found:
+        return None
+    first = found[0]
+    if first["any_negative"]:
+        raise AnalysisError(f"{analysis.id}: a record has negative savings (per-record savings must be >= 0)")
+    evidence_columns = names[:names.index("group_rows")]
+    evidence = [{c: row[c] for c in evidence_columns} for row in found]
+    rows, requests, cost, savings = first["all_rows"], first["all_requests"], first["all_cost"], first["all_savings"]
+    estimated, groups = first["any_estimated"], first["all_groups"]
     con.execute("INSERT INTO finding_savings SELECT ?, record_id, savings FROM finding_rows", [analysis.id])
     return Finding(
         id=analysis.id, title=analysis.title, severity=severity(Decimal(savings), spend),
