@@ -42,6 +42,14 @@ def _cost_page(day: str, end: str, dim: str, amounts: dict[str | None, str]) -> 
         for value, cents in amounts.items()], "has_more": False, "next_page": None})
 
 
+def _token_point(user: str) -> dict[str, Any]:
+    """1000 input tokens of Sonnet by user, 2026-12-01 10:00-10:01, of no session."""
+    return {"startTimeUnixNano": "1796119200000000000", "timeUnixNano": "1796119260000000000", "asInt": "1000",
+            "attributes": [{"key": "user.account_uuid", "value": {"stringValue": user}},
+                           {"key": "model", "value": {"stringValue": "claude-sonnet-4-6"}},
+                           {"key": "type", "value": {"stringValue": "input"}}]}
+
+
 def _inputs(folder: Path) -> None:
     """Telemetry with a transcript that holds every one of its calls, one way each, and cost queries of the same
     days in several groupings (one of them pulled in pages)."""
@@ -49,6 +57,11 @@ def _inputs(folder: Path) -> None:
     otel.mkdir()
     shutil.copy(OTEL_LOGS, otel / "logs.jsonl")
     shutil.copy(OTEL_METRICS, otel / "metrics.jsonl")
+    # Metrics without a session (OTEL_METRICS_INCLUDE_SESSION_ID=false): C's user has events that day, so its
+    # point is covered; another user's is not.
+    (otel / "no_session.jsonl").write_text(json.dumps({"resourceMetrics": [{"scopeMetrics": [{"metrics": [{
+        "name": "claude_code.token.usage", "sum": {"aggregationTemporality": 1, "dataPoints": [
+            _token_point(USER_C), _token_point("b2c3d4e5-0000-4000-8000-00000000bcde")]}}]}]}]}) + "\n")
     transcript = folder / "projects" / "-home-dev1-app" / "transcript.jsonl"
     transcript.parent.mkdir(parents=True)
     transcript.write_text("".join(json.dumps(line) + "\n" for line in [
@@ -110,10 +123,12 @@ def test_overlap_and_bill_groupings_run_in_spark_as_locally(spark, tmp_path):
 
     # Both rules fired, as worked out by hand: the three events are the transcript's calls A (by request id), B
     # (no request id in the transcript) and C (none in the event); session 1's metric interval is covered by its
-    # events; the ungrouped October line and the 2026-11-03 lines by workspace are covered by finer groupings.
+    # events, and C's user's metric without a session by C's event that day; the ungrouped October line and the
+    # 2026-11-03 lines by workspace are covered by finer groupings.
     by_name = _files(local)
     assert by_name["logs.jsonl"][:3] == (3, 0, 3)
     assert by_name["metrics.jsonl"][:3] == (4, 3, 1)
+    assert by_name["no_session.jsonl"][:3] == (2, 1, 1)
     assert by_name["transcript.jsonl"][:3] == (4, 4, 0)
     assert by_name["a_cost_ungrouped.json"][:3] == (1, 0, 1)
     assert by_name["cost_by_workspace.json"][:3] == (2, 0, 2)
