@@ -5,10 +5,9 @@ The files are a DataFrame of paths; mapInArrow runs ingest.detect and ingest.rea
 yields everything the file gave as Arrow batches of one wide schema, `kind` saying what a row is: a usage row, a
 bill line, a reject, or the file's accounting (FileStats as JSON, one row per file). The usage rows keep one row per
 record_id by KEEP_BEST and the bill lines by BILL_KEEP_FIRST (finops/schema.py, the SQL a local run executes,
-generated for Spark by sqlglot). Two rules that compare whole sources run on the driver's DuckDB with the local
-code, on the few rows they can touch: bill groupings (ingest/bill_groupings.py, the Anthropic cost-report lines,
-one per bucket and group) and telemetry overlap (ingest/overlap.py, Claude Code's rows, only when there is
-telemetry).
+generated for Spark by sqlglot). The two rules that compare whole sources run in Spark too, from the queries a local
+run executes: telemetry overlap (ingest/overlap.py, covered_query, only when there is telemetry) and bill groupings
+(ingest/bill_groupings.py, lost_query). Only their counts and notes per file come back to the driver.
 """
 
 from __future__ import annotations
@@ -21,10 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 import sqlglot
 
+from finops import dialects
 from finops.schema import ARROW_SCHEMA, BILL_KEEP_FIRST, BILLING_ARROW_SCHEMA, BILLING_NAMES, KEEP_BEST, NAMES
 
 ROW, BILL, REJECT, FILE, SKIPPED = "row", "bill", "reject", "file", "skipped"
@@ -122,8 +121,8 @@ def spark_schema() -> Any:
 
 
 def _spark_sql(duckdb_sql: str) -> str:
-    """A query of the local run, written for Spark (QUALIFY becomes a filtered subquery)."""
-    return sqlglot.transpile(duckdb_sql, read="duckdb", write="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)[0]
+    """A query of the local run, written for Spark by finops/dialects.py (QUALIFY becomes a filtered subquery)."""
+    return dialects.generate(sqlglot.parse_one(duckdb_sql, read=dialects.SOURCE_DIALECT), "spark")
 
 
 def read(spark: Any, paths: Iterable[Path | str], partitions: int | None = None) -> SparkInput:
@@ -178,16 +177,12 @@ def read(spark: Any, paths: Iterable[Path | str], partitions: int | None = None)
     billing = spark.sql(_spark_sql(f"SELECT {bills} FROM finops_staged WHERE kind = 'bill' {BILL_KEEP_FIRST}"))
     rejects = spark.sql("SELECT source_file, source_line, reason FROM finops_staged WHERE kind = 'reject'")
 
-    formats = {s.format for s in result.files}
+    formats = [s.format for s in result.files]
     if overlap.OTEL in formats:
-        usage, notes = _on_driver(spark, usage, "usage", [overlap.TRANSCRIPT, overlap.OTEL],
-                                  lambda con: {p: overlap.NOTE.format(n=n)
-                                               for p, n in overlap.drop_covered(con, "usage").items()})
+        usage, notes = _drop_covered(spark, usage)
         _note(result, notes)
-    if formats & set(bill_groupings.FORMATS):
-        billing, notes = _on_driver(spark, billing, "billing", list(bill_groupings.FORMATS),
-                                    lambda con: {p: note for p, (_, note)
-                                                 in bill_groupings.drop_coarser(con, "billing").items()})
+    if sum(f in bill_groupings.FORMATS for f in formats) >= 2:  # one query alone covers nothing
+        billing, notes = _drop_coarser(spark, billing)
         _note(result, notes)
     usage = usage.persist()
     billing = billing.persist()
@@ -206,21 +201,51 @@ def _note(result: Any, notes: dict[str, str]) -> None:
             stats.notes.append(notes[stats.path])
 
 
-def _on_driver(spark: Any, frame: Any, table: str, formats: list[str], rule: Any) -> tuple[Any, dict[str, str]]:
-    """Apply a local run's rule (a function of a DuckDB connection holding `table`) to the rows of the given
-    source formats, brought to the driver; the other rows stay where they are. Returns the new frame and the
-    rule's notes per file."""
+USAGE_VIEW, BILLING_VIEW = "finops_read_usage", "finops_read_billing"  # the rules' input, while they run
+
+
+def _drop_covered(spark: Any, usage: Any) -> tuple[Any, dict[str, str]]:
+    """ingest/overlap.py in Spark: the rows another row counts (its covered_query) leave usage, the kept rows take
+    the users they gain (USERS_GAINED). Returns the kept rows and the note of each file that lost rows."""
+    from finops.ingest import overlap
+
+    usage.createOrReplaceTempView(USAGE_VIEW)
+    covered = spark.sql(_spark_sql(overlap.covered_query(USAGE_VIEW))).localCheckpoint()  # on the executors
+    covered.createOrReplaceTempView(overlap.COVERED)
+    try:
+        kept = _kept(usage, covered, spark.sql(_spark_sql(overlap.USERS_GAINED)).localCheckpoint())
+        dropped = spark.sql(_spark_sql(overlap.DROPPED_PER_FILE)).collect()  # one row per file
+    finally:
+        for view in (overlap.COVERED, USAGE_VIEW):
+            spark.catalog.dropTempView(view)
+    return kept, {path: overlap.NOTE.format(n=n) for path, n in dropped}
+
+
+def _drop_coarser(spark: Any, billing: Any) -> tuple[Any, dict[str, str]]:
+    """ingest/bill_groupings.py in Spark: the lines of coarser cost queries (its lost_query) leave billing.
+    Returns the kept lines and the note of each file that lost lines."""
+    from finops.ingest import bill_groupings
+
+    billing.createOrReplaceTempView(BILLING_VIEW)
+    lost = spark.sql(_spark_sql(bill_groupings.lost_query(BILLING_VIEW))).localCheckpoint()
+    lost.createOrReplaceTempView(bill_groupings.LOST)
+    try:
+        per_file = spark.sql(_spark_sql(bill_groupings.LOST_PER_FILE)).collect()  # one row per file
+    finally:
+        for view in (bill_groupings.LOST, BILLING_VIEW):
+            spark.catalog.dropTempView(view)
+    notes = bill_groupings.notes_per_file([tuple(row) for row in per_file])
+    return _kept(billing, lost, None), {path: note for path, (_, note) in notes.items()}
+
+
+def _kept(frame: Any, dropped: Any, gained: Any | None) -> Any:
+    """What a local run's DELETE and UPDATE leave of a table (ingest/overlap.py, bill_groupings.py), as a lazy
+    frame: the rows whose record_id is not in dropped, each taking the user_id gained gives it when it has none."""
     from pyspark.sql import functions as F
 
-    mine = F.col("source_format").isin(formats)
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    subset = frame.where(mine).toArrow()  # noqa: F841 (read by DuckDB)
-    con.execute(f"CREATE TABLE {table} AS SELECT * FROM subset")  # an internal table name
-    notes = rule(con)
-    # A cursor of its own: the rule may leave a result open on con.
-    kept = con.cursor().sql(f"SELECT * FROM {table}").to_arrow_table()
-    con.close()
-    back = spark.createDataFrame(kept, schema=frame.schema) if kept.num_rows else None
-    rest = frame.where(~mine)
-    return (rest.unionByName(back) if back is not None else rest), notes
+    kept = frame.join(dropped.select("record_id"), "record_id", "left_anti")
+    if gained is not None:
+        users = gained.select(F.col("record_id").alias("gained_record_id"), F.col("user_id").alias("gained_user"))
+        kept = (kept.join(users, kept["record_id"] == users["gained_record_id"], "left")
+                .withColumn("user_id", F.coalesce(F.col("user_id"), F.col("gained_user"))))
+    return kept.select(*frame.columns)

@@ -29,11 +29,19 @@ FORMATS = (OTEL, TRANSCRIPT)  # only a file of these can make or meet such a dup
 # One call's shape: the same session, model and tokens; rows of one shape are numbered in time order (n).
 _SHAPE = ("session_id, model, input_tokens, output_tokens, cache_read_tokens, "
           "cache_write_5m_tokens + cache_write_1h_tokens")
+# Within ten minutes, as exact timestamp arithmetic (the same in every engine, unlike epoch seconds as a float).
 _PAIRED = ("e.session_id = t.session_id AND e.model IS NOT DISTINCT FROM t.model AND e.n = t.n "
            "AND e.input_tokens = t.input_tokens AND e.output_tokens = t.output_tokens "
            "AND e.cache_read_tokens = t.cache_read_tokens "
            "AND e.cache_write_5m_tokens + e.cache_write_1h_tokens = t.cache_write_5m_tokens + t.cache_write_1h_tokens "
-           "AND abs(epoch(e.charge_period_start) - epoch(t.charge_period_start)) <= 600")
+           "AND e.charge_period_start >= t.charge_period_start - INTERVAL 600 SECOND "
+           "AND e.charge_period_start <= t.charge_period_start + INTERVAL 600 SECOND")
+# The temp table (a Spark view in a Spark run) of the rows covered_query gives.
+COVERED = "covered"
+# Per kept transcript row without a user, the user of the events it covers (the first by name).
+USERS_GAINED = (f"SELECT kept AS record_id, min(user_id) AS user_id FROM {COVERED} "
+                "WHERE kept IS NOT NULL AND user_id IS NOT NULL GROUP BY kept")
+DROPPED_PER_FILE = f"SELECT source_file, count(*) AS n FROM {COVERED} GROUP BY source_file"
 
 
 def _ranked(source: str, where: str) -> str:
@@ -42,20 +50,17 @@ def _ranked(source: str, where: str) -> str:
             f"FROM {source} WHERE session_id IS NOT NULL AND ({where})")
 
 
-def drop_covered(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, int]:
-    """Delete from `table` (an internal table name) the telemetry rows another row already counts.
-    Returns rows dropped per source file."""
-    found = con.execute(f"SELECT count(*) FROM {table} WHERE source_format = ?", [OTEL]).fetchone()
-    if not found or not found[0]:
-        return {}
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE covered AS
+def covered_query(table: str) -> str:
+    """The rows of `table` (an internal table name) another row already counts: record_id, source_file, and for a
+    request event its user_id and the transcript row kept in its place (kept). A SELECT in DuckDB's dialect, which
+    a Spark run executes as generated for Spark (finops/spark_ingest.py): the rule has one text."""
+    return f"""
         WITH events AS (SELECT * FROM {table} WHERE source_format = '{OTEL}' AND granularity = 'request'),
         transcripts AS (SELECT * FROM {table} WHERE source_format = '{TRANSCRIPT}'),
         by_id AS (
             SELECT e.record_id, e.source_file, e.user_id, min(t.record_id) AS kept
             FROM events e JOIN transcripts t ON e.request_id = t.request_id
-            GROUP BY ALL
+            GROUP BY e.record_id, e.source_file, e.user_id
         ),
         -- Without a request id on one side, calls of one session, model and size pair in time order, one to one:
         -- two such events and one transcript row are two calls, of which the transcript holds one.
@@ -86,19 +91,29 @@ def drop_covered(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, int]:
             SELECT m.record_id, m.source_file FROM {table} m
             WHERE m.source_format = '{OTEL}' AND m.granularity = 'bucket'
               AND (m.session_id IN (SELECT session_id FROM sessions)
-                   OR m.session_id IS NULL AND (m.user_id, CAST(m.charge_period_start AS DATE))
-                      IN (SELECT (user_id, day) FROM user_days))
+                   OR m.session_id IS NULL AND EXISTS (
+                       SELECT 1 FROM user_days d
+                       WHERE d.user_id = m.user_id AND d.day = CAST(m.charge_period_start AS DATE)))
         )
         SELECT record_id, source_file, user_id, kept FROM same_call
-        UNION ALL SELECT record_id, source_file, NULL, NULL FROM metric""")
+        UNION ALL SELECT record_id, source_file, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR) FROM metric"""
+
+
+def drop_covered(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, int]:
+    """Delete from `table` (an internal table name) the telemetry rows another row already counts.
+    Returns rows dropped per source file."""
+    found = con.execute(f"SELECT count(*) FROM {table} WHERE source_format = ?", [OTEL]).fetchone()
+    if not found or not found[0]:
+        return {}
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {COVERED} AS {covered_query(table)}")
+    # In place (the store's table keeps its rows where they are): the kept row takes the user it lacks; the
+    # covered rows go. A Spark run selects the same outcome (spark_ingest._kept).
     con.execute(f"""
-        UPDATE {table} SET user_id = c.user_id
-        FROM (SELECT kept, min(user_id) AS user_id FROM covered WHERE kept IS NOT NULL AND user_id IS NOT NULL
-              GROUP BY 1) c
-        WHERE {table}.record_id = c.kept AND {table}.user_id IS NULL""")
-    con.execute(f"DELETE FROM {table} WHERE record_id IN (SELECT record_id FROM covered)")
-    dropped = dict(con.execute("SELECT source_file, count(*) FROM covered GROUP BY 1").fetchall())
-    con.execute("DROP TABLE covered")
+        UPDATE {table} SET user_id = g.user_id FROM ({USERS_GAINED}) g
+        WHERE {table}.record_id = g.record_id AND {table}.user_id IS NULL""")
+    con.execute(f"DELETE FROM {table} WHERE record_id IN (SELECT record_id FROM {COVERED})")
+    dropped = dict(con.execute(DROPPED_PER_FILE).fetchall())
+    con.execute(f"DROP TABLE {COVERED}")
     return {str(k): int(v) for k, v in dropped.items()}
 
 
