@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import duckdb
 
 from . import __version__, analysis, config, ingest, names, pricing
 from .errors import FinopsError, IngestError, ReportError
@@ -28,6 +29,18 @@ class FinopsGroup(click.Group):
             if "--debug" in sys.argv:
                 raise
             raise click.ClickException(str(e)) from e
+        except duckdb.OutOfMemoryException as e:  # a memory limit set too low: a setting to change, not a bug
+            if "--debug" in sys.argv:
+                raise
+            raise click.ClickException(out_of_memory(e)) from e
+
+
+def out_of_memory(error: Exception) -> str:
+    """One line for DuckDB running out of the memory FINOPS_MEMORY_LIMIT allows (its first line quoted)."""
+    limit = os.environ.get("FINOPS_MEMORY_LIMIT")
+    setting = f"FINOPS_MEMORY_LIMIT={limit}" if limit else "the default FINOPS_MEMORY_LIMIT of 1GB"
+    first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return f"out of memory under {setting} ({first}): raise FINOPS_MEMORY_LIMIT, e.g. FINOPS_MEMORY_LIMIT=2GB"
 
 
 @click.group(cls=FinopsGroup)

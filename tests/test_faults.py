@@ -53,6 +53,19 @@ def logs(tmp_path: Path) -> Path:
     return folder
 
 
+# ---- memory ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["analyze", "ingest"])
+def test_a_memory_limit_too_low_is_a_one_line_error(command: str, tmp_path: Path) -> None:
+    """FINOPS_MEMORY_LIMIT=1MB: DuckDB cannot hold even sample_logs/'s first table. A setting to change, said in one
+    line naming the setting (before: DuckDB's OutOfMemoryException as a traceback)."""
+    where = ["-o", str(tmp_path / "out"), "--format", "json"] if command == "analyze" else [
+        "--db", str(tmp_path / "store.duckdb")]
+    proc = run(command, str(Path(__file__).parent.parent / "sample_logs"), *where, env={"FINOPS_MEMORY_LIMIT": "1MB"})
+    assert_one_line_error(proc, "out of memory under FINOPS_MEMORY_LIMIT=1MB", "raise FINOPS_MEMORY_LIMIT")
+
+
 # ---- the output folder ---------------------------------------------------------------------------------------
 
 
