@@ -58,10 +58,13 @@ def _dimension(con: duckdb.DuckDBPyConnection, column: str) -> dict[str, Any]:
             coalesce(s.cost, 0) AS cost, coalesce(s.platforms, l.platforms) AS platforms, l.requests
         FROM spend s FULL JOIN logged l USING (name)
         ORDER BY cost DESC, l.requests DESC NULLS LAST, name""")
+    # The base's totals and, in the same scan (one Spark job), its logged requests: those whose value has no spend
+    # on this base count in the total too (they are in "All other").
+    base_tokens = ", ".join(f"sum(coalesce({t}, 0)) FILTER (WHERE {base})::BIGINT AS {t}" for t in TOKEN_COLUMNS)
     total = _rows(con, f"""
-        SELECT {tokens}, coalesce(sum(cost), 0) AS cost FROM priced_usage WHERE {base}""")[0]
-    # Logged requests whose value has no spend on this base count in the total too (they are in "All other").
-    total["requests"] = con.execute(f"SELECT count(*) FROM priced_usage WHERE {logged_rows}").fetchone()[0]
+        SELECT {base_tokens}, coalesce(sum(cost) FILTER (WHERE {base}), 0) AS cost,
+            count(*) FILTER (WHERE {logged_rows}) AS requests
+        FROM priced_usage""")[0]
     lacking = [r["source_format"] for r in _rows(con, f"""
         SELECT source_format FROM priced_usage GROUP BY 1 HAVING bool_and({column} IS NULL)
         ORDER BY 1""")]
