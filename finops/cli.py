@@ -25,20 +25,18 @@ class FinopsGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except FinopsError as e:
+        except (FinopsError, duckdb.OutOfMemoryException) as e:  # out of memory: FINOPS_MEMORY_LIMIT too low
             if "--debug" in sys.argv:
                 raise
-            raise click.ClickException(str(e)) from e
-        except duckdb.OutOfMemoryException as e:  # a memory limit set too low: a setting to change, not a bug
-            if "--debug" in sys.argv:
-                raise
-            raise click.ClickException(out_of_memory(e)) from e
+            raise click.ClickException(str(e) if isinstance(e, FinopsError) else out_of_memory(e)) from e
 
 
 def out_of_memory(error: Exception) -> str:
     """One line for DuckDB running out of the memory FINOPS_MEMORY_LIMIT allows (its first line quoted)."""
+    from .store import DEFAULT_MEMORY_LIMIT
+
     limit = os.environ.get("FINOPS_MEMORY_LIMIT")
-    setting = f"FINOPS_MEMORY_LIMIT={limit}" if limit else "the default FINOPS_MEMORY_LIMIT of 1GB"
+    setting = f"FINOPS_MEMORY_LIMIT={limit}" if limit else f"the default FINOPS_MEMORY_LIMIT of {DEFAULT_MEMORY_LIMIT}"
     first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return f"out of memory under {setting} ({first}): raise FINOPS_MEMORY_LIMIT, e.g. FINOPS_MEMORY_LIMIT=2GB"
 

@@ -60,7 +60,8 @@ EXACT = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decim
                         traps=[decimal.InvalidOperation, decimal.Overflow, decimal.Inexact, decimal.Rounded])
 # One partition's replayed sums (partial_sums): a finding's by its rank (month and platform null), a month and
 # platform's with rank null. Amounts as text: Decimal's exact form, never a float.
-PARTIAL_COLUMNS = "rank int, month string, platform string, amount string"
+PARTIAL = (("rank", "int"), ("month", "string"), ("platform", "string"), ("amount", "string"))
+PARTIAL_COLUMNS = ", ".join(f"{name} {kind}" for name, kind in PARTIAL)  # as Spark's mapInArrow takes a schema
 
 Sums = dict[tuple[str, str], Decimal]
 # How the multi-change records are replayed: (con, MULTI_CHANGE_SQL, kinds by rank, stacked by rank, by month and
@@ -170,8 +171,8 @@ def partial_sums(batches: Iterable[Any], kinds: list[str]) -> Iterator[Any]:
     rows = [{"rank": rank, "month": None, "platform": None, "amount": str(amount)} for rank, amount in by_rank.items()]
     rows += [{"rank": None, "month": month, "platform": platform, "amount": str(amount)}
              for (month, platform), amount in by_month.items()]
-    schema = pa.schema([("rank", pa.int32()), ("month", pa.string()), ("platform", pa.string()),
-                        ("amount", pa.string())])  # PARTIAL_COLUMNS
+    arrow_types = {"int": pa.int32(), "string": pa.string()}
+    schema = pa.schema([(name, arrow_types[kind]) for name, kind in PARTIAL])
     yield pa.RecordBatch.from_pylist(rows, schema=schema)
 
 

@@ -185,10 +185,13 @@ def _has_table(con: duckdb.DuckDBPyConnection, name: str, database: str | None =
     return bool(row and row[0])
 
 
+DEFAULT_MEMORY_LIMIT = "1GB"  # FINOPS_MEMORY_LIMIT when not set
+
+
 def configure(con: duckdb.DuckDBPyConnection) -> None:
-    """Bound DuckDB's memory (FINOPS_MEMORY_LIMIT, default 1GB; it spills to disk beyond) so peak memory stays
-    flat however large the input."""
-    limit = os.environ.get("FINOPS_MEMORY_LIMIT", "1GB")
+    """Bound DuckDB's memory (FINOPS_MEMORY_LIMIT, default DEFAULT_MEMORY_LIMIT; it spills to disk beyond) so peak
+    memory stays flat however large the input."""
+    limit = os.environ.get("FINOPS_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
     con.execute(f"SET memory_limit = '{_size_setting(limit)}'")
     con.execute("SET preserve_insertion_order = false")
     con.execute("SET enable_progress_bar = false")
