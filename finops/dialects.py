@@ -139,6 +139,9 @@ def _read(package: str, name: str) -> str:
     return files(package).joinpath(name).read_text(encoding="utf-8")
 
 
+# pricing_query and analysis_query are generated once a process for each set of arguments (a few hundred ms of
+# sqlglot each time, and the tests ask for the same queries again and again); the SQL files are the package's own.
+@cache
 def pricing_query(dialect: str) -> str:
     """The SELECT that makes `priced_usage` from `usage`, `price_pivot`, `models` and `pricing_rules`."""
     macros, rest = _split_macros(_statements(_read("finops", "sql/price_usage.sql")))
@@ -148,10 +151,14 @@ def pricing_query(dialect: str) -> str:
 
 def analysis_query(a: analysis.Analysis, dialect: str, overrides: dict[str, Any] | None = None) -> str:
     """One analysis's query (reading `priced_usage`), its parameters bound, for the dialect."""
-    (tree,) = _statements(a.sql)
-    tree = bind(expand_macros(tree, shared_macros(), copy=False), analysis.coerce_params(a, overrides or {}),
-                copy=False)
-    return generate(tree, dialect)
+    params = analysis.coerce_params(a, overrides or {})
+    return _analysis_query(a.sql, dialect, tuple(params.items()))
+
+
+@cache
+def _analysis_query(sql: str, dialect: str, params: tuple[tuple[str, Any], ...]) -> str:
+    (tree,) = _statements(sql)
+    return generate(bind(expand_macros(tree, shared_macros(), copy=False), dict(params), copy=False), dialect)
 
 
 # Functions DuckDB names differently from the target, where sqlglot keeps the DuckDB name.

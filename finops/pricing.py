@@ -299,19 +299,51 @@ def _create_table(con: duckdb.DuckDBPyConnection, name: str, columns: Columns,
     con.execute(f"INSERT INTO {name} SELECT {', '.join(selects)}", lists)
 
 
+# The tables install() makes.
+INSTALLED_TABLES = ("lifecycle", "prices", "price_pivot", "models", "pricing_rules")
+# The tables of a price table made a second time in one process, kept as Arrow tables and copied from then on, by
+# the --prices file's name and text (the name is the source of a row without one; None: the built-in prices alone).
+# Building them is ~45 ms of DuckDB statements, copying them ~10: the test suite installs them in some 400
+# connections, a library user once a run. Not kept on the first install, so that one `finops analyze` never pays
+# for importing pyarrow, which a transcript-only run does not otherwise import. At most KEPT_PRICE_TABLES of them.
+KEPT_PRICE_TABLES = 8
+_installed_before: set[tuple[str, str] | None] = set()
+_arrow_tables: dict[tuple[str, str] | None, dict[str, Any]] = {}
+
+
 def install(con: duckdb.DuckDBPyConnection, overrides_file: Path | None = None) -> None:
     """Create the `prices` table (and its pivot, `price_pivot`), `models`, `lifecycle` and the constant tables the
     pricing SQL and analyses read."""
+    key = None if overrides_file is None else (str(overrides_file), _read_utf8(overrides_file))
+    if (tables := _arrow_tables.get(key)) is not None:
+        for name, table in tables.items():
+            _copy_arrow(con, name, table)
+        return
+    _build(con, key)
+    if key in _installed_before and len(_arrow_tables) < KEPT_PRICE_TABLES:
+        _arrow_tables[key] = {name: con.sql(f"SELECT * FROM {name}").to_arrow_table() for name in INSTALLED_TABLES}
+    _installed_before.add(key)
+
+
+def _copy_arrow(con: duckdb.DuckDBPyConnection, name: str, table: Any) -> None:
+    """Table `name` of the Arrow table: the same columns, types and rows as _build made it."""
+    con.register("finops_installed_table", table)
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM finops_installed_table")
+    finally:
+        con.unregister("finops_installed_table")
+
+
+def _build(con: duckdb.DuckDBPyConnection, overrides: tuple[str, str] | None) -> None:
+    """install()'s tables, from the shipped files and the overrides' (file name, text)."""
     from .models import known_models
 
     known = known_models()
-    overrides = []
-    if overrides_file is not None:
-        overrides = read_price_file(_read_utf8(overrides_file), str(overrides_file), known)
+    negotiated = [] if overrides is None else read_price_file(overrides[1], overrides[0], known)
     builtin = builtin_rows(known)
     _create_table(con, "lifecycle", *lifecycle_table())
-    _create_table(con, "prices", *price_table(builtin, overrides))
-    columns, records = price_pivot(builtin, overrides)
+    _create_table(con, "prices", *price_table(builtin, negotiated))
+    columns, records = price_pivot(builtin, negotiated)
     _create_table(con, "price_pivot_flat", columns, records)
     fields = ", ".join(f"{name} := {name}" for name, _ in columns[4:])
     con.execute("CREATE OR REPLACE TABLE price_pivot AS "

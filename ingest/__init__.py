@@ -280,7 +280,7 @@ class Stager:
             self.tables.clear()
             self.tables_rows = 0
         if self.rows:
-            batch = pa.Table.from_pylist(self.rows, schema=ARROW_SCHEMA)  # noqa: F841 (read by DuckDB)
+            batch = arrow_records.table(self.rows, ARROW_SCHEMA)  # noqa: F841 (read by DuckDB; no pandas)
             self.con.execute(f"INSERT INTO {self.usage_table} SELECT * FROM batch")
             self.rows.clear()
         if self.bills:

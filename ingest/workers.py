@@ -194,20 +194,20 @@ class _Sink:
 
     def _send_rows(self) -> None:
         if self.rows:
-            import pyarrow as pa
-
             from finops.schema import ARROW_SCHEMA
 
-            self.channel.put(("rows", self.w, _stream(pa.Table.from_pylist(self.rows, schema=ARROW_SCHEMA))))
+            from . import arrow_records
+
+            self.channel.put(("rows", self.w, _stream(arrow_records.table(self.rows, ARROW_SCHEMA))))
             self.rows = []
 
     def _send_bills(self) -> None:
         if self.bills:
-            import pyarrow as pa
-
             from finops.schema import BILLING_ARROW_SCHEMA
 
-            self.channel.put(("bills", self.w, _stream(pa.Table.from_pylist(self.bills, schema=BILLING_ARROW_SCHEMA))))
+            from . import arrow_records
+
+            self.channel.put(("bills", self.w, _stream(arrow_records.table(self.bills, BILLING_ARROW_SCHEMA))))
             self.bills = []
 
     def _send_rejects(self) -> None:

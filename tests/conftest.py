@@ -1,5 +1,6 @@
 import os
 import shutil
+import subprocess
 import sys
 import time
 from datetime import datetime
@@ -87,10 +88,57 @@ def spark(tmp_path_factory: pytest.TempPathFactory):
     time.tzset()
     # Tables a test creates (the script of `finops sql`) in a temp folder, not spark-warehouse/ in the checkout.
     warehouse = {"spark.sql.warehouse.dir": str(tmp_path_factory.mktemp("spark-warehouse"))}
-    session = spark_engine.session("local[2]", {**SPARK_TEST_CONF, **warehouse})
+    archive, options = _class_archive()
+    session = spark_engine.session("local[2]", {**SPARK_TEST_CONF, **warehouse,
+                                                "spark.driver.extraJavaOptions": options})
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+    if archive is not None:
+        _archive_classes(session, archive)
+
+
+# ---- the JVM's classes, loaded from an archive ---------------------------------------------------------------------
+# Half of a Spark JVM's start is loading and verifying its classes (a session and one query: 6.2 -> 2.9 CPU-s
+# with them archived). The first Spark run of a machine's tests writes the classes its JVM loaded to a class-data
+# archive (Java's CDS, -XX:ArchiveClassesAtExit, as the JVM exits; ~190 MB) in the temp folder, named by the Java and
+# pyspark it was made with; later runs map it (-XX:SharedArchiveFile): tests/test_spark*.py, 75 -> 68 CPU-s of JVM.
+# An archive that does not fit the JVM is ignored by the JVM, which then loads its classes as before: it changes how
+# fast the classes load, never what they do.
+
+
+def _class_archive() -> tuple[Path | None, str]:
+    """(the archive to write when this JVM exits, None: one is used), and the JVM options that do either."""
+    import hashlib
+    import tempfile
+
+    import pyspark
+
+    home = os.environ.get("JAVA_HOME")
+    java = shutil.which("java", path=os.path.join(home, "bin") if home else None)
+    made_by = f"{pyspark.__version__} {os.path.realpath(java or 'java')} {os.stat(java).st_mtime if java else 0}"
+    name = hashlib.sha256(made_by.encode()).hexdigest()[:16]
+    archive = Path(tempfile.gettempdir()) / f"finops-tests-spark-{name}.jsa"
+    if archive.is_file():
+        return None, f"-XX:SharedArchiveFile={archive}"
+    return archive, f"-XX:ArchiveClassesAtExit={archive}.{os.getpid()}"
+
+
+def _archive_classes(session, archive: Path) -> None:
+    """End the stopped session's JVM (it writes its archive as it exits) and put the archive in place, whole."""
+    written = Path(f"{archive}.{os.getpid()}")
+    gateway = session.sparkContext._gateway or type(session.sparkContext)._gateway
+    proc = getattr(gateway, "proc", None)
+    if proc is None:
+        return
+    gateway.shutdown()
+    proc.stdin.close()  # the gateway's signal to exit
+    try:
+        proc.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        return
+    if written.is_file() and written.stat().st_size > 0:
+        os.replace(written, archive)
 
 
 @pytest.fixture(scope="session")

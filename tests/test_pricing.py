@@ -462,3 +462,39 @@ def test_old_models_before_their_first_documented_price_stay_unpriced():
     assert con.execute("SELECT cost, unpriced_reason FROM priced_usage").fetchone() == (
         None, "no price for this model, platform and date")
 
+
+
+def test_price_tables_copied_in_a_later_run_are_the_tables_built_in_the_first(tmp_path: Path, monkeypatch):
+    """install() keeps the tables it made a second time in a process and copies them from then on: every table has
+    the columns, types and rows of a fresh build, for the built-in prices and for each --prices file, kept by its
+    name and text (an edited file is built again)."""
+    import duckdb
+
+    def tables(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[list, list]]:
+        return {name: (con.execute(f"DESCRIBE {name}").fetchall(),
+                       con.execute(f"SELECT * FROM {name} ORDER BY ALL").fetchall())
+                for name in pricing.INSTALLED_TABLES}
+
+    def installed(prices_file: Path | None) -> dict[str, tuple[list, list]]:
+        con = duckdb.connect()
+        pricing.install(con, prices_file)
+        try:
+            return tables(con)
+        finally:
+            con.close()
+
+    monkeypatch.setattr(pricing, "_installed_before", set())
+    monkeypatch.setattr(pricing, "_arrow_tables", {})
+    header = "platform,model,variant,valid_from,input,cache_write_5m,cache_write_1h,cache_read,output\n"
+    first, second, renamed = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "c.csv"
+    first.write_text(header + "*,claude-opus-4-6,standard,2026-06-01,4.00,5.00,8.00,0.40,20.00\n")
+    second.write_text(header + "*,claude-opus-4-6,standard,2026-06-01,3.00,5.00,8.00,0.40,20.00\n")
+    renamed.write_text(first.read_text())
+    built = {p: installed(p) for p in (None, first, second, renamed)}  # each key once: built
+    assert built[first]["prices"] != built[second]["prices"] != built[None]["prices"]
+    for _ in range(2):  # built a second time (and kept), then copied
+        for prices_file, expected in built.items():
+            assert installed(prices_file) == expected
+    assert set(pricing._arrow_tables) == {None, *((str(p), p.read_text()) for p in (first, second, renamed))}
+    first.write_text(header + "*,claude-opus-4-6,standard,2026-06-01,5.00,5.00,8.00,0.40,20.00\n")  # edited
+    assert installed(first)["prices"] not in (built[first]["prices"], built[second]["prices"])
