@@ -302,7 +302,7 @@ def _create_table(con: duckdb.DuckDBPyConnection, name: str, columns: Columns,
 # The tables install() makes.
 INSTALLED_TABLES = ("lifecycle", "prices", "price_pivot", "models", "pricing_rules")
 # The tables of a price table made a second time in one process, kept as Arrow tables and copied from then on, by
-# the --prices file's name and text (the name is the source of a row without one; None: the built-in prices alone).
+# the --prices file's name and text (the name can be a row's source; None: the built-in prices alone).
 # Building them is ~45 ms of DuckDB statements, copying them ~10: the test suite installs them in some 400
 # connections, a library user once a run. Not kept on the first install, so that one `finops analyze` never pays
 # for importing pyarrow, which a transcript-only run does not otherwise import. At most KEPT_PRICE_TABLES of them.

@@ -1,9 +1,9 @@
-"""Records (dicts) as an Arrow table without pa.array, for what a bill worker hands on one record at a time (bill
-lines, rows read line by line).
+"""Records (dicts) as an Arrow table without pa.array, for the records the readers hand on one at a time (rows
+read line by line, bill lines), staged in this process (ingest.Stager) or sent by a worker (ingest/workers.py).
 
 pa.Table.from_pylist converts each column with pa.array, which imports pandas when it is installed: about 0.3
-CPU-seconds and 40 MiB in each bill worker, which never uses it (bench/RESULTS.md). Here a column whose values are
-all of its type's own Python type (or None) is built from its buffers: text, int64 and booleans as
+CPU-seconds and 40 MiB in each process that stages rows, which never uses it (bench/RESULTS.md). Here a column
+whose values are all of its type's own Python type (or None) is built from its buffers: text, int64 and booleans as
 arrow_columns.py builds them, decimals from their exact digits, timestamps from their microseconds, int32. Any other
 column goes to pa.array, as from_pylist would take it.
 """
