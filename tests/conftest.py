@@ -127,7 +127,7 @@ def _class_archive() -> tuple[Path | None, str]:
 def _archive_classes(session, archive: Path) -> None:
     """End the stopped session's JVM (it writes its archive as it exits) and put the archive in place, whole."""
     written = Path(f"{archive}.{os.getpid()}")
-    gateway = session.sparkContext._gateway or type(session.sparkContext)._gateway
+    gateway = type(session.sparkContext)._gateway  # the JVM's py4j gateway, kept after stop()
     proc = getattr(gateway, "proc", None)
     if proc is None:
         return

@@ -463,7 +463,6 @@ def test_old_models_before_their_first_documented_price_stay_unpriced():
         None, "no price for this model, platform and date")
 
 
-
 def test_price_tables_copied_in_a_later_run_are_the_tables_built_in_the_first(tmp_path: Path, monkeypatch):
     """install() keeps the tables it made a second time in a process and copies them from then on: every table has
     the columns, types and rows of a fresh build, for the built-in prices and for each --prices file, kept by its
