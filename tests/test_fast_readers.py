@@ -1762,11 +1762,12 @@ def test_a_run_over_every_format_does_not_import_pandas(tmp_path: Path) -> None:
 
 
 def test_records_made_arrow_from_buffers_equal_from_pylist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """ingest/arrow_records.py makes the bill workers' records an Arrow table without pa.array: it equals
-    pa.Table.from_pylist on every row and bill line the reference reader gives for each bill fixture and hostile
-    case and for the mutation corpora, and on values at the edges of each type (nulls, decimals with fewer or more
-    decimals than the scale, beyond the precision, negative zero, microseconds, integers of every size); a value
-    it does not build from buffers goes to pa.array (the same errors)."""
+    """ingest/arrow_records.py makes the records the readers hand on one at a time an Arrow table without pa.array
+    (ingest.Stager, the workers): it equals pa.Table.from_pylist on every row and bill line read from each fixture
+    and hostile case of every format and from the bill mutation corpora, and on values at the edges of each type
+    (nulls, decimals with fewer or more decimals than the scale, beyond the precision, negative zero,
+    microseconds, integers of every size); a value it does not build from buffers goes to pa.array (the same
+    errors)."""
     import random
     from datetime import datetime as dt
     from decimal import Decimal
@@ -1786,10 +1787,21 @@ def test_records_made_arrow_from_buffers_equal_from_pylist(tmp_path: Path, monke
                       ("gcp_billing", mutated_gcp(1, 400))):
         corpora.append((tmp_path / f"{fmt}.csv", fmt))
         corpora[-1][0].write_bytes(data)
-    for path, fmt in [(p, p.parent.name) for p in FILES] + corpora:
+    from finops.ingest import detect
+
+    others = []  # every other format's fixtures and hostile cases, as detected
+    for path in sorted(p for root in ("fixtures", "hostile") for p in (HERE / root).rglob("*") if p.is_file()):
+        fmt = detect(path)[0]
+        if fmt is not None and fmt not in FORMATS:
+            others.append((path, fmt))
+    assert len({fmt for _, fmt in others}) == 12  # every format but the four bills
+    rows_of = {}
+    for path, fmt in [(p, p.parent.name) for p in FILES] + corpora + others:
         result = read(path, fmt, False, monkeypatch)
         same(result["rows"], ARROW_SCHEMA)
         same(result["bills"], BILLING_ARROW_SCHEMA)
+        rows_of[fmt] = rows_of.get(fmt, 0) + len(result["rows"]) + len(result["bills"])
+    assert all(rows_of[fmt] for _, fmt in others), sorted(rows_of.items())  # each format's records compared
     rng = random.Random(3)
     edges: dict[Any, list[Any]] = {
         pa.decimal128(18, 6): [Decimal("0.006644"), Decimal("-0.000000"), Decimal("6"), Decimal("-1.5"),
