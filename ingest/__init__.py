@@ -403,8 +403,9 @@ def _read_bills_apart(files: list[tuple[Path, FileStats]], con: duckdb.DuckDBPyC
 # per core, their rows streamed back in bounded batches (workers.py). Not Claude Code transcripts: when their fast
 # path (fast_claude_code.py) read 1 GB in about 6 CPU-seconds, a worker process beside this one cost 1 to 1.4
 # CPU-seconds more (its start and imports, its rows' trip through the queue) for no shorter run under a shared
-# machine's load; on 989 small files the run took twice as long (bench/RESULTS.md). Reading now takes about 4
-# CPU-seconds a GB: not measured again with a worker (no quiet machine to measure wall time on).
+# machine's load; on 989 small files the run took twice as long (bench/RESULTS.md). Measured again on an idle machine
+# with the reader of today (about 4 CPU-seconds a GB): 1 GB took as long with a worker as without, for 2.5 to 3
+# CPU-seconds more, as this process's own share, inserts, pricing and analyses bound the run.
 LOG_FORMATS = {anthropic_log.FORMAT, bedrock_invocation.FORMAT}
 
 
