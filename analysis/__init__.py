@@ -215,17 +215,18 @@ def run(con: duckdb.DuckDBPyConnection, analysis: Analysis, overrides: dict[str,
     spend: the period's spend, which the severity is weighed against (None: dollars only)."""
     params = coerce_params(analysis, overrides or {})
     try:
-        con.execute("DROP TABLE IF EXISTS finding_rows")
-        con.execute(f"CREATE TEMP TABLE finding_rows AS {analysis.sql}", params)
+        (made,) = con.execute(f"CREATE OR REPLACE TEMP TABLE finding_rows AS {analysis.sql}", params).fetchone()
     except duckdb.Error as e:
         raise AnalysisError(f"{analysis.id}: {e}") from e
-    return summarise(con, analysis, params, spend)
+    return summarise(con, analysis, params, spend, known_rows=made)
 
 
 def summarise(con: Connection, analysis: Analysis, params: dict[str, Any],
-              spend: Decimal | None = None) -> Finding | None:
+              spend: Decimal | None = None, known_rows: int | None = None) -> Finding | None:
     """The Finding of the per-record rows in `finding_rows` (made by run(), or by another engine's run of the
-    same query); None when there are none. The rows' savings go to `finding_savings`.
+    same query); None when there are none. The rows' savings go to `finding_savings`. known_rows: how many rows
+    `finding_rows` holds, when known (0: its columns are checked, and the summary query, most of an analysis's
+    fixed cost on a small input, is not run).
 
     Every figure is summed by con, where the rows are: DuckDB's connection in a local run, or one that runs the
     same SQL in Spark (finops/spark_queries.py), where `finding_rows` and `finding_savings` are Spark views. Only
@@ -235,6 +236,8 @@ def summarise(con: Connection, analysis: Analysis, params: dict[str, Any],
     missing = [c for c in wanted if c not in columns]
     if missing:
         raise AnalysisError(f"{analysis.id}: the query returns no column(s) {', '.join(missing)}")
+    if known_rows == 0:
+        return None
     by = ", ".join(_quote(c) for c in analysis.evidence_by)
     sums = "".join(f", sum({_quote(c)}) AS {_quote(c)}" for c in analysis.evidence_sum)
     estimated = "bool_or(estimated)" if "estimated" in columns else "false"

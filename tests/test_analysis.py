@@ -61,6 +61,20 @@ def test_analysis_runs_clean_on_an_empty_table(a: analysis.Analysis):
     assert analysis.run(con, a) is None
 
 
+@pytest.mark.parametrize("where", ["true", "false"], ids=["with rows", "without rows"])
+def test_a_query_without_a_required_column_is_an_error_with_or_without_rows(where: str):
+    """The summary of an analysis that returns no rows is skipped (run() knows the count), not the check of its
+    columns: a query that lacks `savings` is named, whether or not it found anything."""
+    con = usage_con([{"model": "claude-opus-4-1", "charge_period_start": "2026-05-01T12:00:00",
+                      "input_tokens": 1000, "output_tokens": 100}])
+    analysis.prepare(con)
+    broken = analysis.parse("broken.sql", '/* ---\nid = "broken"\ntitle = "t"\nconfidence = "measured"\n'
+                            'stage = "review"\nrecommendation = "r"\nmethod = "m"\n--- */\n'
+                            f"SELECT record_id, requests, cost FROM priced_usage WHERE {where}")
+    with pytest.raises(AnalysisError, match="broken: the query returns no column"):
+        analysis.run(con, broken)
+
+
 def test_every_analysis_has_valid_metadata():
     ids = [a.id for a in ANALYSES]
     assert len(ids) == len(set(ids))
