@@ -14,7 +14,7 @@ import click
 import duckdb
 
 from . import __version__, analysis, config, ingest, names, pricing
-from .errors import FinopsError, IngestError, ReportError
+from .errors import FinopsError, IngestError, ReportError, first_line
 from .models import known_models
 
 FORMATS = ("pdf", "html", "json", "csv", "md")
@@ -37,8 +37,8 @@ def out_of_memory(error: Exception) -> str:
 
     limit = os.environ.get("FINOPS_MEMORY_LIMIT")
     setting = f"FINOPS_MEMORY_LIMIT={limit}" if limit else f"the default FINOPS_MEMORY_LIMIT of {DEFAULT_MEMORY_LIMIT}"
-    first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return f"out of memory under {setting} ({first}): raise FINOPS_MEMORY_LIMIT, e.g. FINOPS_MEMORY_LIMIT=2GB"
+    return (f"out of memory under {setting} ({first_line(error)}): raise FINOPS_MEMORY_LIMIT, "
+            "e.g. FINOPS_MEMORY_LIMIT=2GB")
 
 
 @click.group(cls=FinopsGroup)

@@ -18,6 +18,12 @@ def unknown(kind: str, name: str, known: Iterable[str]) -> str:
     return f"unknown {kind} {name!r}{did_you_mean(name, names)}; known: {', '.join(names) or 'none'}"
 
 
+def first_line(error: BaseException) -> str:
+    """An error's first line (a library's message can run to a whole query plan), or its type's name when empty."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 class FinopsError(Exception):
     """Base class: a problem the user can fix, reported without a traceback."""
 

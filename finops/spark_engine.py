@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 
 from finops import analysis, dialects
-from finops.errors import FinopsError
+from finops.errors import FinopsError, first_line
 
 # Session settings the SQL relies on: exact decimals, UTC days, and small defaults for one machine.
 # Constraint propagation off: it only infers extra filters (IS NOT NULL and the like), but on the cache analyses'
@@ -90,8 +90,8 @@ def remote_session(url: str) -> Any:
     try:
         spark = _builder("spark-connect").remote(url).getOrCreate()
     except ImportError as e:  # pyspark's check of the client's packages (PySparkImportError is one)
-        why = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise FinopsError(f"Spark Connect needs its client: pip install 'finops[spark-connect]' ({why})") from e
+        raise FinopsError("Spark Connect needs its client: pip install 'finops[spark-connect]' "
+                          f"({first_line(e)})") from e
     for key, value in SESSION_CONF.items():
         spark.conf.set(key, value)
     return spark

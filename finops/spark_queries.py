@@ -25,7 +25,7 @@ from sqlglot import exp
 from sqlglot.tokens import TokenType
 
 from finops import dialects
-from finops.errors import AnalysisError
+from finops.errors import AnalysisError, first_line
 
 # The run's tables that live in Spark only; the reference tables (spark_engine.REFERENCE_TABLES) live in both.
 SPARK_TABLES = frozenset({"usage", "billing", "rejects", "priced_usage"})
@@ -216,8 +216,7 @@ class SparkQueries:
 
 
 def _failed(e: Exception) -> AnalysisError:
-    first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__  # not Spark's whole plan
-    return AnalysisError(f"a report query failed on Spark: {first}")
+    return AnalysisError(f"a report query failed on Spark: {first_line(e)}")  # not Spark's whole plan
 
 
 def _spark_schema(table: pa.Table) -> Any:
