@@ -5,6 +5,7 @@ The golden file pins the whole document; regenerate it on purpose with FINOPS_UP
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -82,7 +83,10 @@ def make_sections(months: int = 4) -> dict[str, Any]:
     return {"comparison": comparison.build(con, stub), "evidence": evidence.build(con, stub)}
 
 
-SECTIONS = make_sections()
+@functools.cache
+def shared_sections() -> dict[str, Any]:
+    """make_sections(), built once a process and only when a test asks (a collection of test files does not)."""
+    return make_sections()
 
 
 def make_report(**changes: Any) -> Report:
@@ -180,7 +184,7 @@ def make_report(**changes: Any) -> Report:
             "detail_only_rows": [{"source_format": "anthropic_log", "rows": 12, "cost": D("3.21")}],
         },
         organisation="Example Co",
-        sections=SECTIONS,
+        sections=shared_sections(),
     )
     return replace(report, **changes)
 
@@ -491,9 +495,9 @@ def test_summary_states_the_evidence_packs_commitment(soup: BeautifulSoup) -> No
 def test_summary_says_nothing_of_a_commitment_the_pack_does_not_state() -> None:
     from finops import summary
 
-    for evidence_data in ({k: v for k, v in SECTIONS["evidence"].items() if k != "commitment"},
-                          {**SECTIONS["evidence"], "commitment": {"recommended_per_month_usd": None}}):
-        report = make_report(sections={**SECTIONS, "evidence": evidence_data})
+    for evidence_data in ({k: v for k, v in shared_sections()["evidence"].items() if k != "commitment"},
+                          {**shared_sections()["evidence"], "commitment": {"recommended_per_month_usd": None}}):
+        report = make_report(sections={**shared_sections(), "evidence": evidence_data})
         assert summary.build(None, report)["commitment"] is None
         assert "commitment" not in outputs_summary(report).lower()
 
@@ -532,7 +536,7 @@ def attribution_section() -> dict[str, Any]:
 
 
 def test_attribution_other_rows_add_up_on_their_own_base() -> None:
-    soup = BeautifulSoup(render_html(make_report(sections={**SECTIONS, "attribution": attribution_section()})),
+    soup = BeautifulSoup(render_html(make_report(sections={**shared_sections(), "attribution": attribution_section()})),
                          "html.parser")
     tables = soup.select("#attribution-data ~ table.attribution-table")
     rows = {text(t.select_one("thead th")): [[text(td) for td in tr.select("th, td")] for tr in t.select("tbody tr")]
@@ -562,8 +566,8 @@ def test_summary_reconciliation_names_what_explains_the_gap() -> None:
             "explained": [{"group": "logs_missing", "label": "logs missing for",
                            "detail": "2026-10-01 to 2026-10-05; AWS account 444455556666", "amount_usd": D("45.05")},
                           {"group": "credits", "label": "credits", "detail": "", "amount_usd": D("-4.42")}]}
-    sections = {**SECTIONS, "reconciliation": {"tolerance": D("0.01"), "pairs": [], "unmatched": [], "realised": [],
-                                               "causes": {}}}
+    sections = {**shared_sections(), "reconciliation": {"tolerance": D("0.01"), "pairs": [], "unmatched": [],
+                                                        "realised": [], "causes": {}}}
     summary = {"spend_usd": D("1234.56"), "rows": 1210, "logged_requests": 1210,
                "savings": {"period_usd": D("340"), "month": "2026-01", "per_month_usd": D("150"),
                            "per_year_usd": D("1800")},
@@ -603,10 +607,10 @@ def test_standalone_evidence_document(tmp_path: Path, caplog: pytest.LogCaptureF
 
 def test_hostile_names_in_the_sections_render_as_text() -> None:
     sections = {
-        "comparison": {**SECTIONS["comparison"],
-                       "by_model": [{**SECTIONS["comparison"]["by_model"][0], "model": HOSTILE_MODEL}]},
-        "evidence": {**SECTIONS["evidence"],
-                     "consumption": [{**SECTIONS["evidence"]["consumption"][0], "model": HOSTILE_MODEL}]},
+        "comparison": {**shared_sections()["comparison"],
+                       "by_model": [{**shared_sections()["comparison"]["by_model"][0], "model": HOSTILE_MODEL}]},
+        "evidence": {**shared_sections()["evidence"],
+                     "consumption": [{**shared_sections()["evidence"]["consumption"][0], "model": HOSTILE_MODEL}]},
     }
     html = render_html(replace(hostile_report(), sections=sections))
     soup = BeautifulSoup(html, "html.parser")

@@ -94,7 +94,7 @@ def test_the_summarys_month_over_month_says_what_is_new_coverage() -> None:
     # the summary must not leave "up $219.12" to be read as growth.
     from bs4 import BeautifulSoup
     from finops.reports import render_html
-    from test_report import SECTIONS, make_report
+    from test_report import make_report, shared_sections
 
     from finops import outputs
 
@@ -104,7 +104,7 @@ def test_the_summarys_month_over_month_says_what_is_new_coverage() -> None:
                            {"platform": "vertex", "source": "aggregated", "source_formats": ["gcp_billing"],
                             "change": "new"}]},
               {"cause": "volume", "label": "Volume", "explanation": "", "amount_usd": D("62.973535")}]
-    comparison = {**SECTIONS["comparison"], "spend_usd": D("563.90"), "previous_spend_usd": D("344.78"),
+    comparison = {**shared_sections()["comparison"], "spend_usd": D("563.90"), "previous_spend_usd": D("344.78"),
                   "change_usd": D("219.12"), "causes": causes}
     base = make_report()
     report = replace(base, sections={**base.sections, "comparison": comparison})
