@@ -158,6 +158,8 @@ def run(
         loaded = con.execute("SELECT count(*) FROM usage").fetchone()[0]  # type: ignore[index]
     if loaded == 0:
         raise NoUsableInput(_nothing_loaded(result), con)
+    if engine != "spark" and loaded < SMALL_RUN_ROWS:
+        con.execute("SET threads = 1")  # the rest of the run on one thread: its queries are planning, not rows
     if engine != "spark":  # Spark named and priced its rows already
         if names:
             naming.apply(con, names)
@@ -215,6 +217,14 @@ def run(
     )
     report = replace(report, sections=sections.build_all(con, report))
     return Audit(report=report, con=con)
+
+
+# Below this many rows loaded, a run's queries (pricing, the analyses, stacking and every report section: some 60)
+# take longer to plan than to run, and DuckDB's second thread only adds its hand-offs: the rest of the run holds
+# one thread. A 4-line transcript: 0.42 -> 0.40 CPU-s a run, sample_logs/ 1.26 -> 1.19 (alternated, 3 runs
+# each); 1 GB of transcripts (158K rows) on one thread from there took as long as on two. Outputs do not depend on
+# it (tests/test_determinism.py compares one thread with eight).
+SMALL_RUN_ROWS = 50_000
 
 
 @contextmanager

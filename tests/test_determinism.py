@@ -53,10 +53,13 @@ def outputs_of(paths: list[Path], tmp: Path, threads: int, reverse: bool,
     with monkeypatch.context() as m:
         m.setattr(pipeline.duckdb, "connect", configured)
         m.setattr(pricing, "price_usage", reordered_then_priced)
-        if threads > 1:  # pricing and the analyses on every thread too, as for a store (pipeline.one_thread)
-            m.setattr(pipeline, "one_thread", lambda con: contextlib.nullcontext())
+        if threads > 1:  # pricing, the analyses and the report on every thread too (pipeline.one_thread and
+            m.setattr(pipeline, "one_thread", lambda con: contextlib.nullcontext())  # SMALL_RUN_ROWS)
+            m.setattr(pipeline, "SMALL_RUN_ROWS", 0)
         audit = pipeline.run(paths, now=NOW)
     try:
+        # still on as many threads as asked when the report was made (nothing in the run held it to fewer)
+        assert audit.con.execute("SELECT current_setting('threads')").fetchone()[0] == threads
         report = audit.report
         tmp.mkdir()
         audit.write_rejects(tmp / "rejects.csv")

@@ -108,6 +108,7 @@ def test_a_run_prices_and_analyses_on_one_thread_and_gives_the_others_back(monke
 
     monkeypatch.setattr(pricing, "price_usage", priced)
     monkeypatch.setattr(analysis, "run", analysed)
+    monkeypatch.setattr(pipeline, "SMALL_RUN_ROWS", 0)  # not a small run: the other threads come back
     audit = pipeline.run([FIXTURES / "claude_code"], now=datetime(2026, 12, 1, tzinfo=UTC))
     try:
         assert seen[0] == ("pricing", 1) and len(seen) > 1
@@ -115,6 +116,22 @@ def test_a_run_prices_and_analyses_on_one_thread_and_gives_the_others_back(monke
         assert threads(audit.con) == (os.cpu_count() or 1)  # DuckDB's default, one thread per core, given back
     finally:
         audit.close()
+
+
+def test_a_run_of_fewer_rows_than_small_run_rows_keeps_one_thread_to_the_end(monkeypatch):
+    def threads_at_the_end(small_run_rows: int) -> tuple[int, int]:
+        monkeypatch.setattr(pipeline, "SMALL_RUN_ROWS", small_run_rows)
+        audit = pipeline.run([FIXTURES / "claude_code"], now=datetime(2026, 12, 1, tzinfo=UTC))
+        try:
+            loaded = sum(f.rows_loaded for f in audit.report.inputs)
+            return loaded, int(audit.con.execute("SELECT current_setting('threads')").fetchone()[0])
+        finally:
+            audit.close()
+
+    loaded, _ = threads_at_the_end(0)
+    assert loaded > 1
+    assert threads_at_the_end(loaded + 1) == (loaded, 1)  # fewer rows than the bound: one thread to the end
+    assert threads_at_the_end(loaded) == (loaded, os.cpu_count() or 1)  # as many: the default given back
 
 
 def test_a_file_system_without_locks_still_gives_a_work_folder(tmp_path, monkeypatch):
