@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import decimal
 from collections.abc import Callable, Iterable, Iterator
-from decimal import Decimal, localcontext
+from decimal import ROUND_FLOOR, Decimal, localcontext
 from typing import Any
 
 import duckdb
@@ -24,6 +24,9 @@ from .analysis import STAGES, Finding, stage_rank
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
+# Stacked figures are reported to 12 decimal places (PLACES), apportioned so that they add up to their exact total
+# rounded (_apportioned): each rounded to the nearest on its own, the findings' figures could add up to more than the
+# spend they come from (six findings acting on one request, the last removing all that was left: 1E-12 above it).
 PLACES = Decimal("0.000000000001")
 # Shares (a saving over what it acts on) are divisions; 50 significant digits keep every stacked figure exact
 # to the 12 decimal places it is reported with, without floats and far faster than rationals.
@@ -105,10 +108,24 @@ def stack(con: duckdb.DuckDBPyConnection, findings: list[Finding], replay: Repla
     con.execute("CREATE OR REPLACE TEMP TABLE stacked_savings "
                 "(month VARCHAR, platform VARCHAR, savings DECIMAL(38, 12))")
     if by_month:
+        months = sorted(by_month.items(), key=lambda kv: (str(kv[0][0]), str(kv[0][1])))
         con.executemany("INSERT INTO stacked_savings VALUES (?, ?, ?)",
-                        [(m, p, v.quantize(PLACES)) for (m, p), v in sorted(by_month.items(), key=lambda kv: (
-                            str(kv[0][0]), str(kv[0][1])))])
-    return {f.id: v.quantize(PLACES) for f, v in zip(order, stacked, strict=True)}
+                        [(m, p, v) for ((m, p), _), v in zip(months, _apportioned([v for _, v in months]),
+                                                             strict=True)])
+    return {f.id: v for f, v in zip(order, _apportioned(stacked), strict=True)}
+
+
+def _apportioned(amounts: list[Decimal]) -> list[Decimal]:
+    """The amounts to PLACES, adding up to their exact sum rounded to PLACES (the largest remainder method): each
+    within one unit of the last place of its exact value, rounded down or up, the largest remainders up (ties: the
+    first). A sum that never exceeds the spend therefore still does not once rounded: the spend is to PLACES too."""
+    with localcontext() as ctx:
+        ctx.prec = PRECISION
+        floors = [amount.quantize(PLACES, rounding=ROUND_FLOOR) for amount in amounts]
+        units = int((sum(amounts, ZERO).quantize(PLACES) - sum(floors, ZERO)) / PLACES)
+        for i in sorted(range(len(amounts)), key=lambda i: (floors[i] - amounts[i], i))[:units]:
+            floors[i] += PLACES
+    return floors
 
 
 def _replay(batch: Iterable[tuple], kinds: list[str], stacked: list[Decimal], by_month: Sums) -> None:

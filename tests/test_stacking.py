@@ -58,6 +58,25 @@ def test_two_thinking_findings_never_save_more_than_the_thinking():
     assert got["thinking_over_budget"] + got["thinking_short_answers"] == Decimal("0.225")
 
 
+def test_findings_that_remove_a_whole_request_report_exactly_its_cost():
+    # Found by the property test below. One Opus 4.1 request: legacy model saving 17% of its cost, batch 88%,
+    # thinking cap 53% of its thinking part, then the premium finding 100% of the cost: the last removes all that
+    # is left, so the stacked figures add up to the request's cost exactly. Each rounded to 12 places on its own,
+    # they added up to 1E-12 more than it (more saved than spent).
+    con = usage_con([dict(model="claude-opus-4-1", charge_period_start="2026-07-01T00:00:00", input_tokens=467,
+                          cache_read_tokens=22, output_tokens=200_000, thinking_tokens=120_000)])
+    cost, output_cost = con.execute("SELECT cost, output_cost FROM priced_usage").fetchone()
+    thinking = (output_cost * 120_000 / 200_000).quantize(Decimal("0.000001"))
+    six = Decimal("0.000001")
+    with_savings(con, [("legacy_model", "r1", (cost * 17 / 100).quantize(six)),
+                       ("batch_candidates", "r1", (cost * 88 / 100).quantize(six)),
+                       ("thinking_over_budget", "r1", (thinking * 53 / 100).quantize(six)),
+                       ("us_only_premium", "r1", cost)])
+    stacked = stacking.stack(con, [finding(fid, stage) for fid, stage in STAGES])
+    assert sum(stacked.values()) == cost == Decimal("15.007038")  # 467 x 15 + 22 x 1.5 + 200K x 75, per MTok
+    assert con.execute("SELECT sum(savings) FROM stacked_savings").fetchone()[0] == cost  # the months' too
+
+
 records = st.lists(
     st.tuples(st.integers(0, 2_000_000), st.integers(0, 500_000), st.integers(0, 200_000), st.integers(0, 100),
               st.sampled_from(["claude-opus-4-1", "claude-sonnet-4-6", "claude-haiku-4-5"])),
