@@ -43,7 +43,12 @@ os.environ.setdefault("JAVA_TOOL_OPTIONS",
 # `--dist loadfile` keeps a file on one worker, so a module-scoped fixture (a full hostile run, a wheel build) is
 # built once. Two changes to its plan: every Spark file is one unit, so one worker starts one JVM (a session-scoped
 # SparkSession serves them all) instead of each worker starting its own; and that unit goes out first, since it is
-# the longest, while the other worker drains the rest (the remaining files go out most tests first, as xdist does).
+# the longest, while the other worker drains the rest. The rest go out longest first, by the seconds each took in
+# this checkout's last run (pytest's cache), so that no long file is left for the end while the other worker has
+# nothing left to do (two short-counted but long files last cost 8 s of idle worker); files not timed yet go out
+# first, most tests first, as on a fresh clone. The order changes when the last worker finishes, never a result.
+SECONDS_KEY = "finops/seconds_by_file"
+_seconds: dict[str, float] = {}
 
 
 def _unit(nodeid: str) -> str:
@@ -51,11 +56,30 @@ def _unit(nodeid: str) -> str:
     return "spark" if Path(path).name.startswith("test_spark") else path
 
 
-def pytest_collection_modifyitems(items: list) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
     counts: dict[str, int] = {}
     for item in items:
         counts[_unit(item.nodeid)] = counts.get(_unit(item.nodeid), 0) + 1
-    items.sort(key=lambda item: (_unit(item.nodeid) != "spark", -counts[_unit(item.nodeid)], _unit(item.nodeid)))
+    cache = getattr(config, "cache", None)
+    seconds = (cache.get(SECONDS_KEY, {}) if cache is not None else {}) or {}
+
+    def order(item: pytest.Item) -> tuple[bool, bool, float, int, str]:
+        unit = _unit(item.nodeid)
+        return unit != "spark", unit in seconds, -seconds.get(unit, 0.0), -counts[unit], unit
+
+    items.sort(key=order)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Seconds per file, setup (module fixtures) and teardown included: in the process that sees every report."""
+    _seconds[_unit(report.nodeid)] = _seconds.get(_unit(report.nodeid), 0.0) + report.duration
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    cache = getattr(session.config, "cache", None)
+    if hasattr(session.config, "workerinput") or cache is None or not _seconds:
+        return  # a worker: the controller sees every file's reports
+    cache.set(SECONDS_KEY, {**(cache.get(SECONDS_KEY, {}) or {}), **{k: round(v, 1) for k, v in _seconds.items()}})
 
 
 def pytest_xdist_make_scheduler(config, log):  # noqa: ANN001, ANN201 (only called when xdist runs)
