@@ -26,7 +26,7 @@ ZERO = Decimal(0)
 ONE = Decimal(1)
 # Stacked figures are reported to 12 decimal places (PLACES), apportioned so that they add up to their exact total
 # rounded (_apportioned): each rounded to the nearest on its own, the findings' figures could add up to more than the
-# spend they come from (six findings acting on one request, the last removing all that was left: 1E-12 above it).
+# spend they come from (four findings acting on one request, the last removing all that was left: 1E-12 above it).
 PLACES = Decimal("0.000000000001")
 # Shares (a saving over what it acts on) are divisions; 50 significant digits keep every stacked figure exact
 # to the 12 decimal places it is reported with, without floats and far faster than rationals.
