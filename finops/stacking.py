@@ -108,10 +108,10 @@ def stack(con: duckdb.DuckDBPyConnection, findings: list[Finding], replay: Repla
     con.execute("CREATE OR REPLACE TEMP TABLE stacked_savings "
                 "(month VARCHAR, platform VARCHAR, savings DECIMAL(38, 12))")
     if by_month:
-        months = sorted(by_month.items(), key=lambda kv: (str(kv[0][0]), str(kv[0][1])))
+        months = sorted(by_month, key=lambda key: (str(key[0]), str(key[1])))
+        amounts = _apportioned([by_month[key] for key in months])
         con.executemany("INSERT INTO stacked_savings VALUES (?, ?, ?)",
-                        [(m, p, v) for ((m, p), _), v in zip(months, _apportioned([v for _, v in months]),
-                                                             strict=True)])
+                        [(m, p, v) for (m, p), v in zip(months, amounts, strict=True)])
     return {f.id: v for f, v in zip(order, _apportioned(stacked), strict=True)}
 
 
