@@ -1,0 +1,99 @@
+"""What the test suite costs, in a unit that does not move with the machine's speed.
+
+    python bench/suite.py [--rounds N] [-- PYTEST OPTIONS]
+
+The same code's `make test` took 230 s and then 170 s on this 2-core machine, an hour apart: its speed drifts,
+so a wall time says as much about the hour as about the suite. Each round here runs a fixed probe (20 `pipeline.run`
+of a 4-line transcript: CPU seconds a run), then the README's test command (`python -m pytest`) under bench/tree.py
+(the CPU of every process it starts, the Spark tests' JVM included), then the probe again, and prints:
+
+- wall seconds, and CPU seconds of the whole process tree and by program (python, java);
+- the floor: CPU seconds / cores, the wall time no way of sharing the work over the cores can beat;
+- the suite in probe runs: CPU seconds / the probe's CPU seconds a run (the mean of the probes before and after).
+  That figure moves with the suite, not with the machine: compare it between two versions of the code;
+- the seconds each test file took on its worker (pytest's cache, written by tests/conftest.py), the Spark unit
+  apart (one worker runs every Spark file in one JVM).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBE_RUNS = 20
+PROBE = f"""
+import time
+from datetime import datetime
+from pathlib import Path
+from finops import pipeline
+from finops.report import to_json
+paths = [Path("tests/hostile/claude_code/bom_crlf.jsonl")]
+def once():
+    audit = pipeline.run(paths, now=datetime(2026, 12, 1))
+    to_json(audit.report)
+    audit.close()
+for _ in range(3):
+    once()  # imports, caches: not what is measured
+start = time.process_time()
+for _ in range({PROBE_RUNS}):
+    once()
+print((time.process_time() - start) / {PROBE_RUNS})
+"""
+SECONDS_CACHE = ROOT / ".pytest_cache" / "v" / "finops" / "seconds_by_file"
+
+
+def probe() -> float:
+    """CPU seconds of one small `pipeline.run`, as this machine runs it now."""
+    done = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, capture_output=True, text=True, check=True)
+    return float(done.stdout.split()[-1])
+
+
+def suite(pytest_args: list[str]) -> dict:
+    """bench/tree.py's figures for one run of the test command (its output shown as it comes)."""
+    command = [sys.executable, str(ROOT / "bench" / "tree.py"), "--", sys.executable, "-m", "pytest", *pytest_args]
+    done = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False)
+    lines = done.stdout.rstrip().splitlines()
+    print("\n".join(lines[-3:-1]))  # pytest's last lines: the count of passed tests and its own wall time
+    return json.loads(lines[-1])
+
+
+def file_seconds() -> dict[str, float]:
+    try:
+        return json.loads(SECONDS_CACHE.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("pytest_args", nargs="*", help="after --: options for pytest (default: pyproject.toml's)")
+    args = parser.parse_args()
+    cores = os.cpu_count() or 1
+    for n in range(1, args.rounds + 1):
+        before = probe()
+        figures = suite(args.pytest_args)
+        after = probe()
+        per_run = (before + after) / 2
+        cpu, wall = figures["cpu_s"], figures["wall_s"]
+        by_program = {k: v for k, v in sorted(figures["cpu_by_program"].items(), key=lambda kv: -kv[1]) if v >= 0.5}
+        print(f"round {n}: exit {figures['rc']}, {wall:.1f} s wall, {cpu:.1f} CPU s "
+              f"({', '.join(f'{k} {v:.1f}' for k, v in by_program.items())})")
+        print(f"  floor on {cores} cores: {cpu / cores:.1f} s; the wall time is {wall / (cpu / cores):.2f}x it")
+        print(f"  probe: {before:.3f} and {after:.3f} CPU s a run; the suite is {cpu / per_run:,.0f} probe runs"
+              f" (at the probe's fastest seen, 0.305 CPU s: {cpu / per_run * 0.305 / cores:.0f} s of floor)")
+        seconds = file_seconds()
+        if seconds:
+            spark = seconds.get("spark", 0.0)
+            rest = sorted(((v, k) for k, v in seconds.items() if k != "spark"), reverse=True)
+            print(f"  worker seconds: {sum(seconds.values()):.0f} in all; the Spark unit {spark:.0f}; the longest "
+                  "other files: " + ", ".join(f"{Path(k).stem} {v:.0f}" for v, k in rest[:6]))
+
+
+if __name__ == "__main__":
+    main()
