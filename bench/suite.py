@@ -11,8 +11,8 @@ of a 4-line transcript: CPU seconds a run), then the README's test command (`pyt
 - the floor: CPU seconds / cores, the wall time no way of sharing the work over the cores can beat;
 - the suite in probe runs: CPU seconds / the probe's CPU seconds a run (the mean of the probes before and after).
   That figure moves with the suite, not with the machine: compare it between two versions of the code;
-- the seconds each test file took on its worker (pytest's cache, written by tests/conftest.py), the Spark unit
-  apart (one worker runs every Spark file in one JVM).
+- the seconds each test file took on its worker in this run (pytest's cache, written by tests/conftest.py), the
+  Spark unit apart (one worker runs every Spark file in one JVM).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +45,7 @@ for _ in range({PROBE_RUNS}):
     once()
 print((time.process_time() - start) / {PROBE_RUNS})
 """
-SECONDS_CACHE = ROOT / ".pytest_cache" / "v" / "finops" / "seconds_by_file"
+SECONDS_CACHE = ROOT / ".pytest_cache" / "v" / "finops" / "seconds_by_file_last_run"
 
 
 def probe() -> float:
@@ -62,8 +63,11 @@ def suite(pytest_args: list[str]) -> dict:
     return json.loads(lines[-1])
 
 
-def file_seconds() -> dict[str, float]:
+def file_seconds(since: float) -> dict[str, float]:
+    """The seconds of each file of the run that started at `since` (none when pytest's cache was not written)."""
     try:
+        if SECONDS_CACHE.stat().st_mtime < since:
+            return {}
         return json.loads(SECONDS_CACHE.read_text())
     except (OSError, ValueError):
         return {}
@@ -77,6 +81,7 @@ def main() -> None:
     cores = os.cpu_count() or 1
     for n in range(1, args.rounds + 1):
         before = probe()
+        started = time.time()
         figures = suite(args.pytest_args)
         after = probe()
         per_run = (before + after) / 2
@@ -85,14 +90,13 @@ def main() -> None:
         print(f"round {n}: exit {figures['rc']}, {wall:.1f} s wall, {cpu:.1f} CPU s "
               f"({', '.join(f'{k} {v:.1f}' for k, v in by_program.items())})")
         print(f"  floor on {cores} cores: {cpu / cores:.1f} s; the wall time is {wall / (cpu / cores):.2f}x it")
-        print(f"  probe: {before:.3f} and {after:.3f} CPU s a run; the suite is {cpu / per_run:,.0f} probe runs"
-              f" (at the probe's fastest seen, 0.305 CPU s: {cpu / per_run * 0.305 / cores:.0f} s of floor)")
-        seconds = file_seconds()
+        print(f"  probe: {before:.3f} and {after:.3f} CPU s a run; the suite is {cpu / per_run:,.0f} probe runs")
+        seconds = file_seconds(started)
         if seconds:
-            spark = seconds.get("spark", 0.0)
+            spark = f"; the Spark unit {seconds['spark']:.0f}" if "spark" in seconds else ""
             rest = sorted(((v, k) for k, v in seconds.items() if k != "spark"), reverse=True)
-            print(f"  worker seconds: {sum(seconds.values()):.0f} in all; the Spark unit {spark:.0f}; the longest "
-                  "other files: " + ", ".join(f"{Path(k).stem} {v:.0f}" for v, k in rest[:6]))
+            print(f"  worker seconds: {sum(seconds.values()):.0f} in all{spark}; the longest other files: "
+                  + ", ".join(f"{Path(k).stem} {v:.0f}" for v, k in rest[:6]))
 
 
 if __name__ == "__main__":

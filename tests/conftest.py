@@ -48,6 +48,7 @@ os.environ.setdefault("JAVA_TOOL_OPTIONS",
 # nothing left to do (two short-counted but long files last cost 8 s of idle worker); files not timed yet go out
 # first, most tests first, as on a fresh clone. The order changes when the last worker finishes, never a result.
 SECONDS_KEY = "finops/seconds_by_file"
+LAST_RUN_KEY = "finops/seconds_by_file_last_run"  # this run's files alone (bench/suite.py prints them)
 _seconds: dict[str, float] = {}
 
 
@@ -79,7 +80,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     cache = getattr(session.config, "cache", None)
     if hasattr(session.config, "workerinput") or cache is None or not _seconds:
         return  # a worker: the controller sees every file's reports
-    cache.set(SECONDS_KEY, {**(cache.get(SECONDS_KEY, {}) or {}), **{k: round(v, 1) for k, v in _seconds.items()}})
+    this_run = {k: round(v, 1) for k, v in _seconds.items()}
+    cache.set(SECONDS_KEY, {**(cache.get(SECONDS_KEY, {}) or {}), **this_run})
+    cache.set(LAST_RUN_KEY, this_run)
 
 
 def pytest_xdist_make_scheduler(config, log):  # noqa: ANN001, ANN201 (only called when xdist runs)
