@@ -2,7 +2,7 @@
 
     python bench/suite.py [--rounds N] [-- PYTEST OPTIONS]
 
-The same code's `make test` took 230 s and then 170 s on this 2-core machine, an hour apart: its speed drifts,
+The same code's `make test` took 230 s and then 170 s on this 2-core machine, a quarter of an hour apart: its speed drifts,
 so a wall time says as much about the hour as about the suite. Each round here runs a fixed probe (20 `pipeline.run`
 of a 4-line transcript: CPU seconds a run), then the README's test command (`python -m pytest`) under bench/tree.py
 (the CPU of every process it starts, the Spark tests' JVM included), then the probe again, and prints:
@@ -10,7 +10,8 @@ of a 4-line transcript: CPU seconds a run), then the README's test command (`pyt
 - wall seconds, and CPU seconds of the whole process tree and by program (python, java);
 - the floor: CPU seconds / cores, the wall time no way of sharing the work over the cores can beat;
 - the suite in probe runs: CPU seconds / the probe's CPU seconds a run (the mean of the probes before and after).
-  That figure moves with the suite, not with the machine: compare it between two versions of the code;
+  That figure moves with the suite, not with the machine (to within about 5%: two runs of the same code gave 960
+  and 1,015): compare it between two versions of the code;
 - the seconds each test file took on its worker in this run (pytest's cache, written by tests/conftest.py), the
   Spark unit apart (one worker runs every Spark file in one JVM).
 """
