@@ -2,10 +2,10 @@
 
     python bench/suite.py [--rounds N] [-- PYTEST OPTIONS]
 
-The same code's `make test` took 230 s and then 170 s on this 2-core machine, a quarter of an hour apart: its speed drifts,
-so a wall time says as much about the hour as about the suite. Each round here runs a fixed probe (20 `pipeline.run`
-of a 4-line transcript: CPU seconds a run), then the README's test command (`python -m pytest`) under bench/tree.py
-(the CPU of every process it starts, the Spark tests' JVM included), then the probe again, and prints:
+The same code's `make test` took 230 s and then 170 s on this 2-core machine, a quarter of an hour apart: its
+speed drifts, so a wall time says as much about the hour as about the suite. Each round here runs a fixed probe (20
+`pipeline.run` of a 4-line transcript: CPU seconds a run), then the README's test command (`python -m pytest`) under
+bench/tree.py (the CPU of every process it starts, the Spark tests' JVM included), then the probe again, and prints:
 
 - wall seconds, and CPU seconds of the whole process tree and by program (python, java);
 - the floor: CPU seconds / cores, the wall time no way of sharing the work over the cores can beat;
