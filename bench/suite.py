@@ -56,11 +56,11 @@ def probe() -> float:
 
 
 def suite(pytest_args: list[str]) -> dict:
-    """bench/tree.py's figures for one run of the test command (its output shown as it comes)."""
+    """bench/tree.py's figures for one run of the test command; of pytest's output, its last two lines are shown."""
     command = [sys.executable, str(ROOT / "bench" / "tree.py"), "--", sys.executable, "-m", "pytest", *pytest_args]
     done = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False)
     lines = done.stdout.rstrip().splitlines()
-    print("\n".join(lines[-3:-1]))  # pytest's last lines: the count of passed tests and its own wall time
+    print("\n".join(lines[-3:-1]))  # the last progress line, and how many passed in how long
     return json.loads(lines[-1])
 
 
