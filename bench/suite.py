@@ -1,4 +1,4 @@
-"""What the test suite costs, in a unit that does not move with the machine's speed.
+"""What the test suite costs, and how fast the machine was while it ran.
 
     python bench/suite.py [--rounds N] [-- PYTEST OPTIONS]
 
@@ -9,9 +9,10 @@ bench/tree.py (the CPU of every process it starts, the Spark tests' JVM included
 
 - wall seconds, and CPU seconds of the whole process tree and by program (python, java);
 - the floor: CPU seconds / cores, the wall time no way of sharing the work over the cores can beat;
-- the suite in probe runs: CPU seconds / the probe's CPU seconds a run (the mean of the probes before and after).
-  That figure moves with the suite, not with the machine (to within about 5%: two runs of the same code gave 960
-  and 1,015): compare it between two versions of the code;
+- the probe's CPU seconds a run, before and after: the machine's speed at the time. Compare two versions of the
+  code only at similar probe figures, or alternate them. Dividing by the probe does not take the machine out: the
+  same code's CPU seconds over the probe's were 747 at a slow hour (probe 0.55 to 0.60) and 960 and 1,015 at fast
+  ones (0.26 to 0.31), its wall time 230 s and 156 to 158 s;
 - the seconds each test file took on its worker in this run (pytest's cache, written by tests/conftest.py), the
   Spark unit apart (one worker runs every Spark file in one JVM).
 """
@@ -85,13 +86,12 @@ def main() -> None:
         started = time.time()
         figures = suite(args.pytest_args)
         after = probe()
-        per_run = (before + after) / 2
         cpu, wall = figures["cpu_s"], figures["wall_s"]
         by_program = {k: v for k, v in sorted(figures["cpu_by_program"].items(), key=lambda kv: -kv[1]) if v >= 0.5}
         print(f"round {n}: exit {figures['rc']}, {wall:.1f} s wall, {cpu:.1f} CPU s "
               f"({', '.join(f'{k} {v:.1f}' for k, v in by_program.items())})")
         print(f"  floor on {cores} cores: {cpu / cores:.1f} s; the wall time is {wall / (cpu / cores):.2f}x it")
-        print(f"  probe: {before:.3f} and {after:.3f} CPU s a run; the suite is {cpu / per_run:,.0f} probe runs")
+        print(f"  probe (the machine's speed): {before:.3f} and {after:.3f} CPU s a run, before and after")
         seconds = file_seconds(started)
         if seconds:
             spark = f"; the Spark unit {seconds['spark']:.0f}" if "spark" in seconds else ""
