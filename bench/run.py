@@ -218,6 +218,28 @@ print(json.dumps({"input": sums.get("input", {}).get("n"), "cache_write": sums.g
 """
 
 
+# finops' reading alone: the folder read as `finops analyze` reads it (the price tables installed first, as the bill
+# readers tell a unit by the list rate; ingest.load, its worker processes, the run's tables in a work file), then the
+# token sums of the rows loaded; no pricing of the rows, analyses or report. The raw scans read
+# the same lines and sum them too, so this is the reader against the floor (bench/RESULTS.md: a whole analysis also
+# prices, analyses and reports, which the scans do not).
+READING_ALONE = """
+import duckdb, json, sys
+from pathlib import Path
+from finops import ingest, pricing, store
+con = duckdb.connect()
+store.configure(con)
+store.work_in_file(con)
+pricing.install(con)
+ingest.use_worker_processes()  # as the `finops` command does (python -c: a spawned worker runs none of this again)
+ingest.load([Path(sys.argv[1])], con, None)
+row = con.execute('''SELECT sum(input_tokens),
+    sum(coalesce(cache_write_5m_tokens, 0) + coalesce(cache_write_1h_tokens, 0)), sum(cache_read_tokens),
+    sum(output_tokens), count(*) FROM usage''').fetchone()
+print(json.dumps(dict(zip(["input", "cache_write", "cache_read", "output", "rows"], row))))
+"""
+READING_ALONE_NAME = "finops reading alone (ingest.load)"
+
 def run_floor(name: str, script: str, folder: Path, work: Path, *args: str) -> Run:
     out = work / f"{name}.json"
     r = measure(name, [PYTHON, "-c", script, str(folder), *args], stdout=out)
@@ -566,6 +588,10 @@ def flat_memory(what: str, small: Run, big: Run) -> str:
             f"{verdict(growth <= 1.2)} |")
 
 
+def reading_line(reading: Run, floor: Run) -> str:
+    """finops' reading alone against the raw scan: the comparison bench/RESULTS.md proposes for the bill targets."""
+    return f"finops' reading alone (its row above) took {reading.seconds / floor.seconds:.2f}x the raw DuckDB scan."
+
 def within_floor(what: str, finops: Run, floor: Run, limit: float) -> str:
     """The target row: finops within `limit` times the floor's wall time."""
     ratio = finops.seconds / floor.seconds
@@ -711,17 +737,19 @@ def main(argv: list[str] | None = None) -> int:
                           lambda: run_floor("raw polars scan", FLOOR_CUR_POLARS, bill, work, "csv"),
                           lambda: run_finops("finops analyze", [str(bill)], work / "out-cur"),
                           lambda: run_finops("finops analyze, 1/10 of the input", [str(small)],
-                                             work / "out-cur-small")], args.repeat)
+                                             work / "out-cur-small"),
+                          lambda: run_floor(READING_ALONE_NAME, READING_ALONE, bill, work)], args.repeat)
         floor = runs[0]
         runs[2].note = f"{runs[2].extra['findings']} findings; " + runs[2].note
         runs[3].note = f"{_du(small) / 1e6:.0f} MB: memory at 1x vs 10x; " + runs[3].note
         finops = runs[2]
-        agree = all(r.tokens == floor.tokens for r in runs[:3])
+        agree = all(r.tokens == floor.tokens for r in (*runs[:3], runs[4]))
         failures += not agree
         md += [f"## AWS CUR (Bedrock), {_du(bill) / 1e9:.2f} GB ({floor.extra['requests']:,} Claude usage lines "
                f"among {floor.extra['lines']:,} lines, {_files(bill, '*.csv*')} files, half of them gzipped, "
                f"generated in {(bill / '.complete').read_text()} s)", "", *table(runs), "",
-               f"Token totals {'agree' if agree else 'DIFFER'} between both scans and finops.", ""]
+               f"Token totals {'agree' if agree else 'DIFFER'} between both scans and finops. "
+               f"{reading_line(runs[4], floor)}", ""]
         targets.append(within_floor(f"CUR {args.cur} CSV", finops, floor, 2))
         targets.append(same_totals(f"CUR {args.cur} CSV", agree, "the raw scans"))
         targets.append(flat_memory("CUR", runs[3], finops))
@@ -729,14 +757,15 @@ def main(argv: list[str] | None = None) -> int:
         pq_folder = as_parquet(bill, work)
         runs = alternate([lambda: run_floor("raw DuckDB scan (floor)", FLOOR_CUR, pq_folder, work, "parquet"),
                           lambda: run_floor("raw polars scan", FLOOR_CUR_POLARS, pq_folder, work, "parquet"),
-                          lambda: run_finops("finops analyze", [str(pq_folder)], work / "out-cur-parquet")],
+                          lambda: run_finops("finops analyze", [str(pq_folder)], work / "out-cur-parquet"),
+                          lambda: run_floor(READING_ALONE_NAME, READING_ALONE, pq_folder, work)],
                          args.repeat)
         floor, finops = runs[0], runs[2]
         agree = all(r.tokens == floor.tokens for r in runs)
         failures += not agree
         md += [f"## The same CUR as Parquet, {_du(pq_folder) / 1e9:.2f} GB ({_files(pq_folder, '*.parquet')} files)",
-               "", *table(runs), "", f"Token totals {'agree' if agree else 'DIFFER'} between both scans and finops.",
-               ""]
+               "", *table(runs), "", f"Token totals {'agree' if agree else 'DIFFER'} between both scans and finops. "
+               f"{reading_line(runs[3], floor)}", ""]
         targets.append(within_floor(f"CUR {args.cur} Parquet", finops, floor, 2))
         targets.append(same_totals(f"CUR {args.cur} Parquet", agree, "the raw scans"))
         # The same bill as an AWS FOCUS export (the same lines under FOCUS names: ingest/aws_focus.py), CSV and
@@ -750,14 +779,16 @@ def main(argv: list[str] | None = None) -> int:
                  "csv", "*.csv")):
             runs = alternate([lambda f=folder, sc=script, fm=fmt: run_floor("raw DuckDB scan (floor)", sc, f, work,
                                                                           fm),
-                              lambda f=folder: run_finops("finops analyze", [str(f)], work / f"out-{f.name}")],
+                              lambda f=folder: run_finops("finops analyze", [str(f)], work / f"out-{f.name}"),
+                              lambda f=folder: run_floor(READING_ALONE_NAME, READING_ALONE, f, work)],
                              args.repeat)
-            floor, finops = runs
-            agree = finops.tokens == floor.tokens
+            floor, finops, reading = runs
+            agree = finops.tokens == floor.tokens == reading.tokens
             failures += not agree
             md += [f"## The same CUR as the {label}, {_du(folder) / 1e6:.0f} MB ({floor.extra['requests']:,} Claude "
                    f"usage lines, {_files(folder, pattern)} files)", "", *table(runs), "",
-                   f"Token totals {'agree' if agree else 'DIFFER'} between the scan and finops.", ""]
+                   f"Token totals {'agree' if agree else 'DIFFER'} between the scan and finops. "
+                   f"{reading_line(reading, floor)}", ""]
             targets.append(within_floor(what, finops, floor, 2))
             targets.append(same_totals(what, agree))
 
