@@ -12,7 +12,9 @@ two sets, sessions of the usual sizes (--cc) and many files of about 400 KB (--c
 --rounds times alternated with the others (the median is reported, with the load average: the machine may be
 shared); request logs too. The memory part (--memory SIZE) runs finops on each reader's input (transcripts,
 request logs, CUR) at a tenth of SIZE and at SIZE, and at SIZE again with FINOPS_MEMORY_LIMIT=256MiB: peak RSS at
-10x against 1x (the flat-memory target, at most 1.2x) and against the limit plus a stated constant.
+10x against 1x (the flat-memory target, at most 1.2x) and against the limit plus a stated constant. Each cloud bill
+(the CUR as CSV and Parquet, its AWS FOCUS and Google Cloud conversions) is measured against its raw scan twice:
+the whole `finops analyze`, and finops' reading alone, which does what the scan does (read, filter, sum).
 """
 
 from __future__ import annotations
@@ -220,9 +222,9 @@ print(json.dumps({"input": sums.get("input", {}).get("n"), "cache_write": sums.g
 
 # finops' reading alone: the folder read as `finops analyze` reads it (the price tables installed first, as the bill
 # readers tell a unit by the list rate; ingest.load, its worker processes, the run's tables in a work file), then the
-# token sums of the rows loaded; no pricing of the rows, analyses or report. The raw scans read
-# the same lines and sum them too, so this is the reader against the floor (bench/RESULTS.md: a whole analysis also
-# prices, analyses and reports, which the scans do not).
+# token sums of the rows loaded; no pricing of the rows, analyses or report. The raw scans read the same lines and
+# sum them too, so this is the reader against the floor (bench/RESULTS.md: a whole analysis also prices, analyses
+# and reports, which the scans do not).
 READING_ALONE = """
 import duckdb, json, sys
 from pathlib import Path
@@ -239,6 +241,7 @@ row = con.execute('''SELECT sum(input_tokens),
 print(json.dumps(dict(zip(["input", "cache_write", "cache_read", "output", "rows"], row))))
 """
 READING_ALONE_NAME = "finops reading alone (ingest.load)"
+
 
 def run_floor(name: str, script: str, folder: Path, work: Path, *args: str) -> Run:
     out = work / f"{name}.json"
@@ -591,6 +594,7 @@ def flat_memory(what: str, small: Run, big: Run) -> str:
 def reading_line(reading: Run, floor: Run) -> str:
     """finops' reading alone against the raw scan: the comparison bench/RESULTS.md proposes for the bill targets."""
     return f"finops' reading alone (its row above) took {reading.seconds / floor.seconds:.2f}x the raw DuckDB scan."
+
 
 def within_floor(what: str, finops: Run, floor: Run, limit: float) -> str:
     """The target row: finops within `limit` times the floor's wall time."""
