@@ -220,19 +220,16 @@ print(json.dumps({"input": sums.get("input", {}).get("n"), "cache_write": sums.g
 """
 
 
-# finops' reading alone: the folder read as `finops analyze` reads it (the price tables installed first, as the bill
-# readers tell a unit by the list rate; ingest.load, its worker processes, the run's tables in a work file), then the
-# token sums of the rows loaded; no pricing of the rows, analyses or report. The raw scans read the same lines and
+# finops' reading alone: the folder read as `finops analyze` reads it (the run's connection, pipeline.work_connection,
+# whose price tables the bill readers use to tell a unit by the list rate; ingest.load and its worker processes), then
+# the token sums of the rows loaded; no pricing of the rows, analyses or report. The raw scans read the same lines and
 # sum them too, so this is the reader against the floor (bench/RESULTS.md: a whole analysis also prices, analyses
 # and reports, which the scans do not).
 READING_ALONE = """
-import duckdb, json, sys
+import json, sys
 from pathlib import Path
-from finops import ingest, pricing, store
-con = duckdb.connect()
-store.configure(con)
-store.work_in_file(con)
-pricing.install(con)
+from finops import ingest, pipeline
+con = pipeline.work_connection()
 ingest.use_worker_processes()  # as the `finops` command does (python -c: a spawned worker runs none of this again)
 ingest.load([Path(sys.argv[1])], con, None)
 row = con.execute('''SELECT sum(input_tokens),

@@ -126,10 +126,7 @@ def run(
     local = [p for p in paths if not is_url(p)]  # URLs (--engine spark): no names files looked for there
     names = naming.merge(names or {}, *(naming.read_file(p) for p in naming.discover(local)))
 
-    con = duckdb.connect()
-    store.configure(con)
-    store.work_in_file(con)  # compressed tables: peak memory that does not grow with the rows
-    pricing.install(con, prices_file)  # first, so a bad --prices file fails before a long read
+    con = work_connection(prices_file)
     every = analysis.load_all()
     analyses = _select(every, set(only), set(skip))
     params = params or {}
@@ -217,6 +214,18 @@ def run(
     )
     report = replace(report, sections=sections.build_all(con, report))
     return Audit(report=report, con=con)
+
+
+def work_connection(prices_file: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """A run's DuckDB connection before anything is read: bounded memory, its tables in a work file, the price tables
+    installed (bench/run.py reads with one made the same way)."""
+    from finops import store
+
+    con = duckdb.connect()
+    store.configure(con)
+    store.work_in_file(con)  # compressed tables: peak memory that does not grow with the rows
+    pricing.install(con, prices_file)  # first, so a bad --prices file fails before a long read
+    return con
 
 
 # Below this many rows loaded, a run's queries (pricing, the analyses, stacking and every report section: some 60)
