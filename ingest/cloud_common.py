@@ -257,14 +257,11 @@ class Table:
                 long_line = len(tail) > fast_bills.LONG_LINE
             else:
                 block, tail = tail, b""
-            pieces = block.split(b"\n") if block else []
-            if block.endswith(b"\n"):
-                pieces.pop()
-            picked, regular = fast_bills.candidates_and_shape(block, len(self.header), self.words)
-            self._skip(len(pieces) - len(picked))
-            pending.extend((number + i + 1, pieces[i], ok) for i, ok in zip(picked, regular, strict=True))
-            number += len(pieces)
-            del pieces, block
+            count, picked = fast_bills.candidate_lines(block, len(self.header), self.words)
+            self._skip(count - len(picked))
+            pending.extend((number + i + 1, piece, ok) for i, piece, ok in picked)
+            number += count
+            del picked, block
             if failure or long_line or not data or len(pending) >= _bulk_rows(bulk):
                 chunk, pending = pending, []
                 yield from self._candidate_rows(bulk, chunk)

@@ -31,36 +31,31 @@ BLOCK_BYTES = 8 * 1024 * 1024  # bytes of lines checked at once (larger blocks w
 BULK_ROWS = 20_000  # candidate lines (CSV) or rows (Parquet) read in bulk at once: each bulk call costs milliseconds
 LONG_LINE = 1024 * 1024  # a line this long without its end in sight: the rest of the file is read line by line
 
-_PRINTABLE = bytes(range(0x20, 0x7F)) + b"\n"
 FALLBACK = object()  # bulk reading (ingest/bulk_cur.py): this line goes to the reference reader
 IGNORED = object()  # bulk reading: not a record, counted as an ignored line
 COLUMNAR = object()  # bulk reading: read as columns, its usage row in the batch's frame (ingest/bulk_columns.py)
 
 
-def candidates(block: bytes, fields: int, words: tuple[str, ...]) -> list[int]:
-    """Indices (0-based) of the lines of `block` (split on b"\\n"; a final empty piece after the last newline is
-    not a line) that the reference reader must see; every other line is certain to be ignored by it."""
-    return candidates_and_shape(block, fields, words)[0]
-
-
-def candidates_and_shape(block: bytes, fields: int, words: tuple[str, ...]) -> tuple[list[int], list[bool]]:
-    """candidates(), and for each of them whether its shape is regular: the conditions of a skipped line but for
-    the words (printable text, no backslash, a letter or digit, plain or wholly quoted fields, the header's count),
-    so that any CSV reader splits it into exactly the fields Python's csv module gives."""
+def candidate_lines(block: bytes, fields: int, words: tuple[str, ...]) -> tuple[int, list[tuple[int, bytes, bool]]]:
+    """How many lines `block` holds (split on b"\\n"; a final empty piece after the last newline is not a line), and
+    the lines the reference reader must see (every other line is certain to be ignored by it): each as its index
+    (0-based), its bytes, and whether its shape is regular (the conditions of a skipped line but for the words:
+    printable text, no backslash, a letter or digit, plain or wholly quoted fields, the header's count), so that any
+    CSV reader splits it into exactly the fields Python's csv module gives."""
     if not block:
-        return [], []
+        return 0, []
     import polars as pl
 
     frame = _lines(block)
     line = pl.col("l")
     if b"\r" in block:
         line = line.str.strip_chars_end("\r")  # a line ending of CR (LF) is what decode() drops too
-    control = _control(block)
     # in any case: ASCII letters as bytes.lower() folds them, and more (Unicode folding: more candidates, never fewer)
     named = line.str.contains("(?i)" + "|".join(re.escape(w) for w in words))
-    try:  # one regular expression for the fields: quicker, but a wide header can make it too large to build
-        regular = _plain(line, control) & line.str.contains(f"^{_FIELD}(?:,{_FIELD}){{{fields - 1}}}$")
-        return _picked(frame, named, regular)
+    has_text = line.str.contains("[0-9A-Za-z]")  # not blank, not commas only
+    try:  # one regular expression for the fields and their text: quicker, but a wide header can make it too large
+        regular = has_text & line.str.contains(f"^{_FIELD}(?:,{_FIELD}){{{fields - 1}}}$")
+        return frame.height, _picked(block, frame, named, regular)
     except pl.exceptions.PolarsError:
         pass
     # Each field that is wholly quoted (at the line start or after a comma, to its closing quote) becomes one
@@ -68,12 +63,13 @@ def candidates_and_shape(block: bytes, fields: int, words: tuple[str, ...]) -> t
     # anything but a comma had text after its closing quote.
     quoted = line.str.replace_all(r'(^|,)"(?:[^"]|"")*"', "${1}\x01")
     regular = (
-        _plain(line, control)
+        has_text
+        & ~line.str.contains(f"[{_NOT_PLAIN}]")
         & ~quoted.str.contains('"', literal=True)
         & ~quoted.str.contains("\x01[^,]")
         & (quoted.str.count_matches(",", literal=True) == fields - 1)
     )
-    return _picked(frame, named, regular)
+    return frame.height, _picked(block, frame, named, regular)
 
 
 def _lines(block: bytes) -> pl.DataFrame:
@@ -111,40 +107,34 @@ def _polars_lines(block: bytes) -> pl.DataFrame | None:
     return frame.select(pl.col("l").fill_null(""))
 
 
-def _picked(frame: pl.DataFrame, named: pl.Expr, regular: pl.Expr) -> tuple[list[int], list[bool]]:
-    """The lines that name a word or are irregular, and which of them are regular."""
-    found = frame.with_row_index("i").filter(named | ~regular).select("i", regular.alias("r"))
-    return found.get_column("i").to_list(), found.get_column("r").to_list()
+def _picked(block: bytes, frame: pl.DataFrame, named: pl.Expr,
+            regular: pl.Expr) -> list[tuple[int, bytes, bool]]:
+    """The lines that name a word or are irregular: (index, bytes, whether regular). Each expression is computed
+    once (a filter and a select naming `regular` both would run its regular expression twice). A line's bytes are
+    its text from the frame, encoded again, when that gives them back exactly: no CR in the block (polars drops one
+    before a line end) and no U+FFFD in the lines taken (what invalid UTF-8 became); else the block is split."""
+    import polars as pl
 
+    found = (frame.select(pl.col("l"), named.alias("n"), regular.alias("r")).with_row_index("i")
+             .filter(pl.col("n") | ~pl.col("r")))
+    index, shape, text = (found.get_column(c) for c in ("i", "r", "l"))
+    if b"\r" in block or text.str.contains("\ufffd", literal=True).any():
+        pieces = block.split(b"\n")
+        lines = [pieces[i] for i in index.to_list()]
+    else:
+        lines = [t.encode() for t in text.to_list()]
+    return list(zip(index.to_list(), lines, shape.to_list(), strict=True))
+
+
+# What a skipped line's text must not hold (the body of a character class): control characters (C0, DEL, C1), a
+# backslash, Python's other whitespace (str.isspace() but for the space), a BOM, U+FFFD (invalid UTF-8 in the block).
+_NOT_PLAIN = ("\\x00-\\x1f\\x7f-\\x9f\\\\\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+              "\\ufeff\\ufffd")
 
 # A field as csv reads it unchanged: no quote and no comma, or wholly quoted with any inner quote doubled (then
-# csv reads it as one field whatever it holds). A line of `fields` such fields is `fields` fields to csv too.
-_FIELD = r'(?:[^",]*|"(?:[^"]|"")*")'
-
-
-# What a plain line must not hold: control characters (C0, DEL, C1), a backslash, Python's other whitespace
-# (str.isspace() but for the space), a BOM, U+FFFD (invalid UTF-8 in the block).
-_NOT_PLAIN = ("[\\x00-\\x1f\\x7f-\\x9f\\\\\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
-              "\\ufeff\\ufffd]")
-
-
-def _plain(line: pl.Expr, control: bool) -> pl.Expr:
-    """Printable text with no backslash (_NOT_PLAIN); has a letter or digit (so it is not a blank line)."""
-    plain = line.str.contains("[0-9A-Za-z]")
-    if control:
-        plain = plain & ~line.str.contains(_NOT_PLAIN)
-    return plain
-
-
-def _control(block: bytes) -> bool:
-    """Whether the block has a byte that needs the per-line control check: a control character (other than the CR
-    of a CRLF line ending), a non-ASCII byte (caught by the ASCII test too) or a backslash."""
-    rest = block.translate(None, _PRINTABLE)
-    if not rest:
-        return b"\\" in block
-    if rest.strip(b"\r") or block.count(b"\r") != block.count(b"\r\n"):
-        return True
-    return b"\\" in block
+# csv reads it as one field whatever it holds); either holding none of _NOT_PLAIN (checked here, in the same pass,
+# rather than over the line again). A line of `fields` such fields is `fields` fields to csv too.
+_FIELD = f'(?:[^",{_NOT_PLAIN}]*|"(?:[^"{_NOT_PLAIN}]|"")*")'
 
 
 # ---- Parquet: the rows of a record batch that may name a word, found with Arrow compute -------------------
