@@ -95,7 +95,7 @@ def read(files: list[tuple[Path, FileStats]], con: duckdb.DuckDBPyConnection, pr
         return True
 
     try:
-        while here is not None and (k := _next(taken, len(job))) is not None:
+        while here is not None and (k := next_file(taken, len(job))) is not None:
             path, stats = files[order[k]]
             here(path, stats)
             done.add(path)
@@ -114,7 +114,7 @@ def read(files: list[tuple[Path, FileStats]], con: duckdb.DuckDBPyConnection, pr
     return done, [table]
 
 
-def _next(taken: Any, files: int) -> int | None:
+def next_file(taken: Any, files: int) -> int | None:
     """The next file to read (its place in the order), or None when all are taken."""
     with taken.get_lock():
         k = taken.value
@@ -149,7 +149,7 @@ def work(w: int, job: list[tuple[str, str, str]], taken: Any, channel: Any, batc
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends the workers
     try:
-        while (k := _next(taken, len(job))) is not None:
+        while (k := next_file(taken, len(job))) is not None:
             path, name, fmt = job[k]
             sink = _Sink(w, channel, batch_rows)
             stats = FileStats(path=name, format=fmt)

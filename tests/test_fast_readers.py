@@ -203,23 +203,58 @@ def test_the_fast_path_skips_the_plain_lines(tmp_path: Path, monkeypatch: pytest
     assert [r["source_line"] for r in result["rows"]] == [1002]
 
 
-def test_bills_read_in_worker_processes_load_what_one_process_loads(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Several large bills are read by one process per core (ingest._read_bills_apart); the tables and the
-    accounting are those of reading them here, one after the other."""
+def dying_bill_worker(job: list[tuple[str, str]], spool: str) -> None:
+    """A bill worker (run in a spawned process) that takes a file, spools its rows and dies before saying so."""
+    import os
+
+    from finops.ingest import workers
+
+    from finops import ingest
+
+    k = workers.next_file(ingest._TAKEN, len(job))
+    if k is not None:
+        ingest.read_apart(*job[k], os.path.join(spool, str(k)))
+    os._exit(3)
+
+
+@pytest.mark.parametrize("dies", [False, True], ids=["the worker lives", "the worker dies"])
+def test_bills_read_in_worker_processes_load_what_one_process_loads(monkeypatch: pytest.MonkeyPatch,
+                                                                    dies: bool) -> None:
+    """Several large bills are read here and by a worker process (ingest._read_bills_apart), each taking the next
+    file when free; the tables and the accounting are those of reading them here, one after the other. This
+    process takes its first file only once the worker has taken one, so both read. A worker that dies after
+    spooling its file leaves the files it took to be read here: the same tables again, nothing twice."""
+    import time
+
+    from finops.ingest import workers
+
     from finops import ingest
 
     bills = [p for p in FILES if p.parent.name in ("bedrock_cur", "aws_focus", "focus", "gcp_billing")]
     apart_read: list[set[Path]] = []
-    original = ingest._read_bills_apart
+    original, original_next = ingest._read_bills_apart, workers.next_file
 
     def recording(*args: Any) -> set[Path]:
         apart_read.append(original(*args))
         return apart_read[-1]
 
-    monkeypatch.setattr(ingest, "_read_bills_apart", recording)
+    waited: list[int] = []  # files the worker had taken when this process took its first
 
+    def after_the_worker(taken: Any, files: int) -> int | None:
+        if not waited:
+            deadline = time.monotonic() + 60
+            while taken.value == 0 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            waited.append(taken.value)
+        return original_next(taken, files)
+
+    monkeypatch.setattr(ingest, "_read_bills_apart", recording)
+    monkeypatch.setattr(workers, "next_file", after_the_worker)  # this process's only: a worker imports its own
+    if dies:
+        monkeypatch.setattr(ingest, "read_apart_taking", dying_bill_worker)
     one, apart = _loaded(bills, False, monkeypatch), _loaded(bills, True, monkeypatch)
-    assert apart_read[0] == set() and len(apart_read[1]) == len(bills)  # the second load read every file apart
+    assert apart_read[0] == set() and waited[0] >= 1  # the second load: the worker took a file before this one
+    assert len(apart_read[1]) == len(bills) - (waited[0] if dies else 0)  # a dead worker's files: read after
     assert apart == one
     assert len(one[0]) > 10 and len(one[1]) > 10 and one[4]  # rows, rejects, bill lines: the comparison has teeth
 
@@ -955,7 +990,7 @@ def test_files_of_a_worker_that_died_are_read_again_here(tmp_path: Path, monkeyp
 
     paths = [*REQUEST_LOGS, tricky_log(tmp_path)]
     one = _loaded(paths, False, monkeypatch)
-    original, original_next = workers.read, workers._next
+    original, original_next = workers.read, workers.next_file
     died: list[set[Path]] = []
     counters: list[Any] = []  # the shared counter of files taken, as this process takes its own
 
@@ -982,7 +1017,7 @@ def test_files_of_a_worker_that_died_are_read_again_here(tmp_path: Path, monkeyp
         return done, tables
 
     monkeypatch.setattr(workers, "read", dying)
-    monkeypatch.setattr(workers, "_next", next_here)  # this process's only: a spawned worker imports its own
+    monkeypatch.setattr(workers, "next_file", next_here)  # this process's only: a spawned worker imports its own
     assert _loaded(paths, True, monkeypatch) == one
     # the worker left at least its second file (and, with no file read here, every file it had taken), read here
     assert len(died) == 1 and len(died[0]) >= (1 if here else 2)
