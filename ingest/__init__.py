@@ -442,11 +442,13 @@ def _share_counter(taken: Any) -> None:
     _TAKEN = taken
 
 
-def read_apart_taking(job: list[tuple[str, str]], spool: str) -> list[tuple[int, FileStats, list[tuple[str, int,
-                                                                                                        str]]]]:
+Spooled = tuple[int, FileStats, list[tuple[str, int, str]]]  # a file a bill worker read: its place, accounting, rejects
+
+
+def read_apart_taking(job: list[tuple[str, str]], spool: str) -> list[Spooled]:
     """A bill worker: read the next file of `job` (path, format) until none is left, each spooled by read_apart to
     `spool`/<its place in job>; returns each file's place, accounting and rejects."""
-    finished = []
+    finished: list[Spooled] = []
     while (k := workers.next_file(_TAKEN, len(job))) is not None:
         path, fmt = job[k]
         finished.append((k, *read_apart(path, fmt, os.path.join(spool, str(k)))))
