@@ -4,19 +4,19 @@
     python bench/run.py --smoke               # tiny sizes, no ccusage, results to a temp file (CI)
     python bench/run.py --cc 400MB --logs 1GB --cur 200MB --store-rows 5000000
 
-It generates the inputs (bench/generate.py) into a work folder, installs ccusage with npm into bench/.tools
-(pinned: the native build 20.0.24 and the last JavaScript build 18.0.11), then measures for each command its wall
-time, peak RSS (the process's maximum resident set size, from wait4: its largest process), the peak of the whole
-process tree's memory (the sum of its processes' PSS, sampled: worker processes included) and token totals, checks
-that the token totals agree, and writes a Markdown table with each target met or missed. Claude Code transcripts
-are measured on two sets, sessions of the usual sizes (--cc) and many files of about 400 KB (--cc-small), each
-command run --rounds times alternated with the others (the median is reported, with the load average: the machine
-may be shared); request logs too. The memory part (--memory SIZE) runs finops on each reader's input (transcripts,
-request logs, CUR) at a tenth of SIZE and at SIZE, and at SIZE again with FINOPS_MEMORY_LIMIT=256MiB: peak memory
-(the process tree's) at 10x against 1x (the flat-memory target, at most 1.2x) and against the limit plus a stated
-constant. Each cloud bill (the CUR as CSV and Parquet, its AWS FOCUS and Google Cloud conversions) is measured
-against its raw scan twice: the whole `finops analyze`, and finops' reading alone, which does what the scan does
-(read, filter, sum).
+It generates the inputs (bench/generate.py, in a forked process) into a work folder, installs ccusage with npm
+into bench/.tools (pinned: the native build 20.0.24 and the last JavaScript build 18.0.11), then measures for each
+command its wall time, peak RSS (the process's maximum resident set size, from wait4: its largest process), the
+peak of the whole process tree's memory (TreeMemory: its processes' private pages and their shared ones once,
+sampled; worker processes included) and token totals, checks that the token totals agree, and writes a Markdown
+table with each target met or missed. Claude Code transcripts are measured on two sets, sessions of the usual sizes
+(--cc) and many files of about 400 KB (--cc-small), each command run --rounds times alternated with the others (the
+median is reported, with the load average: the machine may be shared); request logs too. The memory part (--memory
+SIZE) runs finops on each reader's input (transcripts, request logs, CUR) at a tenth of SIZE and at SIZE, and at
+SIZE again with FINOPS_MEMORY_LIMIT=256MiB: peak memory (the process tree's) at 10x against 1x (the flat-memory
+target, at most 1.2x) and against the limit plus a stated constant. Each cloud bill (the CUR as CSV and Parquet,
+its AWS FOCUS and Google Cloud conversions) is measured against its raw scan twice: the whole `finops analyze`, and
+finops' reading alone, which does what the scan does (read, filter, sum).
 """
 
 from __future__ import annotations
@@ -61,15 +61,16 @@ class Run:
     tokens: dict[str, int] | None = None
     note: str = ""
     extra: dict[str, object] = field(default_factory=dict)
-    tree_mib: float = 0.0  # the peak of the process tree's summed PSS (TreeMemory)
+    tree_mib: float = 0.0  # the peak of the process tree's memory (TreeMemory)
 
 
 class TreeMemory(threading.Thread):
-    """The peak of a process tree's memory while it runs: the sum of the PSS (each shared page counted once, shared
-    out among the processes that map it) of the process and every descendant, sampled every SAMPLE_SECONDS. A
-    run that reads in worker processes holds all of them at once; wait4's ru_maxrss gives only the largest one.
-    Sampled, so a peak shorter than the interval can be missed; reading smaps_rollup costs the kernel about a
-    millisecond per process and sample."""
+    """The peak of a process tree's memory while it runs, sampled every SAMPLE_SECONDS: each process's private
+    pages, and the pages they share (mostly the same library files in every process) counted once, as the largest
+    sharer's. For one process that is its resident set; a run that reads in worker processes holds all of them at
+    once, where wait4's ru_maxrss gives the largest one only. Not PSS: it would count a library page shared with
+    any process outside the tree (this one, for a start) as a fraction. Sampled, so a peak shorter than the
+    interval can be missed; reading smaps_rollup costs the kernel about a millisecond per process and sample."""
 
     SAMPLE_SECONDS = 0.05
 
@@ -81,7 +82,9 @@ class TreeMemory(threading.Thread):
 
     def run(self) -> None:
         while not self.done.wait(self.SAMPLE_SECONDS):
-            self.peak_kib = max(self.peak_kib, sum(self._pss_kib(p) for p in self._tree()))
+            pages = [self._pages_kib(p) for p in self._tree()]
+            total = sum(private for private, _ in pages) + max((shared for _, shared in pages), default=0)
+            self.peak_kib = max(self.peak_kib, total)
 
     def _tree(self) -> list[int]:
         found, todo = [], [self.pid]
@@ -97,15 +100,19 @@ class TreeMemory(threading.Thread):
         return found
 
     @staticmethod
-    def _pss_kib(pid: int) -> int:
+    def _pages_kib(pid: int) -> tuple[int, int]:
+        """A process's private and shared resident KiB (0, 0 when it is gone)."""
+        fields: dict[str, int] = {}
         try:
             with open(f"/proc/{pid}/smaps_rollup") as f:
                 for line in f:
-                    if line.startswith("Pss:"):
-                        return int(line.split()[1])
-        except (OSError, ValueError):
-            pass
-        return 0
+                    name, _, rest = line.partition(":")
+                    if name in ("Rss", "Private_Clean", "Private_Dirty"):
+                        fields[name] = int(rest.split()[0])
+        except (OSError, ValueError, IndexError):
+            return 0, 0
+        private = fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0)
+        return private, fields.get("Rss", 0) - private
 
 
 def measure(name: str, cmd: list[str], env: dict[str, str] | None = None, stdout: Path | None = None) -> Run:
@@ -355,6 +362,18 @@ def run_ccusage(name: str, cmd: list[str], folder: Path, work: Path) -> Run:
 # ---- inputs ------------------------------------------------------------------------------------------------
 
 
+def in_child(function: Callable[..., object], *args: object) -> None:
+    """function(*args) in a forked process: what it allocates never raises this process's high-water mark, which
+    Linux carries across fork and exec into every command started after it, as that command's own peak RSS."""
+    import multiprocessing
+
+    child = multiprocessing.get_context("fork").Process(target=function, args=args)
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        raise SystemExit(f"{getattr(function, '__name__', 'the generator')}{args} failed ({child.exitcode})")
+
+
 def generated(kind: str, size: int, work: Path) -> Path:
     folder = work / f"{kind}-{size}"
     stamp = folder / ".complete"
@@ -362,7 +381,7 @@ def generated(kind: str, size: int, work: Path) -> Path:
         if folder.exists():
             shutil.rmtree(folder)
         t = time.perf_counter()
-        GENERATORS[kind](size, folder, 6)
+        in_child(GENERATORS[kind], size, folder, 6)
         stamp.write_text(f"{time.perf_counter() - t:.1f}")
     return folder
 
