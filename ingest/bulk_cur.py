@@ -1,7 +1,7 @@
 """The CUR's Claude usage lines read in bulk: columns in, usage rows out, with no CSV parse and no dict per line.
 
 ingest/fast_bills.py finds the lines that may be Claude lines and vouches for the shape of the regular ones
-(printable ASCII, no backslash, plain or wholly quoted fields, the header's field count): polars reads those lines
+(printable text, no backslash, plain or wholly quoted fields, the header's field count): polars reads those lines
 of each block as CSV in one call, only the columns bedrock_cur.cur_line reads (Parquet: the same columns of the
 Arrow batch, when they are text). Each line is then turned into its usage row here, by the same helpers, in the
 same order, as bedrock_cur.cur_line and bedrock_cur.records; what a bill repeats on every line (product, usage type,
