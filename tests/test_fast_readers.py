@@ -259,6 +259,32 @@ def test_bills_read_in_worker_processes_load_what_one_process_loads(monkeypatch:
     assert len(one[0]) > 10 and len(one[1]) > 10 and one[4]  # rows, rejects, bill lines: the comparison has teeth
 
 
+def test_a_gzipped_bill_is_shared_out_by_the_size_it_unpacks_to(tmp_path: Path) -> None:
+    """ingest._work_size: the order in which processes take bills. A gzipped file by its unpacked size (gzip's last
+    four bytes), capped at the expansion the reader allows; a plain file, or one too short for a trailer, by its
+    size on disk."""
+    import gzip
+
+    from finops.ingest import common
+
+    from finops import ingest
+
+    plain = tmp_path / "plain.csv"
+    plain.write_bytes(b"a,b\n" * 1000)
+    packed = tmp_path / "packed.csv.gz"
+    unpacked = "".join(f"{i},{i * 7919 % 10007}\n" for i in range(40_000)).encode()
+    packed.write_bytes(gzip.compress(unpacked))  # a few times smaller than unpacked, far from the ratio's cap
+    forged = tmp_path / "forged.gz"
+    forged.write_bytes(common.GZIP_MAGIC + b"\x00" * 20 + (2**32 - 1).to_bytes(4, "little"))  # claims 4 GiB
+    short = tmp_path / "short"
+    short.write_bytes(common.GZIP_MAGIC + b"\x00")
+    assert ingest._work_size(plain) == 4000
+    assert ingest._work_size(packed) == len(unpacked) > 2 * packed.stat().st_size
+    assert ingest._work_size(forged) == 26 * common.MAX_GZIP_RATIO
+    assert ingest._work_size(short) == 3
+    assert ingest._work_size(tmp_path / "gone") == 0
+
+
 def test_parquet_bills_read_like_the_reference(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Parquet: the rows that name no Claude word in the columns the reader tests (maps, lists and structs
     included) are not converted to Python; every other row is, and the result is the reference reader's."""
