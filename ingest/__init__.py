@@ -389,12 +389,17 @@ def _read_bills_apart(files: list[tuple[Path, FileStats]], con: duckdb.DuckDBPyC
             concurrent.futures.ProcessPoolExecutor(PROCESSES - 1, mp_context=context, initializer=_share_counter,
                                                    initargs=(taken,)) as pool:
         futures = [pool.submit(read_apart_taking, job, spool) for _ in range(PROCESSES - 1)]
-        while (k := workers.next_file(taken, len(job))) is not None:
-            path, stats = bills[order[k]]
-            read_file(path, stats, stager.row, stager.reject, stager.bill, stager.table)
-            done.add(path)
-            if progress:
-                progress(path, _size(path))
+        try:
+            while (k := workers.next_file(taken, len(job))) is not None:
+                path, stats = bills[order[k]]
+                read_file(path, stats, stager.row, stager.reject, stager.bill, stager.table)
+                done.add(path)
+                if progress:
+                    progress(path, _size(path))
+        except BaseException:  # the workers take no further file: leaving the pool waits for them
+            with taken.get_lock():
+                taken.value = len(job)
+            raise
         stager.flush()
         for future in futures:
             try:

@@ -259,6 +259,34 @@ def test_bills_read_in_worker_processes_load_what_one_process_loads(monkeypatch:
     assert len(one[0]) > 10 and len(one[1]) > 10 and one[4]  # rows, rejects, bill lines: the comparison has teeth
 
 
+def test_an_error_while_reading_a_bill_here_stops_the_workers_taking_files(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """An error while this process reads a bill is raised at once: the workers take no further file (without that,
+    leaving the process pool would wait for a worker to read every file left). Here this process fails on its first
+    file, before the worker has started; the worker's spool (kept for the test) shows what it read."""
+    import contextlib
+    import tempfile
+
+    import duckdb
+
+    from finops import ingest
+
+    bills = [p for p in FILES if p.parent.name in ("bedrock_cur", "aws_focus", "focus", "gcp_billing")]
+    spool = tmp_path / "spool"
+    spool.mkdir()
+
+    def failing(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("on purpose")
+
+    monkeypatch.setattr(ingest, "APART_MIN_BYTES", 0)
+    monkeypatch.setattr(ingest, "PROCESSES", 2)
+    monkeypatch.setattr(ingest, "read_file", failing)  # this process's only: a worker imports its own
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", lambda **kwargs: contextlib.nullcontext(str(spool)))
+    with pytest.raises(RuntimeError, match="on purpose"):
+        ingest.load(bills, duckdb.connect())
+    assert len(list(spool.glob("*.rows"))) <= 1 < len(bills) - 2  # it would have read all but this one's
+
+
 def test_a_gzipped_bill_is_shared_out_by_the_size_it_unpacks_to(tmp_path: Path) -> None:
     """ingest._work_size: the order in which processes take bills. A gzipped file by its unpacked size (gzip's last
     four bytes), capped at the expansion the reader allows; a plain file, or one too short for a trailer, by its
