@@ -134,7 +134,8 @@ def measure(name: str, cmd: list[str], env: dict[str, str] | None = None, stdout
         out.close()  # type: ignore[union-attr]
     if proc.returncode != 0:
         raise SystemExit(f"{name} failed ({proc.returncode}): {' '.join(cmd)}\n{err.decode()[-2000:]}")
-    return Run(name, seconds, usage.ru_maxrss / 1024, tree_mib=tree.peak_kib / 1024)
+    rss = usage.ru_maxrss / 1024
+    return Run(name, seconds, rss, tree_mib=tree.peak_kib / 1024 or rss)  # no sample taken: ended within one interval
 
 
 # ---- the commands ------------------------------------------------------------------------------------------
