@@ -48,14 +48,15 @@ def candidate_lines(block: bytes, fields: int, words: tuple[str, ...]) -> tuple[
 
     frame = _lines(block)
     line = pl.col("l")
-    if b"\r" in block:
+    cr = b"\r" in block
+    if cr:
         line = line.str.strip_chars_end("\r")  # a line ending of CR (LF) is what decode() drops too
     # in any case: ASCII letters as bytes.lower() folds them, and more (Unicode folding: more candidates, never fewer)
     named = line.str.contains("(?i)" + "|".join(re.escape(w) for w in words))
     has_text = line.str.contains("[0-9A-Za-z]")  # not blank, not commas only
     try:  # one regular expression for the fields and their text: quicker, but a wide header can make it too large
         regular = has_text & line.str.contains(f"^{_FIELD}(?:,{_FIELD}){{{fields - 1}}}$")
-        return frame.height, _picked(block, frame, named, regular)
+        return frame.height, _picked(block, cr, frame, named, regular)
     except pl.exceptions.PolarsError:
         pass
     # Each field that is wholly quoted (at the line start or after a comma, to its closing quote) becomes one
@@ -69,7 +70,7 @@ def candidate_lines(block: bytes, fields: int, words: tuple[str, ...]) -> tuple[
         & ~quoted.str.contains("\x01[^,]")
         & (quoted.str.count_matches(",", literal=True) == fields - 1)
     )
-    return frame.height, _picked(block, frame, named, regular)
+    return frame.height, _picked(block, cr, frame, named, regular)
 
 
 def _lines(block: bytes) -> pl.DataFrame:
@@ -107,23 +108,24 @@ def _polars_lines(block: bytes) -> pl.DataFrame | None:
     return frame.select(pl.col("l").fill_null(""))
 
 
-def _picked(block: bytes, frame: pl.DataFrame, named: pl.Expr,
+def _picked(block: bytes, cr: bool, frame: pl.DataFrame, named: pl.Expr,
             regular: pl.Expr) -> list[tuple[int, bytes, bool]]:
     """The lines that name a word or are irregular: (index, bytes, whether regular). Each expression is computed
     once (a filter and a select naming `regular` both would run its regular expression twice). A line's bytes are
-    its text from the frame, encoded again, when that gives them back exactly: no CR in the block (polars drops one
-    before a line end) and no U+FFFD in the lines taken (what invalid UTF-8 became); else the block is split."""
+    its text from the frame, encoded again, when that gives them back exactly: no CR in the block (`cr`: polars
+    drops one before a line end) and no U+FFFD in the lines taken (what invalid UTF-8 became); else the block is
+    split."""
     import polars as pl
 
     found = (frame.select(pl.col("l"), named.alias("n"), regular.alias("r")).with_row_index("i")
              .filter(pl.col("n") | ~pl.col("r")))
-    index, shape, text = (found.get_column(c) for c in ("i", "r", "l"))
-    if b"\r" in block or text.str.contains("\ufffd", literal=True).any():
+    index, text = found.get_column("i").to_list(), found.get_column("l")
+    if cr or text.str.contains("\ufffd", literal=True).any():
         pieces = block.split(b"\n")
-        lines = [pieces[i] for i in index.to_list()]
+        lines = [pieces[i] for i in index]
     else:
         lines = [t.encode() for t in text.to_list()]
-    return list(zip(index.to_list(), lines, shape.to_list(), strict=True))
+    return list(zip(index, lines, found.get_column("r").to_list(), strict=True))
 
 
 # What a skipped line's text must not hold (the body of a character class): control characters (C0, DEL, C1), a
