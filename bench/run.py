@@ -47,6 +47,7 @@ TOKEN_KEYS = ("input", "cache_write", "cache_read", "output")
 
 sys.path.insert(0, str(BENCH))
 from generate import claude_code, cur, parse_size, request_logs  # noqa: E402
+from tree import descendants  # noqa: E402
 
 SMALL_SESSION_BYTES = 400_000  # the many-small-files transcript set: every session file about 400 KB
 GENERATORS = {"cc": claude_code, "logs": request_logs, "cur": cur,
@@ -82,22 +83,9 @@ class TreeMemory(threading.Thread):
 
     def run(self) -> None:
         while not self.done.wait(self.SAMPLE_SECONDS):
-            pages = [self._pages_kib(p) for p in self._tree()]
+            pages = [self._pages_kib(p) for p in descendants(self.pid)]
             total = sum(private for private, _ in pages) + max((shared for _, shared in pages), default=0)
             self.peak_kib = max(self.peak_kib, total)
-
-    def _tree(self) -> list[int]:
-        found, todo = [], [self.pid]
-        while todo:
-            pid = todo.pop()
-            found.append(pid)
-            try:
-                for task in os.listdir(f"/proc/{pid}/task"):
-                    with open(f"/proc/{pid}/task/{task}/children") as f:
-                        todo += [int(x) for x in f.read().split()]
-            except OSError:  # gone, or no children file: counted as nothing more
-                pass
-        return found
 
     @staticmethod
     def _pages_kib(pid: int) -> tuple[int, int]:

@@ -20,6 +20,16 @@ import time
 TICK = os.sysconf("SC_CLK_TCK")
 
 
+def descendants(root: int) -> list[int]:
+    """`root` and every process under it, as they are now (bench/run.py samples their memory with it)."""
+    tree, todo, found = _children(), [root], []
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(tree.get(pid, []))
+    return found
+
+
 def _children() -> dict[int, list[int]]:
     tree: dict[int, list[int]] = {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
@@ -51,12 +61,9 @@ def main(argv: list[str]) -> None:
     root = subprocess.Popen(command)
     seen: dict[int, tuple[str, float, float]] = {}
     while root.poll() is None:
-        tree, todo = _children(), [root.pid]
-        while todo:
-            pid = todo.pop()
+        for pid in descendants(root.pid):
             if (reading := _reading(pid)) is not None:  # the last CPU reading, the largest peak
                 seen[pid] = (*reading[:2], max(reading[2], seen.get(pid, reading)[2]))
-            todo.extend(tree.get(pid, []))
         time.sleep(0.1)
     wall = time.perf_counter() - start
     by_program: dict[str, float] = {}
