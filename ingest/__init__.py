@@ -30,7 +30,6 @@ from . import (
     claude_code,
     claude_code_otel,
     claude_code_report,
-    common,
     console_cost_csv,
     console_usage_csv,
     fast_claude_code,
@@ -379,7 +378,7 @@ def _read_bills_apart(files: list[tuple[Path, FileStats]], con: duckdb.DuckDBPyC
     import multiprocessing
     import tempfile
 
-    order = sorted(range(len(bills)), key=lambda i: (-_work_size(bills[i][0]), i))
+    order = workers.largest_first([p for p, _ in bills])
     job = [(str(bills[i][0]), bills[i][1].format) for i in order]
     done: set[Path] = set()
     # spawn, not fork: the parent's DuckDB and polars threads must not be copied mid-flight into a child
@@ -421,21 +420,6 @@ def _read_bills_apart(files: list[tuple[Path, FileStats]], con: duckdb.DuckDBPyC
                 if progress:
                     progress(path, _size(path))
     return done
-
-
-def _work_size(path: Path) -> int:
-    """A bill's size for sharing out the work: a gzipped file's by the size it unpacks to (its last four bytes,
-    modulo 4 GiB; never less than its size on disk, never more than the expansion the reader allows)."""
-    size = _size(path)
-    try:
-        with open(path, "rb") as f:
-            if f.read(2) != common.GZIP_MAGIC or size < 4:
-                return size
-            f.seek(-4, os.SEEK_END)
-            unpacked = int.from_bytes(f.read(4), "little")
-    except OSError:
-        return size
-    return max(size, min(unpacked, size * common.MAX_GZIP_RATIO))
 
 
 _TAKEN: Any = None  # a bill worker's shared counter of files handed out (_share_counter)

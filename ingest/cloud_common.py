@@ -381,6 +381,13 @@ class Table:
         bulk = self._parquet_bulk(header, schema if read is None else pa.schema([schema.field(n) for n in read]), pa)
         tested = None if self.word_columns is None else [
             i for i, name in enumerate(header) if name in self.word_columns]
+        encoded = _encoded_text(source, read, tested, pa) if self.words else []
+        if encoded:  # read again, these columns as dictionaries (fast_bills.parquet_candidates)
+            try:
+                source = pq.ParquetFile(self.path, read_dictionary=encoded)
+            except (OSError, pa.ArrowException) as e:
+                self.error = f"unreadable Parquet file: {e}"
+                return
         self._number = 0  # the last row read (reported when reading stops)
         pending: list[tuple[list[int], Any]] = []  # batches' candidate rows not yet read: (row numbers, rows)
         try:
@@ -390,12 +397,12 @@ class Table:
                 picked = fast_bills.parquet_candidates(batch, self.words, tested) if self.words else None
                 if picked is not None:  # the rows that may name a word; the others are counted, not converted
                     self._skip(size - len(picked))
-                    pending.append(([base + k + 1 for k in picked], batch.take(_indices(picked))))
+                    pending.append(([base + k + 1 for k in picked], _decoded(batch.take(_indices(picked)), pa)))
                 else:  # every row, read one by one
                     chunk, pending = pending, []  # (emptied first: a failure while reading them is not retried)
                     yield from self._parquet_rows(chunk, names, bulk, base)
-                    yield from self._parquet_rows([(list(range(base + 1, base + size + 1)), batch)], names, None,
-                                                  base + size)
+                    yield from self._parquet_rows([(list(range(base + 1, base + size + 1)), _decoded(batch, pa))],
+                                                  names, None, base + size)
                 self._number = base + size
                 # the candidates of several batches are read together: bulk reading costs milliseconds a call
                 if sum(len(numbers) for numbers, _ in pending) >= _bulk_rows(bulk):
@@ -457,6 +464,39 @@ def _bulk_rows(bulk: Any) -> int:
     columns (a call costs milliseconds whatever its size), else each block's or batch's at once (its rows are made
     line by line: holding more would only hold more)."""
     return fast_bills.BULK_ROWS if getattr(bulk, "BY_COLUMNS", False) else 0
+
+
+def _encoded_text(source: Any, read: list[str] | None, tested: list[int] | None, pa: Any) -> list[str]:
+    """The tested text columns (`tested`: places among `read`, None for every column) that the file holds
+    dictionary-encoded in every row group: read as dictionaries, the word test looks at each distinct value once
+    instead of at every row, and the rows that cannot be records never have their text made (a column written
+    plain is read plain: made a dictionary, it would cost a hash per value)."""
+    schema = source.schema_arrow
+    if len(set(schema.names)) != len(schema.names):  # a repeated name cannot be picked by name
+        return []
+    names = schema.names if read is None else read
+    wanted = [names[i] for i in (range(len(names)) if tested is None else tested)]
+    meta = source.metadata
+    leaves = {meta.schema.column(i).path: i for i in range(meta.num_columns)}  # a top-level column's: its name
+    encoded = []
+    for name in wanted:
+        kind = schema.field(name).type
+        if (pa.types.is_string(kind) or pa.types.is_large_string(kind)) and name in leaves and all(
+                any("DICTIONARY" in e for e in meta.row_group(g).column(leaves[name]).encodings)
+                for g in range(meta.num_row_groups)):
+            encoded.append(name)
+    return encoded
+
+
+def _decoded(batch: Any, pa: Any) -> Any:
+    """The batch with its dictionary columns (read so for the word test) made plain text again, as the rows' readers
+    take them."""
+    if not any(pa.types.is_dictionary(f.type) for f in batch.schema):
+        return batch
+    columns = [c.dictionary_decode() if pa.types.is_dictionary(c.type) else c for c in batch.columns]
+    return pa.RecordBatch.from_arrays(columns, schema=pa.schema(
+        [pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type, f.nullable, f.metadata)
+         for f in batch.schema]))
 
 
 def _indices(values: list[int]) -> Any:

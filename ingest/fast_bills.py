@@ -170,8 +170,12 @@ def _names_word(array: Any, pattern: str, pa: Any, pc: Any) -> Any:
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     kind = array.type
-    if pa.types.is_dictionary(kind):
-        return _names_word(array.dictionary_decode(), pattern, pa, pc)
+    if pa.types.is_dictionary(kind):  # each distinct value tested once, then looked up by each row's index
+        found = _names_word(array.dictionary, pattern, pa, pc)
+        if found is None:
+            return None
+        found = pc.take(found, array.indices)
+        return pc.and_kleene(pc.is_valid(found), found)  # a null index (no value) as False
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         found = pc.match_substring_regex(array, pattern)
         # null (no value) as False; not pc.fill_null(found, False): its Python scalar makes pyarrow import pandas

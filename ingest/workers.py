@@ -3,19 +3,20 @@
 Each worker reads files with the format's reader (ingest.read_file) and sends rows, rejects and bill lines back as
 they come, in batches of BATCH_ROWS, through a queue that holds at most QUEUE_BATCHES of them: a worker waits when
 this process is behind, so neither side ever holds a file's rows, or a worker's, whole. Each process takes the next
-file, largest first, from a shared counter. Every worker's rows go to one table, in the order they arrive: which
-rows it holds does not depend on which process ran faster, their order does (nothing reads `usage` in its physical
-order: DuckDB runs with preserve_insertion_order off); one table, not one per worker, so that deduplication renames
-it into `usage` instead of copying a second table's rows into the first (the rows held twice: 1 GB of request
-logs, peak RSS while reading 246 -> 197 MiB). A worker that dies: the files it had not finished lose the rows and
-rejects it had sent, and are left to the caller, which reads them in this process. The caller may take files
-itself (read's `here`): one process fewer to start, and it would only wait otherwise. Rows travel as Arrow stream
-bytes and are inserted INSERT_ROWS at a time.
+file, largest first (a gzipped one by the size it unpacks to), from a shared counter. Every worker's rows go to one
+table, in the order they arrive: which rows it holds does not depend on which process ran faster, their order does
+(nothing reads `usage` in its physical order: DuckDB runs with preserve_insertion_order off); one table, not one
+per worker, so that deduplication renames it into `usage` instead of copying a second table's rows into the first
+(the rows held twice: 1 GB of request logs, peak RSS while reading 246 -> 197 MiB). A worker that dies: the files
+it had not finished lose the rows and rejects it had sent, and are left to the caller, which reads them in this
+process. The caller may take files itself (read's `here`): one process fewer to start, and it would only wait
+otherwise. Rows travel as Arrow stream bytes and are inserted INSERT_ROWS at a time.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue as queues
 import signal
 from collections.abc import Callable
@@ -29,12 +30,34 @@ from finops.schema import create_table_sql
 if TYPE_CHECKING:
     import pyarrow as pa
 
-from .common import FileStats
+from .common import GZIP_MAGIC, MAX_GZIP_RATIO, FileStats
 
 BATCH_ROWS = 2_000  # rows (about 2 MB of Arrow for request logs) per message from a worker
 QUEUE_BATCHES = 4  # messages waiting at most: the bound on what is in flight
 INSERT_ROWS = 20_000  # rows received are inserted this many at a time
 POLL_SECONDS = 1.0  # how often a quiet queue is checked for a worker that died
+
+
+def largest_first(paths: list[Path]) -> list[int]:
+    """The order in which processes take `paths` (their places): by work_size, largest first, ties as given, so
+    that the files left for the end, when a process may wait for another, are the small ones."""
+    return sorted(range(len(paths)), key=lambda i: (-work_size(paths[i]), i))
+
+
+def work_size(path: Path) -> int:
+    """A file's size for sharing out the work: a gzipped file's by the size it unpacks to (its last four bytes,
+    modulo 4 GiB; never less than its size on disk, never more than the expansion the reader allows); 0 for a file
+    that cannot be read."""
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if f.read(2) != GZIP_MAGIC or size < 4:
+                return size
+            f.seek(-4, os.SEEK_END)
+            unpacked = int.from_bytes(f.read(4), "little")
+    except OSError:
+        return 0
+    return max(size, min(unpacked, size * MAX_GZIP_RATIO))
 
 
 def read(files: list[tuple[Path, FileStats]], con: duckdb.DuckDBPyConnection, processes: int,
@@ -43,14 +66,15 @@ def read(files: list[tuple[Path, FileStats]], con: duckdb.DuckDBPyConnection, pr
          here: Callable[[Path, FileStats], None] | None = None) -> tuple[set[Path], list[str]]:
     """Read `files` in `processes` workers into a table of their own (created here) and billing_raw; rejects go to
     on_reject. Returns the paths read (a dead worker's unfinished files are not among them) and [that table].
-    Each process takes the next file, largest first, when it is free (a shared counter): a process that started
+    Each process takes the next file, largest first (largest_first: a gzipped file by the size it unpacks to), when
+    it is free (a shared counter): a process that started
     late or runs slower takes fewer. target: what a worker runs (work; a test passes one that dies). here: reads one
     file in this process, which then takes files too instead of starting one process more (a worker costs its start
     and imports, about 0.45 CPU-seconds, and its rows a trip through the queue), taking what the workers send
     between its files."""
     import pyarrow as pa  # here, not at start: ingest imports this module on every run (a transcript run needs neither)
 
-    order = sorted(range(len(files)), key=lambda i: (-size(files[i][0]), i))
+    order = largest_first([p for p, _ in files])
     table = "usage_apart"
     con.execute(create_table_sql(table))
     context = multiprocessing.get_context("spawn")  # not fork: this process's DuckDB threads must not be copied

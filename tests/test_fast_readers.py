@@ -287,18 +287,16 @@ def test_an_error_while_reading_a_bill_here_stops_the_workers_taking_files(tmp_p
     assert len(list(spool.glob("*.rows"))) <= 1 < len(bills) - 2  # it would have read all but this one's
 
 
-def test_a_gzipped_bill_is_shared_out_by_the_size_it_unpacks_to(tmp_path: Path) -> None:
-    """ingest._work_size: the order in which processes take bills. A gzipped file by its unpacked size (gzip's last
-    four bytes), capped at the expansion the reader allows; a plain file, or one too short for a trailer, by its
-    size on disk."""
+def test_a_gzipped_file_is_shared_out_by_the_size_it_unpacks_to(tmp_path: Path) -> None:
+    """workers.largest_first: the order in which processes take bills and request logs. A gzipped file by its
+    unpacked size (gzip's last four bytes), capped at the expansion the reader allows; a plain file, or one too short
+    for a trailer, by its size on disk."""
     import gzip
 
-    from finops.ingest import common
-
-    from finops import ingest
+    from finops.ingest import common, workers
 
     plain = tmp_path / "plain.csv"
-    plain.write_bytes(b"a,b\n" * 1000)
+    plain.write_bytes(b"a,b\n" * 100_000)
     packed = tmp_path / "packed.csv.gz"
     unpacked = "".join(f"{i},{i * 7919 % 10007}\n" for i in range(40_000)).encode()
     packed.write_bytes(gzip.compress(unpacked))  # a few times smaller than unpacked, far from the ratio's cap
@@ -306,11 +304,16 @@ def test_a_gzipped_bill_is_shared_out_by_the_size_it_unpacks_to(tmp_path: Path) 
     forged.write_bytes(common.GZIP_MAGIC + b"\x00" * 20 + (2**32 - 1).to_bytes(4, "little"))  # claims 4 GiB
     short = tmp_path / "short"
     short.write_bytes(common.GZIP_MAGIC + b"\x00")
-    assert ingest._work_size(plain) == 4000
-    assert ingest._work_size(packed) == len(unpacked) > 2 * packed.stat().st_size
-    assert ingest._work_size(forged) == 26 * common.MAX_GZIP_RATIO
-    assert ingest._work_size(short) == 3
-    assert ingest._work_size(tmp_path / "gone") == 0
+    assert workers.work_size(plain) == 400_000
+    assert workers.work_size(packed) == len(unpacked) > 2 * packed.stat().st_size
+    assert workers.work_size(forged) == 26 * common.MAX_GZIP_RATIO
+    assert workers.work_size(short) == 3
+    assert workers.work_size(tmp_path / "gone") == 0
+    # by its size on disk the packed file would come after the plain one
+    assert packed.stat().st_size < plain.stat().st_size < len(unpacked)
+    twin = tmp_path / "twin.csv"
+    twin.write_bytes(plain.read_bytes())
+    assert workers.largest_first([short, plain, forged, packed, twin]) == [3, 1, 4, 2, 0]  # ties as given
 
 
 def test_parquet_bills_read_like_the_reference(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -391,15 +394,15 @@ def corrupt_column(path: Path, row_group: int, column: str) -> None:
     path.write_bytes(bytes(data))
 
 
-def bill_parquet(path: Path, columns: dict[str, Any], rows: int) -> Path:
+def bill_parquet(path: Path, columns: dict[str, Any], rows: int, dictionary: bool = False) -> Path:
     """A Parquet bill of text columns (values: a function of the row), two row groups of 5,000 rows (one record
-    batch each), plus a column no bill reader uses."""
+    batch each), plus a column no bill reader uses; its text dictionary-encoded or (by default) plain."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     table = {name: pa.array([value(i) for i in range(rows)], pa.string()) for name, value in columns.items()}
     table["bill_invoice_note"] = pa.array([f"note {i}" for i in range(rows)], pa.string())
-    pq.write_table(pa.table(table), path, row_group_size=5_000, use_dictionary=False)
+    pq.write_table(pa.table(table), path, row_group_size=5_000, use_dictionary=dictionary)
     return path
 
 
@@ -453,6 +456,35 @@ def test_a_corrupt_parquet_column_stops_a_file_only_when_the_reader_uses_it(
     assert fast == reference
     assert reference["stats"]["error"].startswith("reading stopped after row 5000: ")
     # rows 0, 7, ..., 4998 of the first row group: 715 Claude lines, the other 4,285 ignored
+    assert len(reference["rows"]) == 715 and reference["stats"]["lines_ignored"] == 5_000 - 715
+
+
+@pytest.mark.parametrize(("fmt", "columns", "word"), [("bedrock_cur", CUR_COLUMNS, "product_product_name"),
+                                                      ("aws_focus", FOCUS_COLUMNS, "ServiceName")])
+def test_a_dictionary_encoded_parquet_bill_is_tested_value_by_value(
+        fmt: str, columns: dict[str, Any], word: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bill whose text is dictionary-encoded (as most writers write it): the columns the word test looks at are
+    read as dictionaries, each distinct value tested once; rows, rejects and accounting are the reference reader's,
+    also when a page of such a column does not decode (the file stops after the last whole record batch)."""
+    tested: list[str] = []
+    original = fast_bills.parquet_candidates
+
+    def recording(batch: Any, *args: Any) -> list[int] | None:
+        tested.append(str(batch.schema.field(word).type))
+        return original(batch, *args)
+
+    monkeypatch.setattr(fast_bills, "parquet_candidates", recording)
+    path = bill_parquet(tmp_path / "dictionary.parquet", columns, 10_000, dictionary=True)
+    reference, fast = both(path, fmt, monkeypatch)
+    assert fast == reference and reference["stats"]["error"] is None
+    assert len(reference["rows"]) == 1_429 and reference["stats"]["lines_ignored"] == 10_000 - 1_429
+    assert tested == ["dictionary<values=string, indices=int32, ordered=0>"] * 2  # two batches, as dictionaries
+
+    stopped = bill_parquet(tmp_path / "stopped.parquet", columns, 10_000, dictionary=True)
+    corrupt_column(stopped, 1, word)  # rows 5,000 to 9,999
+    reference, fast = both(stopped, fmt, monkeypatch)
+    assert fast == reference
+    assert reference["stats"]["error"].startswith("reading stopped after row 5000: ")
     assert len(reference["rows"]) == 715 and reference["stats"]["lines_ignored"] == 5_000 - 715
 
 

@@ -266,6 +266,56 @@ def test_request_log_bedrock_profile_in_request_model(tmp_path: Path) -> None:
 # ---- .gz and detection by content --------------------------------------------------------------------------
 
 
+def _member_with_every_header_field(data: bytes) -> bytes:
+    """A gzip member whose header has FEXTRA, FNAME, FCOMMENT and FHCRC (gzip.compress writes none of them)."""
+    import struct
+    import zlib
+
+    deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
+    body = deflate.compress(data) + deflate.flush()
+    header = b"\x1f\x8b\x08" + bytes([0x02 | 0x04 | 0x08 | 0x10]) + b"\x00" * 4 + b"\x00\xff"
+    header += struct.pack("<H", 4) + b"ab\x00\x01" + b"name.jsonl\x00" + b"a comment\x00"
+    header += struct.pack("<H", zlib.crc32(header) & 0xFFFF)
+    return header + body + struct.pack("<II", zlib.crc32(data), len(data))
+
+
+_TEXT = b"".join(b'{"n": %d, "pad": "%s"}\n' % (i, b"x" * (i % 97)) for i in range(20_000))
+_ONE = gzip.compress(_TEXT, mtime=0)
+
+
+@pytest.mark.parametrize("blob", [
+    _ONE,
+    _ONE + gzip.compress(b"second member\n") + gzip.compress(b""),  # members, an empty one last
+    _ONE + b"\x00" * 1000,  # zero padding after the last member
+    _member_with_every_header_field(_TEXT),
+    _ONE[:-8] + bytes([_ONE[-8] ^ 1]) + _ONE[-7:],  # CRC wrong
+    _ONE[:-1] + bytes([_ONE[-1] ^ 1]),  # length wrong
+    _ONE[:40] + bytes([_ONE[40] ^ 0xFF]) + _ONE[41:],  # deflate data corrupt
+    _ONE[:-20],  # cut short
+    _ONE + b"garbage",  # not another member
+], ids=["one member", "members", "padding", "header fields", "bad crc", "bad length", "corrupt", "truncated",
+        "trailing garbage"])
+def test_a_gzip_file_reads_as_pythons_gzip_reads_it(blob: bytes, tmp_path: Path) -> None:
+    """common.open_binary (ISA-L's inflater behind the expansion limit) gives the bytes Python's gzip module gives,
+    and fails, with one of the errors a reader stops a file on, where it fails."""
+    import zlib
+
+    from finops.ingest import common
+
+    path = tmp_path / "f.jsonl.gz"
+    path.write_bytes(blob)
+    try:
+        expected: bytes | None = gzip.decompress(blob)
+    except (OSError, EOFError, zlib.error):  # BadGzipFile is an OSError
+        expected = None
+    with common.open_binary(path) as stream:
+        if expected is None:
+            with pytest.raises(common.READ_ERRORS):
+                stream.read()
+        else:
+            assert stream.read() == expected
+
+
 def test_gzip_input_is_read_and_duplicates_across_files_count_once(tmp_path: Path) -> None:
     packed = gzip.compress(LOG.read_bytes())
     named = tmp_path / "requests.jsonl.gz"
