@@ -45,7 +45,10 @@ def out_of_memory(error: Exception) -> str:
 @click.version_option(__version__, prog_name="finops")
 def cli() -> None:
     """Audit Claude API spend from logs and billing files, and show how to spend less."""
+    from .store import prefer_memory_to_speed
+
     ingest.use_worker_processes()
+    prefer_memory_to_speed()  # when FINOPS_MEMORY_LIMIT is below its default
 
 
 def _formats(value: str, allowed: tuple[str, ...] = FORMATS) -> list[str]:

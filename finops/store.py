@@ -44,6 +44,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 import time
 import weakref
@@ -283,10 +284,47 @@ def _remove_folder(folder: Path, lock: Any) -> None:
         lock.close()
 
 
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([KMGT])(i?)B", re.IGNORECASE)
+
+
 def _size_setting(text: str) -> str:
-    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", text.strip(), re.IGNORECASE):
+    if not _SIZE.fullmatch(text.strip()):
         raise StoreError(f"FINOPS_MEMORY_LIMIT={text!r}: use a size such as 512MB or 2GB")
     return text.strip()
+
+
+def memory_limit_bytes(text: str | None = None) -> int:
+    """A memory limit in bytes as DuckDB reads it (1GB = 1,000,000,000 bytes, 1GiB = 2**30): `text`, else
+    FINOPS_MEMORY_LIMIT, else the default."""
+    setting = _size_setting(text if text is not None else os.environ.get("FINOPS_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT))
+    number, prefix, binary = _SIZE.fullmatch(setting).groups()  # type: ignore[union-attr]  # checked just above
+    power = "KMGT".index(prefix.upper()) + 1
+    return int(float(number) * (1024 if binary else 1000) ** power)
+
+
+# polars' allocator (jemalloc) keeps the pages it frees for about 10 s: reading a large bill, 40 to 60 MiB more
+# at the peak. Told to give them back at once, it costs reading bills 6 to 10% more time (bench/RESULTS.md).
+_ALLOCATOR = "_RJEM_MALLOC_CONF"
+_GIVE_BACK_AT_ONCE = "background_thread:true,dirty_decay_ms:0,muzzy_decay_ms:0"
+
+
+def prefer_memory_to_speed() -> None:
+    """With a small footprint (small_footprint), have polars' allocator give freed memory back at once: set for
+    this process before polars is loaded (the allocator reads it then) and for the worker processes it starts;
+    a setting of the user's own is kept. A FINOPS_MEMORY_LIMIT that cannot be read is left to the commands that
+    use it to report."""
+    try:
+        small = small_footprint()
+    except StoreError:
+        return
+    if small and "polars" not in sys.modules:
+        os.environ.setdefault(_ALLOCATOR, _GIVE_BACK_AT_ONCE)
+
+
+def small_footprint() -> bool:
+    """Whether FINOPS_MEMORY_LIMIT asks for less memory than the default: the reading then holds less outside
+    DuckDB's limit (bills in one process: ingest._read_bills_apart)."""
+    return memory_limit_bytes() < memory_limit_bytes(DEFAULT_MEMORY_LIMIT)
 
 
 def file_hash(path: Path) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -257,6 +258,70 @@ def test_bills_read_in_worker_processes_load_what_one_process_loads(monkeypatch:
     assert len(apart_read[1]) == len(bills) - (waited[0] if dies else 0)  # a dead worker's files: read after
     assert apart == one
     assert len(one[0]) > 10 and len(one[1]) > 10 and one[4]  # rows, rejects, bill lines: the comparison has teeth
+
+
+@pytest.mark.parametrize(("limit", "small"), [(None, False), ("1GB", False), ("1000MB", False), ("954MiB", False),
+                                            ("953MiB", True), ("999MB", True), ("256MiB", True)])
+def test_a_memory_limit_below_the_default_asks_for_a_small_footprint(limit: str | None, small: bool,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """store.small_footprint: FINOPS_MEMORY_LIMIT below the default of 1GB (1,000,000,000 bytes, as DuckDB reads
+    it). 954 MiB is 1,000,341,504 bytes; 953 MiB is 999,292,928."""
+    from finops import store
+
+    if limit is None:
+        monkeypatch.delenv("FINOPS_MEMORY_LIMIT", raising=False)
+    else:
+        monkeypatch.setenv("FINOPS_MEMORY_LIMIT", limit)
+    assert store.small_footprint() is small
+
+
+@pytest.mark.parametrize(("limit", "own", "expected"), [
+    ("256MiB", None, "background_thread:true,dirty_decay_ms:0,muzzy_decay_ms:0"),
+    (None, None, None),  # the default
+    ("2GB", None, None),
+    ("256MiB", "narenas:1", "narenas:1"),  # a setting of the user's own is kept
+    ("lots", None, None),  # unreadable: reported by the command that uses it, not here
+])
+def test_with_a_small_footprint_polars_gives_freed_memory_back_at_once(
+        limit: str | None, own: str | None, expected: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """store.prefer_memory_to_speed, which the `finops` command calls at its start: with FINOPS_MEMORY_LIMIT below
+    the default, polars' allocator is set (before polars is loaded) to give freed pages back at once."""
+    import sys
+
+    from finops import store
+
+    monkeypatch.delitem(sys.modules, "polars", raising=False)  # as in the command, which has not loaded it yet
+    for name, value in (("FINOPS_MEMORY_LIMIT", limit), ("_RJEM_MALLOC_CONF", own)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    store.prefer_memory_to_speed()
+    assert os.environ.get("_RJEM_MALLOC_CONF") == expected
+
+
+def test_with_a_small_footprint_bills_are_read_in_this_process_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A memory limit below the default: several large bills are read without a worker process (a bill worker holds
+    200 to 300 MiB of its own, outside DuckDB's limit), into the tables one process always made."""
+    import duckdb
+
+    from finops import ingest
+
+    bills = [p for p in FILES if p.parent.name in ("bedrock_cur", "aws_focus", "focus", "gcp_billing")]
+    monkeypatch.setattr(ingest, "APART_MIN_BYTES", 0)
+    monkeypatch.setattr(ingest, "PROCESSES", 2)
+    monkeypatch.setenv("FINOPS_MEMORY_LIMIT", "256MiB")
+    apart: list[set[Path]] = []
+    original = ingest._read_bills_apart
+
+    def recording(*args: Any) -> set[Path]:
+        apart.append(original(*args))
+        return apart[-1]
+
+    monkeypatch.setattr(ingest, "_read_bills_apart", recording)
+    result = ingest.load(bills, duckdb.connect())
+    assert apart == [set()]
+    assert sum(f.rows_staged for f in result.files) > 10  # read all the same, here
 
 
 def test_an_error_while_reading_a_bill_here_stops_the_workers_taking_files(tmp_path: Path,
