@@ -366,11 +366,11 @@ def use_worker_processes() -> None:
 def _read_bills_apart(files: list[tuple[Path, FileStats]], con: duckdb.DuckDBPyConnection, stager: Stager,
                       progress: Callable[[Path, int], None] | None) -> set[Path]:
     """Read the bill files among `files` here and in worker processes (one per core but this one's) when it pays
-    and the memory limit leaves room for them (_small_footprint); returns the paths read. Each process takes the next file, largest first (a gzipped one by the size it unpacks
-    to), from a shared counter when it is free: this process at once, a worker after its start and imports (about
-    0.45 CPU-seconds: one process fewer than cores, as this one would only wait). A worker spools each file's rows
-    and bill lines to Arrow stream files, loaded here once it is done; a worker that dies leaves its files to the
-    caller, which reads them here."""
+    and the memory limit leaves room for them (_small_footprint); returns the paths read. Each process takes the
+    next file, largest first (a gzipped one by the size it unpacks to), from a shared counter when it is free: this
+    process at once, a worker after its start and imports (about 0.45 CPU-seconds: one process fewer than cores, as
+    this one would only wait). A worker spools each file's rows and bill lines to Arrow stream files, loaded here
+    once it is done; a worker that dies leaves its files to the caller, which reads them here."""
     bills = [(p, s) for p, s in files if s.format in BILL_FORMATS]
     if PROCESSES < 2 or len(bills) < 2 or sum(_size(p) for p, _ in bills) < APART_MIN_BYTES or _small_footprint():
         return set()

@@ -67,11 +67,10 @@ def read(files: list[tuple[Path, FileStats]], con: duckdb.DuckDBPyConnection, pr
     """Read `files` in `processes` workers into a table of their own (created here) and billing_raw; rejects go to
     on_reject. Returns the paths read (a dead worker's unfinished files are not among them) and [that table].
     Each process takes the next file, largest first (largest_first: a gzipped file by the size it unpacks to), when
-    it is free (a shared counter): a process that started
-    late or runs slower takes fewer. target: what a worker runs (work; a test passes one that dies). here: reads one
-    file in this process, which then takes files too instead of starting one process more (a worker costs its start
-    and imports, about 0.45 CPU-seconds, and its rows a trip through the queue), taking what the workers send
-    between its files."""
+    it is free (a shared counter): a process that started late or runs slower takes fewer. target: what a worker
+    runs (work; a test passes one that dies). here: reads one file in this process, which then takes files too
+    instead of starting one process more (a worker costs its start and imports, about 0.45 CPU-seconds, and its
+    rows a trip through the queue), taking what the workers send between its files."""
     import pyarrow as pa  # here, not at start: ingest imports this module on every run (a transcript run needs neither)
 
     order = largest_first([p for p, _ in files])
