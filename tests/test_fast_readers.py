@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import json
 import os
 from datetime import datetime
 from pathlib import Path
@@ -1758,6 +1759,35 @@ def test_every_mutation_is_met_in_the_corpus() -> None:
             if isinstance(value, str | int | float) and not isinstance(value, bool) and value != "":
                 written = json.dumps({where[-1]: value}, ensure_ascii=False, separators=(",", ":"))[1:-1]
                 assert written.encode() in corpus, (where, value)
+
+
+def _assistant_line(message_id: str, tokens: int) -> str:
+    line = json.loads(json.dumps(ASSISTANT))
+    line["message"]["id"], line["message"]["usage"]["input_tokens"] = message_id, tokens
+    return json.dumps(line)
+
+
+@pytest.mark.parametrize("between", [
+    ["   ", "{A} {B}"],  # a blank line and two values on one line: as many values as lines, one per line no more
+    ["{A} {B}"],
+    ["{A}\r{B}"],  # a CR alone parts JSON values too
+    ["", "{A}", "\t"],
+])
+def test_a_chunk_whose_values_are_not_one_per_line_reads_like_the_reference(between: list[str], tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chunk with lines of whitespace alone and lines of two JSON values reads like the reference. A reader that
+    took a chunk's values apart by whitespace (msgspec's decode_lines) would skip the blank line and read two values
+    from the other: as many values as lines, each shifted onto another line's number (tried: bench/RESULTS.md)."""
+    monkeypatch.delenv("FINOPS_NO_FAST_PATH", raising=False)
+    lines = [_assistant_line("msg_1", 1)]
+    for n, text in enumerate(between):
+        lines.append(text.replace("{A}", _assistant_line(f"msg_a{n}", 20 + n)).replace(
+            "{B}", _assistant_line(f"msg_b{n}", 40 + n)))
+    lines.append(_assistant_line("msg_9", 9))
+    path = tmp_path / "session.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    read = same_transcript(path)
+    assert [r["source_line"] for r in read["rows"]][:1] == [1] and read["rows"][-1]["source_line"] == len(lines)
 
 
 def test_plain_transcript_lines_take_the_fast_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
