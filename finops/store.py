@@ -302,8 +302,8 @@ def memory_limit_bytes(text: str | None = None) -> int:
     return int(float(number) * (1024 if binary else 1000) ** power)
 
 
-# polars' allocator (jemalloc) keeps the pages it frees for about 10 s: reading a large bill, 40 to 60 MiB more
-# at the peak. Told to give them back at once, it costs reading bills 6 to 10% more time (bench/RESULTS.md).
+# polars' allocator (jemalloc) keeps the pages it frees for about 10 s: reading a large bill, 40 to 70 MiB more at
+# a process's peak. Told to give them back at once, it costs reading bills 6 to 10% more time (bench/RESULTS.md).
 _ALLOCATOR = "_RJEM_MALLOC_CONF"
 _GIVE_BACK_AT_ONCE = "background_thread:true,dirty_decay_ms:0,muzzy_decay_ms:0"
 

@@ -47,9 +47,9 @@ class _BoundedGzip(io.RawIOBase):
     The inflater (ISA-L's, with zlib's interface: about twice zlib's speed, bench/RESULTS.md) is driven directly
     rather than through GzipFile so that the compressed bytes actually consumed are known exactly (GzipFile reads
     ahead by an amount that depends on the Python version): the ratio check then stops a bomb right after
-    GZIP_RATIO_FLOOR. Errors are the ones GzipFile raises: EOFError for a file that
-    ends inside a member, BadGzipFile for bytes after a member that are not another member (zero padding is
-    allowed), BadGzipFile for corrupt data or a failed CRC check.
+    GZIP_RATIO_FLOOR. Errors are the ones GzipFile raises: EOFError for a file that ends inside a member,
+    BadGzipFile for bytes after a member that are not another member (zero padding is allowed), BadGzipFile for
+    corrupt data or a failed CRC check.
     """
 
     def __init__(self, path: Path) -> None:
