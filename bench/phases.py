@@ -1,16 +1,18 @@
 """Where `finops analyze` spends time and memory: wall seconds and peak RSS after each step of pipeline.run.
 
-    python bench/phases.py FOLDER [--db STORE --month YYYY-MM]
+    python bench/phases.py FOLDER [--db STORE --month YYYY-MM] [--json FILE]
 
 Wraps the pipeline's steps in place (nothing in finops changes) and prints one line per step. Peak RSS is the
 process high-water mark (VmHWM), so a step's figure is the peak reached by the end of that step. CPU seconds are
 the process's (every thread's) and its waited-for children's: on a shared machine they move less than wall time.
+--json also writes the lines to FILE (bench/run.py puts them under each section it measures).
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
+import json
 import os
 import time
 from datetime import UTC, datetime
@@ -37,6 +39,7 @@ def main() -> None:
     parser.add_argument("--month")
     parser.add_argument("--one-process", action="store_true",
                         help="read every file in this process (the library's default; the command uses workers)")
+    parser.add_argument("--json", type=Path, help="also write the steps to this file, as a JSON list")
     args = parser.parse_args()
 
     from finops import analysis, ingest, pipeline, pricing, sections, stacking, store
@@ -65,7 +68,7 @@ def main() -> None:
     timed(analysis, "run", "analyses (each)")
     timed(stacking, "stack", "stacking")
     timed(sections, "build_all", "report sections")
-    print(f"{'imports':<32} {last[0] - start:7.2f} s {_cpu():7.2f} cpu {_peak_mib():8.0f} MiB")
+    lines = [("imports", last[0] - start, _cpu(), _peak_mib())]
     cpu0 = _cpu()
     audit = pipeline.run(args.paths, now=datetime.now(UTC), db=args.db, month=args.month)
     total = time.perf_counter() - last[0]
@@ -76,12 +79,16 @@ def main() -> None:
         entry[0] += seconds
         entry[1] += cpu
         entry[2] = max(entry[2], peak)
-    for label, (seconds, cpu, peak) in merged.items():
-        print(f"{label:<32} {seconds:7.2f} s {cpu:7.2f} cpu {peak:8.0f} MiB")
+    lines += [(label, seconds, cpu, peak) for label, (seconds, cpu, peak) in merged.items()]
     other = total - sum(s for s, _, _ in merged.values())
     other_cpu = cpu_total - sum(c for _, c, _ in merged.values())
-    print(f"{'everything else in run()':<32} {other:7.2f} s {other_cpu:7.2f} cpu {_peak_mib():8.0f} MiB")
-    print(f"{'total':<32} {time.perf_counter() - start:7.2f} s {_cpu():7.2f} cpu {_peak_mib():8.0f} MiB")
+    lines.append(("everything else in run()", other, other_cpu, _peak_mib()))
+    lines.append(("total", time.perf_counter() - start, _cpu(), _peak_mib()))
+    for label, seconds, cpu, peak in lines:
+        print(f"{label:<32} {seconds:7.2f} s {cpu:7.2f} cpu {peak:8.0f} MiB")
+    if args.json:
+        args.json.write_text(json.dumps([{"step": label, "seconds": seconds, "cpu": cpu, "peak_mib": peak}
+                                         for label, seconds, cpu, peak in lines]), encoding="utf-8")
     audit.close()
 
 

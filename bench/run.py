@@ -16,7 +16,9 @@ SIZE) runs finops on each reader's input (transcripts, request logs, CUR) at a t
 SIZE again with FINOPS_MEMORY_LIMIT=256MiB: peak memory (the process tree's) at 10x against 1x (the flat-memory
 target, at most 1.2x) and against the limit plus a stated constant. Each cloud bill (the CUR as CSV and Parquet,
 its AWS FOCUS and Google Cloud conversions) is measured against its raw scan twice: the whole `finops analyze`, and
-finops' reading alone, which does what the scan does (read, filter, sum).
+finops' reading alone, which does what the scan does (read, filter, sum). Under each section measured against a
+floor or a peer, one more run (bench/phases.py) splits finops' time into its steps and says how much of the target
+the steps after reading leave to reading.
 """
 
 from __future__ import annotations
@@ -297,6 +299,29 @@ def run_floor(name: str, script: str, folder: Path, work: Path, *args: str) -> R
     r.extra["requests"] = data["rows"]
     r.extra["lines"] = data.get("lines")
     return r
+
+
+def step_profile(folder: Path, work: Path, budgets: list[tuple[str, float]]) -> list[str]:
+    """One `finops analyze` of folder split into its steps (bench/phases.py, once, after the timed runs), and for each
+    target (what, seconds) what the steps other than reading leave to reading. The steps are timed inside one
+    process, its start before `main()` not counted; the bill readers' worker processes count in CPU seconds."""
+    out = work / "phases.json"
+    subprocess.run([PYTHON, str(BENCH / "phases.py"), str(folder), "--json", str(out)], check=True,
+                   stdout=subprocess.DEVNULL)
+    steps = json.loads(out.read_text(encoding="utf-8"))
+    seconds = {s["step"]: s["seconds"] for s in steps}
+    reading = seconds["read files (ingest.load)"]
+    rest = seconds["total"] - reading
+    lines = ["Where one run's time goes (`bench/phases.py`, one run after the others; peak: the process's high-water "
+             "mark at the end of each step; the imports' CPU seconds are the process's from its start):", "",
+             "| step | wall s | CPU s | peak MiB |", "|---|---:|---:|---:|",
+             *[f"| {s['step']} | {s['seconds']:.2f} | {s['cpu']:.2f} | {s['peak_mib']:.0f} |" for s in steps], ""]
+    for what, budget in budgets:
+        left = budget - rest
+        lines.append(f"{what}: {budget:.2f} s. Every step but reading took {rest:.2f} s, " + (
+            f"which leaves reading {left:.2f} s (it took {reading:.2f} s)." if left > 0 else
+            f"more than that before reading anything (reading took {reading:.2f} s)."))
+    return [*lines, ""]
 
 
 def alternate(makers: list[Callable[[], Run]], repeat: int) -> list[Run]:
@@ -661,6 +686,11 @@ def reading_line(reading: Run, floor: Run) -> str:
     return f"finops' reading alone (its row above) took {reading.seconds / floor.seconds:.2f}x the raw DuckDB scan."
 
 
+def twice(floor: Run) -> tuple[str, float]:
+    """The bills' target for step_profile: within 2x of the raw scan."""
+    return "2x the raw scan", 2 * floor.seconds
+
+
 def within_floor(what: str, finops: Run, floor: Run, limit: float) -> str:
     """The target row: finops within `limit` times the floor's wall time."""
     ratio = finops.seconds / floor.seconds
@@ -718,6 +748,8 @@ def claude_code_section(kind: str, size_text: str, what: str, args: argparse.Nam
              f"Load average (1 minute) at the start of each round and at the end: "
              f"{', '.join(f'{x:.1f}' for x in loads)} on {os.cpu_count()} cores.", "", *table(runs), "",
              f"Token totals {'agree' if agree else 'DIFFER'} across every command and run on the full input.", ""]
+    lines += step_profile(folder, work, [("1.5x the raw scan", 1.5 * floor.seconds), *[
+        (f"{r.name}'s whole run", r.seconds) for r in runs if r.name.startswith("ccusage 20")]])
     ratio = finops.seconds / floor.seconds
     targets = [f"| {label}: within 1.5x of the raw scan | {ratio:.2f}x | {verdict(ratio <= 1.5)} |"]
     for r in runs:
@@ -819,7 +851,7 @@ def main(argv: list[str] | None = None) -> int:
                f"among {floor.extra['lines']:,} lines, {_files(bill, '*.csv*')} files, half of them gzipped, "
                f"generated in {(bill / '.complete').read_text()} s)", "", *table(runs), "",
                f"Token totals {'agree' if agree else 'DIFFER'} between both scans and finops. "
-               f"{reading_line(runs[4], floor)}", ""]
+               f"{reading_line(runs[4], floor)}", "", *step_profile(bill, work, [twice(floor)])]
         targets.append(within_floor(f"CUR {args.cur} CSV", finops, floor, 2))
         targets.append(same_totals(f"CUR {args.cur} CSV", agree, "the raw scans"))
         targets.append(flat_memory("CUR", runs[3], finops))
@@ -835,7 +867,7 @@ def main(argv: list[str] | None = None) -> int:
         failures += not agree
         md += [f"## The same CUR as Parquet, {_du(pq_folder) / 1e9:.2f} GB ({_files(pq_folder, '*.parquet')} files)",
                "", *table(runs), "", f"Token totals {'agree' if agree else 'DIFFER'} between both scans and finops. "
-               f"{reading_line(runs[3], floor)}", ""]
+               f"{reading_line(runs[3], floor)}", "", *step_profile(pq_folder, work, [twice(floor)])]
         targets.append(within_floor(f"CUR {args.cur} Parquet", finops, floor, 2))
         targets.append(same_totals(f"CUR {args.cur} Parquet", agree, "the raw scans"))
         # The same bill as an AWS FOCUS export (the same lines under FOCUS names: ingest/aws_focus.py), CSV and
@@ -858,7 +890,7 @@ def main(argv: list[str] | None = None) -> int:
             md += [f"## The same CUR as the {label}, {_du(folder) / 1e6:.0f} MB ({floor.extra['requests']:,} Claude "
                    f"usage lines, {_files(folder, pattern)} files)", "", *table(runs), "",
                    f"Token totals {'agree' if agree else 'DIFFER'} between the scan and finops. "
-                   f"{reading_line(reading, floor)}", ""]
+                   f"{reading_line(reading, floor)}", "", *step_profile(folder, work, [twice(floor)])]
             targets.append(within_floor(what, finops, floor, 2))
             targets.append(same_totals(what, agree))
 
