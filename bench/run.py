@@ -320,7 +320,7 @@ def step_profile(folder: Path, work: Path, budgets: list[tuple[str, float]]) -> 
         left = budget - rest
         lines.append(f"{what}: {budget:.2f} s. Every step but reading took {rest:.2f} s, " + (
             f"which leaves reading {left:.2f} s (it took {reading:.2f} s)." if left > 0 else
-            f"more than that before reading anything (reading took {reading:.2f} s)."))
+            f"already more than that: no reader could meet it (reading took {reading:.2f} s)."))
     return [*lines, ""]
 
 
