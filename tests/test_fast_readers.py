@@ -1086,22 +1086,38 @@ def _loaded(paths: list[Path], apart: bool, monkeypatch: pytest.MonkeyPatch) -> 
     return usage, rejects, [dataclasses.asdict(s) for s in result.files], result.skipped, billing
 
 
+@pytest.mark.parametrize("here", [False, True], ids=["every share in a worker", "the first share read here"])
 def test_request_logs_read_in_worker_processes_load_what_one_process_loads(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, here: bool) -> None:
+    """With this process reading files too (as ingest.load does), it may read them all before a spawned worker
+    starts: without it, every file goes through a worker, its rows through the queue and the inserts."""
     from finops.ingest import workers
 
     from finops import ingest
 
     monkeypatch.setattr(workers, "BATCH_ROWS", 3)  # many batches per file: rows, rejects and files interleave
+    monkeypatch.setattr(workers, "INSERT_ROWS", 5)  # rows received inserted as they come, not only at the end
     paths = [*REQUEST_LOGS, tricky_log(tmp_path)]
     apart_read: list[set[Path]] = []
     original = ingest._read_logs_apart
     monkeypatch.setattr(ingest, "_read_logs_apart", lambda *a: apart_read.append(original(*a)) or apart_read[-1])
+    inserted: list[int] = []  # rows in each insert of received rows
+    original_insert, original_read = workers._insert, workers.read
+
+    def counted(con: Any, table: str, pending: list[Any]) -> None:
+        inserted.append(sum(t.num_rows for t in pending))
+        original_insert(con, table, pending)
+
+    monkeypatch.setattr(workers, "_insert", counted)
+    if not here:
+        monkeypatch.setattr(workers, "read", lambda *a, **kw: original_read(*a, **{**kw, "here": None}))
     one, apart = _loaded(paths, False, monkeypatch), _loaded(paths, True, monkeypatch)
     logs = {p for p in paths if ingest.detect(p)[0]}  # all but the empty file
     assert apart_read[0] == set() and apart_read[1] == logs and len(logs) == len(paths) - 1  # all apart the 2nd time
     assert apart == one
     assert len(one[0]) > 40 and len(one[1]) > 20  # rows and rejects from several files: the comparison has teeth
+    if not here:  # every row staged came from a worker, in several inserts while they read
+        assert sum(inserted) == sum(f["rows_staged"] for f in one[2]) and len([n for n in inserted if n]) > 2
 
 
 class _DyingChannel:
@@ -1142,6 +1158,9 @@ def test_files_of_a_worker_that_died_are_read_again_here(tmp_path: Path, monkeyp
 
     paths = [*REQUEST_LOGS, tricky_log(tmp_path)]
     one = _loaded(paths, False, monkeypatch)
+    # Small batches, inserted as they come: the rows a worker sent of the file it died in are in the table already
+    monkeypatch.setattr(workers, "BATCH_ROWS", 3)
+    monkeypatch.setattr(workers, "INSERT_ROWS", 5)
     original, original_next = workers.read, workers.next_file
     died: list[set[Path]] = []
     counters: list[Any] = []  # the shared counter of files taken, as this process takes its own
