@@ -474,8 +474,8 @@ def memory_section(size_text: str, readers: list[str], rounds: int,
         one, ten, limited = runs[2 * i], runs[2 * i + 1], runs[2 * len(readers) + i]
         label = f"{MEMORY_READERS[kind]} {size_text}"
         targets.append(flat_memory(label, one, ten))
-        worst = max(ten.tree_mib - DEFAULT_LIMIT_MIB, limited.tree_mib - LOW_LIMIT_MIB)
         over = limited.tree_mib - LOW_LIMIT_MIB
+        worst = max(ten.tree_mib - DEFAULT_LIMIT_MIB, over)
         against = f"the limit + {over:.0f}" if over >= 0 else f"{-over:.0f} below the limit"
         targets.append(f"| {label}: peak memory (tree) below FINOPS_MEMORY_LIMIT + {MEMORY_CONSTANT_MIB} MiB | "
                        f"default 1GB: {ten.tree_mib:.0f} MiB; {LOW_LIMIT_MIB}MiB: {limited.tree_mib:.0f} MiB "
